@@ -1,0 +1,1 @@
+//! `audmux` (to be written).

@@ -1,0 +1,1 @@
+//! `ccm` (to be written).

@@ -1,0 +1,1 @@
+//! `gic` (to be written).

@@ -1,0 +1,1 @@
+//! `gpt` (to be written).

@@ -1,0 +1,1 @@
+//! `i2c` (to be written).

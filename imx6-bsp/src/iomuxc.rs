@@ -1,0 +1,1 @@
+//! `iomuxc` (to be written).

@@ -1,0 +1,1 @@
+//! `memory_map` (to be written).

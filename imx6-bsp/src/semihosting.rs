@@ -1,0 +1,1 @@
+//! `semihosting` (to be written).

@@ -1,0 +1,1 @@
+//! `sgtl5000` (to be written).

@@ -1,0 +1,1 @@
+//! `ssi` (to be written).

@@ -1,0 +1,1 @@
+//! `startup` (to be written).

@@ -1,0 +1,1 @@
+//! `uart` (to be written).

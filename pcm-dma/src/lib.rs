@@ -1,0 +1,2 @@
+//! `pcm-dma`: see the crate README.
+#![no_std]

@@ -1,0 +1,1 @@
+//! SDMA firmware file parser (to be written).

@@ -1,0 +1,3 @@
+//! The i.MX SDMA driver.
+
+pub mod firmware;

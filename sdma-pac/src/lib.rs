@@ -1,0 +1,2 @@
+//! `sdma-pac`: see the crate README.
+#![cfg_attr(not(test), no_std)]
