@@ -10,9 +10,12 @@ mod bench;
 mod ci;
 mod demo;
 mod fw;
+mod flash;
 mod genpac;
+mod image;
 mod qemu;
 mod setup;
+mod size;
 mod target;
 mod util;
 
@@ -41,6 +44,12 @@ enum Cmd {
     Demo(demo::Args),
     /// Instruction-count benchmarks under valgrind.
     Bench(bench::Args),
+    /// Section sizes of the target builds.
+    Size(size::Args),
+    /// Wrap a bare-metal program into an i.MX6 boot image.
+    Image(image::Args),
+    /// Write a boot image to an SD card / disk image, or send it over USB serial download.
+    Flash(flash::Args),
 }
 
 fn main() -> std::process::ExitCode {
@@ -54,6 +63,9 @@ fn main() -> std::process::ExitCode {
         Cmd::Fw(a) => fw::run(a),
         Cmd::Demo(a) => demo::run(a),
         Cmd::Bench(a) => bench::run(a),
+        Cmd::Size(a) => size::run(a),
+        Cmd::Image(a) => image::run(a),
+        Cmd::Flash(a) => flash::run(a),
     };
     match result {
         Ok(code) => code,
