@@ -1,0 +1,87 @@
+//! SDMA request (event) numbers of the i.MX6Q/DL.
+//!
+//! An SDMA channel serving a peripheral is bound to the event its FIFO raises: the
+//! driver sets the channel's bit in `CHNENBL[event]` and puts the event into the
+//! channel context's event mask. The numbers below are those of the Linux device tree
+//! for i.MX6Q/DL (`dmas = <&sdma EVENT TYPE PRIO>` in `imx6qdl.dtsi`), collected in
+//! `shared/reference/linux-and-peers.md` §2.11. The SoC has [`NUM_EVENTS`] events.
+//!
+//! Only the FIFO-0 requests of the SSIs are listed; the SSI dual-FIFO (FIFO 1) events
+//! are not used by Linux on this SoC and their numbers are not verified here.
+
+/// Number of SDMA events on i.MX6Q/DL (`CHNENBL0..CHNENBL47`).
+pub const NUM_EVENTS: u8 = 48;
+
+/// The receive and transmit requests of one peripheral.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct EventPair {
+    /// Request raised when the receive FIFO holds data (peripheral to memory).
+    pub rx: u8,
+    /// Request raised when the transmit FIFO has room (memory to peripheral).
+    pub tx: u8,
+}
+
+/// SSI1 FIFO 0 (RX0 = 37, TX0 = 38).
+pub const SSI1: EventPair = EventPair { rx: 37, tx: 38 };
+/// SSI2 FIFO 0 (RX0 = 41, TX0 = 42).
+pub const SSI2: EventPair = EventPair { rx: 41, tx: 42 };
+/// SSI3 FIFO 0 (RX0 = 45, TX0 = 46).
+pub const SSI3: EventPair = EventPair { rx: 45, tx: 46 };
+/// ESAI (RX = 23, TX = 24).
+pub const ESAI: EventPair = EventPair { rx: 23, tx: 24 };
+/// SPDIF (RX = 14, TX = 15).
+pub const SPDIF: EventPair = EventPair { rx: 14, tx: 15 };
+/// UART1 (RX = 25, TX = 26).
+pub const UART1: EventPair = EventPair { rx: 25, tx: 26 };
+/// UART2 (RX = 27, TX = 28).
+pub const UART2: EventPair = EventPair { rx: 27, tx: 28 };
+/// UART3 (RX = 29, TX = 30).
+pub const UART3: EventPair = EventPair { rx: 29, tx: 30 };
+/// UART4 (RX = 31, TX = 32).
+pub const UART4: EventPair = EventPair { rx: 31, tx: 32 };
+/// UART5 (RX = 33, TX = 34).
+pub const UART5: EventPair = EventPair { rx: 33, tx: 34 };
+/// ECSPI1 (RX = 3, TX = 4).
+pub const ECSPI1: EventPair = EventPair { rx: 3, tx: 4 };
+/// ECSPI2 (RX = 5, TX = 6).
+pub const ECSPI2: EventPair = EventPair { rx: 5, tx: 6 };
+/// ECSPI3 (RX = 7, TX = 8).
+pub const ECSPI3: EventPair = EventPair { rx: 7, tx: 8 };
+/// ECSPI4 (RX = 9, TX = 10).
+pub const ECSPI4: EventPair = EventPair { rx: 9, tx: 10 };
+/// ASRC pair A (output to memory RX = 17, input from memory TX = 20).
+pub const ASRC_A: EventPair = EventPair { rx: 17, tx: 20 };
+/// ASRC pair B (RX = 18, TX = 21).
+pub const ASRC_B: EventPair = EventPair { rx: 18, tx: 21 };
+/// ASRC pair C (RX = 19, TX = 22).
+pub const ASRC_C: EventPair = EventPair { rx: 19, tx: 22 };
+
+/// The SSI FIFO-0 events by SSI index (0 = SSI1).
+pub const SSI: [EventPair; 3] = [SSI1, SSI2, SSI3];
+/// The UART events by UART index (0 = UART1).
+pub const UART: [EventPair; 5] = [UART1, UART2, UART3, UART4, UART5];
+/// The ECSPI events by ECSPI index (0 = ECSPI1).
+pub const ECSPI: [EventPair; 4] = [ECSPI1, ECSPI2, ECSPI3, ECSPI4];
+/// The ASRC events by pair (0 = A).
+pub const ASRC: [EventPair; 3] = [ASRC_A, ASRC_B, ASRC_C];
+
+/// Every event pair listed in this module, with a name, for reports and checks.
+pub const ALL: [(&str, EventPair); 17] = [
+    ("SSI1", SSI1),
+    ("SSI2", SSI2),
+    ("SSI3", SSI3),
+    ("ESAI", ESAI),
+    ("SPDIF", SPDIF),
+    ("UART1", UART1),
+    ("UART2", UART2),
+    ("UART3", UART3),
+    ("UART4", UART4),
+    ("UART5", UART5),
+    ("ECSPI1", ECSPI1),
+    ("ECSPI2", ECSPI2),
+    ("ECSPI3", ECSPI3),
+    ("ECSPI4", ECSPI4),
+    ("ASRC_A", ASRC_A),
+    ("ASRC_B", ASRC_B),
+    ("ASRC_C", ASRC_C),
+];

@@ -1,0 +1,1 @@
+pub struct Board; pub trait SimHandler {}

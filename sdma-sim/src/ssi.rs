@@ -1,0 +1,328 @@
+//! SSI-like peripheral FIFO model with a sample clock and watermark DMA requests.
+//!
+//! Models one direction of an i.MX6 SSI: a FIFO of [`SSI_FIFO_DEPTH`] (15) 32-bit words,
+//! filled (receive) or drained (transmit) by the codec at a fixed word rate, and a DMA
+//! request line:
+//!
+//! - receive: the line is high while the FIFO holds at least `watermark` words; a word that
+//!   arrives at a full FIFO is dropped and counted as an overrun; a DMA read of an empty
+//!   FIFO returns 0 and is counted;
+//! - transmit: the line is high while at least `watermark` slots are free; a sample slot
+//!   that finds the FIFO empty is counted as an underrun (nothing is played); a DMA write to
+//!   a full FIFO is dropped and counted.
+//!
+//! The SDMA event is the rising edge of the line (see the engine docs for how a line that
+//! stays high re-arms the event). The FIFO is evaluated lazily: word `k` moves at
+//! `start + k * 1e9 / rate` ns (exact integer arithmetic, no drift), and the model only
+//! schedules an event for the instant the line next rises, so simulating minutes of audio
+//! costs one event per DMA burst, not one per sample.
+//!
+//! Receive data is the [`pattern`](crate::pattern) generator; transmit data goes through a
+//! [`PatternChecker`], so both directions detect every lost, repeated or reordered sample.
+
+use std::collections::VecDeque;
+
+use crate::pattern::{pattern_value, CheckStats, PatternChecker};
+use crate::time::{Nanos, SECOND};
+
+/// FIFO depth of the i.MX6 SSI in words (`fsl,fifo-depth = <15>`).
+pub const SSI_FIFO_DEPTH: usize = 15;
+
+/// Which way the data flows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Direction {
+    /// Codec -> FIFO -> DMA -> memory (capture).
+    Receive,
+    /// Memory -> DMA -> FIFO -> codec (playback).
+    Transmit,
+}
+
+/// Static configuration of one SSI FIFO.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SsiConfig {
+    /// Bus address of the FIFO register the DMA script reads or writes (SSI1: SRX0 =
+    /// 0x0202_8008, STX0 = 0x0202_8000).
+    pub fifo_addr: u32,
+    /// SDMA event number driven by the request line (SSI1: 37 receive, 38 transmit).
+    pub event: u8,
+    /// Receive or transmit.
+    pub direction: Direction,
+    /// FIFO words per second (sample rate x channels: 96 000 for 48 kHz stereo).
+    pub words_per_second: u64,
+    /// Watermark in words (SFCSR RFWM0 / TFWM0; Linux uses 8).
+    pub watermark: usize,
+    /// Sample width in bits, for the pattern (16 for S16_LE).
+    pub sample_bits: u32,
+}
+
+impl SsiConfig {
+    /// SSI1 receive (capture) with the default audio set-up: 48 kHz stereo, 16-bit,
+    /// watermark 8, event 37.
+    pub fn ssi1_rx() -> Self {
+        Self {
+            fifo_addr: 0x0202_8008,
+            event: 37,
+            direction: Direction::Receive,
+            words_per_second: 96_000,
+            watermark: 8,
+            sample_bits: 16,
+        }
+    }
+
+    /// SSI1 transmit (playback) with the default audio set-up, event 38.
+    pub fn ssi1_tx() -> Self {
+        Self {
+            fifo_addr: 0x0202_8000,
+            event: 38,
+            direction: Direction::Transmit,
+            ..Self::ssi1_rx()
+        }
+    }
+}
+
+/// Counters of one SSI FIFO.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct SsiStats {
+    /// Words moved by the codec side (received or played slots).
+    pub codec_words: u64,
+    /// Words moved by DMA.
+    pub dma_words: u64,
+    /// Receive: words dropped at a full FIFO.
+    pub overruns: u64,
+    /// Transmit: sample slots that found the FIFO empty.
+    pub underruns: u64,
+    /// DMA reads of an empty receive FIFO / writes to a full transmit FIFO.
+    pub dma_errors: u64,
+    /// Rising edges of the DMA request line.
+    pub requests: u64,
+}
+
+/// One SSI FIFO with its codec-side clock.
+#[derive(Clone, Debug)]
+pub struct Ssi {
+    cfg: SsiConfig,
+    fifo: VecDeque<u32>,
+    running: bool,
+    /// Time of codec word 0.
+    start: Nanos,
+    /// Codec words moved so far (the next one is number `ticks`).
+    ticks: u64,
+    /// Receive: next pattern sample number.
+    gen_next: u64,
+    /// Transmit: checks the played stream.
+    checker: PatternChecker,
+    /// Current level of the request line as last evaluated.
+    line: bool,
+    /// Bumped whenever a scheduled wake-up becomes stale.
+    pub(crate) generation: u64,
+    stats: SsiStats,
+}
+
+impl Ssi {
+    /// A stopped FIFO with the given configuration.
+    pub fn new(cfg: SsiConfig) -> Self {
+        let mut cfg = cfg;
+        cfg.watermark = cfg.watermark.clamp(1, SSI_FIFO_DEPTH);
+        cfg.words_per_second = cfg.words_per_second.max(1);
+        Self {
+            checker: PatternChecker::new(cfg.sample_bits),
+            cfg,
+            fifo: VecDeque::with_capacity(SSI_FIFO_DEPTH),
+            running: false,
+            start: 0,
+            ticks: 0,
+            gen_next: 0,
+            line: false,
+            generation: 0,
+            stats: SsiStats::default(),
+        }
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &SsiConfig {
+        &self.cfg
+    }
+
+    /// Time of codec word `k`.
+    fn tick_time(&self, k: u64) -> Nanos {
+        let t = u128::from(k) * u128::from(SECOND) / u128::from(self.cfg.words_per_second);
+        self.start.saturating_add(u64::try_from(t).unwrap_or(u64::MAX))
+    }
+
+    /// Starts the codec clock at `now`; the first word moves one word period later.
+    pub fn start(&mut self, now: Nanos) {
+        self.running = true;
+        self.start = now;
+        self.ticks = 1;
+        self.generation += 1;
+    }
+
+    /// Stops the codec clock (the FIFO keeps its contents).
+    pub fn stop(&mut self, now: Nanos) {
+        self.advance(now);
+        self.running = false;
+        self.generation += 1;
+    }
+
+    /// Moves every codec word due at or before `now`.
+    pub fn advance(&mut self, now: Nanos) {
+        if !self.running {
+            return;
+        }
+        while self.tick_time(self.ticks) <= now {
+            self.ticks += 1;
+            self.stats.codec_words += 1;
+            match self.cfg.direction {
+                Direction::Receive => {
+                    let v = pattern_value(self.gen_next, self.cfg.sample_bits);
+                    self.gen_next += 1;
+                    if self.fifo.len() < SSI_FIFO_DEPTH {
+                        self.fifo.push_back(v);
+                    } else {
+                        self.stats.overruns += 1;
+                    }
+                }
+                Direction::Transmit => match self.fifo.pop_front() {
+                    Some(v) => {
+                        self.checker.check(v);
+                    }
+                    None => self.stats.underruns += 1,
+                },
+            }
+        }
+    }
+
+    /// Level of the request line from the current FIFO state.
+    pub fn request_level(&self) -> bool {
+        match self.cfg.direction {
+            Direction::Receive => self.fifo.len() >= self.cfg.watermark,
+            Direction::Transmit => SSI_FIFO_DEPTH - self.fifo.len() >= self.cfg.watermark,
+        }
+    }
+
+    /// Re-evaluates the line at `now` (after [`advance`](Self::advance)); returns true on a
+    /// rising edge.
+    pub(crate) fn update_line(&mut self) -> bool {
+        let level = self.request_level();
+        let rising = level && !self.line;
+        self.line = level;
+        if rising {
+            self.stats.requests += 1;
+        }
+        rising
+    }
+
+    /// The last evaluated line level.
+    pub fn line(&self) -> bool {
+        self.line
+    }
+
+    /// When the line will next rise if nothing but the codec acts, or `None` if it is
+    /// already high or the clock is stopped.
+    pub(crate) fn next_rise(&self) -> Option<Nanos> {
+        if !self.running || self.request_level() {
+            return None;
+        }
+        let words_needed = match self.cfg.direction {
+            Direction::Receive => self.cfg.watermark - self.fifo.len(),
+            Direction::Transmit => self.fifo.len() - (SSI_FIFO_DEPTH - self.cfg.watermark),
+        } as u64;
+        Some(self.tick_time(self.ticks + words_needed - 1))
+    }
+
+    /// DMA side: reads one word (receive FIFO).
+    pub(crate) fn dma_read(&mut self) -> u32 {
+        self.stats.dma_words += 1;
+        match self.fifo.pop_front() {
+            Some(v) => v,
+            None => {
+                self.stats.dma_errors += 1;
+                0
+            }
+        }
+    }
+
+    /// DMA side: writes one word (transmit FIFO).
+    pub(crate) fn dma_write(&mut self, value: u32) {
+        self.stats.dma_words += 1;
+        if self.fifo.len() < SSI_FIFO_DEPTH {
+            self.fifo.push_back(value);
+        } else {
+            self.stats.dma_errors += 1;
+        }
+    }
+
+    /// Words in the FIFO now.
+    pub fn level(&self) -> usize {
+        self.fifo.len()
+    }
+
+    /// Empties the FIFO (SOR RX_CLR / TX_CLR).
+    pub fn clear_fifo(&mut self) {
+        self.fifo.clear();
+        self.generation += 1;
+    }
+
+    /// The counters.
+    pub fn stats(&self) -> SsiStats {
+        self.stats
+    }
+
+    /// Transmit: what the checker saw of the played stream.
+    pub fn played(&self) -> CheckStats {
+        self.checker.stats()
+    }
+
+    /// Transmit: restart the played-stream check at the next word (after an XRUN).
+    pub fn resync_checker(&mut self) {
+        self.checker.resync();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn receive_fifo_fills_raises_request_and_overruns() {
+        let mut s = Ssi::new(SsiConfig::ssi1_rx());
+        s.start(0);
+        let rise = s.next_rise().unwrap();
+        // 8th word at 8 * 1e9 / 96000 ns
+        assert_eq!(rise, 8 * SECOND / 96_000);
+        s.advance(rise - 1);
+        assert_eq!(s.level(), 7);
+        assert!(!s.update_line());
+        s.advance(rise);
+        assert!(s.update_line());
+        assert_eq!(s.next_rise(), None);
+        assert_eq!((0..8).map(|_| s.dma_read()).collect::<Vec<_>>(), (0..8).collect::<Vec<_>>());
+        assert!(!s.update_line());
+        // no service for a long time: the FIFO overruns and keeps the oldest words
+        s.advance(SECOND / 1000); // 96 words in 1 ms
+        assert_eq!(s.stats().codec_words, 96);
+        assert_eq!(s.level(), 15);
+        assert_eq!(s.stats().overruns, 96 - 8 - 15);
+        assert_eq!(s.dma_read(), 8);
+    }
+
+    #[test]
+    fn transmit_fifo_requests_drains_and_underruns() {
+        let mut s = Ssi::new(SsiConfig::ssi1_tx());
+        s.start(0);
+        assert!(s.update_line(), "an empty TX FIFO requests at once");
+        for v in 0..15 {
+            s.dma_write(v);
+        }
+        assert!(!s.update_line());
+        // line rises when 8 slots are free: after 8 words have been played
+        let rise = s.next_rise().unwrap();
+        assert_eq!(rise, s.tick_time(8));
+        s.advance(rise);
+        assert!(s.update_line());
+        s.advance(SECOND / 1000);
+        assert_eq!(s.stats().underruns, 96 - 15);
+        assert_eq!(s.played().lost, 0);
+        assert_eq!(s.played().in_order, 15);
+    }
+}
