@@ -146,7 +146,8 @@ impl Routing {
 }
 
 /// The SabreLite routing: SSI1 (port 1) to the codec on AUD4 (port 4), codec master.
-pub const SABRELITE: Routing = Routing::synchronous(Port::Port1, Port::Port4, ClockMaster::External);
+pub const SABRELITE: Routing =
+    Routing::synchronous(Port::Port1, Port::Port4, ClockMaster::External);
 
 /// The AUDMUX driver.
 #[derive(Debug)]

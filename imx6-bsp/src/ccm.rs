@@ -12,8 +12,8 @@
 //!   apart from the register writes, and are unit-tested.
 //!
 //! Facts: `shared/reference/imx6-audio-and-bsp.md` §1.4, §2.5, §5.1; the SSI root field
-//! positions are those of Linux `clk-imx6q.c` (`ssi1_sel` CSCMR1 [11:10], `ssi2_sel`
-//! [13:12], `ssi3_sel` [15:14]; SSI1/SSI3 dividers in CS1CDR, SSI2 in CS2CDR).
+//! positions are those of Linux `clk-imx6q.c` (`ssi1_sel` CSCMR1 `[11:10]`, `ssi2_sel`
+//! `[13:12]`, `ssi3_sel` `[15:14]`; SSI1/SSI3 dividers in CS1CDR, SSI2 in CS2CDR).
 //!
 //! Timing: every method is a bounded number of register accesses; nothing waits.
 
@@ -85,7 +85,7 @@ pub mod gates {
     pub const I2C2: Gate = g(2, 4);
     /// I2C3: CCGR2 CG5.
     pub const I2C3: Gate = g(2, 5);
-    /// SDMA: CCGR5 CG3 (absolute 0x020C_407C bits [7:6]).
+    /// SDMA: CCGR5 CG3 (absolute 0x020C_407C bits `[7:6]`).
     pub const SDMA: Gate = g(5, 3);
     /// SPBA (shared peripheral bus; the SSIs sit on it): CCGR5 CG6.
     pub const SPBA: Gate = g(5, 6);
@@ -228,8 +228,8 @@ pub const fn ccosr_cko2_on_pad(current: u32, source: Cko2Source, divider: u8) ->
     } else {
         divider as u32 - 1
     };
-    let cleared =
-        current & !(ccosr::CLKO2_SEL_MASK | ccosr::CLKO2_DIV_MASK | ccosr::CLKO2_EN | ccosr::CLKO_SEL);
+    let cleared = current
+        & !(ccosr::CLKO2_SEL_MASK | ccosr::CLKO2_DIV_MASK | ccosr::CLKO2_EN | ccosr::CLKO_SEL);
     cleared
         | (source.sel() << ccosr::CLKO2_SEL_SHIFT)
         | (div << ccosr::CLKO2_DIV_SHIFT)
@@ -480,13 +480,7 @@ mod tests {
     fn ssi_root_dividers_never_exceed_target_and_are_tight() {
         // 508.2 MHz PFD to about 49.152 MHz (1024 fs at 48 kHz): best <= target.
         let src = 508_235_294;
-        for target in [
-            12_288_000u32,
-            24_576_000,
-            49_152_000,
-            11_289_600,
-            3_072_000,
-        ] {
+        for target in [12_288_000u32, 24_576_000, 49_152_000, 11_289_600, 3_072_000] {
             let d = ssi_root_dividers(src, target).expect("reachable");
             let out = d.output_hz(src);
             assert!(out <= target, "target {target}: out {out}");

@@ -85,3 +85,30 @@ pub const ALL: [(&str, EventPair); 17] = [
     ("ASRC_B", ASRC_B),
     ("ASRC_C", ASRC_C),
 ];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn events_are_distinct_and_in_range() {
+        let mut seen = [false; NUM_EVENTS as usize];
+        for (name, pair) in ALL {
+            for e in [pair.rx, pair.tx] {
+                assert!(e < NUM_EVENTS, "{name}: {e}");
+                assert!(!seen[e as usize], "{name}: event {e} listed twice");
+                seen[e as usize] = true;
+            }
+        }
+    }
+
+    #[test]
+    fn values_of_the_device_tree() {
+        // imx6qdl.dtsi `dmas` cells (reference linux-and-peers.md §2.11).
+        assert_eq!(SSI.map(|p| (p.rx, p.tx)), [(37, 38), (41, 42), (45, 46)]);
+        assert_eq!(UART.map(|p| p.rx), [25, 27, 29, 31, 33]);
+        assert_eq!(ECSPI.map(|p| p.tx), [4, 6, 8, 10]);
+        assert_eq!(ASRC.map(|p| (p.rx, p.tx)), [(17, 20), (18, 21), (19, 22)]);
+        assert_eq!((ESAI.rx, ESAI.tx, SPDIF.rx, SPDIF.tx), (23, 24, 14, 15));
+    }
+}

@@ -96,15 +96,56 @@ pub const MAX_BITRATE_HZ: u32 = 384_000;
 /// `(divider, IFDR value)` pairs, sorted by divider (the `IC` encoding is not
 /// monotonic).
 pub const DIVIDERS: [(u16, u8); 50] = [
-    (22, 0x20), (24, 0x21), (26, 0x22), (28, 0x23), (30, 0x00), (32, 0x24),
-    (36, 0x25), (40, 0x26), (42, 0x03), (44, 0x27), (48, 0x28), (52, 0x05),
-    (56, 0x29), (60, 0x06), (64, 0x2A), (72, 0x2B), (80, 0x2C), (88, 0x09),
-    (96, 0x2D), (104, 0x0A), (112, 0x2E), (128, 0x2F), (144, 0x0C), (160, 0x30),
-    (192, 0x31), (224, 0x32), (240, 0x0F), (256, 0x33), (288, 0x10), (320, 0x34),
-    (384, 0x35), (448, 0x36), (480, 0x13), (512, 0x37), (576, 0x14), (640, 0x38),
-    (768, 0x39), (896, 0x3A), (960, 0x17), (1024, 0x3B), (1152, 0x18), (1280, 0x3C),
-    (1536, 0x3D), (1792, 0x3E), (1920, 0x1B), (2048, 0x3F), (2304, 0x1C), (2560, 0x1D),
-    (3072, 0x1E), (3840, 0x1F),
+    (22, 0x20),
+    (24, 0x21),
+    (26, 0x22),
+    (28, 0x23),
+    (30, 0x00),
+    (32, 0x24),
+    (36, 0x25),
+    (40, 0x26),
+    (42, 0x03),
+    (44, 0x27),
+    (48, 0x28),
+    (52, 0x05),
+    (56, 0x29),
+    (60, 0x06),
+    (64, 0x2A),
+    (72, 0x2B),
+    (80, 0x2C),
+    (88, 0x09),
+    (96, 0x2D),
+    (104, 0x0A),
+    (112, 0x2E),
+    (128, 0x2F),
+    (144, 0x0C),
+    (160, 0x30),
+    (192, 0x31),
+    (224, 0x32),
+    (240, 0x0F),
+    (256, 0x33),
+    (288, 0x10),
+    (320, 0x34),
+    (384, 0x35),
+    (448, 0x36),
+    (480, 0x13),
+    (512, 0x37),
+    (576, 0x14),
+    (640, 0x38),
+    (768, 0x39),
+    (896, 0x3A),
+    (960, 0x17),
+    (1024, 0x3B),
+    (1152, 0x18),
+    (1280, 0x3C),
+    (1536, 0x3D),
+    (1792, 0x3E),
+    (1920, 0x1B),
+    (2048, 0x3F),
+    (2304, 0x1C),
+    (2560, 0x1D),
+    (3072, 0x1E),
+    (3840, 0x1F),
 ];
 
 /// A bit-rate setting: the `IFDR` value and the rate it really gives.
@@ -346,7 +387,12 @@ impl<M: Mmio> I2c<M> {
     /// Receives `total` bytes into the buffers of `ops` (all reads). After the last
     /// byte either a STOP is generated (`last_run`) or the controller is put back in
     /// transmit mode so that it clocks no further byte before the repeated START.
-    fn receive(&self, ops: &mut [Operation<'_>], total: usize, last_run: bool) -> Result<(), Error> {
+    fn receive(
+        &self,
+        ops: &mut [Operation<'_>],
+        total: usize,
+        last_run: bool,
+    ) -> Result<(), Error> {
         let mut control = i2cr::IEN | i2cr::MSTA;
         if total == 1 {
             control |= i2cr::TXAK;

@@ -140,11 +140,11 @@ pub mod xcr {
 
 /// `STCCR`/`SRCCR` fields.
 pub mod xccr {
-    /// Prescaler modulus `PM` [7:0] = prescale - 1.
+    /// Prescaler modulus `PM` `[7:0]` = prescale - 1.
     pub const PM_MASK: u32 = 0xFF;
-    /// Frame rate divider `DC` [12:8] = words per frame - 1.
+    /// Frame rate divider `DC` `[12:8]` = words per frame - 1.
     pub const DC_SHIFT: u32 = 8;
-    /// Word length `WL` [16:13] = bits / 2 - 1.
+    /// Word length `WL` `[16:13]` = bits / 2 - 1.
     pub const WL_SHIFT: u32 = 13;
     /// Prescaler range: divide by 8.
     pub const PSR: u32 = 1 << 17;

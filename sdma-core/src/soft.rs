@@ -19,8 +19,8 @@
 use core::ptr;
 
 use crate::dmaengine::{
-    BusWidth, Capabilities, Cookie, DmaController, Error, Progress, ResidueGranularity,
-    TransferDesc, TransferKind, Direction, MAX_SG_SEGMENTS,
+    BusWidth, Capabilities, Cookie, Direction, DmaController, Error, Progress, ResidueGranularity,
+    TransferDesc, TransferKind, MAX_SG_SEGMENTS,
 };
 use crate::vchan::Channel;
 use embedded_dma::{ReadBuffer, WriteBuffer};

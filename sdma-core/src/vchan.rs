@@ -34,9 +34,9 @@ pub mod shared;
 mod explore;
 
 use crate::dmaengine::{
-    validate, Buffers, Capabilities, Cookie, DmaChannel, DmaController, Error, Event,
-    EventKind, Outcome, Prepared, Progress, Reclaimed, Rejected, Retired, Segment, SlaveConfig,
-    TransferDesc, TransferKind, TxState, TxStatus, MAX_SG_SEGMENTS,
+    validate, Buffers, Capabilities, Cookie, DmaChannel, DmaController, Error, Event, EventKind,
+    Outcome, Prepared, Progress, Reclaimed, Rejected, Retired, Segment, SlaveConfig, TransferDesc,
+    TransferKind, TxState, TxStatus, MAX_SG_SEGMENTS,
 };
 use embedded_dma::{ReadBuffer, WriteBuffer};
 
@@ -327,9 +327,10 @@ impl<T, const N: usize> VChan<T, N> {
         for s in self.slots.iter_mut() {
             let retire = match s.state {
                 SlotState::Stopping => true,
-                SlotState::Submitted | SlotState::Issued | SlotState::Active | SlotState::Paused => {
-                    retire_all
-                }
+                SlotState::Submitted
+                | SlotState::Issued
+                | SlotState::Active
+                | SlotState::Paused => retire_all,
                 SlotState::Done(_) => false,
             };
             if retire {
@@ -423,11 +424,7 @@ impl<T, const N: usize> VChan<T, N> {
 
     /// Resume the paused transfer; [`Error::NotPaused`] if none is paused.
     pub fn resume<C: Controller<T>>(&mut self, ctl: &mut C) -> Result<(), Error> {
-        let Some(s) = self
-            .slots
-            .iter_mut()
-            .find(|s| s.state == SlotState::Paused)
-        else {
+        let Some(s) = self.slots.iter_mut().find(|s| s.state == SlotState::Paused) else {
             return Err(Error::NotPaused);
         };
         ctl.resume(s.cookie)?;
@@ -674,8 +671,7 @@ impl<C: DmaController, R: ReadBuffer, W: WriteBuffer, const N: usize> DmaChannel
 
     fn configure(&mut self, config: SlaveConfig) -> Result<(), Error> {
         let caps = self.ctl.capabilities();
-        if !caps.supports(config.direction) || caps.bus_widths & config.bus_width.mask_bit() == 0
-        {
+        if !caps.supports(config.direction) || caps.bus_widths & config.bus_width.mask_bit() == 0 {
             return Err(Error::Unsupported);
         }
         if config.burst == 0 {
@@ -714,11 +710,7 @@ impl<C: DmaController, R: ReadBuffer, W: WriteBuffer, const N: usize> DmaChannel
         })
     }
 
-    fn prep_memcpy(
-        &mut self,
-        src: R,
-        dst: W,
-    ) -> Result<Prepared<R, W>, Rejected<Buffers<R, W>>> {
+    fn prep_memcpy(&mut self, src: R, dst: W) -> Result<Prepared<R, W>, Rejected<Buffers<R, W>>> {
         self.prepare(Buffers::Memcpy { src, dst }, |_| Ok(TransferKind::Memcpy))
     }
 

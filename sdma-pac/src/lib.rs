@@ -123,10 +123,9 @@ impl sdma::RegisterBlock {
         unsafe { &*(addr as *const Self) }
     }
 
-    /// An all-zero block in ordinary memory, for simulators and host tests (feature `sim`
-    /// or tests). Register accesses to it are plain memory accesses unless a
-    /// [`sim::Hook`] claims them.
-    #[cfg(any(test, feature = "sim"))]
+    /// An all-zero block in ordinary memory, for simulators and host tests. Register
+    /// accesses to it are plain memory accesses (unless a `sim::Hook` claims them). It is
+    /// not the device: never hand it to a driver on the target.
     pub fn zeroed() -> Self {
         // SAFETY: every field is a `u32` cell or a `u32` array, for which all-zero bytes are
         // a valid value.

@@ -491,9 +491,12 @@ impl Sim {
         SsiId(self.ssi.len() - 1)
     }
 
-    /// The FIFO model (state and counters).
-    pub fn ssi(&self, id: SsiId) -> Option<&Ssi> {
-        self.ssi.get(id.0)
+    /// The FIFO model (state and counters), brought up to the current time first.
+    pub fn ssi(&mut self, id: SsiId) -> Option<&Ssi> {
+        let now = self.now;
+        let s = self.ssi.get_mut(id.0)?;
+        s.advance(now);
+        Some(s)
     }
 
     /// Starts the codec clock of a FIFO now.
@@ -816,9 +819,10 @@ impl Sim {
     }
 
     fn schedule_irq(&mut self) {
-        let lat = self
-            .rng
-            .range_inclusive(self.timing.irq_latency_min_ns, self.timing.irq_latency_max_ns);
+        let lat = self.rng.range_inclusive(
+            self.timing.irq_latency_min_ns,
+            self.timing.irq_latency_max_ns,
+        );
         self.irq_scheduled = true;
         self.queue.push(self.now + lat, Ev::IrqDeliver);
     }
@@ -1197,9 +1201,11 @@ impl Sim {
             self.error(SimError::ZeroWatermark { channel: c as u8 });
             return self.fault_stop(c);
         }
-        let Some(dev) = self.ssi.iter().position(|s| {
-            s.config().fifo_addr == fifo_addr && s.config().direction == dir
-        }) else {
+        let Some(dev) = self
+            .ssi
+            .iter()
+            .position(|s| s.config().fifo_addr == fifo_addr && s.config().direction == dir)
+        else {
             self.error(SimError::NoPeripheral {
                 channel: c as u8,
                 addr: fifo_addr,
@@ -1212,7 +1218,6 @@ impl Sim {
             return self.fault_stop(c);
         }
         let now = self.now;
-        let words = bytes / width;
         let mut buf = vec![0u8; bytes as usize];
         let w = width as usize;
         match dir {
@@ -1236,7 +1241,6 @@ impl Sim {
                 }
             }
         }
-        let _ = words;
         self.stats.bursts += 1;
         self.ssi_changed(dev);
         let offset = self.ch[c].pos.offset + bytes;
@@ -1451,11 +1455,6 @@ impl Sim {
 }
 
 fn overlaps(a: u32, alen: u32, b: u32, blen: u32) -> bool {
-    let (a, alen, b, blen) = (
-        u64::from(a),
-        u64::from(alen),
-        u64::from(b),
-        u64::from(blen),
-    );
+    let (a, alen, b, blen) = (u64::from(a), u64::from(alen), u64::from(b), u64::from(blen));
     a < b + blen && b < a + alen
 }

@@ -27,7 +27,7 @@ pub const BD_EXTD: u32 = 1 << 23;
 /// A decoded buffer descriptor.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Bd {
-    /// Word 0: count[15:0], status[23:16], command[31:24].
+    /// Word 0: count bits 15:0, status bits 23:16, command bits 31:24.
     pub mode: u32,
     /// Word 1: buffer address.
     pub buffer: u32,

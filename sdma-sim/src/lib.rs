@@ -40,7 +40,7 @@ pub mod ssi;
 pub mod time;
 pub mod vcd;
 
-pub use board::{Board, SimHandler};
+pub use board::{Board, DmaRegion, SimHandler};
 pub use engine::{Callback, EngineStats, Sim, SimConfig, SsiId, Timing};
 pub use hazard::{ErrorRecord, Hazard, HazardKind, SimError};
 pub use memory::{MemError, SimMemory};

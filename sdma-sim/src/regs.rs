@@ -29,13 +29,13 @@ pub const INTRMASK: usize = 0x02C;
 pub const PSW: usize = 0x030;
 /// EVTERRDBG: EVTERR without the clear-on-read.
 pub const EVTERRDBG: usize = 0x034;
-/// CONFIG: CSM[1:0], ACR bit 4, RTDOBS bit 11, DSPDMA bit 12.
+/// CONFIG: CSM bits 1:0, ACR bit 4, RTDOBS bit 11, DSPDMA bit 12.
 pub const CONFIG: usize = 0x038;
 /// SDMA_LOCK.
 pub const LOCK: usize = 0x03C;
 /// ILLINSTADDR: the model writes the bad script address of the last unknown-PC error.
 pub const ILLINSTADDR: usize = 0x058;
-/// CHN0ADDR: channel-0 boot address [13:0], SMSZ bit 14 (32-word contexts).
+/// CHN0ADDR: channel-0 boot address bits 13:0, SMSZ bit 14 (32-word contexts).
 pub const CHN0ADDR: usize = 0x05C;
 /// CHNPRI\[0\]; channel `n` at `CHNPRI0 + 4 n`.
 pub const CHNPRI0: usize = 0x100;

@@ -92,6 +92,9 @@ mod tests {
             assert!((10..=14).contains(&v));
             seen[(v - 10) as usize] = true;
         }
-        assert!(seen.iter().all(|&s| s), "every value of a small range is drawn");
+        assert!(
+            seen.iter().all(|&s| s),
+            "every value of a small range is drawn"
+        );
     }
 }

@@ -291,8 +291,14 @@ mod tests {
         let t = ScriptTable::imx6q_rom();
         let prog = vec![None; 0x4000];
         assert_eq!(t.lookup(891, &prog).map(|e| e.name), Some("shp_2_mcu"));
-        assert_eq!(t.lookup(960, &prog).map(|e| e.kind), Some(ScriptKind::MemoryToPeripheral));
-        assert_eq!(t.lookup(642, &prog).map(|e| e.kind), Some(ScriptKind::MemoryToMemory));
+        assert_eq!(
+            t.lookup(960, &prog).map(|e| e.kind),
+            Some(ScriptKind::MemoryToPeripheral)
+        );
+        assert_eq!(
+            t.lookup(642, &prog).map(|e| e.kind),
+            Some(ScriptKind::MemoryToMemory)
+        );
         assert_eq!(t.lookup(643, &prog), None);
 
         let code = [0x1111u16, 0x2222, 0x3333];
@@ -307,11 +313,23 @@ mod tests {
         for (i, w) in code.iter().enumerate() {
             loaded[0x1800 + i] = Some(*w);
         }
-        assert_eq!(t2.lookup(0x1801, &loaded).map(|e| e.name), Some("ssish_2_mcu"));
-        assert_eq!(Firmware::parse(&img[..20]).err(), Some(FirmwareError::TooShort));
+        assert_eq!(
+            t2.lookup(0x1801, &loaded).map(|e| e.name),
+            Some("ssish_2_mcu")
+        );
+        assert_eq!(
+            Firmware::parse(&img[..20]).err(),
+            Some(FirmwareError::TooShort)
+        );
         let mut bad = img.clone();
         bad[0] = b'X';
-        assert!(matches!(Firmware::parse(&bad), Err(FirmwareError::BadMagic(_))));
-        assert_eq!(Firmware::parse(&img[..img.len() - 1]).err(), Some(FirmwareError::OutOfBounds));
+        assert!(matches!(
+            Firmware::parse(&bad),
+            Err(FirmwareError::BadMagic(_))
+        ));
+        assert_eq!(
+            Firmware::parse(&img[..img.len() - 1]).err(),
+            Some(FirmwareError::OutOfBounds)
+        );
     }
 }

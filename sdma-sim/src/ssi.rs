@@ -146,7 +146,8 @@ impl Ssi {
     /// Time of codec word `k`.
     fn tick_time(&self, k: u64) -> Nanos {
         let t = u128::from(k) * u128::from(SECOND) / u128::from(self.cfg.words_per_second);
-        self.start.saturating_add(u64::try_from(t).unwrap_or(u64::MAX))
+        self.start
+            .saturating_add(u64::try_from(t).unwrap_or(u64::MAX))
     }
 
     /// Starts the codec clock at `now`; the first word moves one word period later.
@@ -296,7 +297,10 @@ mod tests {
         s.advance(rise);
         assert!(s.update_line());
         assert_eq!(s.next_rise(), None);
-        assert_eq!((0..8).map(|_| s.dma_read()).collect::<Vec<_>>(), (0..8).collect::<Vec<_>>());
+        assert_eq!(
+            (0..8).map(|_| s.dma_read()).collect::<Vec<_>>(),
+            (0..8).collect::<Vec<_>>()
+        );
         assert!(!s.update_line());
         // no service for a long time: the FIFO overruns and keeps the oldest words
         s.advance(SECOND / 1000); // 96 words in 1 ms

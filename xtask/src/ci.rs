@@ -1,12 +1,371 @@
-//! `cargo xtask ci` (not implemented yet).
+//! `cargo xtask ci`: every check CI runs, one step at a time, each with a header,
+//! a time and a verdict, then a summary. If it passes locally, CI passes.
+//!
+//! The steps are the table [`steps`]: add a line there to add a check. A step that
+//! needs a tool which is missing is a failure under `CI=true` and is reported as
+//! `SKIPPED` (with the reason) otherwise; nothing is skipped silently. All steps run
+//! even after a failure, so one run shows every problem.
 
-use std::process::ExitCode;
+use std::process::{Command, ExitCode};
+use std::time::{Duration, Instant};
+
+use crate::target::{self, Choice, IMX6_TARGET};
+use crate::util;
+
+/// The library crates: documented with `-D warnings` and dry-run published.
+pub const LIBRARY_CRATES: &[&str] = &["sdma-pac", "sdma-core", "sdma-sim", "pcm-dma", "imx6-bsp"];
+
+/// A tool a step needs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Tool {
+    /// `cargo fmt`.
+    Rustfmt,
+    /// `cargo clippy`.
+    Clippy,
+    /// A cross toolchain for the i.MX6 (see `cargo xtask build-target`).
+    CrossToolchain,
+    /// A program in PATH.
+    Program(&'static str),
+}
+
+impl Tool {
+    /// `None` if the tool is available, else why not.
+    pub fn missing(self) -> Option<String> {
+        match self {
+            Tool::Rustfmt => util::output_of(util::cargo().args(["fmt", "--version"]))
+                .is_none()
+                .then(|| "rustfmt is not installed (`rustup component add rustfmt`)".into()),
+            Tool::Clippy => util::output_of(util::cargo().args(["clippy", "--version"]))
+                .is_none()
+                .then(|| "clippy is not installed (`rustup component add clippy`)".into()),
+            Tool::CrossToolchain => target::select(&target::probe(IMX6_TARGET), Choice::Auto).err(),
+            Tool::Program(p) => {
+                util::which(p).is_none().then(|| format!("`{p}` is not installed (`cargo xtask setup`)"))
+            }
+        }
+    }
+}
+
+/// What a step's command must do to pass.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Expect {
+    /// Exit with status 0.
+    Success,
+    /// Exit with exactly this status (a check that a failure is detected).
+    Status(i32),
+}
+
+/// Who runs a step's command.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Runner {
+    /// `cargo ARGS`.
+    Cargo,
+    /// This xtask: `cargo xtask ARGS`.
+    Xtask,
+}
+
+/// One check.
+#[derive(Clone, Debug)]
+pub struct Step {
+    /// Short name (`--only`, `--skip`, the summary).
+    pub name: &'static str,
+    /// Who runs it.
+    pub runner: Runner,
+    /// Its arguments.
+    pub args: Vec<String>,
+    /// Extra environment.
+    pub env: Vec<(&'static str, &'static str)>,
+    /// Tools it needs.
+    pub needs: Vec<Tool>,
+    /// What passing means.
+    pub expect: Expect,
+    /// A failure outside CI is only a warning (set-up that needs root).
+    pub soft_outside_ci: bool,
+}
+
+impl Step {
+    fn new(name: &'static str, runner: Runner, args: &[&str]) -> Step {
+        Step {
+            name,
+            runner,
+            args: args.iter().map(|s| s.to_string()).collect(),
+            env: Vec::new(),
+            needs: Vec::new(),
+            expect: Expect::Success,
+            soft_outside_ci: false,
+        }
+    }
+
+    /// A `cargo ARGS` step.
+    pub fn cargo(name: &'static str, args: &[&str]) -> Step {
+        Step::new(name, Runner::Cargo, args)
+    }
+
+    /// A `cargo xtask ARGS` step.
+    pub fn xtask(name: &'static str, args: &[&str]) -> Step {
+        Step::new(name, Runner::Xtask, args)
+    }
+
+    /// Adds arguments.
+    pub fn args<I: IntoIterator<Item = S>, S: Into<String>>(mut self, more: I) -> Step {
+        self.args.extend(more.into_iter().map(Into::into));
+        self
+    }
+
+    /// Adds an environment variable.
+    pub fn env(mut self, key: &'static str, value: &'static str) -> Step {
+        self.env.push((key, value));
+        self
+    }
+
+    /// Adds a needed tool.
+    pub fn needs(mut self, tool: Tool) -> Step {
+        self.needs.push(tool);
+        self
+    }
+
+    /// Sets the expected outcome.
+    pub fn expect(mut self, e: Expect) -> Step {
+        self.expect = e;
+        self
+    }
+
+    /// Makes a failure outside CI a warning.
+    pub fn soft_outside_ci(mut self) -> Step {
+        self.soft_outside_ci = true;
+        self
+    }
+
+    /// The command line, as `cargo ...` / `cargo xtask ...` (for headers).
+    pub fn display(&self) -> String {
+        let env: String = self.env.iter().map(|(k, v)| format!("{k}='{v}' ")).collect();
+        let prefix = match self.runner {
+            Runner::Cargo => "cargo",
+            Runner::Xtask => "cargo xtask",
+        };
+        format!("{env}{prefix} {}", self.args.join(" "))
+    }
+
+    fn command(&self) -> Command {
+        let mut cmd = match self.runner {
+            Runner::Cargo => util::cargo(),
+            Runner::Xtask => util::xtask(),
+        };
+        cmd.args(&self.args);
+        for (k, v) in &self.env {
+            cmd.env(k, v);
+        }
+        cmd
+    }
+}
+
+/// Every CI step, in order. Add new checks here.
+pub fn steps() -> Vec<Step> {
+    let qemu = Tool::Program("qemu-system-arm");
+    let p_libs: Vec<String> = LIBRARY_CRATES.iter().flat_map(|c| ["-p".to_string(), c.to_string()]).collect();
+    vec![
+        // Installs what the later steps need (root only; elsewhere it reports).
+        Step::xtask("setup", &["setup"]).soft_outside_ci(),
+        Step::cargo("fmt", &["fmt", "--all", "--", "--check"]).needs(Tool::Rustfmt),
+        Step::cargo("clippy", &["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"])
+            .needs(Tool::Clippy),
+        Step::cargo("test", &["test", "--workspace"]),
+        Step::xtask("gen-pac", &["gen-pac", "--check"]),
+        Step::cargo("doc", &["doc", "--no-deps"]).args(p_libs).env("RUSTDOCFLAGS", "-D warnings"),
+        Step::xtask("build-target", &["build-target"]).needs(Tool::CrossToolchain),
+        // Packages every library crate and builds it from the package, as crates.io
+        // would (path dependencies between them are resolved within the workspace).
+        Step::cargo(
+            "publish-dry-run",
+            &["publish", "--dry-run", "--workspace", "--allow-dirty", "--no-verify"],
+        )
+        .args(["--exclude", "xtask", "--exclude", "examples-bare-metal", "--exclude", "examples-host"]),
+        Step::xtask("qemu-smoke", &["qemu", "qemu-smoke", "--timeout", "120", "--expect", "qemu-smoke: ok"])
+            .needs(qemu)
+            .needs(Tool::CrossToolchain),
+        // The failing variant must make the run fail, with the program's status.
+        Step::xtask("qemu-smoke-fail", &["qemu", "qemu-smoke", "--features", "fail", "--timeout", "120"])
+            .needs(qemu)
+            .needs(Tool::CrossToolchain)
+            .expect(Expect::Status(3)),
+    ]
+}
+
+/// A step's verdict.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Verdict {
+    /// Passed.
+    Pass,
+    /// Failed (why).
+    Fail(String),
+    /// Failed outside CI in a step whose failure is only a warning there.
+    Warn(String),
+    /// Not run (why).
+    Skipped(String),
+}
+
+/// The verdict of a step that exited with `code` (`None`: killed by a signal). Pure.
+pub fn judge(expect: Expect, code: Option<i32>) -> Result<(), String> {
+    match (expect, code) {
+        (Expect::Success, Some(0)) => Ok(()),
+        (Expect::Success, Some(c)) => Err(format!("exit status {c}")),
+        (Expect::Status(want), Some(c)) if c == want => Ok(()),
+        (Expect::Status(want), Some(c)) => Err(format!("exit status {c}, expected {want}")),
+        (_, None) => Err("killed by a signal".into()),
+    }
+}
+
+/// The verdict of a step whose `missing` tools are absent. Pure.
+pub fn verdict_for_missing(missing: &[String], ci: bool) -> Verdict {
+    let why = missing.join("; ");
+    if ci {
+        Verdict::Fail(format!("missing tool under CI: {why}"))
+    } else {
+        Verdict::Skipped(why)
+    }
+}
 
 /// Arguments of `cargo xtask ci`.
 #[derive(clap::Args)]
-pub struct Args {}
+pub struct Args {
+    /// Run only these steps (comma-separated names; see `--list`).
+    #[arg(long, value_delimiter = ',')]
+    pub only: Vec<String>,
+    /// Leave out these steps.
+    #[arg(long, value_delimiter = ',')]
+    pub skip: Vec<String>,
+    /// List the steps and exit.
+    #[arg(long)]
+    pub list: bool,
+}
 
 /// Runs the subcommand.
-pub fn run(_args: Args) -> anyhow::Result<ExitCode> {
-    anyhow::bail!("`cargo xtask ci` is not implemented yet")
+pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+    let all = steps();
+    if args.list {
+        for s in &all {
+            println!("{:<16} {}", s.name, s.display());
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
+    for n in args.only.iter().chain(&args.skip) {
+        if !all.iter().any(|s| s.name == n) {
+            anyhow::bail!("no step `{n}` (see `cargo xtask ci --list`)");
+        }
+    }
+    let chosen: Vec<&Step> = all
+        .iter()
+        .filter(|s| args.only.is_empty() || args.only.iter().any(|n| n == s.name))
+        .filter(|s| !args.skip.iter().any(|n| n == s.name))
+        .collect();
+    let ci = util::is_ci();
+    eprintln!("ci: {} steps{}", chosen.len(), if ci { " (CI=true: missing tools fail)" } else { "" });
+
+    let mut results: Vec<(&str, Verdict, Duration)> = Vec::new();
+    let total = chosen.len();
+    let t_all = Instant::now();
+    for (i, step) in chosen.iter().enumerate() {
+        let bar = "=".repeat(78);
+        eprintln!("\n{bar}\n== ci [{}/{total}] {}: {}\n{bar}", i + 1, step.name, step.display());
+        let t0 = Instant::now();
+        let missing: Vec<String> = step.needs.iter().filter_map(|t| t.missing()).collect();
+        let verdict = if !missing.is_empty() {
+            verdict_for_missing(&missing, ci)
+        } else {
+            let mut cmd = step.command();
+            match cmd.status() {
+                Err(e) => Verdict::Fail(format!("cannot run: {e}")),
+                Ok(st) => match judge(step.expect, st.code()) {
+                    Ok(()) => Verdict::Pass,
+                    Err(why) if step.soft_outside_ci && !ci => Verdict::Warn(why),
+                    Err(why) => Verdict::Fail(why),
+                },
+            }
+        };
+        let dt = t0.elapsed();
+        let line = match &verdict {
+            Verdict::Pass => "PASS".to_string(),
+            Verdict::Fail(w) => format!("FAIL: {w}"),
+            Verdict::Warn(w) => format!("WARN (not CI): {w}"),
+            Verdict::Skipped(w) => format!("SKIPPED: {w}"),
+        };
+        eprintln!("== ci [{}/{total}] {}: {line} ({:.1} s)", i + 1, step.name, dt.as_secs_f64());
+        results.push((step.name, verdict, dt));
+    }
+
+    eprintln!("\n== ci summary ({:.0} s) ==", t_all.elapsed().as_secs_f64());
+    let (mut passed, mut failed, mut skipped) = (0, 0, 0);
+    for (name, v, dt) in &results {
+        let (tag, why) = match v {
+            Verdict::Pass => {
+                passed += 1;
+                ("PASS", String::new())
+            }
+            Verdict::Warn(w) => {
+                passed += 1;
+                ("WARN", w.clone())
+            }
+            Verdict::Fail(w) => {
+                failed += 1;
+                ("FAIL", w.clone())
+            }
+            Verdict::Skipped(w) => {
+                skipped += 1;
+                ("SKIPPED", w.clone())
+            }
+        };
+        eprintln!("  {tag:<8} {name:<16} {:>7.1} s  {why}", dt.as_secs_f64());
+    }
+    println!("ci: {passed} passed, {failed} failed, {skipped} skipped");
+    Ok(if failed == 0 { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn judging_exit_statuses() {
+        assert_eq!(judge(Expect::Success, Some(0)), Ok(()));
+        assert!(judge(Expect::Success, Some(1)).is_err());
+        assert_eq!(judge(Expect::Status(3), Some(3)), Ok(()));
+        assert!(judge(Expect::Status(3), Some(0)).unwrap_err().contains("expected 3"));
+        assert!(judge(Expect::Success, None).is_err());
+    }
+
+    #[test]
+    fn missing_tools_fail_only_under_ci() {
+        let m = vec!["qemu-system-arm is not installed".to_string()];
+        assert!(matches!(verdict_for_missing(&m, true), Verdict::Fail(w) if w.contains("qemu")));
+        assert!(matches!(verdict_for_missing(&m, false), Verdict::Skipped(w) if w.contains("qemu")));
+    }
+
+    #[test]
+    fn the_table_has_every_required_check() {
+        let s = steps();
+        let names: Vec<&str> = s.iter().map(|s| s.name).collect();
+        for n in [
+            "fmt",
+            "clippy",
+            "test",
+            "gen-pac",
+            "doc",
+            "build-target",
+            "publish-dry-run",
+            "qemu-smoke",
+            "qemu-smoke-fail",
+        ] {
+            assert!(names.contains(&n), "{n}");
+        }
+        let mut sorted = names.clone();
+        sorted.sort_unstable();
+        sorted.dedup();
+        assert_eq!(sorted.len(), names.len(), "step names are unique");
+        let fail = s.iter().find(|s| s.name == "qemu-smoke-fail").unwrap();
+        assert_eq!(fail.expect, Expect::Status(3));
+        let clippy = s.iter().find(|s| s.name == "clippy").unwrap();
+        assert!(clippy.display().ends_with("-- -D warnings"));
+        let doc = s.iter().find(|s| s.name == "doc").unwrap();
+        assert!(doc.display().starts_with("RUSTDOCFLAGS='-D warnings' cargo doc --no-deps -p sdma-pac"));
+    }
 }

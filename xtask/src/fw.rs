@@ -131,8 +131,8 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Cmd::Disasm(a) => {
-            let bytes =
-                std::fs::read(&a.bin).with_context(|| format!("cannot read {}", a.bin.display()))?;
+            let bytes = std::fs::read(&a.bin)
+                .with_context(|| format!("cannot read {}", a.bin.display()))?;
             if bytes.starts_with(b"SDMA") {
                 anyhow::bail!(
                     "{} is a firmware file, not raw script code: `fw disasm` takes our own code \

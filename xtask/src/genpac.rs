@@ -90,8 +90,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
 
 /// Parses the description at `svd` and renders every output file into `out_dir`.
 pub fn generate(svd: &Path, shown: &str, out_dir: &Path) -> Result<Vec<Output>> {
-    let xml =
-        std::fs::read_to_string(svd).with_context(|| format!("reading {}", svd.display()))?;
+    let xml = std::fs::read_to_string(svd).with_context(|| format!("reading {}", svd.display()))?;
     generate_from_str(&xml, shown, out_dir)
 }
 
@@ -131,7 +130,8 @@ fn write_if_changed(o: &Output) -> Result<()> {
     if let Some(dir) = o.path.parent() {
         std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     }
-    std::fs::write(&o.path, &o.contents).with_context(|| format!("writing {}", o.path.display()))?;
+    std::fs::write(&o.path, &o.contents)
+        .with_context(|| format!("writing {}", o.path.display()))?;
     println!("gen-pac: wrote {}", o.path.display());
     Ok(())
 }

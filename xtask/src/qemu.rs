@@ -1,12 +1,243 @@
-//! `cargo xtask qemu` (not implemented yet).
+//! `cargo xtask qemu PROGRAM`: builds a bare-metal program of `examples/bare-metal`
+//! for the i.MX6 and runs it under `qemu-system-arm -M sabrelite`.
+//!
+//! The program's UART1 output is forwarded to stdout (semihosting output goes to
+//! stderr), and the command's exit status is the program's: it ends QEMU through
+//! semihosting `SYS_EXIT_EXTENDED` (`imx6_bsp::semihosting::exit`). A run that
+//! outlives `--timeout` is killed and exits with 124.
+//!
+//! QEMU 7.2 flags, checked on 7.2.22 (shared/reference/imx6-boot-and-flash.md 5):
+//! `-semihosting-config enable=on,target=native` (or `-semihosting`) makes the
+//! semihosting `svc` reach QEMU; without it the program hangs in its SVC vector.
+//! `-serial stdio` is UART1; `-display none -monitor none` keep stdio for it alone.
+//! `-m 1G` matches the SabreLite (the program itself fits QEMU's default 128 MiB).
+//!
+//! `cargo xtask qemu --elf PATH` runs an ELF built elsewhere; `.cargo/config.toml`
+//! uses it as the runner of `armv7a-none-eabi`, so `cargo run --target
+//! armv7a-none-eabi -p examples-bare-metal --bin qemu-smoke` works too.
 
-use std::process::ExitCode;
+use std::io::{BufRead as _, BufReader, Write as _};
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use anyhow::{bail, Context as _};
+
+use crate::target::{self, BuildRequest, Choice, IMX6_TARGET};
+use crate::{setup, util};
+
+/// The package that holds the bare-metal programs.
+pub const PROGRAMS_PACKAGE: &str = "examples-bare-metal";
+
+/// Exit status of a run that hit its time limit (as `timeout(1)` uses).
+pub const TIMEOUT_STATUS: u8 = 124;
 
 /// Arguments of `cargo xtask qemu`.
 #[derive(clap::Args)]
-pub struct Args {}
+pub struct Args {
+    /// The bare-metal program: a binary of `examples/bare-metal` (e.g. `qemu-smoke`).
+    #[arg(required_unless_present = "elf")]
+    pub program: Option<String>,
+    /// Cargo features of `examples-bare-metal` (comma-separated or repeated), e.g.
+    /// `fail`.
+    #[arg(long, value_delimiter = ',')]
+    pub features: Vec<String>,
+    /// Kill QEMU after this many seconds (the run then fails with status 124).
+    #[arg(long, default_value_t = 60)]
+    pub timeout: u64,
+    /// Build with the debug profile instead of release.
+    #[arg(long)]
+    pub debug: bool,
+    /// Force a cross toolchain path (see `cargo xtask build-target --help`).
+    #[arg(long, value_enum)]
+    pub toolchain: Option<Choice>,
+    /// Fail (status 1) unless the program's output contains this text.
+    #[arg(long)]
+    pub expect: Option<String>,
+    /// Show the SabreLite console UART2 on stdout instead of UART1.
+    #[arg(long)]
+    pub uart2: bool,
+    /// Run this ELF instead of building a program (the cargo runner mode).
+    #[arg(long, hide = true)]
+    pub elf: Option<PathBuf>,
+    /// Extra QEMU arguments (after `--`).
+    #[arg(last = true)]
+    pub qemu_args: Vec<String>,
+}
+
+/// The QEMU command line for `elf`. Pure.
+pub fn qemu_command(elf: &Path, uart2: bool, extra: &[String]) -> Command {
+    let mut cmd = Command::new("qemu-system-arm");
+    cmd.args([
+        "-M",
+        "sabrelite",
+        "-m",
+        "1G",
+        "-display",
+        "none",
+        "-monitor",
+        "none",
+    ]);
+    if uart2 {
+        cmd.args(["-serial", "null", "-serial", "stdio"]);
+    } else {
+        cmd.args(["-serial", "stdio"]);
+    }
+    cmd.args(["-semihosting-config", "enable=on,target=native"]);
+    cmd.arg("-kernel").arg(elf);
+    cmd.args(extra);
+    cmd
+}
+
+/// How a QEMU run ended.
+#[derive(Debug)]
+pub struct Outcome {
+    /// The exit status byte to return.
+    pub status: u8,
+    /// Killed at the time limit.
+    pub timed_out: bool,
+    /// Everything the program printed on the console UART.
+    pub output: String,
+}
+
+/// Runs `elf` under QEMU, forwarding its console to stdout, with a time limit.
+pub fn run_elf(
+    elf: &Path,
+    timeout: Duration,
+    uart2: bool,
+    extra: &[String],
+) -> anyhow::Result<Outcome> {
+    setup::ensure_program("qemu-system-arm")?;
+    let mut cmd = qemu_command(elf, uart2, extra);
+    eprintln!("$ {}", util::display_command(&cmd));
+    eprintln!("qemu: time limit {} s", timeout.as_secs());
+    let mut child = cmd
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .with_context(|| format!("cannot start `{}`", util::display_command(&cmd)))?;
+
+    // Forward and collect the console output as it comes.
+    let output = Arc::new(Mutex::new(String::new()));
+    let stdout = child.stdout.take().context("no stdout pipe")?;
+    let sink = Arc::clone(&output);
+    let reader = std::thread::spawn(move || {
+        let mut r = BufReader::new(stdout);
+        let mut line = Vec::new();
+        while let Ok(n) = r.read_until(b'\n', &mut line) {
+            if n == 0 {
+                break;
+            }
+            let text = String::from_utf8_lossy(&line).replace('\r', "");
+            let mut out = std::io::stdout().lock();
+            let _ = out.write_all(text.as_bytes());
+            let _ = out.flush();
+            if let Ok(mut s) = sink.lock() {
+                s.push_str(&text);
+            }
+            line.clear();
+        }
+    });
+
+    let start = Instant::now();
+    let (status, timed_out) = loop {
+        if let Some(st) = child.try_wait()? {
+            break (util::exit_code_of(st), false);
+        }
+        if start.elapsed() >= timeout {
+            let _ = child.kill();
+            let _ = child.wait();
+            break (TIMEOUT_STATUS, true);
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let _ = reader.join();
+    let output = output.lock().map(|s| s.clone()).unwrap_or_default();
+    Ok(Outcome {
+        status,
+        timed_out,
+        output,
+    })
+}
+
+/// Builds program `name` of `examples-bare-metal` for the i.MX6; returns its ELF.
+pub fn build_program(
+    name: &str,
+    features: &[String],
+    release: bool,
+    choice: Choice,
+) -> anyhow::Result<PathBuf> {
+    let sel = target::select_or_setup(IMX6_TARGET, choice)?;
+    eprintln!("qemu: building `{name}` for {sel}");
+    let req = BuildRequest {
+        packages: vec![PROGRAMS_PACKAGE.to_string()],
+        bin: Some(name.to_string()),
+        features: features.to_vec(),
+        release,
+    };
+    let exes = target::build(&sel, &req)?;
+    exes.into_iter()
+        .find(|p| p.file_name().is_some_and(|f| f == name))
+        .with_context(|| format!("the build produced no executable `{name}`"))
+}
 
 /// Runs the subcommand.
-pub fn run(_args: Args) -> anyhow::Result<ExitCode> {
-    anyhow::bail!("`cargo xtask qemu` is not implemented yet")
+pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+    let choice = match args.toolchain {
+        Some(c) => c,
+        None => target::choice_from_env()?,
+    };
+    let elf = match (&args.elf, &args.program) {
+        (Some(elf), _) => elf.clone(),
+        (None, Some(name)) => build_program(name, &args.features, !args.debug, choice)?,
+        (None, None) => bail!("name a program (e.g. `cargo xtask qemu qemu-smoke`)"),
+    };
+    if !elf.exists() {
+        bail!("{} does not exist", elf.display());
+    }
+    let out = run_elf(
+        &elf,
+        Duration::from_secs(args.timeout),
+        args.uart2,
+        &args.qemu_args,
+    )?;
+    if out.timed_out {
+        eprintln!(
+            "qemu: TIMEOUT: killed after {} s (exit status {TIMEOUT_STATUS})",
+            args.timeout
+        );
+        return Ok(ExitCode::from(TIMEOUT_STATUS));
+    }
+    eprintln!("qemu: the program exited with status {}", out.status);
+    if let Some(want) = &args.expect {
+        if !out.output.contains(want.as_str()) {
+            eprintln!("qemu: FAILED: the output does not contain {want:?}");
+            return Ok(ExitCode::from(if out.status == 0 { 1 } else { out.status }));
+        }
+    }
+    Ok(ExitCode::from(out.status))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn qemu_flags() {
+        let line = util::display_command(&qemu_command(Path::new("/t/app"), false, &[]));
+        assert_eq!(
+            line,
+            "qemu-system-arm -M sabrelite -m 1G -display none -monitor none -serial stdio \
+             -semihosting-config enable=on,target=native -kernel /t/app"
+        );
+        let line = util::display_command(&qemu_command(
+            Path::new("/t/app"),
+            true,
+            &["-smp".into(), "4".into()],
+        ));
+        assert!(line.contains("-serial null -serial stdio"), "{line}");
+        assert!(line.ends_with("-kernel /t/app -smp 4"), "{line}");
+    }
 }

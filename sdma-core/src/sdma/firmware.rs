@@ -219,7 +219,9 @@ impl<'a> ScriptTable<'a> {
 
     /// Entry `index` as stored (`None` past the end).
     pub fn get(&self, index: usize) -> Option<i32> {
-        let b = self.bytes.get(index.checked_mul(4)?..index.checked_add(1)?.checked_mul(4)?)?;
+        let b = self
+            .bytes
+            .get(index.checked_mul(4)?..index.checked_add(1)?.checked_mul(4)?)?;
         Some(i32::from_le_bytes([b[0], b[1], b[2], b[3]]))
     }
 
@@ -341,7 +343,8 @@ impl<'a> Firmware<'a> {
         // Load address (index 34): required when there is code, must fit RAM.
         let load_address = match table.get(RAM_CODE_START_INDEX) {
             Some(a) if a > 0 => {
-                if a < i32::from(ROM_END) || a as u64 + u64::from(words) > u64::from(PROGRAM_RAM_END)
+                if a < i32::from(ROM_END)
+                    || a as u64 + u64::from(words) > u64::from(PROGRAM_RAM_END)
                 {
                     return Err(FirmwareError::LoadAddressOutOfRange { addr: a, words });
                 }
@@ -438,7 +441,9 @@ pub enum EncodeError {
 impl core::fmt::Display for EncodeError {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         match self {
-            Self::BufferTooSmall { needed } => write!(f, "output buffer too small, {needed} bytes needed"),
+            Self::BufferTooSmall { needed } => {
+                write!(f, "output buffer too small, {needed} bytes needed")
+            }
             Self::OddCodeLength => write!(f, "RAM code is an odd number of bytes"),
             Self::TooLarge => write!(f, "table or code too large"),
         }
@@ -468,7 +473,8 @@ pub fn encode(
     }
     let needed = encoded_len(table.len(), code.len());
     let n_table = u32::try_from(table.len()).map_err(|_| EncodeError::TooLarge)?;
-    let code_start = u32::try_from(HEADER_LEN + table.len() * 4).map_err(|_| EncodeError::TooLarge)?;
+    let code_start =
+        u32::try_from(HEADER_LEN + table.len() * 4).map_err(|_| EncodeError::TooLarge)?;
     let code_size = u32::try_from(code.len()).map_err(|_| EncodeError::TooLarge)?;
     let out = out
         .get_mut(..needed)

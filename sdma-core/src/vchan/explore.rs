@@ -86,7 +86,8 @@ impl Controller<u32> for MockHw {
                 .get_or_insert("started while the hardware runs or its stop is unconfirmed");
         }
         if *payload <= self.last_started {
-            self.violation.get_or_insert("start order differs from issue order");
+            self.violation
+                .get_or_insert("start order differs from issue order");
         }
         if cookie.0 != *payload {
             self.violation.get_or_insert("cookie/payload mismatch");
@@ -281,9 +282,10 @@ impl State {
                 }
             }
             Ev::Resume => {
-                let was_paused = self.vc.running().is_some_and(|(c, _)| {
-                    self.vc.state(c) == Some(SlotState::Paused)
-                });
+                let was_paused = self
+                    .vc
+                    .running()
+                    .is_some_and(|(c, _)| self.vc.state(c) == Some(SlotState::Paused));
                 let r = self.vc.resume(&mut self.hw);
                 if was_paused != r.is_ok() {
                     return Err("resume result does not match paused state");
@@ -362,8 +364,8 @@ impl State {
         }
         // Liveness: with the hardware idle, an issued transfer must have started.
         let idle = self.hw.running.is_none() && !self.hw.stopping;
-        let waiting = (1..self.obs.next_id)
-            .any(|id| self.vc.state(Cookie(id)) == Some(SlotState::Issued));
+        let waiting =
+            (1..self.obs.next_id).any(|id| self.vc.state(Cookie(id)) == Some(SlotState::Issued));
         if idle && waiting && running == 0 {
             return Err("an issued transfer waits although the hardware is idle");
         }
@@ -373,10 +375,10 @@ impl State {
 
 /// Result of one exploration.
 #[derive(Debug)]
-pub(crate) struct Report {
-    pub states: usize,
-    pub transitions: usize,
-    pub violation: Option<(String, Vec<Ev>)>,
+struct Report {
+    states: usize,
+    transitions: usize,
+    violation: Option<(String, Vec<Ev>)>,
 }
 
 /// Explore every interleaving up to `depth` steps under `policy`. Stops at the first
@@ -451,17 +453,24 @@ fn explorer_catches_the_negative_control() {
     );
     assert_eq!(why, "a transfer issued after the terminate was retired");
     // The shortest counterexample: start A, stop it, issue B, confirm.
-    assert!(trace.len() <= 4, "counterexample longer than expected: {trace:?}");
+    assert!(
+        trace.len() <= 4,
+        "counterexample longer than expected: {trace:?}"
+    );
 }
 
 #[cfg(feature = "linux-models")]
 #[test]
 fn explorer_catches_the_linux_models() {
     let r58 = explore(StopPolicy::Linux58, DEPTH);
-    let (why58, t58) = r58.violation.expect("Linux 5.8 model must violate the contract");
+    let (why58, t58) = r58
+        .violation
+        .expect("Linux 5.8 model must violate the contract");
     println!("explorer: Linux58 caught: {why58}; trace {t58:?}");
     let r515 = explore(StopPolicy::Linux515, DEPTH);
-    let (why515, t515) = r515.violation.expect("Linux 5.15 model must violate the contract");
+    let (why515, t515) = r515
+        .violation
+        .expect("Linux 5.15 model must violate the contract");
     println!("explorer: Linux515 caught: {why515}; trace {t515:?}");
     assert_eq!(
         why515,

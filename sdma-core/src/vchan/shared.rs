@@ -109,8 +109,7 @@ impl<Ch: DmaChannel> DmaChannel for &Shared<Ch> {
         &mut self,
         buffers: Buffers<Self::Read, Self::Write>,
         period_len: usize,
-    ) -> Result<Prepared<Self::Read, Self::Write>, Rejected<Buffers<Self::Read, Self::Write>>>
-    {
+    ) -> Result<Prepared<Self::Read, Self::Write>, Rejected<Buffers<Self::Read, Self::Write>>> {
         self.with_value(buffers, |c, b| c.prep_cyclic(b, period_len))
     }
 
@@ -118,8 +117,7 @@ impl<Ch: DmaChannel> DmaChannel for &Shared<Ch> {
         &mut self,
         buffers: Buffers<Self::Read, Self::Write>,
         segments: &[Segment],
-    ) -> Result<Prepared<Self::Read, Self::Write>, Rejected<Buffers<Self::Read, Self::Write>>>
-    {
+    ) -> Result<Prepared<Self::Read, Self::Write>, Rejected<Buffers<Self::Read, Self::Write>>> {
         self.with_value(buffers, |c, b| c.prep_slave_sg(b, segments))
     }
 
@@ -127,8 +125,7 @@ impl<Ch: DmaChannel> DmaChannel for &Shared<Ch> {
         &mut self,
         src: Self::Read,
         dst: Self::Write,
-    ) -> Result<Prepared<Self::Read, Self::Write>, Rejected<Buffers<Self::Read, Self::Write>>>
-    {
+    ) -> Result<Prepared<Self::Read, Self::Write>, Rejected<Buffers<Self::Read, Self::Write>>> {
         self.with_value(Buffers::Memcpy { src, dst }, |c, b| match b {
             Buffers::Memcpy { src, dst } => c.prep_memcpy(src, dst),
             other => Err(Rejected {
@@ -155,8 +152,7 @@ impl<Ch: DmaChannel> DmaChannel for &Shared<Ch> {
     }
 
     fn synchronize(&mut self) -> nb::Result<Retired, Error> {
-        self.with(|c| c.synchronize())
-            .map_err(nb::Error::Other)?
+        self.with(|c| c.synchronize()).map_err(nb::Error::Other)?
     }
 
     fn pause(&mut self) -> Result<(), Error> {

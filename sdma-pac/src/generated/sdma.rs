@@ -136,9 +136,12 @@ pub struct RegisterBlock {
     /// 0x200). (read/write; reset `0x0000_0000`)
     pub CHNENBL: [RWRegister<u32>; 48],
 }
-/// Size of [`RegisterBlock`] as laid out by the compiler (checked below).
-const SIZE_OF_BLOCK: usize = core::mem::size_of::<RegisterBlock>();
-const _: () = assert!(SIZE_OF_BLOCK == 0x2C0);
+impl RegisterBlock {
+    /// Size in bytes of the block as laid out by the compiler (checked against the
+    /// description below).
+    pub const SIZE: usize = core::mem::size_of::<RegisterBlock>();
+}
+const _: () = assert!(RegisterBlock::SIZE == 0x2C0);
 const _: () = assert!(core::mem::offset_of!(RegisterBlock, MC0PTR) == 0x000);
 const _: () = assert!(core::mem::offset_of!(RegisterBlock, INTR) == 0x004);
 const _: () = assert!(core::mem::offset_of!(RegisterBlock, STOP_STAT) == 0x008);

@@ -146,14 +146,20 @@ impl Ctx<'_> {
     /// A label reference as a word offset within the source (`None` if `s` is not a label).
     fn label_offset(&self, s: &str, here: u32) -> Result<Option<u32>, String> {
         if let Some(name) = s.strip_suffix('b').filter(|n| is_local(n)) {
-            let v = self.locals.get(name).and_then(|v| v.iter().rev().find(|&&a| a <= here));
+            let v = self
+                .locals
+                .get(name)
+                .and_then(|v| v.iter().rev().find(|&&a| a <= here));
             return v
                 .copied()
                 .map(Some)
                 .ok_or_else(|| format!("no local label `{name}:` before this line"));
         }
         if let Some(name) = s.strip_suffix('f').filter(|n| is_local(n)) {
-            let v = self.locals.get(name).and_then(|v| v.iter().find(|&&a| a > here));
+            let v = self
+                .locals
+                .get(name)
+                .and_then(|v| v.iter().find(|&&a| a > here));
             return v
                 .copied()
                 .map(Some)
@@ -207,7 +213,10 @@ fn encode(ctx: &Ctx<'_>, st: &Stmt<'_>) -> Result<Vec<u16>, String> {
         }
         return ops
             .iter()
-            .map(|o| ctx.value(o).and_then(|v| in_range("word", v, -32768, 0xFFFF)))
+            .map(|o| {
+                ctx.value(o)
+                    .and_then(|v| in_range("word", v, -32768, 0xFFFF))
+            })
             .collect();
     }
     let (op, implicit) = match m {
@@ -356,7 +365,11 @@ pub fn assemble(src: &str, load_address: Option<u32>) -> Result<Assembled, AsmEr
             ctx.equs.insert(name.to_string(), v);
             continue;
         }
-        let words = if mnemonic == ".dc.w" { operands.len().max(1) } else { 1 };
+        let words = if mnemonic == ".dc.w" {
+            operands.len().max(1)
+        } else {
+            1
+        };
         stmts.push(Stmt {
             line,
             addr,
@@ -369,11 +382,17 @@ pub fn assemble(src: &str, load_address: Option<u32>) -> Result<Assembled, AsmEr
         v.sort_unstable();
     }
     if addr > 0x4000 {
-        return Err(err(src.lines().count(), format!("{addr} words do not fit the 14-bit program space")));
+        return Err(err(
+            src.lines().count(),
+            format!("{addr} words do not fit the 14-bit program space"),
+        ));
     }
     if let Some(load) = load_address {
         if load + addr > 0x4000 {
-            return Err(err(1, format!("{addr} words at load address {load:#x} exceed the 14-bit program space")));
+            return Err(err(
+                1,
+                format!("{addr} words at load address {load:#x} exceed the 14-bit program space"),
+            ));
         }
     }
 
@@ -383,7 +402,11 @@ pub fn assemble(src: &str, load_address: Option<u32>) -> Result<Assembled, AsmEr
         words.extend(encode(&ctx, st).map_err(|m| err(st.line, m))?);
     }
     let base = load_address.unwrap_or(0);
-    let labels = ctx.labels.iter().map(|(k, v)| (k.clone(), v + base)).collect();
+    let labels = ctx
+        .labels
+        .iter()
+        .map(|(k, v)| (k.clone(), v + base))
+        .collect();
     Ok(Assembled { words, labels })
 }
 
@@ -465,7 +488,12 @@ mod tests {
 
     #[test]
     fn branch_and_loop_vectors() {
-        for (m, w) in [("bf", 0x7CFF), ("bt", 0x7DFF), ("bsf", 0x7EFF), ("bdf", 0x7FFF)] {
+        for (m, w) in [
+            ("bf", 0x7CFF),
+            ("bt", 0x7DFF),
+            ("bsf", 0x7EFF),
+            ("bdf", 0x7FFF),
+        ] {
             let a = assemble(&format!("1: {m} 1b"), None).expect("asm");
             assert_eq!(a.words, [w], "{m}");
         }
@@ -552,6 +580,10 @@ mod tests {
         assert_eq!(ok.words[0], 0x78FF);
         let body = " ret\n".repeat(256);
         let e = assemble(&format!(" loop end, 0\n{body}end: ret"), None).expect_err("loop");
-        assert!(e.message.contains("loop body length 256 out of range 1..=255"), "{e}");
+        assert!(
+            e.message
+                .contains("loop body length 256 out of range 1..=255"),
+            "{e}"
+        );
     }
 }

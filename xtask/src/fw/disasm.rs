@@ -80,7 +80,11 @@ fn render(w: u16, pc: u32, labels: &BTreeSet<i64>, load_known: bool) -> String {
         Form::Loop if w & 0xFF == 0 => format!(".dc.w 0x{w:04x}"),
         Form::Loop => {
             let t = target(w, op.form, pc).unwrap_or(0);
-            let body = if labels.contains(&t) { label(t) } else { (w & 0xFF).to_string() };
+            let body = if labels.contains(&t) {
+                label(t)
+            } else {
+                (w & 0xFF).to_string()
+            };
             format!("{n} {body}, {}", (w >> 8) & 3)
         }
         Form::Branch => {
@@ -112,7 +116,8 @@ mod tests {
         // Each word alone (no labels in range except itself): disasm -> asm gives the word back.
         for w in 0..=u16::MAX {
             let text = disassemble(&[w], 0x1800, true, false);
-            let a = assemble(&text, Some(0x1800)).unwrap_or_else(|e| panic!("{w:#06x}: `{text}`: {e}"));
+            let a =
+                assemble(&text, Some(0x1800)).unwrap_or_else(|e| panic!("{w:#06x}: `{text}`: {e}"));
             assert_eq!(a.words, [w], "`{text}`");
         }
     }

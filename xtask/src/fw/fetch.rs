@@ -23,7 +23,7 @@ const REQUIRED: [&str; 2] = ["sdma-imx6q.bin", "sdma-imx7d.bin"];
 /// Arguments of `fw fetch`.
 #[derive(clap::Args)]
 pub struct Args {
-    /// Cache directory (default: <workspace>/.cache/firmware, git-ignored).
+    /// Cache directory (default: WORKSPACE/.cache/firmware, git-ignored).
     #[arg(long)]
     cache_dir: Option<PathBuf>,
     /// Download again even when the cache is complete.
@@ -58,7 +58,8 @@ pub fn debian_source(text: &str) -> Option<DebianSource> {
                 (k.trim().eq_ignore_ascii_case(key)).then(|| v.trim().to_string())
             })
         };
-        let (Some(types), Some(uris), Some(suites)) = (field("Types"), field("URIs"), field("Suites"))
+        let (Some(types), Some(uris), Some(suites)) =
+            (field("Types"), field("URIs"), field("Suites"))
         else {
             continue;
         };
@@ -113,9 +114,9 @@ fn sdma_dir(tree: &Path) -> PathBuf {
 }
 
 fn complete(dir: &Path) -> bool {
-    REQUIRED.iter().all(|f| {
-        std::fs::read(dir.join(f)).is_ok_and(|b| Firmware::parse(&b).is_ok())
-    })
+    REQUIRED
+        .iter()
+        .all(|f| std::fs::read(dir.join(f)).is_ok_and(|b| Firmware::parse(&b).is_ok()))
 }
 
 /// Child output goes to our stderr, so that stdout's last line is the result.
@@ -151,10 +152,18 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
     let text = std::fs::read_to_string(&a.sources)
         .with_context(|| format!("cannot read {}", a.sources.display()))?;
     let src = debian_source(&text).with_context(|| {
-        format!("no main Debian archive entry (…/debian, release suite) in {}", a.sources.display())
+        format!(
+            "no main Debian archive entry (…/debian, release suite) in {}",
+            a.sources.display()
+        )
     })?;
     let apt = cache.join("apt");
-    for d in ["lists/partial", "cache/archives/partial", "sources.list.d", "deb"] {
+    for d in [
+        "lists/partial",
+        "cache/archives/partial",
+        "sources.list.d",
+        "deb",
+    ] {
         std::fs::create_dir_all(apt.join(d))
             .with_context(|| format!("cannot create {}", apt.join(d).display()))?;
     }
@@ -169,7 +178,10 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
     )?;
     let opts = [
         format!("Dir::Etc::SourceList={}", list.display()),
-        format!("Dir::Etc::SourceParts={}", apt.join("sources.list.d").display()),
+        format!(
+            "Dir::Etc::SourceParts={}",
+            apt.join("sources.list.d").display()
+        ),
         format!("Dir::State::Lists={}", apt.join("lists").display()),
         format!("Dir::Cache={}", apt.join("cache").display()),
         "APT::Sandbox::User=root".to_string(),
@@ -205,7 +217,10 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
     let staging = cache.join("files.new");
     let _ = std::fs::remove_dir_all(&staging);
     std::fs::create_dir_all(&staging)?;
-    eprintln!("==> extracting lib/firmware/imx/sdma from {}", deb.display());
+    eprintln!(
+        "==> extracting lib/firmware/imx/sdma from {}",
+        deb.display()
+    );
     let mut dpkg = Command::new("dpkg-deb")
         .arg("--fsys-tarfile")
         .arg(&deb)
@@ -224,7 +239,10 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
         .context("cannot run tar")?;
     let dpkg = dpkg.wait()?;
     if !dpkg.success() || !tar.success() {
-        bail!("extracting {} failed (dpkg-deb {dpkg}, tar {tar})", deb.display());
+        bail!(
+            "extracting {} failed (dpkg-deb {dpkg}, tar {tar})",
+            deb.display()
+        );
     }
     if !complete(&sdma_dir(&staging)) {
         bail!(

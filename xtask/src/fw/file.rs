@@ -1,7 +1,7 @@
 //! `fw info`, `fw check`, `fw extract`, `fw pack`: firmware files, always
 //! validated with the driver's parser.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{bail, Context as _};
@@ -65,11 +65,11 @@ pub struct PackArgs {
     output: PathBuf,
 }
 
-fn read_firmware(path: &PathBuf) -> anyhow::Result<Vec<u8>> {
+fn read_firmware(path: &Path) -> anyhow::Result<Vec<u8>> {
     std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))
 }
 
-fn parse<'a>(path: &PathBuf, bytes: &'a [u8]) -> anyhow::Result<Firmware<'a>> {
+fn parse<'a>(path: &Path, bytes: &'a [u8]) -> anyhow::Result<Firmware<'a>> {
     Firmware::parse(bytes).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))
 }
 
@@ -103,9 +103,16 @@ pub fn info(a: InfoArgs) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     let h = fw.header();
-    println!("file:               {} ({} bytes)", a.file.display(), bytes.len());
+    println!(
+        "file:               {} ({} bytes)",
+        a.file.display(),
+        bytes.len()
+    );
     println!("magic:              0x{:08x} \"SDMA\"", h.magic);
-    println!("version:            {}.{}", h.version_major, h.version_minor);
+    println!(
+        "version:            {}.{}",
+        h.version_major, h.version_minor
+    );
     println!("script_addrs_start: 0x{:x}", h.script_addrs_start);
     println!("num_script_addrs:   {}", h.num_script_addrs);
     println!("ram_code_start:     0x{:x}", h.ram_code_start);
@@ -124,7 +131,11 @@ pub fn info(a: InfoArgs) -> anyhow::Result<ExitCode> {
     println!("scripts (index, name, address; absent entries omitted):");
     for (i, name, addr) in fw.script_table().named() {
         if addr >= 0 {
-            let place = if addr < i32::from(firmware::ROM_END) { "ROM" } else { "RAM" };
+            let place = if addr < i32::from(firmware::ROM_END) {
+                "ROM"
+            } else {
+                "RAM"
+            };
             println!("  {i:2} {name:<22} {addr:5} 0x{addr:04x} {place}");
         }
     }
@@ -157,7 +168,11 @@ pub fn check(a: CheckArgs) -> anyhow::Result<ExitCode> {
             }
         }
     }
-    Ok(if ok { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+    Ok(if ok {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
 }
 
 /// Runs `fw extract`.
@@ -183,8 +198,10 @@ fn parse_version(s: &str) -> anyhow::Result<(u32, u32)> {
         .split_once('.')
         .with_context(|| format!("version `{s}` is not MAJOR.MINOR"))?;
     Ok((
-        maj.parse().with_context(|| format!("bad major version `{maj}`"))?,
-        min.parse().with_context(|| format!("bad minor version `{min}`"))?,
+        maj.parse()
+            .with_context(|| format!("bad major version `{maj}`"))?,
+        min.parse()
+            .with_context(|| format!("bad minor version `{min}`"))?,
     ))
 }
 
@@ -203,15 +220,19 @@ fn json_u32(j: &Value, key: &str) -> anyhow::Result<Option<u32>> {
 pub fn pack(a: PackArgs) -> anyhow::Result<ExitCode> {
     let j: Value = match &a.table {
         Some(p) => {
-            let text =
-                std::fs::read_to_string(p).with_context(|| format!("cannot read {}", p.display()))?;
-            serde_json::from_str(&text).with_context(|| format!("{} is not valid JSON", p.display()))?
+            let text = std::fs::read_to_string(p)
+                .with_context(|| format!("cannot read {}", p.display()))?;
+            serde_json::from_str(&text)
+                .with_context(|| format!("{} is not valid JSON", p.display()))?
         }
         None => json!({}),
     };
     let (major, minor) = match &a.version {
         Some(v) => parse_version(v)?,
-        None => match (json_u32(&j, "version_major")?, json_u32(&j, "version_minor")?) {
+        None => match (
+            json_u32(&j, "version_major")?,
+            json_u32(&j, "version_minor")?,
+        ) {
             (Some(ma), Some(mi)) => (ma, mi),
             _ => (3, 5),
         },
@@ -226,8 +247,8 @@ pub fn pack(a: PackArgs) -> anyhow::Result<ExitCode> {
     let (code, labels) = match (&a.code, &a.asm) {
         (Some(p), _) => (read_firmware(p)?, Default::default()),
         (None, Some(p)) => {
-            let src =
-                std::fs::read_to_string(p).with_context(|| format!("cannot read {}", p.display()))?;
+            let src = std::fs::read_to_string(p)
+                .with_context(|| format!("cannot read {}", p.display()))?;
             let out = super::asm::assemble(&src, Some(load))
                 .map_err(|e| anyhow::anyhow!("{}:{}: {}", p.display(), e.line, e.message))?;
             (out.to_bytes(), out.labels)
@@ -250,9 +271,9 @@ pub fn pack(a: PackArgs) -> anyhow::Result<ExitCode> {
             let mut t = vec![-1; layout.max_entries()];
             if let Some(s) = j.get("scripts").and_then(Value::as_object) {
                 for (name, v) in s {
-                    let i = layout
-                        .index_of(name)
-                        .with_context(|| format!("no script `{name}` in a v{major}.{minor} table"))?;
+                    let i = layout.index_of(name).with_context(|| {
+                        format!("no script `{name}` in a v{major}.{minor} table")
+                    })?;
                     t[i] = v
                         .as_i64()
                         .and_then(|v| i32::try_from(v).ok())

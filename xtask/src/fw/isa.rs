@@ -129,8 +129,7 @@ pub fn by_name(name: &str) -> Option<&'static Op> {
 
 /// The table entry a word decodes to, `None` for a reserved encoding.
 pub fn decode(word: u16) -> Option<&'static Op> {
-    OPS.iter()
-        .find(|o| word & !o.form.operand_bits() == o.base)
+    OPS.iter().find(|o| word & !o.form.operand_bits() == o.base)
 }
 
 #[cfg(test)]
@@ -158,7 +157,9 @@ mod tests {
 
     #[test]
     fn reserved_ranges_decode_to_nothing() {
-        for w in [0x7000u16, 0x77FF, 0x0080, 0x0087, 0x00E0, 0x00FF, 0x0002, 0x0105] {
+        for w in [
+            0x7000u16, 0x77FF, 0x0080, 0x0087, 0x00E0, 0x00FF, 0x0002, 0x0105,
+        ] {
             assert!(decode(w).is_none(), "{w:#06x}");
         }
     }

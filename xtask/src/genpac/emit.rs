@@ -151,12 +151,17 @@ fn module(block: &Block, source: &str) -> TokenStream {
     let asserts = block.registers.iter().map(|r| {
         let name = ident(&r.name);
         let off = hex(r.offset, 3);
-        quote!(const _: () = assert!(core::mem::offset_of!(RegisterBlock, #name) == #off);)
+        quote!(
+            const _: () = assert!(core::mem::offset_of!(RegisterBlock, #name) == #off);
+        )
     });
     let offsets = offsets_module(block);
     let table = registers_table(block);
     let field_modules = block.registers.iter().map(register_module);
-    let base_doc = doc(&format!("Base address of the {} register window.", block.name));
+    let base_doc = doc(&format!(
+        "Base address of the {} register window.",
+        block.name
+    ));
 
     quote! {
         #module_doc
@@ -174,9 +179,13 @@ fn module(block: &Block, source: &str) -> TokenStream {
             #block_fields
         }
 
-        /// Size of [`RegisterBlock`] as laid out by the compiler (checked below).
-        const SIZE_OF_BLOCK: usize = core::mem::size_of::<RegisterBlock>();
-        const _: () = assert!(SIZE_OF_BLOCK == #size);
+        impl RegisterBlock {
+            /// Size in bytes of the block as laid out by the compiler (checked against the
+            /// description below).
+            pub const SIZE: usize = core::mem::size_of::<RegisterBlock>();
+        }
+
+        const _: () = assert!(RegisterBlock::SIZE == #size);
         #(#asserts)*
 
         #offsets
@@ -242,7 +251,10 @@ fn offsets_module(block: &Block) -> TokenStream {
                 let stride_v = Literal::usize_unsuffixed(reg.stride as usize);
                 let n = Literal::usize_unsuffixed(n as usize);
                 let d0 = doc(&format!("Byte offset of `{}[0]`.", reg.name));
-                let d1 = doc(&format!("Byte distance between `{0}[n]` and `{0}[n + 1]`.", reg.name));
+                let d1 = doc(&format!(
+                    "Byte distance between `{0}[n]` and `{0}[n + 1]`.",
+                    reg.name
+                ));
                 let d2 = doc(&format!("Number of `{}` registers.", reg.name));
                 items.extend(quote! {
                     #d0 pub const #first: usize = #off;

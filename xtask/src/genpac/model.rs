@@ -129,9 +129,9 @@ impl Block {
         check_ident(&periph.name).context("peripheral name")?;
         let base = u32::try_from(periph.base_address)
             .with_context(|| format!("base address {:#x} exceeds 32 bits", periph.base_address))?;
-        let mut defaults = device.default_register_properties.clone();
+        let mut defaults = device.default_register_properties;
         defaults
-            .modify_from(periph.default_register_properties.clone(), ValidateLevel::Weak)
+            .modify_from(periph.default_register_properties, ValidateLevel::Weak)
             .context("peripheral register properties")?;
         let mut registers = Vec::new();
         for item in periph.registers.as_deref().unwrap_or_default() {
@@ -190,16 +190,16 @@ fn check_ident(name: &str) -> Result<()> {
         "`{name}` is not a valid identifier"
     );
     ensure!(
-        !matches!(name, "R" | "W" | "RW" | "offset" | "mask" | "self" | "Self" | "crate" | "super"),
+        !matches!(
+            name,
+            "R" | "W" | "RW" | "offset" | "mask" | "self" | "Self" | "crate" | "super"
+        ),
         "`{name}` collides with a generated name"
     );
     Ok(())
 }
 
-fn convert_register(
-    reg: &svd::Register,
-    defaults: &svd::RegisterProperties,
-) -> Result<Register> {
+fn convert_register(reg: &svd::Register, defaults: &svd::RegisterProperties) -> Result<Register> {
     let (info, dim) = match reg {
         MaybeArray::Single(info) => (info, None),
         MaybeArray::Array(info, dim) => (info, Some(dim)),
@@ -219,29 +219,44 @@ fn convert_register(
     };
     check_ident(&name)?;
 
-    let mut props = defaults.clone();
+    let mut props = *defaults;
     props
-        .modify_from(info.properties.clone(), ValidateLevel::Weak)
+        .modify_from(info.properties, ValidateLevel::Weak)
         .context("register properties")?;
     let size = props.size.unwrap_or(32);
-    ensure!(size == 32, "only 32-bit registers are supported (size {size})");
-    ensure!(info.address_offset % 4 == 0, "offset {:#x} is not 4-aligned", info.address_offset);
+    ensure!(
+        size == 32,
+        "only 32-bit registers are supported (size {size})"
+    );
+    ensure!(
+        info.address_offset % 4 == 0,
+        "offset {:#x} is not 4-aligned",
+        info.address_offset
+    );
     let reset = props.reset_value.context("no reset value")?;
     let reset = u32::try_from(reset).with_context(|| format!("reset value {reset:#x}"))?;
 
     let access = props.access.unwrap_or(SvdAccess::ReadWrite);
     let kind = match (access, info.modified_write_values, info.read_action) {
         (SvdAccess::ReadOnly, None, Some(ReadAction::Clear)) => Kind::ClearOnRead,
-        (_, _, Some(action)) => bail!("readAction {action:?} with access {access:?} is not supported"),
+        (_, _, Some(action)) => {
+            bail!("readAction {action:?} with access {access:?} is not supported")
+        }
         (SvdAccess::ReadWrite, Some(ModifiedWriteValues::OneToSet), None) => Kind::WriteOneToSet,
-        (SvdAccess::ReadWrite, Some(ModifiedWriteValues::OneToClear), None) => Kind::WriteOneToClear,
-        (SvdAccess::ReadWrite | SvdAccess::ReadWriteOnce, None | Some(ModifiedWriteValues::Modify), None) => {
-            Kind::ReadWrite
+        (SvdAccess::ReadWrite, Some(ModifiedWriteValues::OneToClear), None) => {
+            Kind::WriteOneToClear
         }
+        (
+            SvdAccess::ReadWrite | SvdAccess::ReadWriteOnce,
+            None | Some(ModifiedWriteValues::Modify),
+            None,
+        ) => Kind::ReadWrite,
         (SvdAccess::ReadOnly, None, None) => Kind::ReadOnly,
-        (SvdAccess::WriteOnly | SvdAccess::WriteOnce, None | Some(ModifiedWriteValues::Modify), None) => {
-            Kind::WriteOnly
-        }
+        (
+            SvdAccess::WriteOnly | SvdAccess::WriteOnce,
+            None | Some(ModifiedWriteValues::Modify),
+            None,
+        ) => Kind::WriteOnly,
         (_, Some(mwv), None) => {
             bail!("modifiedWriteValues {mwv:?} with access {access:?} is not supported")
         }
@@ -256,7 +271,10 @@ fn convert_register(
                 "array stride {} (only 4-byte strides map to a Rust array)",
                 dim.dim_increment
             );
-            ensure!(dim.dim_index.is_none(), "dimIndex is not supported (indices are 0..dim)");
+            ensure!(
+                dim.dim_index.is_none(),
+                "dimIndex is not supported (indices are 0..dim)"
+            );
             (Some(dim.dim), 4)
         }
     };
@@ -273,7 +291,12 @@ fn convert_register(
     for (i, a) in fields.iter().enumerate() {
         for b in &fields[i + 1..] {
             ensure!(a.name != b.name, "field name {} used twice", a.name);
-            ensure!(a.mask() & b.mask() == 0, "fields {} and {} overlap", a.name, b.name);
+            ensure!(
+                a.mask() & b.mask() == 0,
+                "fields {} and {} overlap",
+                a.name,
+                b.name
+            );
         }
     }
     ensure!(!fields.is_empty(), "no fields (describe at least one)");
@@ -295,7 +318,12 @@ fn convert_field(f: &svd::FieldInfo, kind: Kind) -> Result<Field> {
     ensure!(f.derived_from.is_none(), "derivedFrom is not supported");
     let offset = f.bit_range.offset;
     let width = f.bit_range.width;
-    ensure!(width >= 1 && offset + width <= 32, "bits {}..{} do not fit 32 bits", offset, offset + width);
+    ensure!(
+        width >= 1 && offset + width <= 32,
+        "bits {}..{} do not fit 32 bits",
+        offset,
+        offset + width
+    );
     // A field may restate its register's side effect but not contradict it.
     match (f.modified_write_values, kind) {
         (None, _)
@@ -322,10 +350,17 @@ fn convert_field(f: &svd::FieldInfo, kind: Kind) -> Result<Field> {
         };
         for v in &set.values {
             check_ident(&v.name)?;
-            let value = v
-                .value
-                .with_context(|| format!("value {} has no number (isDefault is not supported)", v.name))?;
-            ensure!(value <= max, "value {} = {value} does not fit {width} bits", v.name);
+            let value = v.value.with_context(|| {
+                format!(
+                    "value {} has no number (isDefault is not supported)",
+                    v.name
+                )
+            })?;
+            ensure!(
+                value <= max,
+                "value {} = {value} does not fit {width} bits",
+                v.name
+            );
             ensure!(
                 !values.iter().any(|o: &Value| o.name == v.name),
                 "value name {} used twice",

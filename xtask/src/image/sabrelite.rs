@@ -1,9 +1,9 @@
 //! The SabreLite (i.MX6Q, 4 x 128M x 16 DDR3-1066, 1 GiB) boot-time register
 //! set-up, in DCD order, and the board's load windows.
 //!
-//! Values are U-Boot's `nitrogen6q.cfg` (ddr-setup.cfg + 1066mhz_4x128mx16.cfg
-//! + clocks.cfg) after preprocessing: 97 writes, one DCD write command of 784
-//! bytes. The delay-line and leveling values are this board's calibration;
+//! Values are U-Boot's `nitrogen6q.cfg` (ddr-setup.cfg, 1066mhz_4x128mx16.cfg
+//! and clocks.cfg) after preprocessing: 97 writes, one DCD write command of
+//! 784 bytes. The delay-line and leveling values are this board's calibration;
 //! they are not valid for other memory. CCGR5 = 0x0F0000C3 leaves SSI1-3 and
 //! SPBA gated: the audio BSP must ungate them itself.
 

@@ -105,8 +105,14 @@ fn layouts_follow_version_and_i2c_insertion() {
     let v45 = TableLayout::for_version(4, 5).expect("v4");
     let v46 = TableLayout::for_version(4, 6).expect("v4");
     let v35 = TableLayout::for_version(3, 5).expect("v3");
-    assert_eq!(TableLayout::for_version(1, 0).map(|l| l.max_entries()), Some(35));
-    assert_eq!(TableLayout::for_version(2, 0).map(|l| l.max_entries()), Some(38));
+    assert_eq!(
+        TableLayout::for_version(1, 0).map(|l| l.max_entries()),
+        Some(35)
+    );
+    assert_eq!(
+        TableLayout::for_version(2, 0).map(|l| l.max_entries()),
+        Some(38)
+    );
     assert_eq!(v35.max_entries(), 45);
     assert_eq!(v45.max_entries(), 46);
     assert_eq!(v46.max_entries(), 48);
@@ -152,10 +158,16 @@ fn rejects_short_and_bad_magic() {
         Firmware::parse(&f[..27]),
         Err(FirmwareError::Truncated { len: 27 })
     );
-    assert_eq!(Firmware::parse(&[]), Err(FirmwareError::Truncated { len: 0 }));
+    assert_eq!(
+        Firmware::parse(&[]),
+        Err(FirmwareError::Truncated { len: 0 })
+    );
     let mut g = f.clone();
     g[0] = b'X';
-    assert!(matches!(Firmware::parse(&g), Err(FirmwareError::BadMagic(_))));
+    assert!(matches!(
+        Firmware::parse(&g),
+        Err(FirmwareError::BadMagic(_))
+    ));
 }
 
 #[test]
@@ -215,7 +227,10 @@ fn rejects_sections_outside_file() {
     // Odd offsets/sizes.
     let mut g = f.clone();
     put(&mut g, 0x0C, 0x1E);
-    assert_eq!(Firmware::parse(&g), Err(FirmwareError::MisalignedTable(0x1E)));
+    assert_eq!(
+        Firmware::parse(&g),
+        Err(FirmwareError::MisalignedTable(0x1E))
+    );
     let mut g = f.clone();
     put(&mut g, 0x18, 31);
     assert!(matches!(
@@ -245,13 +260,19 @@ fn rejects_bad_load_address_and_scripts() {
     t[40] = -1;
     assert!(matches!(
         Firmware::parse(&build(3, 5, &t, &code(16))),
-        Err(FirmwareError::LoadAddressOutOfRange { addr: 0x1FF8, words: 16 })
+        Err(FirmwareError::LoadAddressOutOfRange {
+            addr: 0x1FF8,
+            words: 16
+        })
     ));
     let mut t = imx6q_like_table();
     t[13] = 0x1810; // one past the 16-word code
     assert_eq!(
         Firmware::parse(&build(3, 5, &t, &code(16))),
-        Err(FirmwareError::ScriptOutOfRange { index: 13, addr: 0x1810 })
+        Err(FirmwareError::ScriptOutOfRange {
+            index: 13,
+            addr: 0x1810
+        })
     );
     let mut t = imx6q_like_table();
     t[13] = 0x0900; // between ROM and RAM
@@ -386,5 +407,8 @@ fn fuzz_mutated_headers_and_random_bytes_never_panic() {
         }
     }
     // The mutations must leave some inputs valid, or the test proves little.
-    assert!(accepted > 100, "only {accepted} mutated files were accepted");
+    assert!(
+        accepted > 100,
+        "only {accepted} mutated files were accepted"
+    );
 }

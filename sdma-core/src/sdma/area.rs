@@ -1,0 +1,163 @@
+//! The driver's DMA-visible memory: CCB array, channel-0 BD, staging buffer, BD rings.
+//!
+//! The caller provides one [`DmaArea`] as `'static` storage in memory the engine can
+//! reach. The CPU must see it **non-cacheable** (as Linux's coherent allocations are): the
+//! engine writes BD words back while the CPU writes neighbouring BDs, and cache-line
+//! maintenance cannot separate the two. The BSP's start-up leaves the MMU and the data
+//! cache off, which satisfies this; a program that enables caches must map the area
+//! non-cacheable. Client *data* buffers may be cacheable: the driver cleans and
+//! invalidates them through the [`Platform`](super::Platform).
+//!
+//! All accesses go through raw pointers with volatile loads and stores (the engine
+//! changes the memory behind the compiler's back).
+
+use core::ptr::{addr_of_mut, NonNull};
+
+use sdma_pac::bd::{BdMode, BufferDescriptor};
+use sdma_pac::ccb::{ChannelControlBlock, NUM_CHANNELS};
+
+/// Buffer descriptors per channel ring: the most periods of a cyclic transfer, segments of
+/// a scatter-gather transfer, or 65535-byte chunks of a copy.
+pub const RING_LEN: usize = 32;
+
+/// 32-bit words of the staging buffer that channel-0 commands copy from (a context is 32
+/// words; firmware code is loaded through it in chunks).
+pub const STAGING_WORDS: usize = 256;
+
+/// The driver's DMA-visible memory (13.8 KiB). See the [module docs](self).
+#[repr(C, align(64))]
+pub struct DmaArea {
+    ccb: [ChannelControlBlock; NUM_CHANNELS],
+    ch0_bd: BufferDescriptor,
+    _pad: u32,
+    staging: [u32; STAGING_WORDS],
+    rings: [[BufferDescriptor; RING_LEN]; NUM_CHANNELS],
+}
+
+impl Default for DmaArea {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl DmaArea {
+    /// An all-zero area (usable in a `static`).
+    pub const fn new() -> Self {
+        const BD: BufferDescriptor = BufferDescriptor::new(BdMode(0), 0, 0);
+        DmaArea {
+            ccb: [ChannelControlBlock::new(0); NUM_CHANNELS],
+            ch0_bd: BD,
+            _pad: 0,
+            staging: [0; STAGING_WORDS],
+            rings: [[BD; RING_LEN]; NUM_CHANNELS],
+        }
+    }
+}
+
+/// Raw access to a [`DmaArea`] the driver owns.
+#[derive(Debug)]
+pub(crate) struct AreaPtr(NonNull<DmaArea>);
+
+impl AreaPtr {
+    pub(crate) fn new(area: &'static mut DmaArea) -> Self {
+        AreaPtr(NonNull::from(area))
+    }
+
+    fn raw(&self) -> *mut DmaArea {
+        self.0.as_ptr()
+    }
+
+    /// CPU address of the whole area.
+    pub(crate) fn addr(&self) -> usize {
+        self.raw() as usize
+    }
+
+    /// Byte offset of a field pointer inside the area.
+    fn offset_of<T>(&self, p: *mut T) -> usize {
+        p as usize - self.addr()
+    }
+
+    pub(crate) fn ccb_offset(&self, ch: usize) -> usize {
+        // SAFETY: `addr_of_mut!` computes a field address without creating a reference;
+        // `ch % NUM_CHANNELS` keeps the index in bounds and the area is live ('static).
+        self.offset_of(unsafe { addr_of_mut!((*self.raw()).ccb[ch % NUM_CHANNELS]) })
+    }
+
+    pub(crate) fn ch0_bd_offset(&self) -> usize {
+        // SAFETY: as in `ccb_offset`.
+        self.offset_of(unsafe { addr_of_mut!((*self.raw()).ch0_bd) })
+    }
+
+    pub(crate) fn staging_offset(&self) -> usize {
+        // SAFETY: as in `ccb_offset`.
+        self.offset_of(unsafe { addr_of_mut!((*self.raw()).staging) })
+    }
+
+    pub(crate) fn bd_offset(&self, ch: usize, i: usize) -> usize {
+        // SAFETY: as in `ccb_offset`; both indices are reduced into range.
+        self.offset_of(unsafe {
+            addr_of_mut!((*self.raw()).rings[ch % NUM_CHANNELS][i % RING_LEN])
+        })
+    }
+
+    fn word_ptr(&self, byte_offset: usize) -> *mut u32 {
+        // Offsets come from the field helpers above (4-aligned, inside the area).
+        (self.addr() + byte_offset) as *mut u32
+    }
+
+    /// Volatile store of one word at `byte_offset`.
+    pub(crate) fn write_word(&self, byte_offset: usize, value: u32) {
+        debug_assert!(byte_offset + 4 <= core::mem::size_of::<DmaArea>());
+        // SAFETY: the offset is a 4-aligned word inside the live, exclusively owned area
+        // (all callers pass offsets from the field helpers); volatile because the engine
+        // reads this memory.
+        unsafe { self.word_ptr(byte_offset).write_volatile(value) }
+    }
+
+    /// Volatile load of one word at `byte_offset`.
+    pub(crate) fn read_word(&self, byte_offset: usize) -> u32 {
+        debug_assert!(byte_offset + 4 <= core::mem::size_of::<DmaArea>());
+        // SAFETY: as in `write_word`; volatile because the engine writes this memory.
+        unsafe { self.word_ptr(byte_offset).read_volatile() }
+    }
+
+    pub(crate) fn write_bd_at(&self, offset: usize, bd: BufferDescriptor) {
+        for (i, w) in bd.to_words().into_iter().enumerate() {
+            self.write_word(offset + 4 * i, w);
+        }
+    }
+
+    pub(crate) fn write_ccb(&self, ch: usize, ccb: ChannelControlBlock) {
+        let off = self.ccb_offset(ch);
+        for (i, w) in ccb.to_words().into_iter().enumerate() {
+            self.write_word(off + 4 * i, w);
+        }
+    }
+
+    pub(crate) fn write_bd(&self, ch: usize, i: usize, bd: BufferDescriptor) {
+        self.write_bd_at(self.bd_offset(ch, i), bd);
+    }
+
+    /// Word 0 (mode) of BD `i` of channel `ch`.
+    pub(crate) fn bd_mode(&self, ch: usize, i: usize) -> BdMode {
+        BdMode(self.read_word(self.bd_offset(ch, i)))
+    }
+
+    /// Rewrites word 0 (mode) of BD `i` of channel `ch`.
+    pub(crate) fn set_bd_mode(&self, ch: usize, i: usize, mode: BdMode) {
+        self.write_word(self.bd_offset(ch, i), mode.0);
+    }
+
+    /// Copies `words` into the staging buffer (at most [`STAGING_WORDS`]).
+    pub(crate) fn fill_staging(&self, words: impl IntoIterator<Item = u32>) -> usize {
+        let base = self.staging_offset();
+        let mut n = 0;
+        for w in words.into_iter().take(STAGING_WORDS) {
+            self.write_word(base + 4 * n, w);
+            n += 1;
+        }
+        n
+    }
+}
+
+const _: () = assert!(core::mem::size_of::<DmaArea>() < 14 * 1024);
