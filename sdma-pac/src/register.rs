@@ -60,7 +60,7 @@
 //! exactly one `write_volatile` of the 32-bit cell: no indirection, no call. `cargo xtask
 //! gen-pac --asm-check` builds the `asm-probe` functions of this crate in release mode for
 //! `armv7a-none-eabi` and checks their instructions (see the crate docs for the listing).
-//! With `sim`, an access first asks the installed [`sim::Hook`](crate::sim) and only falls
+//! With `sim`, an access first asks the installed `sim::Hook` and only falls
 //! back to the volatile access when the hook does not claim the address.
 
 use core::cell::UnsafeCell;
