@@ -65,7 +65,7 @@
 //! Without `sim`, `read_reg!`/`write_reg!` compile to one `ldr`/`str` and `modify_reg!` to
 //! `ldr` + mask + `str`, with no call and no indirection. `cargo xtask gen-pac --asm-check`
 //! verifies this on a release `armv7a-none-eabi` build of the `asm-probe` functions
-//! (listing in the `register` module docs).
+//! (listing in the [`register`] module docs).
 //!
 //! # Timing and behaviour
 //!

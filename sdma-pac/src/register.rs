@@ -58,8 +58,28 @@
 //!
 //! Without the `sim` feature each `read` is exactly one `read_volatile` and each `write`
 //! exactly one `write_volatile` of the 32-bit cell: no indirection, no call. `cargo xtask
-//! gen-pac --asm-check` builds the `asm-probe` functions of this crate in release mode for
-//! `armv7a-none-eabi` and checks their instructions (see the crate docs for the listing).
+//! gen-pac --asm-check` builds the `asm-probe` functions of this crate (`src/probe.rs`,
+//! `#[inline(never)] extern "C"`, one macro call each) in release mode for
+//! `armv7a-none-eabi`, disassembles them with `llvm-objdump` and fails unless each has
+//! exactly the expected loads/stores. Its output (rustc 1.95, `opt-level = "s"`; the
+//! `push`/`pop` pair is the frame-pointer prologue of the probe function itself):
+//!
+//! ```text
+//! read_reg!(sdma, regs, INTR)             ldr r0, [r0, #4]
+//! write_reg!(sdma, regs, HSTART, bits)    str r1, [r0, #12]
+//! read_reg!(sdma, regs, EVTERR)           ldr r0, [r0, #40]
+//! modify_reg!(sdma, regs, CONFIG, CSM: DYNAMIC)
+//!                                         ldr r1, [r0, #56]
+//!                                         orr r1, r1, #3
+//!                                         str r1, [r0, #56]
+//! write_reg!(sdma, regs, CHNPRI[ch], CHNPRI: prio)
+//!                                         cmp r1, #31            (array bounds check)
+//!                                         addls r0, r0, r1, lsl #2
+//!                                         andls r1, r2, #7
+//!                                         strls r1, [r0, #256]
+//!                                         bxls lr                (else: panic path)
+//! ```
+//!
 //! With `sim`, an access first asks the installed `sim::Hook` and only falls
 //! back to the volatile access when the hook does not claim the address.
 

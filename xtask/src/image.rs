@@ -153,28 +153,21 @@ fn check_window(board: Board, entry: u32, payload_len: usize) -> anyhow::Result<
     )
 }
 
-/// Builds `cargo build --release` of a bare-metal example and returns its ELF.
-// TODO(issue 10): use the shared target build helper in target.rs once it has one.
+/// Cross-builds a bare-metal example in release mode with the shared target
+/// build helper (`target.rs`) and returns its ELF.
 fn build_example(name: &str) -> anyhow::Result<PathBuf> {
-    let status = crate::util::cargo()
-        .args([
-            "build",
-            "--release",
-            "--target",
-            "armv7a-none-eabi",
-            "-p",
-            "examples-bare-metal",
-            "--bin",
-            name,
-        ])
-        .status()
-        .context("cannot run cargo")?;
-    if !status.success() {
-        bail!("building example `{name}` failed ({status})");
-    }
-    Ok(crate::util::target_dir()
-        .join("armv7a-none-eabi/release")
-        .join(name))
+    use crate::target;
+    let sel = target::select_or_setup(target::IMX6_TARGET, target::choice_from_env()?)?;
+    let req = target::BuildRequest {
+        packages: vec!["examples-bare-metal".into()],
+        bin: Some(name.to_string()),
+        features: Vec::new(),
+        release: true,
+    };
+    let exes = target::build(&sel, &req)?;
+    exes.into_iter()
+        .find(|p| p.file_name().is_some_and(|f| f == name))
+        .with_context(|| format!("the build produced no executable `{name}`"))
 }
 
 /// Writes the mkimage inputs for the same image.
