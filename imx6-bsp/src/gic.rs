@@ -256,7 +256,10 @@ pub fn unregister(id: u32) {
 /// How many interrupts arrived with no handler registered (each was disabled),
 /// and the ID of the last one.
 pub fn unhandled() -> (u32, u32) {
-    (UNHANDLED.load(Ordering::Relaxed), LAST_UNHANDLED.load(Ordering::Relaxed))
+    (
+        UNHANDLED.load(Ordering::Relaxed),
+        LAST_UNHANDLED.load(Ordering::Relaxed),
+    )
 }
 
 fn handler_of(id: u32) -> Option<Handler> {
@@ -329,7 +332,10 @@ mod tests {
     fn handler_table_round_trip() {
         assert!(handler_of(irq::EPIT2).is_none());
         register(irq::EPIT2, h1);
-        assert_eq!(handler_of(irq::EPIT2).map(|h| h as usize), Some(h1 as usize));
+        assert_eq!(
+            handler_of(irq::EPIT2).map(|h| h as usize),
+            Some(h1 as usize)
+        );
         unregister(irq::EPIT2);
         assert!(handler_of(irq::EPIT2).is_none());
         assert!(handler_of(5000).is_none());

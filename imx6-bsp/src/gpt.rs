@@ -262,7 +262,10 @@ pub fn handle_interrupt() -> Events {
         }
         r.sr.set(sr);
         let _ = now();
-        Events { deadline: sr & OF1 != 0, rollover: sr & ROV != 0 }
+        Events {
+            deadline: sr & OF1 != 0,
+            rollover: sr & ROV != 0,
+        }
     })
 }
 
@@ -299,7 +302,10 @@ mod tests {
 
     #[test]
     fn extension_from_a_saved_state() {
-        let mut e = TickExtender { last: 0xFFFF_FFFF, high: 7 };
+        let mut e = TickExtender {
+            last: 0xFFFF_FFFF,
+            high: 7,
+        };
         assert_eq!(e.extend(0), 8 << 32);
     }
 

@@ -65,7 +65,13 @@ pub const PL310: usize = 0x00A0_2000;
 /// SPDIF transceiver.
 pub const SPDIF: usize = 0x0200_4000;
 /// ECSPI1..ECSPI5 (SPI masters).
-pub const ECSPI: [usize; 5] = [0x0200_8000, 0x0200_C000, 0x0201_0000, 0x0201_4000, 0x0201_8000];
+pub const ECSPI: [usize; 5] = [
+    0x0200_8000,
+    0x0200_C000,
+    0x0201_0000,
+    0x0201_4000,
+    0x0201_8000,
+];
 /// UART1 (QEMU: the first `-serial`, i.e. stdio under `-nographic`).
 pub const UART1: usize = 0x0202_0000;
 /// ESAI (enhanced serial audio interface).
@@ -336,10 +342,16 @@ mod tests {
     #[test]
     fn blocks_are_in_their_bus_windows() {
         for b in [UART1, SSI1, GPT, CCM, CCM_ANALOG, IOMUXC, SDMA, SRC] {
-            assert!((0x0200_0000..0x0210_0000).contains(&b), "{b:#x} not on AIPS-1");
+            assert!(
+                (0x0200_0000..0x0210_0000).contains(&b),
+                "{b:#x} not on AIPS-1"
+            );
         }
         for b in [I2C1, I2C3, AUDMUX, UART2, UART5, MMDC_P0] {
-            assert!((0x0210_0000..0x0220_0000).contains(&b), "{b:#x} not on AIPS-2");
+            assert!(
+                (0x0210_0000..0x0220_0000).contains(&b),
+                "{b:#x} not on AIPS-2"
+            );
         }
         assert_eq!(GIC_DIST - ARM_PERIPH, 0x1000);
         assert_eq!(GIC_CPU - ARM_PERIPH, 0x100);

@@ -83,8 +83,11 @@ pub fn exit(code: u32) -> ! {
         }
         // A host that does not know SYS_EXIT_EXTENDED returns: fall back to
         // SYS_EXIT, which can only say success or failure.
-        let reason =
-            if code == 0 { ADP_STOPPED_APPLICATION_EXIT } else { ADP_STOPPED_RUN_TIME_ERROR };
+        let reason = if code == 0 {
+            ADP_STOPPED_APPLICATION_EXIT
+        } else {
+            ADP_STOPPED_RUN_TIME_ERROR
+        };
         // SAFETY: SYS_EXIT takes the reason code by value in the A32 ABI.
         unsafe {
             call(SYS_EXIT, reason as usize);

@@ -263,7 +263,10 @@ extern "C" fn __imx6_bsp_fault(kind: u32, pc: u32, spsr: u32) -> ! {
     use core::fmt::Write as _;
     let fault = Fault::from_kind(kind);
     let mut con = crate::uart::console();
-    let _ = write!(con, "\r\n*** exception: {fault:?} at pc={pc:#010x} spsr={spsr:#010x}");
+    let _ = write!(
+        con,
+        "\r\n*** exception: {fault:?} at pc={pc:#010x} spsr={spsr:#010x}"
+    );
     match fault {
         Some(Fault::DataAbort) => {
             let (dfar, dfsr): (u32, u32);

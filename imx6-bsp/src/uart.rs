@@ -132,7 +132,11 @@ pub const fn divisors(uart_clk_hz: u32, baud: u32) -> Option<Divisors> {
     if ratio < 16 || ratio > 0x1_0000 {
         return None;
     }
-    Some(Divisors { rfdiv, ubir: 15, ubmr: ratio - 1 })
+    Some(Divisors {
+        rfdiv,
+        ubir: 15,
+        ubmr: ratio - 1,
+    })
 }
 
 /// A UART, by its register block address.
@@ -197,7 +201,8 @@ impl Uart {
         r.ufcr.set((2 << 10) | (rfdiv << 7) | 1); // TXTL 2, RFDIV, RXTL 1
         r.ubir.set(div.ubir);
         r.ubmr.set(div.ubmr);
-        r.ucr2.set(UCR2_WS | UCR2_IRTS | UCR2_RXEN | UCR2_TXEN | UCR2_SRST);
+        r.ucr2
+            .set(UCR2_WS | UCR2_IRTS | UCR2_RXEN | UCR2_TXEN | UCR2_SRST);
         r.ucr1.set(UCR1_UARTEN);
         true
     }
@@ -298,7 +303,14 @@ mod tests {
     #[test]
     fn console_divisors_at_80_mhz() {
         let d = divisors(80_000_000, 115_200).unwrap();
-        assert_eq!(d, Divisors { rfdiv: 2, ubir: 15, ubmr: 346 });
+        assert_eq!(
+            d,
+            Divisors {
+                rfdiv: 2,
+                ubir: 15,
+                ubmr: 346
+            }
+        );
         let got = d.baud(80_000_000);
         // within 0.1 % of the asked rate
         assert!(got.abs_diff(115_200) * 1000 < 115_200, "{got}");

@@ -39,9 +39,9 @@ impl Tool {
                 .is_none()
                 .then(|| "clippy is not installed (`rustup component add clippy`)".into()),
             Tool::CrossToolchain => target::select(&target::probe(IMX6_TARGET), Choice::Auto).err(),
-            Tool::Program(p) => {
-                util::which(p).is_none().then(|| format!("`{p}` is not installed (`cargo xtask setup`)"))
-            }
+            Tool::Program(p) => util::which(p)
+                .is_none()
+                .then(|| format!("`{p}` is not installed (`cargo xtask setup`)")),
         }
     }
 }
@@ -138,7 +138,11 @@ impl Step {
 
     /// The command line, as `cargo ...` / `cargo xtask ...` (for headers).
     pub fn display(&self) -> String {
-        let env: String = self.env.iter().map(|(k, v)| format!("{k}='{v}' ")).collect();
+        let env: String = self
+            .env
+            .iter()
+            .map(|(k, v)| format!("{k}='{v}' "))
+            .collect();
         let prefix = match self.runner {
             Runner::Cargo => "cargo",
             Runner::Xtask => "cargo xtask",
@@ -162,32 +166,74 @@ impl Step {
 /// Every CI step, in order. Add new checks here.
 pub fn steps() -> Vec<Step> {
     let qemu = Tool::Program("qemu-system-arm");
-    let p_libs: Vec<String> = LIBRARY_CRATES.iter().flat_map(|c| ["-p".to_string(), c.to_string()]).collect();
+    let p_libs: Vec<String> = LIBRARY_CRATES
+        .iter()
+        .flat_map(|c| ["-p".to_string(), c.to_string()])
+        .collect();
     vec![
         // Installs what the later steps need (root only; elsewhere it reports).
         Step::xtask("setup", &["setup"]).soft_outside_ci(),
         Step::cargo("fmt", &["fmt", "--all", "--", "--check"]).needs(Tool::Rustfmt),
-        Step::cargo("clippy", &["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"])
-            .needs(Tool::Clippy),
+        Step::cargo(
+            "clippy",
+            &[
+                "clippy",
+                "--workspace",
+                "--all-targets",
+                "--",
+                "-D",
+                "warnings",
+            ],
+        )
+        .needs(Tool::Clippy),
         Step::cargo("test", &["test", "--workspace"]),
         Step::xtask("gen-pac", &["gen-pac", "--check"]),
-        Step::cargo("doc", &["doc", "--no-deps"]).args(p_libs).env("RUSTDOCFLAGS", "-D warnings"),
+        Step::cargo("doc", &["doc", "--no-deps"])
+            .args(p_libs)
+            .env("RUSTDOCFLAGS", "-D warnings"),
         Step::xtask("build-target", &["build-target"]).needs(Tool::CrossToolchain),
         // Packages every library crate and builds it from the package, as crates.io
         // would (path dependencies between them are resolved within the workspace).
         Step::cargo(
             "publish-dry-run",
-            &["publish", "--dry-run", "--workspace", "--allow-dirty", "--no-verify"],
+            &["publish", "--dry-run", "--workspace", "--allow-dirty"],
         )
-        .args(["--exclude", "xtask", "--exclude", "examples-bare-metal", "--exclude", "examples-host"]),
-        Step::xtask("qemu-smoke", &["qemu", "qemu-smoke", "--timeout", "120", "--expect", "qemu-smoke: ok"])
-            .needs(qemu)
-            .needs(Tool::CrossToolchain),
+        .args([
+            "--exclude",
+            "xtask",
+            "--exclude",
+            "examples-bare-metal",
+            "--exclude",
+            "examples-host",
+        ]),
+        Step::xtask(
+            "qemu-smoke",
+            &[
+                "qemu",
+                "qemu-smoke",
+                "--timeout",
+                "120",
+                "--expect",
+                "qemu-smoke: ok",
+            ],
+        )
+        .needs(qemu)
+        .needs(Tool::CrossToolchain),
         // The failing variant must make the run fail, with the program's status.
-        Step::xtask("qemu-smoke-fail", &["qemu", "qemu-smoke", "--features", "fail", "--timeout", "120"])
-            .needs(qemu)
-            .needs(Tool::CrossToolchain)
-            .expect(Expect::Status(3)),
+        Step::xtask(
+            "qemu-smoke-fail",
+            &[
+                "qemu",
+                "qemu-smoke",
+                "--features",
+                "fail",
+                "--timeout",
+                "120",
+            ],
+        )
+        .needs(qemu)
+        .needs(Tool::CrossToolchain)
+        .expect(Expect::Status(3)),
     ]
 }
 
@@ -259,14 +305,27 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         .filter(|s| !args.skip.iter().any(|n| n == s.name))
         .collect();
     let ci = util::is_ci();
-    eprintln!("ci: {} steps{}", chosen.len(), if ci { " (CI=true: missing tools fail)" } else { "" });
+    eprintln!(
+        "ci: {} steps{}",
+        chosen.len(),
+        if ci {
+            " (CI=true: missing tools fail)"
+        } else {
+            ""
+        }
+    );
 
     let mut results: Vec<(&str, Verdict, Duration)> = Vec::new();
     let total = chosen.len();
     let t_all = Instant::now();
     for (i, step) in chosen.iter().enumerate() {
         let bar = "=".repeat(78);
-        eprintln!("\n{bar}\n== ci [{}/{total}] {}: {}\n{bar}", i + 1, step.name, step.display());
+        eprintln!(
+            "\n{bar}\n== ci [{}/{total}] {}: {}\n{bar}",
+            i + 1,
+            step.name,
+            step.display()
+        );
         let t0 = Instant::now();
         let missing: Vec<String> = step.needs.iter().filter_map(|t| t.missing()).collect();
         let verdict = if !missing.is_empty() {
@@ -289,11 +348,19 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             Verdict::Warn(w) => format!("WARN (not CI): {w}"),
             Verdict::Skipped(w) => format!("SKIPPED: {w}"),
         };
-        eprintln!("== ci [{}/{total}] {}: {line} ({:.1} s)", i + 1, step.name, dt.as_secs_f64());
+        eprintln!(
+            "== ci [{}/{total}] {}: {line} ({:.1} s)",
+            i + 1,
+            step.name,
+            dt.as_secs_f64()
+        );
         results.push((step.name, verdict, dt));
     }
 
-    eprintln!("\n== ci summary ({:.0} s) ==", t_all.elapsed().as_secs_f64());
+    eprintln!(
+        "\n== ci summary ({:.0} s) ==",
+        t_all.elapsed().as_secs_f64()
+    );
     let (mut passed, mut failed, mut skipped) = (0, 0, 0);
     for (name, v, dt) in &results {
         let (tag, why) = match v {
@@ -317,7 +384,11 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         eprintln!("  {tag:<8} {name:<16} {:>7.1} s  {why}", dt.as_secs_f64());
     }
     println!("ci: {passed} passed, {failed} failed, {skipped} skipped");
-    Ok(if failed == 0 { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+    Ok(if failed == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
 }
 
 #[cfg(test)]
@@ -329,7 +400,9 @@ mod tests {
         assert_eq!(judge(Expect::Success, Some(0)), Ok(()));
         assert!(judge(Expect::Success, Some(1)).is_err());
         assert_eq!(judge(Expect::Status(3), Some(3)), Ok(()));
-        assert!(judge(Expect::Status(3), Some(0)).unwrap_err().contains("expected 3"));
+        assert!(judge(Expect::Status(3), Some(0))
+            .unwrap_err()
+            .contains("expected 3"));
         assert!(judge(Expect::Success, None).is_err());
     }
 
@@ -337,7 +410,9 @@ mod tests {
     fn missing_tools_fail_only_under_ci() {
         let m = vec!["qemu-system-arm is not installed".to_string()];
         assert!(matches!(verdict_for_missing(&m, true), Verdict::Fail(w) if w.contains("qemu")));
-        assert!(matches!(verdict_for_missing(&m, false), Verdict::Skipped(w) if w.contains("qemu")));
+        assert!(
+            matches!(verdict_for_missing(&m, false), Verdict::Skipped(w) if w.contains("qemu"))
+        );
     }
 
     #[test]
@@ -366,6 +441,8 @@ mod tests {
         let clippy = s.iter().find(|s| s.name == "clippy").unwrap();
         assert!(clippy.display().ends_with("-- -D warnings"));
         let doc = s.iter().find(|s| s.name == "doc").unwrap();
-        assert!(doc.display().starts_with("RUSTDOCFLAGS='-D warnings' cargo doc --no-deps -p sdma-pac"));
+        assert!(doc
+            .display()
+            .starts_with("RUSTDOCFLAGS='-D warnings' cargo doc --no-deps -p sdma-pac"));
     }
 }

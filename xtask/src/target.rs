@@ -331,7 +331,7 @@ pub fn probe(target: &str) -> Probe {
     let rustup = util::which("rustup").is_some();
     let debian_rustc = Path::new(DEBIAN_SYSROOT).join("bin/rustc");
     let debian_version = if debian_rustc.exists() {
-        util::output_of(&mut Command::new(&debian_rustc).arg("--version"))
+        util::output_of(Command::new(&debian_rustc).arg("--version"))
             .as_deref()
             .and_then(parse_rustc_version)
     } else {

@@ -96,7 +96,9 @@ mod app {
         if !FIRED.load(Ordering::Acquire) {
             fail("no GPT compare interrupt within 2 s");
         }
-        let late = FIRED_AT.load(Ordering::Relaxed).wrapping_sub(deadline as u32);
+        let late = FIRED_AT
+            .load(Ordering::Relaxed)
+            .wrapping_sub(deadline as u32);
         if late > u32::MAX / 2 {
             fail("the GPT interrupt came before its deadline");
         }

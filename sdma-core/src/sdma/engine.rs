@@ -1,0 +1,571 @@
+//! The engine: bring-up, channel 0, firmware, shared registers, the interrupt handler and
+//! the deadline multiplexer.
+
+use core::cell::RefCell;
+use core::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+
+use critical_section::Mutex;
+use sdma_pac::bd::{status, BdMode, BufferDescriptor};
+use sdma_pac::ccb::{ChannelControlBlock, NUM_CHANNELS};
+use sdma_pac::context::{self, ChannelContext, CONTEXT_WORDS};
+use sdma_pac::{cmd, modify_reg, read_reg, write_reg};
+
+use super::area::{AreaPtr, DmaArea, STAGING_WORDS};
+use super::channel::{ChannelRequest, SdmaChannel};
+use super::error::SdmaError;
+use super::firmware::{Firmware, ScriptAddrs};
+use super::platform::Platform;
+use super::script::{self, PeripheralType, Script, ScriptLookup};
+use crate::dmaengine::Direction;
+use crate::vchan::doorbell::Doorbell;
+
+/// Number of DMA events of the i.MX6 (CHNENBL entries).
+pub const NUM_EVENTS: u32 = 48;
+
+/// CHN0ADDR value: channel-0 boot script at 0x050, SMSZ = 1 (32-word contexts); what Linux
+/// and the NXP SDK write.
+pub const CHN0ADDR_BOOT: u32 = 0x4050;
+
+/// Tunables of the engine.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SdmaConfig {
+    /// How long a channel-0 command may take before it fails with
+    /// [`SdmaError::Channel0Timeout`] (Linux: 500 µs).
+    pub channel0_timeout_ns: u64,
+    /// How long the soft reset may take.
+    pub reset_timeout_ns: u64,
+}
+
+impl Default for SdmaConfig {
+    fn default() -> Self {
+        SdmaConfig {
+            channel0_timeout_ns: 500_000,
+            reset_timeout_ns: 100_000,
+        }
+    }
+}
+
+/// Firmware facts reported by [`Sdma::load_firmware`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FirmwareInfo {
+    /// Major version.
+    pub version_major: u32,
+    /// Minor version.
+    pub version_minor: u32,
+    /// 16-bit words of RAM code loaded with SETPM.
+    pub ram_words: usize,
+    /// Program address the code was loaded at.
+    pub load_address: Option<u16>,
+}
+
+/// Engine counters.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct EngineStats {
+    /// Calls of [`Sdma::handle_interrupt`].
+    pub interrupts: u64,
+    /// Channel-0 commands completed.
+    pub channel0_commands: u64,
+    /// Channel-0 commands that timed out.
+    pub channel0_timeouts: u64,
+    /// EVTERR bits seen (summed over channels).
+    pub event_errors: u64,
+}
+
+struct EngineState {
+    scripts: ScriptAddrs,
+    ram_loaded: bool,
+    /// Per-channel deadline (ns), 0 = none.
+    deadlines: [u64; NUM_CHANNELS],
+    stats: EngineStats,
+}
+
+/// The SDMA engine. Create it with [`Sdma::new`], bring it up with [`Sdma::init`], then
+/// request channels with [`Sdma::request_channel`].
+///
+/// # Interrupts and deadlines
+///
+/// One handler serves every channel: call [`Sdma::handle_interrupt`] from the SDMA
+/// interrupt (GIC ID 34) and [`Sdma::handle_deadline`] when the platform deadline fires.
+/// Both return a mask of channels to service; service them with
+/// [`Sdma::for_each_fair`] by calling `vchan::Channel::on_interrupt` and dispatching
+/// events for each.
+pub struct Sdma<P: Platform> {
+    platform: P,
+    area: AreaPtr,
+    config: SdmaConfig,
+    state: Mutex<RefCell<EngineState>>,
+    initialized: AtomicBool,
+    ch0_busy: AtomicBool,
+    /// Channels handed out (bit 0: channel 0, always taken).
+    allocated: AtomicU32,
+    /// EVTERR bits read by the interrupt handler, not yet taken by their channel.
+    evterr: Doorbell,
+    /// First channel the next fair walk starts at.
+    rr_next: AtomicU32,
+}
+
+// SAFETY: the only non-thread-safe field is the `DmaArea` pointer. The area is owned
+// exclusively by this engine (`&'static mut` in `new`); its parts are partitioned: the
+// channel-0 BD, the CCB[0] entry and the staging buffer are only written inside a channel-0
+// command (one at a time: critical section plus busy flag), and CCB[n] and ring n only by
+// the single `SdmaChannel` that owns hardware channel n. Everything else is atomics or
+// behind a critical-section mutex; `P: Sync` covers the platform.
+unsafe impl<P: Platform + Sync> Sync for Sdma<P> {}
+// SAFETY: as above; moving the engine moves the exclusive ownership of the area with it.
+unsafe impl<P: Platform + Send> Send for Sdma<P> {}
+
+impl<P: Platform> core::fmt::Debug for Sdma<P> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Sdma")
+            .field("area", &(self.area.addr() as *const u8))
+            .field("initialized", &self.initialized.load(Ordering::Relaxed))
+            .finish_non_exhaustive()
+    }
+}
+
+impl<P: Platform> Sdma<P> {
+    /// An engine over `platform` using `area` as its DMA-visible memory. Touches no
+    /// hardware.
+    pub fn new(platform: P, area: &'static mut DmaArea, config: SdmaConfig) -> Self {
+        Sdma {
+            platform,
+            area: AreaPtr::new(area),
+            config,
+            state: Mutex::new(RefCell::new(EngineState {
+                scripts: ScriptAddrs::imx6q_rom_defaults(),
+                ram_loaded: false,
+                deadlines: [0; NUM_CHANNELS],
+                stats: EngineStats::default(),
+            })),
+            initialized: AtomicBool::new(false),
+            ch0_busy: AtomicBool::new(false),
+            allocated: AtomicU32::new(1),
+            evterr: Doorbell::new(),
+            rr_next: AtomicU32::new(1),
+        }
+    }
+
+    /// The platform.
+    pub fn platform(&self) -> &P {
+        &self.platform
+    }
+
+    pub(crate) fn area(&self) -> &AreaPtr {
+        &self.area
+    }
+
+    fn with_state<R>(&self, f: impl FnOnce(&mut EngineState) -> R) -> R {
+        critical_section::with(|cs| f(&mut self.state.borrow_ref_mut(cs)))
+    }
+
+    /// Engine counters.
+    pub fn stats(&self) -> EngineStats {
+        self.with_state(|s| s.stats)
+    }
+
+    /// The script table in use (ROM defaults merged with a loaded firmware).
+    pub fn scripts(&self) -> ScriptAddrs {
+        self.with_state(|s| s.scripts)
+    }
+
+    /// Whether a firmware's RAM code is loaded.
+    pub fn ram_scripts_loaded(&self) -> bool {
+        self.with_state(|s| s.ram_loaded)
+    }
+
+    /// Bus address of a byte offset inside the area.
+    fn area_bus(&self, offset: usize) -> Result<u32, SdmaError> {
+        let addr = self.area.addr() + offset;
+        self.platform
+            .bus_address(addr, 4)
+            .ok_or(SdmaError::NotBusAddressable { addr })
+    }
+
+    pub(crate) fn area_bus_of(&self, offset: usize) -> Result<u32, SdmaError> {
+        self.area_bus(offset)
+    }
+
+    /// Brings the engine up (reset, stale state cleared, CCBs, channel 0, CONFIG,
+    /// priorities, CHN0ADDR), then clears the contexts of channels 1..=31 through channel
+    /// 0, which proves the command path: on a dead engine this returns
+    /// [`SdmaError::Channel0Timeout`] after [`SdmaConfig::channel0_timeout_ns`] instead
+    /// of hanging.
+    pub fn init(&self) -> Result<(), SdmaError> {
+        let regs = self.platform.registers();
+        let size = core::mem::size_of::<DmaArea>();
+        if self.platform.bus_address(self.area.addr(), size).is_none() {
+            return Err(SdmaError::NotBusAddressable {
+                addr: self.area.addr(),
+            });
+        }
+        self.initialized.store(false, Ordering::Release);
+        // Soft reset; the bit clears itself.
+        write_reg!(sdma_pac::sdma, regs, RESET, RESET: 1);
+        let limit = self.platform.now_ns().saturating_add(self.config.reset_timeout_ns);
+        while read_reg!(sdma_pac::sdma, regs, RESET, RESET) != 0 {
+            if self.platform.now_ns() > limit {
+                return Err(SdmaError::ResetTimeout);
+            }
+        }
+        write_reg!(sdma_pac::sdma, regs, MC0PTR, 0);
+        // Stale state: stop every channel, acknowledge every interrupt, drop old errors.
+        write_reg!(sdma_pac::sdma, regs, STOP_STAT, u32::MAX);
+        write_reg!(sdma_pac::sdma, regs, INTR, u32::MAX);
+        let _stale = read_reg!(sdma_pac::sdma, regs, EVTERR);
+        for e in 0..NUM_EVENTS as usize {
+            write_reg!(sdma_pac::sdma, regs, CHNENBL[e], 0);
+        }
+        for c in 0..NUM_CHANNELS {
+            write_reg!(sdma_pac::sdma, regs, CHNPRI[c], 0);
+        }
+        // Ownership: channel 0 runs on HSTART without events (EO = 1, HO = 0); no DSP.
+        write_reg!(sdma_pac::sdma, regs, EVTOVR, 1);
+        write_reg!(sdma_pac::sdma, regs, HOSTOVR, 0);
+        write_reg!(sdma_pac::sdma, regs, DSPOVR, u32::MAX);
+        write_reg!(sdma_pac::sdma, regs, INTRMASK, 0);
+        let bd0 = self.area_bus(self.area.ch0_bd_offset())?;
+        for c in 0..NUM_CHANNELS {
+            self.area.write_ccb(c, ChannelControlBlock::new(0));
+        }
+        self.area.write_ccb(0, ChannelControlBlock::new(bd0));
+        let ccb_bus = self.area_bus(self.area.ccb_offset(0))?;
+        write_reg!(sdma_pac::sdma, regs, CHN0ADDR, CHN0ADDR_BOOT);
+        // Static context switch until channel 0 has run once (Linux), ACR = 0 on i.MX6.
+        write_reg!(sdma_pac::sdma, regs, CONFIG, 0);
+        write_reg!(sdma_pac::sdma, regs, MC0PTR, ccb_bus);
+        write_reg!(sdma_pac::sdma, regs, CHNPRI[0], 7);
+        self.initialized.store(true, Ordering::Release);
+        // Clear every client channel's context (no stale script state survives a warm
+        // restart); the first command also switches CONFIG to dynamic.
+        let per_chunk = STAGING_WORDS / CONTEXT_WORDS;
+        let mut ch = 1;
+        while ch < NUM_CHANNELS {
+            let n = per_chunk.min(NUM_CHANNELS - ch);
+            let words = n * CONTEXT_WORDS;
+            self.area.fill_staging(core::iter::repeat(0).take(words));
+            let r = self.channel0(cmd::SETDM, words as u16, context::data_address(ch as u32));
+            if let Err(e) = r {
+                self.initialized.store(false, Ordering::Release);
+                return Err(e);
+            }
+            ch += n;
+        }
+        Ok(())
+    }
+
+    /// Runs one channel-0 command on the staging buffer and waits (bounded) for it.
+    ///
+    /// Completion is: HE of channel 0 clear, and either the engine handed the BD back
+    /// (DONE clear) or HE was seen set during the wait. A dead register window (QEMU:
+    /// reads 0, writes dropped) satisfies neither second condition and times out.
+    fn channel0(&self, command: u8, count: u16, ext: u32) -> Result<(), SdmaError> {
+        if !self.initialized.load(Ordering::Acquire) {
+            return Err(SdmaError::NotInitialized);
+        }
+        let staging = self.area_bus(self.area.staging_offset())?;
+        critical_section::with(|_| {
+            if self.ch0_busy.swap(true, Ordering::Acquire) {
+                return Err(SdmaError::Channel0Busy);
+            }
+            let r = self.channel0_locked(command, count, staging, ext);
+            self.ch0_busy.store(false, Ordering::Release);
+            r
+        })
+    }
+
+    fn channel0_locked(&self, command: u8, count: u16, buf: u32, ext: u32) -> Result<(), SdmaError> {
+        let regs = self.platform.registers();
+        let off = self.area.ch0_bd_offset();
+        let mode = BdMode::from_parts(count, status::DONE | status::WRAP | status::EXTD, command);
+        self.area
+            .write_bd_at(off, BufferDescriptor::new(mode, buf, ext));
+        write_reg!(sdma_pac::sdma, regs, HSTART, 1);
+        let limit = self
+            .platform
+            .now_ns()
+            .saturating_add(self.config.channel0_timeout_ns);
+        let mut seen_running = false;
+        let done_mode = loop {
+            let he0 = read_reg!(sdma_pac::sdma, regs, STOP_STAT) & 1 != 0;
+            let m = BdMode(self.area.read_word(off));
+            seen_running |= he0;
+            if !he0 && (!m.done() || seen_running) {
+                break m;
+            }
+            if self.platform.now_ns() > limit {
+                // Give up: withdraw the command so a late engine does not run it.
+                write_reg!(sdma_pac::sdma, regs, STOP_STAT, 1);
+                self.with_state(|s| s.stats.channel0_timeouts += 1);
+                return Err(SdmaError::Channel0Timeout { command });
+            }
+        };
+        self.with_state(|s| s.stats.channel0_commands += 1);
+        if done_mode.error() {
+            return Err(SdmaError::Channel0Failed { command });
+        }
+        if read_reg!(sdma_pac::sdma, regs, CONFIG, CSM) == 0 {
+            modify_reg!(sdma_pac::sdma, regs, CONFIG, CSM: 3);
+        }
+        Ok(())
+    }
+
+    /// Loads `ctx` as the context of channel `ch` (channel-0 SETDM of 32 words). The
+    /// caller guarantees the channel's script cannot be running.
+    pub(crate) fn load_context(&self, ch: u8, ctx: &ChannelContext) -> Result<(), SdmaError> {
+        critical_section::with(|_| {
+            self.area.fill_staging(ctx.to_words());
+            self.channel0(
+                cmd::SETDM,
+                CONTEXT_WORDS as u16,
+                context::data_address(u32::from(ch)),
+            )
+        })
+    }
+
+    /// Parses `bytes` as an SDMA firmware file, loads its RAM code into program memory
+    /// (channel-0 SETPM, in chunks through the staging buffer) and merges its script table
+    /// over the i.MX6Q ROM defaults. A rejected file changes nothing: the engine keeps
+    /// running on the ROM scripts (and any firmware loaded before).
+    pub fn load_firmware(&self, bytes: &[u8]) -> Result<FirmwareInfo, SdmaError> {
+        let fw = Firmware::parse(bytes)?;
+        let words = fw.ram_code_words_len();
+        if let Some(load) = fw.load_address() {
+            let code = fw.ram_code();
+            let chunk_bytes = STAGING_WORDS * 4;
+            for (i, chunk) in code.chunks(chunk_bytes).enumerate() {
+                let packed = chunk.chunks(4).map(|b| {
+                    let mut w = [0u8; 4];
+                    w[..b.len()].copy_from_slice(b);
+                    u32::from_le_bytes(w)
+                });
+                let halfwords = chunk.len() / 2;
+                let at = u32::from(load) + (i * chunk_bytes / 2) as u32;
+                critical_section::with(|_| {
+                    self.area.fill_staging(packed);
+                    self.channel0(cmd::SETPM, halfwords as u16, at)
+                })?;
+            }
+        }
+        let table = fw.script_addrs();
+        self.with_state(|s| {
+            s.scripts = ScriptAddrs::imx6q_rom_defaults().merge(&table);
+            s.ram_loaded = words > 0;
+        });
+        Ok(FirmwareInfo {
+            version_major: fw.header().version_major,
+            version_minor: fw.header().version_minor,
+            ram_words: words,
+            load_address: fw.load_address(),
+        })
+    }
+
+    /// The script for `(peripheral, direction)`, or why there is none.
+    pub fn script_for(
+        &self,
+        peripheral: PeripheralType,
+        direction: Direction,
+    ) -> Result<Script, SdmaError> {
+        let (table, ram) = self.with_state(|s| (s.scripts, s.ram_loaded));
+        match script::resolve(&table, ram, peripheral, direction) {
+            ScriptLookup::Found(s) => Ok(s),
+            ScriptLookup::NotLoaded(script) => Err(SdmaError::ScriptNotLoaded { script }),
+            ScriptLookup::NoScript => Err(SdmaError::NoScript {
+                peripheral,
+                direction,
+            }),
+        }
+    }
+
+    /// Requests a channel (see [`ChannelRequest`]): validates the event, priority and
+    /// channel number, picks the lowest free channel unless one is named, sets its
+    /// priority, ownership (event-driven, or free-running for memory) and enables its
+    /// DMA event at once (so a request raised before the first transfer is latched, as
+    /// Linux does at `device_config`).
+    pub fn request_channel(&'static self, req: ChannelRequest) -> Result<SdmaChannel<P>, SdmaError> {
+        if !self.initialized.load(Ordering::Acquire) {
+            return Err(SdmaError::NotInitialized);
+        }
+        if let Some(e) = req.event {
+            if e >= NUM_EVENTS {
+                return Err(SdmaError::InvalidEvent(e));
+            }
+        }
+        if !(1..=7).contains(&req.priority) {
+            return Err(SdmaError::InvalidPriority(req.priority));
+        }
+        let ch = self.allocate(req.channel)?;
+        let regs = self.platform.registers();
+        let b = 1u32 << ch;
+        critical_section::with(|_| {
+            // EVTOVR/HOSTOVR/DSPOVR/CHNENBL are plain read/write masks shared by all
+            // channels: read-modify-write them only inside the critical section.
+            if req.peripheral.is_memory() {
+                modify_reg!(sdma_pac::sdma, regs, EVTOVR, |r| r | b);
+            } else {
+                modify_reg!(sdma_pac::sdma, regs, EVTOVR, |r| r & !b);
+            }
+            modify_reg!(sdma_pac::sdma, regs, HOSTOVR, |r| r & !b);
+            modify_reg!(sdma_pac::sdma, regs, DSPOVR, |r| r | b);
+            if let Some(e) = req.event {
+                modify_reg!(sdma_pac::sdma, regs, CHNENBL[e as usize], |r| r | b);
+            }
+        });
+        write_reg!(sdma_pac::sdma, regs, CHNPRI[ch as usize], u32::from(req.priority));
+        Ok(SdmaChannel::new(self, ch, req))
+    }
+
+    fn allocate(&self, want: Option<u8>) -> Result<u8, SdmaError> {
+        if let Some(c) = want {
+            if c == 0 || c as usize >= NUM_CHANNELS {
+                return Err(SdmaError::InvalidChannel(c));
+            }
+        }
+        let mut cur = self.allocated.load(Ordering::Acquire);
+        loop {
+            let ch = match want {
+                Some(c) if cur & (1 << c) != 0 => return Err(SdmaError::ChannelInUse(c)),
+                Some(c) => c,
+                None => {
+                    let free = !cur;
+                    if free == 0 {
+                        return Err(SdmaError::NoFreeChannel);
+                    }
+                    free.trailing_zeros() as u8
+                }
+            };
+            match self.allocated.compare_exchange(
+                cur,
+                cur | (1 << ch),
+                Ordering::AcqRel,
+                Ordering::Acquire,
+            ) {
+                Ok(_) => return Ok(ch),
+                Err(now) => cur = now,
+            }
+        }
+    }
+
+    /// Releases a channel: stopped, event disabled, priority 0 (never runs), freed.
+    pub(crate) fn release(&self, ch: u8, event: Option<u32>) {
+        let regs = self.platform.registers();
+        let b = 1u32 << ch;
+        write_reg!(sdma_pac::sdma, regs, STOP_STAT, b);
+        write_reg!(sdma_pac::sdma, regs, CHNPRI[ch as usize], 0);
+        critical_section::with(|_| {
+            if let Some(e) = event {
+                modify_reg!(sdma_pac::sdma, regs, CHNENBL[e as usize], |r| r & !b);
+            }
+        });
+        self.evterr.take_masked(b);
+        self.with_state(|s| s.deadlines[ch as usize] = 0);
+        self.allocated.fetch_and(!b, Ordering::AcqRel);
+    }
+
+    /// HE bit of `ch` (STOP_STAT read).
+    pub(crate) fn enabled(&self, ch: u8) -> bool {
+        read_reg!(sdma_pac::sdma, self.platform.registers(), STOP_STAT) & (1 << ch) != 0
+    }
+
+    /// HSTART for `ch` only (write-1-to-set, never read-modify-write).
+    pub(crate) fn hstart(&self, ch: u8) {
+        write_reg!(sdma_pac::sdma, self.platform.registers(), HSTART, 1 << ch);
+    }
+
+    /// STOP_STAT for `ch` only (write-1-to-clear HE).
+    pub(crate) fn hstop(&self, ch: u8) {
+        write_reg!(sdma_pac::sdma, self.platform.registers(), STOP_STAT, 1 << ch);
+    }
+
+    /// Takes the EVTERR bit of `ch` latched by the interrupt handler.
+    pub(crate) fn take_evterr(&self, ch: u8) -> bool {
+        self.evterr.take_masked(1 << ch) != 0
+    }
+
+    /// Asks to have `ch` serviced at `at_ns` (through [`Sdma::handle_deadline`]).
+    pub(crate) fn request_deadline(&self, ch: u8, at_ns: u64) {
+        let at_ns = at_ns.max(1);
+        let earliest = self.with_state(|s| {
+            let d = &mut s.deadlines[ch as usize % NUM_CHANNELS];
+            if *d == 0 || at_ns < *d {
+                *d = at_ns;
+            }
+            s.deadlines.iter().copied().filter(|&d| d != 0).min()
+        });
+        if let Some(t) = earliest {
+            self.platform.request_deadline(t);
+        }
+    }
+
+    /// Channels whose deadline has passed (cleared), and re-arms the platform deadline
+    /// for the rest.
+    fn take_due(&self) -> u32 {
+        let now = self.platform.now_ns();
+        let (due, next) = self.with_state(|s| {
+            let mut due = 0u32;
+            for (c, d) in s.deadlines.iter_mut().enumerate() {
+                if *d != 0 && *d <= now {
+                    *d = 0;
+                    due |= 1 << c;
+                }
+            }
+            (due, s.deadlines.iter().copied().filter(|&d| d != 0).min())
+        });
+        if let Some(t) = next {
+            self.platform.request_deadline(t);
+        }
+        due
+    }
+
+    /// The SDMA interrupt handler (top half), for all channels at once.
+    ///
+    /// Reads INTR **once** and writes exactly that value back (write-1-to-clear: an
+    /// interrupt raised after the read stays pending and fires again), reads EVTERR once
+    /// (it clears on read) and latches its bits for the channels, and adds the channels
+    /// whose deadline has passed. Returns the mask of channels to service (channel 0 is
+    /// polled, never reported); service them with [`Sdma::for_each_fair`].
+    pub fn handle_interrupt(&self) -> u32 {
+        let regs = self.platform.registers();
+        let intr = read_reg!(sdma_pac::sdma, regs, INTR);
+        if intr != 0 {
+            write_reg!(sdma_pac::sdma, regs, INTR, intr);
+        }
+        let evterr = read_reg!(sdma_pac::sdma, regs, EVTERR);
+        if evterr != 0 {
+            self.evterr.raise(evterr);
+        }
+        self.with_state(|s| {
+            s.stats.interrupts += 1;
+            s.stats.event_errors += u64::from(evterr.count_ones());
+        });
+        (intr | evterr | self.take_due()) & !1
+    }
+
+    /// The deadline entry: call it when the platform deadline fires. Returns the mask of
+    /// channels to service, like [`Sdma::handle_interrupt`].
+    pub fn handle_deadline(&self) -> u32 {
+        self.take_due() & !1
+    }
+
+    /// Calls `f` for every channel in `mask`, in round-robin order: the walk starts after
+    /// the channel served first last time, so under a storm of interrupts no channel is
+    /// always served last. Each channel's work per call is bounded by its ring size.
+    pub fn for_each_fair(&self, mask: u32, mut f: impl FnMut(u8)) {
+        if mask == 0 {
+            return;
+        }
+        let start = self.rr_next.load(Ordering::Relaxed) % NUM_CHANNELS as u32;
+        let rotated = mask.rotate_right(start);
+        let mut bits = rotated;
+        let mut first = None;
+        while bits != 0 {
+            let i = bits.trailing_zeros();
+            bits &= bits - 1;
+            let ch = ((i + start) % NUM_CHANNELS as u32) as u8;
+            first.get_or_insert(ch);
+            f(ch);
+        }
+        if let Some(c) = first {
+            self.rr_next.store(u32::from(c) + 1, Ordering::Relaxed);
+        }
+    }
+}
