@@ -334,7 +334,7 @@ mod tests {
         register(irq::EPIT2, h1);
         assert_eq!(
             handler_of(irq::EPIT2).map(|h| h as usize),
-            Some(h1 as usize)
+            Some(h1 as Handler as usize)
         );
         unregister(irq::EPIT2);
         assert!(handler_of(irq::EPIT2).is_none());

@@ -224,7 +224,7 @@ extern "C" fn __imx6_bsp_irq() {
     crate::gic::dispatch();
 }
 
-/// The exception that reached [`__imx6_bsp_fault`], as numbered by the vectors.
+/// The exception that reached the fault handler, as numbered by the vectors.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Fault {
     /// Undefined instruction.
@@ -263,10 +263,11 @@ extern "C" fn __imx6_bsp_fault(kind: u32, pc: u32, spsr: u32) -> ! {
     use core::fmt::Write as _;
     let fault = Fault::from_kind(kind);
     let mut con = crate::uart::console();
-    let _ = write!(
-        con,
-        "\r\n*** exception: {fault:?} at pc={pc:#010x} spsr={spsr:#010x}"
-    );
+    let _ = match fault {
+        Some(f) => write!(con, "\r\n*** exception: {f:?}"),
+        None => write!(con, "\r\n*** exception: kind {kind}"),
+    };
+    let _ = write!(con, " at pc={pc:#010x} spsr={spsr:#010x}");
     match fault {
         Some(Fault::DataAbort) => {
             let (dfar, dfsr): (u32, u32);
