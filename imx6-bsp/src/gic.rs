@@ -82,6 +82,9 @@ const _: () = {
     assert!(offset_of!(CpuInterface, hppir) == 0x18);
 };
 
+/// The lower bit of every 2-bit `GICD_ICFGR` field.
+const LOWER_BITS: u32 = 0x5555_5555;
+
 /// Priority given to every interrupt by [`init`] (lower is more urgent).
 pub const DEFAULT_PRIORITY: u8 = 0xA0;
 /// Priority mask written by [`init`]: priorities 0x00..0xEF are signalled.
@@ -153,9 +156,11 @@ pub fn init() {
     for id in 32..n as usize {
         d.itargetsr[id].set(0x01);
     }
-    // SPIs level-sensitive (ICFGR0 is read-only, ICFGR1 is for PPIs).
+    // SPIs level-sensitive: clear the upper (edge) bit of each 2-bit field and keep
+    // the lower one, which GIC v1 uses for the N-N / 1-N model (as Linux does).
+    // ICFGR0 (SGIs) is read-only and ICFGR1 belongs to the PPIs.
     for i in 2..(n / 16) as usize {
-        d.icfgr[i].set(0);
+        d.icfgr[i].set(d.icfgr[i].get() & LOWER_BITS);
     }
     d.ctlr.set(1);
     c.pmr.set(u32::from(PRIORITY_MASK));

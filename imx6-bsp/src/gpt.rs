@@ -19,7 +19,9 @@
 use core::sync::atomic::{AtomicU32, Ordering};
 use vcell::VolatileCell;
 
+use crate::ccm::{gates, Ccm};
 use crate::memory_map;
+use crate::mmio::MmioBlock;
 use crate::startup;
 
 /// The GPT register block.
@@ -67,10 +69,6 @@ pub const ROV: u32 = 1 << 5;
 /// All SR status bits.
 pub const SR_ALL: u32 = 0x3F;
 
-/// CCGR1 (CCM + 0x6C), gates CG10 (GPT bus) and CG11 (GPT serial).
-const CCM_CCGR1: usize = memory_map::CCM + 0x6C;
-const CCGR1_GPT_GATES: u32 = 0xF << 20;
-
 /// Ticks per second.
 pub const TICK_HZ: u32 = 3_000_000;
 
@@ -117,12 +115,11 @@ static HIGH: AtomicU32 = AtomicU32::new(0);
 /// Starts the GPT as a 3 MHz free-running counter from 0, with no interrupt
 /// enabled. Also opens its clock gates (CCGR1 CG10/CG11).
 pub fn init() {
-    // SAFETY: CCGR1 is a CCM register (MMIO, always mapped); setting the two GPT
-    // gate fields only turns the GPT clocks on.
-    unsafe {
-        let ccgr1 = CCM_CCGR1 as *mut u32;
-        ccgr1.write_volatile(ccgr1.read_volatile() | CCGR1_GPT_GATES);
-    }
+    // SAFETY: `memory_map::CCM` is the CCM register block, mapped for the whole
+    // program; enabling two gates is a read-modify-write of CCGR1 that leaves every
+    // other gate as it was.
+    let ccm = Ccm::new(unsafe { MmioBlock::new(memory_map::CCM) });
+    ccm.enable_all(&[gates::GPT_BUS, gates::GPT_SERIAL]);
     let r = regs();
     r.cr.set(0);
     r.ir.set(0);
@@ -164,7 +161,7 @@ pub fn now() -> u64 {
     })
 }
 
-/// Microseconds to ticks (rounded up, saturating).
+/// Microseconds to ticks (exact at 3 ticks per microsecond; saturating).
 pub const fn us_to_ticks(us: u64) -> u64 {
     us.saturating_mul(TICK_HZ as u64 / 1_000_000)
 }

@@ -34,3 +34,7 @@ pub mod memory_map;
 pub mod mmio;
 pub mod sgtl5000;
 pub mod ssi;
+
+// Boards (issue 9).
+pub mod board;
+pub mod sdma_platform;

@@ -190,7 +190,8 @@ pub struct SwParams {
     /// Recover from an XRUN inside the period interrupt, at once (prepare + start in
     /// the same interrupt): the "immediate recovery" mode of SCENARIOS.md.
     pub auto_recover: bool,
-    /// Position wrap point, a multiple of the ring size; 0 selects the largest
+    /// Position wrap point, a multiple of the ring size of at least 4 rings (positions
+    /// up to 2 rings apart are told apart from wrapped ones); 0 selects the largest
     /// multiple of the ring size not above 2^30 (as ALSA does on 32-bit systems).
     pub boundary: u32,
 }
@@ -217,7 +218,7 @@ impl SwParams {
         let boundary = if self.boundary == 0 {
             default_boundary(buffer)
         } else {
-            if self.boundary % buffer != 0 || self.boundary / buffer < 2 {
+            if self.boundary % buffer != 0 || self.boundary / buffer < 4 {
                 return Err(ParamError::Boundary);
             }
             self.boundary
@@ -270,7 +271,7 @@ pub enum ParamError {
     StopThreshold,
     /// `restart_prefill` is not smaller than the ring.
     RestartPrefill,
-    /// `boundary` is not a multiple of the ring size of at least 2 rings.
+    /// `boundary` is not a multiple of the ring size of at least 4 rings.
     Boundary,
     /// The DMA channel refused the configuration.
     ChannelConfig,

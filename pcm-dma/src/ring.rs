@@ -65,7 +65,7 @@ unsafe impl WriteBuffer for DmaRing {
 pub struct RingPos {
     /// Frames in the ring.
     pub buffer: u32,
-    /// Wrap point, a multiple of `buffer`, at least `2 * buffer`.
+    /// Wrap point, a multiple of `buffer`, at least `4 * buffer`.
     pub boundary: u32,
     /// Hardware pointer at the last period interrupt (period aligned within a run).
     pub hw: u32,
@@ -151,5 +151,34 @@ impl RingPos {
         } else {
             self.add(self.hw, ahead)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::RingPos;
+
+    #[test]
+    fn avail_and_alignment_across_the_boundary() {
+        // Ring of 8 frames, boundary 32.
+        let mut p = RingPos::new(8, 32);
+        p.hw = 30;
+        p.appl = 2; // 4 frames ahead of hw, across the wrap
+        assert_eq!(p.playback_avail(30), 4);
+        assert_eq!(p.playback_avail(p.add(30, 4)), 8); // hw caught up: underrun edge
+        assert_eq!(p.playback_avail(p.add(30, 6)), 10); // hw passed appl by 2
+        p.appl = 28;
+        assert_eq!(p.capture_avail(p.add(28, 7)), 7);
+        assert_eq!(p.capture_avail(3), 7); // 28 + 7 = 35 wraps to 3
+        assert_eq!(p.align_up(30), 0);
+        assert_eq!(p.align_up(24), 24);
+        assert_eq!(p.diff(1, 31), 2);
+        // Residue refinement: interrupt pointer at 30 (ring offset 6); DMA at offset 1
+        // means 3 frames further, across the ring end and the boundary.
+        p.hw = 30;
+        assert_eq!(p.refine(1, 6), 1);
+        assert_eq!(p.refine(6, 6), 30);
+        // An offset further than allowed is a lagging residue: pointer unchanged.
+        assert_eq!(p.refine(5, 6), 30);
     }
 }

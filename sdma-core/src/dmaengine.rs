@@ -395,7 +395,9 @@ pub struct Capabilities {
     pub pause: bool,
     /// Maximum periods in a cyclic ring (SDMA: BDs per channel).
     pub max_periods: usize,
-    /// Maximum bytes one period / segment / memcpy may have (SDMA: 0xFFFF per BD).
+    /// Maximum bytes one period / segment may have (SDMA: 0xFFFF per BD). A memcpy may
+    /// be up to `max_segment_len * max_periods` bytes: the controller splits it into at
+    /// most `max_periods` descriptors.
     pub max_segment_len: usize,
     /// Maximum scatter-gather segments (<= [`MAX_SG_SEGMENTS`]).
     pub max_segments: usize,
@@ -726,7 +728,7 @@ pub fn validate(
             if dst.addr % w != 0 {
                 return Err(Error::Unaligned);
             }
-            if mem.len > caps.max_segment_len {
+            if mem.len > caps.max_segment_len.saturating_mul(caps.max_periods.max(1)) {
                 return Err(Error::BadSegment);
             }
         }

@@ -499,6 +499,28 @@ impl Sim {
         Some(s)
     }
 
+    /// The FIFO model, mutably, brought up to the current time first: to set a data
+    /// source or record played words. Use [`Sim::clear_ssi_fifo`] to change its contents.
+    pub fn ssi_mut(&mut self, id: SsiId) -> Option<&mut Ssi> {
+        let now = self.now;
+        let s = self.ssi.get_mut(id.0)?;
+        s.advance(now);
+        Some(s)
+    }
+
+    /// Empties a FIFO now (SOR RX_CLR / TX_CLR, as a DAI does at trigger START); the
+    /// request line and its events follow.
+    pub fn clear_ssi_fifo(&mut self, id: SsiId) {
+        let now = self.now;
+        if let Some(s) = self.ssi.get_mut(id.0) {
+            s.advance(now);
+            s.clear_fifo();
+            self.ssi_changed(id.0);
+            self.schedule();
+            self.trace_all();
+        }
+    }
+
     /// Starts the codec clock of a FIFO now.
     pub fn start_ssi(&mut self, id: SsiId) {
         let now = self.now;

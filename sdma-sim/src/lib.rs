@@ -33,6 +33,7 @@ pub mod hazard;
 pub mod layout;
 pub mod memory;
 pub mod pattern;
+pub mod platform;
 pub mod regs;
 pub mod rng;
 pub mod script;

@@ -109,6 +109,10 @@ pub struct Ssi {
     ticks: u64,
     /// Receive: next pattern sample number.
     gen_next: u64,
+    /// Receive: the value of codec word `k`, when not the built-in counter pattern.
+    source: Option<fn(u64) -> u32>,
+    /// Transmit: every played word, when recording (for a checker outside the model).
+    played_log: Option<Vec<u32>>,
     /// Transmit: checks the played stream.
     checker: PatternChecker,
     /// Current level of the request line as last evaluated.
@@ -132,6 +136,8 @@ impl Ssi {
             start: 0,
             ticks: 0,
             gen_next: 0,
+            source: None,
+            played_log: None,
             line: false,
             generation: 0,
             stats: SsiStats::default(),
@@ -175,7 +181,10 @@ impl Ssi {
             self.stats.codec_words += 1;
             match self.cfg.direction {
                 Direction::Receive => {
-                    let v = pattern_value(self.gen_next, self.cfg.sample_bits);
+                    let v = match self.source {
+                        Some(f) => f(self.gen_next),
+                        None => pattern_value(self.gen_next, self.cfg.sample_bits),
+                    };
                     self.gen_next += 1;
                     if self.fifo.len() < SSI_FIFO_DEPTH {
                         self.fifo.push_back(v);
@@ -186,6 +195,9 @@ impl Ssi {
                 Direction::Transmit => match self.fifo.pop_front() {
                     Some(v) => {
                         self.checker.check(v);
+                        if let Some(log) = &mut self.played_log {
+                            log.push(v);
+                        }
                     }
                     None => self.stats.underruns += 1,
                 },
@@ -274,6 +286,27 @@ impl Ssi {
         self.checker.stats()
     }
 
+    /// Receive: codec word `k` (counting from 0 over the FIFO's life) carries
+    /// `source(k)` instead of the built-in counter pattern, e.g. another crate's test
+    /// pattern. The built-in transmit checker is unaffected.
+    pub fn set_receive_source(&mut self, source: fn(u64) -> u32) {
+        self.source = Some(source);
+    }
+
+    /// Transmit: start (or stop) keeping every played word for [`Ssi::take_played`], for
+    /// a checker outside the model.
+    pub fn record_played(&mut self, on: bool) {
+        self.played_log = on.then(Vec::new);
+    }
+
+    /// Transmit: the words played since the last call (empty unless recording).
+    pub fn take_played(&mut self) -> Vec<u32> {
+        match &mut self.played_log {
+            Some(log) => core::mem::take(log),
+            None => Vec::new(),
+        }
+    }
+
     /// Transmit: restart the played-stream check at the next word (after an XRUN).
     pub fn resync_checker(&mut self) {
         self.checker.resync();
@@ -308,6 +341,28 @@ mod tests {
         assert_eq!(s.level(), 15);
         assert_eq!(s.stats().overruns, 96 - 8 - 15);
         assert_eq!(s.dma_read(), 8);
+    }
+
+    #[test]
+    fn receive_source_and_played_words_for_outside_checkers() {
+        let mut rx = Ssi::new(SsiConfig::ssi1_rx());
+        rx.set_receive_source(|k| 0x8000 | k as u32);
+        rx.start(0);
+        rx.advance(rx.tick_time(3));
+        assert_eq!(
+            (0..3).map(|_| rx.dma_read()).collect::<Vec<_>>(),
+            [0x8000, 0x8001, 0x8002]
+        );
+        let mut tx = Ssi::new(SsiConfig::ssi1_tx());
+        tx.record_played(true);
+        tx.start(0);
+        for v in [7, 8, 9] {
+            tx.dma_write(v);
+        }
+        tx.advance(tx.tick_time(2));
+        assert_eq!(tx.take_played(), [7, 8]);
+        tx.advance(tx.tick_time(5));
+        assert_eq!(tx.take_played(), [9], "underrun slots play nothing");
     }
 
     #[test]

@@ -234,6 +234,37 @@ pub fn steps() -> Vec<Step> {
         .needs(qemu)
         .needs(Tool::CrossToolchain)
         .expect(Expect::Status(3)),
+        // The SabreLite board bring-up on QEMU, ending in the typed NACK of the absent
+        // codec. (`audio-loopback` is built for the target by `build-target`, which
+        // builds every binary of examples-bare-metal.)
+        Step::xtask(
+            "qemu-bsp-probe",
+            &[
+                "qemu",
+                "bsp-probe",
+                "--timeout",
+                "120",
+                "--expect",
+                "bsp-probe: ok",
+            ],
+        )
+        .needs(qemu)
+        .needs(Tool::CrossToolchain),
+        // The SDMA driver's init on QEMU's dead SDMA window: the typed channel-0
+        // timeout instead of a hang.
+        Step::xtask(
+            "qemu-sdma-probe",
+            &[
+                "qemu",
+                "sdma-probe",
+                "--timeout",
+                "120",
+                "--expect",
+                "sdma-probe: ok",
+            ],
+        )
+        .needs(qemu)
+        .needs(Tool::CrossToolchain),
     ]
 }
 
@@ -429,6 +460,7 @@ mod tests {
             "publish-dry-run",
             "qemu-smoke",
             "qemu-smoke-fail",
+            "qemu-bsp-probe",
         ] {
             assert!(names.contains(&n), "{n}");
         }

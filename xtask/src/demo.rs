@@ -1,12 +1,420 @@
-//! `cargo xtask demo` (not implemented yet).
+//! `cargo xtask demo [--xruns N] [--seed S] [--json] [--trace DIR]`: the XRUN storm of
+//! `shared/SCENARIOS.md` on the simulated board (SDMA + SSI1 capture and playback +
+//! `pcm-dma`), with three terminate policies side by side: `pending-list` (this
+//! project), `linux-5.8` and `linux-5.15`.
+//!
+//! The simulation itself is the `xrun-storm` program of `examples/host`, built with
+//! `--release` (the simulator is ~10x faster optimised) and run once per policy, all
+//! policies in parallel. Its protocol ([`harness`] documents it) is one JSON object of
+//! figures on stdout and `progress DONE/TOTAL` lines on stderr, which drive the progress
+//! bars. This module turns the figures into the table, the JSON report and, with
+//! `--trace`, an SVG timeline of one recovery per policy ([`svg`]) next to the VCD the
+//! harness writes.
+//!
+//! Every figure is virtual time from the simulator, so the same seed gives the same
+//! report, byte for byte. Wall-clock time is printed on stderr only.
+//!
+//! The command fails (exit status 1) when `pending-list` shows any timeout, hazard or lost
+//! frame: that is the claim of the project, and `cargo xtask ci` runs a short demo to hold
+//! it.
 
-use std::process::ExitCode;
+pub mod harness;
+pub mod svg;
+
+use std::io::{BufRead as _, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode, Stdio};
+use std::time::Instant;
+
+use anyhow::{bail, Context as _};
+use serde_json::{json, Value};
+
+use crate::util;
+
+pub use harness::{build_host_program, Figures, POLICIES};
 
 /// Arguments of `cargo xtask demo`.
 #[derive(clap::Args)]
-pub struct Args {}
+pub struct Args {
+    /// XRUNs to provoke per policy (the goals are stated for at least 10 000).
+    #[arg(long, default_value_t = 10_000)]
+    pub xruns: u64,
+    /// Seed of every random choice (stalls, jitter, stop latencies).
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Print the report as one JSON object on stdout instead of the table.
+    #[arg(long)]
+    pub json: bool,
+    /// Write a VCD per policy and an SVG timeline of one XRUN recovery per policy here.
+    #[arg(long, value_name = "DIR")]
+    pub trace: Option<PathBuf>,
+    /// Only these policies (comma-separated; default: all three).
+    #[arg(long, value_delimiter = ',')]
+    pub policy: Vec<String>,
+}
+
+/// The JSON report: `{"seed", "period_us", "policies": [...]}`. Pure; the order of the
+/// policies is the order of `figures`.
+pub fn report_json(seed: u64, figures: &[Figures]) -> Value {
+    let period_us = figures.first().map(|f| f.period_us).unwrap_or(0.0);
+    json!({
+        "seed": seed,
+        "period_us": period_us,
+        "policies": figures.iter().map(|f| f.report.clone()).collect::<Vec<_>>(),
+    })
+}
+
+fn num(v: &Value, path: &[&str]) -> String {
+    let mut cur = v;
+    for p in path {
+        cur = &cur[*p];
+    }
+    match cur {
+        Value::Number(n) => match (n.as_u64(), n.as_f64()) {
+            (Some(u), _) => u.to_string(),
+            (None, Some(f)) if f.fract() == 0.0 && f.abs() < 1e15 => format!("{f:.0}"),
+            (None, Some(f)) => format!("{f:.1}"),
+            _ => n.to_string(),
+        },
+        Value::Null => "-".to_string(),
+        other => other.to_string(),
+    }
+}
+
+/// The table (one row per policy, then the application-recovery rows). Pure.
+pub fn report_table(seed: u64, figures: &[Figures]) -> String {
+    use std::fmt::Write as _;
+    let mut s = String::new();
+    let period = figures.first().map(|f| f.period_us).unwrap_or(0.0);
+    let _ = writeln!(
+        s,
+        "XRUN storm, seed {seed}, period {period:.0} µs (48 kHz, 2 ch, S16_LE, 256 frames x 4), \
+         SSI1 capture + playback on the simulated SDMA"
+    );
+    let header = [
+        "policy", "xruns", "recovered", "timeouts", "hazards", "lost", "repeated", "rec p50", "rec p99",
+        "rec max", "restart", "prep blk p99",
+    ];
+    let rows_of = |key: Option<&str>| -> Vec<Vec<String>> {
+        figures
+            .iter()
+            .map(|f| {
+                let r = match key {
+                    None => &f.report,
+                    Some(k) => &f.report[k],
+                };
+                vec![
+                    f.name.clone(),
+                    num(r, &["xruns"]),
+                    num(r, &["recovered"]),
+                    num(r, &["timeouts"]),
+                    num(r, &["hazards"]),
+                    num(r, &["frames_lost"]),
+                    num(r, &["frames_repeated"]),
+                    num(r, &["recovery_us", "p50"]),
+                    num(r, &["recovery_us", "p99"]),
+                    num(r, &["recovery_us", "max"]),
+                    num(r, &["restart_delay_us", "p99"]),
+                    num(r, &["prepare_block_us", "p99"]),
+                ]
+            })
+            .collect()
+    };
+    let sections = [
+        ("immediate (interrupt) recovery — the primary mode; times in virtual µs", None),
+        ("application recovery (the application's own stall is included)", Some("application")),
+    ];
+    for (title, key) in sections {
+        let rows = rows_of(key);
+        if key.is_some() && figures.iter().all(|f| f.report[key.unwrap_or("")].is_null()) {
+            continue;
+        }
+        let widths: Vec<usize> = (0..header.len())
+            .map(|i| rows.iter().map(|r| r[i].chars().count()).chain([header[i].len()]).max().unwrap_or(0))
+            .collect();
+        let _ = writeln!(s, "\n{title}");
+        let line = |cells: &[String]| -> String {
+            cells
+                .iter()
+                .enumerate()
+                .map(|(i, c)| {
+                    if i == 0 {
+                        format!("{c:<w$}", w = widths[i])
+                    } else {
+                        format!("{c:>w$}", w = widths[i])
+                    }
+                })
+                .collect::<Vec<_>>()
+                .join("  ")
+        };
+        let _ = writeln!(s, "{}", line(&header.map(String::from)));
+        for r in &rows {
+            let _ = writeln!(s, "{}", line(r));
+        }
+    }
+    let _ = writeln!(
+        s,
+        "\nrec = recovery: STOP trigger -> first period interrupt of the restarted stream; \
+         restart = issue -> hardware running (p99); prep blk = time the restart path blocked (p99)."
+    );
+    s
+}
+
+/// One target of issue 8 and whether the run met it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Verdict {
+    /// What is claimed.
+    pub claim: String,
+    /// Whether it held in this run (`None`: the policy was not run).
+    pub met: Option<bool>,
+    /// A failure of this claim fails the command.
+    pub hard: bool,
+}
+
+/// The targets of issue 8 checked against the figures. Pure.
+pub fn verdicts(xruns_wanted: u64, figures: &[Figures]) -> Vec<Verdict> {
+    let by = |n: &str| figures.iter().find(|f| f.name == n);
+    let u = |f: &Figures, k: &str| f.report[k].as_u64();
+    let fl = |f: &Figures, k: &str, q: &str| f.report[k][q].as_f64();
+    let mut v = Vec::new();
+    let ours = by("pending-list");
+    v.push(Verdict {
+        claim: "pending-list: 0 timeouts, 0 hazards, 0 frames lost or repeated".into(),
+        met: ours.map(|f| {
+            u(f, "timeouts") == Some(0)
+                && u(f, "hazards") == Some(0)
+                && u(f, "frames_lost") == Some(0)
+                && u(f, "frames_repeated").unwrap_or(0) == 0
+        }),
+        hard: true,
+    });
+    v.push(Verdict {
+        claim: format!("pending-list: every XRUN recovered ({xruns_wanted} wanted)"),
+        met: ours.map(|f| {
+            let x = u(f, "xruns").unwrap_or(0);
+            x >= xruns_wanted && u(f, "recovered").unwrap_or(0) >= x
+        }),
+        hard: false,
+    });
+    v.push(Verdict {
+        claim: "pending-list: recovery p99 <= one period + 100 µs".into(),
+        met: ours.map(|f| fl(f, "recovery_us", "p99").is_some_and(|p| p <= f.period_us + 100.0)),
+        hard: false,
+    });
+    v.push(Verdict {
+        claim: "pending-list: 0 µs blocking in prepare".into(),
+        met: ours.map(|f| fl(f, "prepare_block_us", "max").or(fl(f, "prepare_block_us", "p99")) == Some(0.0)),
+        hard: false,
+    });
+    v.push(Verdict {
+        claim: "linux-5.8: timeouts > 0 (the seed bug reproduced)".into(),
+        met: by("linux-5.8").map(|f| u(f, "timeouts").unwrap_or(0) > 0),
+        hard: false,
+    });
+    v.push(Verdict {
+        claim: "linux-5.15: prepare blocks about 1-2 ms per recovery (p50 in 500..3000 µs)".into(),
+        met: by("linux-5.15")
+            .map(|f| fl(f, "prepare_block_us", "p50").is_some_and(|p| (500.0..=3000.0).contains(&p))),
+        hard: false,
+    });
+    v
+}
+
+fn run_policies(args: &Args, exe: &Path, policies: &[&str]) -> anyhow::Result<Vec<Figures>> {
+    use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
+    let multi = MultiProgress::with_draw_target(ProgressDrawTarget::stderr());
+    let style = ProgressStyle::with_template("{prefix:>12} [{bar:30}] {pos}/{len} XRUNs {msg}")
+        .map(|s| s.progress_chars("=> "))
+        .unwrap_or_else(|_| ProgressStyle::default_bar());
+    let t0 = Instant::now();
+    let mut children = Vec::new();
+    for p in policies {
+        let mut cmd = Command::new(exe);
+        cmd.args(["--policy", p, "--xruns", &args.xruns.to_string(), "--seed", &args.seed.to_string()]);
+        if let Some(dir) = &args.trace {
+            cmd.arg("--trace").arg(dir);
+        }
+        cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
+        let child = cmd
+            .spawn()
+            .with_context(|| format!("cannot run `{}`", util::display_command(&cmd)))?;
+        let bar = multi.add(ProgressBar::new(args.xruns));
+        bar.set_style(style.clone());
+        bar.set_prefix(p.to_string());
+        children.push((p.to_string(), child, bar));
+    }
+    let mut out = Vec::new();
+    let handles: Vec<_> = children
+        .into_iter()
+        .map(|(name, mut child, bar)| {
+            let stderr = child.stderr.take();
+            let multi = multi.clone();
+            std::thread::spawn(move || -> anyhow::Result<(String, String, std::process::ExitStatus)> {
+                if let Some(e) = stderr {
+                    for line in BufReader::new(e).lines().map_while(Result::ok) {
+                        match harness::parse_progress(&line) {
+                            Some((done, total)) => {
+                                bar.set_length(total);
+                                bar.set_position(done);
+                            }
+                            None => {
+                                let _ = multi.println(format!("[{name}] {line}"));
+                            }
+                        }
+                    }
+                }
+                let output = child.wait_with_output()?;
+                bar.finish_with_message("done");
+                Ok((name, String::from_utf8_lossy(&output.stdout).into_owned(), output.status))
+            })
+        })
+        .collect();
+    for h in handles {
+        let (name, stdout, status) = h
+            .join()
+            .map_err(|_| anyhow::anyhow!("a harness thread panicked"))??;
+        if !status.success() {
+            bail!("the storm of `{name}` failed ({status})");
+        }
+        let fig = Figures::parse(&stdout).with_context(|| format!("reading the figures of `{name}`"))?;
+        out.push(fig);
+    }
+    eprintln!(
+        "demo: {} policies x {} XRUNs in {:.1} s wall clock",
+        policies.len(),
+        args.xruns,
+        t0.elapsed().as_secs_f64()
+    );
+    Ok(out)
+}
 
 /// Runs the subcommand.
-pub fn run(_args: Args) -> anyhow::Result<ExitCode> {
-    anyhow::bail!("`cargo xtask demo` is not implemented yet")
+pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+    let policies: Vec<&str> = if args.policy.is_empty() {
+        POLICIES.to_vec()
+    } else {
+        for p in &args.policy {
+            if !POLICIES.contains(&p.as_str()) {
+                bail!("unknown policy `{p}`; known: {}", POLICIES.join(", "));
+            }
+        }
+        POLICIES.iter().copied().filter(|p| args.policy.iter().any(|a| a == p)).collect()
+    };
+    if let Some(dir) = &args.trace {
+        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    }
+    let exe = build_host_program("xrun-storm")?;
+    let figures = run_policies(&args, &exe, &policies)?;
+
+    if let Some(dir) = &args.trace {
+        for f in &figures {
+            if let Some(t) = &f.timeline {
+                let path = dir.join(format!("{}.svg", f.name));
+                std::fs::write(&path, svg::timeline_svg(&f.name, f.period_us, t))
+                    .with_context(|| format!("writing {}", path.display()))?;
+            }
+        }
+        let all: Vec<(&str, &harness::Timeline)> =
+            figures.iter().filter_map(|f| f.timeline.as_ref().map(|t| (f.name.as_str(), t))).collect();
+        let path = dir.join("recovery.svg");
+        std::fs::write(&path, svg::comparison_svg(&all)).with_context(|| format!("writing {}", path.display()))?;
+        eprintln!("demo: traces in {} (<policy>.vcd, <policy>.svg, recovery.svg)", dir.display());
+    }
+
+    if args.json {
+        println!("{}", serde_json::to_string(&report_json(args.seed, &figures))?);
+    } else {
+        print!("{}", report_table(args.seed, &figures));
+    }
+    let vs = verdicts(args.xruns, &figures);
+    let mut failed = false;
+    eprintln!("\ntargets (issue 8):");
+    for v in &vs {
+        let tag = match v.met {
+            Some(true) => "met    ",
+            Some(false) if v.hard => {
+                failed = true;
+                "FAILED "
+            }
+            Some(false) => "not met",
+            None => "not run",
+        };
+        eprintln!("  [{tag}] {}", v.claim);
+    }
+    Ok(if failed { ExitCode::FAILURE } else { ExitCode::SUCCESS })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    pub(crate) fn sample(name: &str, timeouts: u64, block_p50: f64) -> Figures {
+        let text = json!({
+            "name": name,
+            "seed": 7,
+            "period_us": 5333.333,
+            "xruns": 100,
+            "recovered": 100 - timeouts,
+            "timeouts": timeouts,
+            "hazards": 0,
+            "frames_lost": 0,
+            "frames_repeated": 0,
+            "recovery_us": {"p50": 5380.0, "p99": 5400.5, "max": 5420.0},
+            "restart_delay_us": {"p50": 1000.0, "p99": 1010.0, "max": 1020.0},
+            "prepare_block_us": {"p50": block_p50, "p99": block_p50, "max": block_p50},
+            "application": {"xruns": 100, "recovered": 100, "timeouts": 0, "hazards": 0,
+                "frames_lost": 0, "frames_repeated": 0,
+                "recovery_us": {"p50": 9000.0, "p99": 12000.0, "max": 13000.0}},
+            "timeline": {"stop_ns": 1000, "end_ns": 9000,
+                "spans": [{"lane": "hw", "from_ns": 0, "to_ns": 1000, "label": "old run"}],
+                "marks": [{"lane": "pcm", "at_ns": 1000, "label": "STOP"}]},
+        })
+        .to_string();
+        Figures::parse(&text).unwrap()
+    }
+
+    #[test]
+    fn json_report_has_the_required_shape_and_no_timeline() {
+        let f = [sample("pending-list", 0, 0.0), sample("linux-5.8", 3, 0.0)];
+        let j = report_json(7, &f);
+        assert_eq!(j["seed"], 7);
+        assert_eq!(j["period_us"].as_f64(), Some(5333.333));
+        let p = &j["policies"];
+        assert_eq!(p[0]["name"], "pending-list");
+        assert_eq!(p[1]["name"], "linux-5.8");
+        for k in ["xruns", "recovered", "timeouts", "hazards", "frames_lost"] {
+            assert!(p[0][k].is_u64(), "{k}");
+        }
+        for q in ["p50", "p99", "max"] {
+            assert!(p[0]["recovery_us"][q].is_number(), "{q}");
+        }
+        assert!(p[0]["prepare_block_us"]["p99"].is_number());
+        assert_eq!(p[1]["timeouts"], 3);
+        assert!(p[0].get("timeline").is_none(), "the timeline is for the SVG only");
+        // Pure: the same figures give the same bytes.
+        assert_eq!(report_json(7, &f).to_string(), j.to_string());
+    }
+
+    #[test]
+    fn table_lists_every_policy_in_both_modes() {
+        let f = [sample("pending-list", 0, 0.0), sample("linux-5.15", 0, 1500.0)];
+        let t = report_table(7, &f);
+        assert_eq!(t.matches("pending-list").count(), 2);
+        assert_eq!(t.matches("linux-5.15").count(), 2);
+        assert!(t.contains("1500"));
+        assert!(t.contains("5400.5"));
+        assert!(t.contains("application recovery"));
+    }
+
+    #[test]
+    fn verdicts_follow_the_figures() {
+        let good = [sample("pending-list", 0, 0.0), sample("linux-5.8", 4, 0.0), sample("linux-5.15", 0, 1200.0)];
+        let v = verdicts(100, &good);
+        assert!(v.iter().all(|v| v.met == Some(true)), "{v:#?}");
+        let bad = [sample("pending-list", 1, 0.0)];
+        let v = verdicts(100, &bad);
+        assert_eq!(v[0].met, Some(false));
+        assert!(v[0].hard);
+        assert!(v.iter().any(|v| v.claim.starts_with("linux-5.8") && v.met.is_none()));
+    }
 }

@@ -26,12 +26,14 @@ pub fn cargo() -> Command {
     cmd
 }
 
-/// A command that runs this xtask binary again (for `ci` steps that are xtask
-/// subcommands), from the workspace root.
+/// A command that runs an xtask subcommand (`cargo xtask ARGS`), for `ci` steps.
+///
+/// It goes through `cargo run` rather than this process's own executable: earlier
+/// steps (`clippy`, `test`) may rebuild and replace `target/debug/xtask` while it
+/// runs, and `cargo run` also picks up source changes.
 pub fn xtask() -> Command {
-    let exe = std::env::current_exe().unwrap_or_else(|_| PathBuf::from("xtask"));
-    let mut cmd = Command::new(exe);
-    cmd.current_dir(workspace_root());
+    let mut cmd = cargo();
+    cmd.args(["run", "--quiet", "--package", "xtask", "--"]);
     cmd
 }
 

@@ -201,7 +201,10 @@ impl<P: Platform> Sdma<P> {
         self.initialized.store(false, Ordering::Release);
         // Soft reset; the bit clears itself.
         write_reg!(sdma_pac::sdma, regs, RESET, RESET: 1);
-        let limit = self.platform.now_ns().saturating_add(self.config.reset_timeout_ns);
+        let limit = self
+            .platform
+            .now_ns()
+            .saturating_add(self.config.reset_timeout_ns);
         while read_reg!(sdma_pac::sdma, regs, RESET, RESET) != 0 {
             if self.platform.now_ns() > limit {
                 return Err(SdmaError::ResetTimeout);
@@ -242,7 +245,7 @@ impl<P: Platform> Sdma<P> {
         while ch < NUM_CHANNELS {
             let n = per_chunk.min(NUM_CHANNELS - ch);
             let words = n * CONTEXT_WORDS;
-            self.area.fill_staging(core::iter::repeat(0).take(words));
+            self.area.fill_staging(core::iter::repeat_n(0, words));
             let r = self.channel0(cmd::SETDM, words as u16, context::data_address(ch as u32));
             if let Err(e) = r {
                 self.initialized.store(false, Ordering::Release);
@@ -273,7 +276,13 @@ impl<P: Platform> Sdma<P> {
         })
     }
 
-    fn channel0_locked(&self, command: u8, count: u16, buf: u32, ext: u32) -> Result<(), SdmaError> {
+    fn channel0_locked(
+        &self,
+        command: u8,
+        count: u16,
+        buf: u32,
+        ext: u32,
+    ) -> Result<(), SdmaError> {
         let regs = self.platform.registers();
         let off = self.area.ch0_bd_offset();
         let mode = BdMode::from_parts(count, status::DONE | status::WRAP | status::EXTD, command);
@@ -381,7 +390,10 @@ impl<P: Platform> Sdma<P> {
     /// priority, ownership (event-driven, or free-running for memory) and enables its
     /// DMA event at once (so a request raised before the first transfer is latched, as
     /// Linux does at `device_config`).
-    pub fn request_channel(&'static self, req: ChannelRequest) -> Result<SdmaChannel<P>, SdmaError> {
+    pub fn request_channel(
+        &'static self,
+        req: ChannelRequest,
+    ) -> Result<SdmaChannel<P>, SdmaError> {
         if !self.initialized.load(Ordering::Acquire) {
             return Err(SdmaError::NotInitialized);
         }
@@ -410,7 +422,12 @@ impl<P: Platform> Sdma<P> {
                 modify_reg!(sdma_pac::sdma, regs, CHNENBL[e as usize], |r| r | b);
             }
         });
-        write_reg!(sdma_pac::sdma, regs, CHNPRI[ch as usize], u32::from(req.priority));
+        write_reg!(
+            sdma_pac::sdma,
+            regs,
+            CHNPRI[ch as usize],
+            u32::from(req.priority)
+        );
         Ok(SdmaChannel::new(self, ch, req))
     }
 
@@ -473,7 +490,12 @@ impl<P: Platform> Sdma<P> {
 
     /// STOP_STAT for `ch` only (write-1-to-clear HE).
     pub(crate) fn hstop(&self, ch: u8) {
-        write_reg!(sdma_pac::sdma, self.platform.registers(), STOP_STAT, 1 << ch);
+        write_reg!(
+            sdma_pac::sdma,
+            self.platform.registers(),
+            STOP_STAT,
+            1 << ch
+        );
     }
 
     /// Takes the EVTERR bit of `ch` latched by the interrupt handler.

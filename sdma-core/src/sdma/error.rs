@@ -79,7 +79,10 @@ impl core::fmt::Display for SdmaError {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         match *self {
             Self::Channel0Timeout { command } => {
-                write!(f, "channel-0 command 0x{command:02x} timed out (engine not responding)")
+                write!(
+                    f,
+                    "channel-0 command 0x{command:02x} timed out (engine not responding)"
+                )
             }
             Self::Channel0Failed { command } => {
                 write!(f, "channel-0 command 0x{command:02x} reported an error")

@@ -49,8 +49,8 @@ impl PeripheralType {
         use PeripheralType::*;
         const ALL: [PeripheralType; 28] = [
             Ssi, SsiSp, Mmc, Sdhc, Uart, UartSp, Firi, Cspi, CspiSp, Sim, Ata, Ccm, Ext, Mshc,
-            MshcSp, Dsp, Memory, FifoMemory, Spdif, IpuMemory, Asrc, Esai, SsiDual, AsrcSp,
-            Sai, MultiSai, Hdmi, I2c,
+            MshcSp, Dsp, Memory, FifoMemory, Spdif, IpuMemory, Asrc, Esai, SsiDual, AsrcSp, Sai,
+            MultiSai, Hdmi, I2c,
         ];
         if (value as usize) < ALL.len() {
             Some(ALL[value as usize])
@@ -76,9 +76,7 @@ pub const fn script_name(peripheral: PeripheralType, direction: Direction) -> Op
         (Ssi | Sai | Ext, DevToMem) => "app_2_mcu",
         (Ssi | Sai | Ext | Uart, MemToDev) => "mcu_2_app",
         (SsiSp | Esai | Mmc | Sdhc | CspiSp | MshcSp | AsrcSp, DevToMem) => "shp_2_mcu",
-        (SsiSp | Esai | Mmc | Sdhc | CspiSp | MshcSp | AsrcSp | UartSp, MemToDev) => {
-            "mcu_2_shp"
-        }
+        (SsiSp | Esai | Mmc | Sdhc | CspiSp | MshcSp | AsrcSp | UartSp, MemToDev) => "mcu_2_shp",
         (Uart, DevToMem) => "uart_2_mcu",
         (UartSp, DevToMem) => "uartsh_2_mcu",
         (Spdif, DevToMem) => "spdif_2_mcu",
@@ -148,22 +146,37 @@ mod tests {
         let pick = |p, d| resolve(&rom, false, p, d);
         assert_eq!(
             pick(PeripheralType::SsiSp, Direction::DevToMem),
-            ScriptLookup::Found(Script { name: "shp_2_mcu", addr: 891 })
+            ScriptLookup::Found(Script {
+                name: "shp_2_mcu",
+                addr: 891
+            })
         );
         assert_eq!(
             pick(PeripheralType::SsiSp, Direction::MemToDev),
-            ScriptLookup::Found(Script { name: "mcu_2_shp", addr: 960 })
+            ScriptLookup::Found(Script {
+                name: "mcu_2_shp",
+                addr: 960
+            })
         );
         assert_eq!(
             pick(PeripheralType::Memory, Direction::MemToMem),
-            ScriptLookup::Found(Script { name: "ap_2_ap", addr: 642 })
+            ScriptLookup::Found(Script {
+                name: "ap_2_ap",
+                addr: 642
+            })
         );
         assert_eq!(
             pick(PeripheralType::SsiDual, Direction::MemToDev),
             ScriptLookup::NotLoaded("mcu_2_ssish")
         );
-        assert_eq!(pick(PeripheralType::SsiSp, Direction::MemToMem), ScriptLookup::NoScript);
-        assert_eq!(pick(PeripheralType::Hdmi, Direction::MemToDev), ScriptLookup::NoScript);
+        assert_eq!(
+            pick(PeripheralType::SsiSp, Direction::MemToMem),
+            ScriptLookup::NoScript
+        );
+        assert_eq!(
+            pick(PeripheralType::Hdmi, Direction::MemToDev),
+            ScriptLookup::NoScript
+        );
     }
 
     #[test]
@@ -177,7 +190,10 @@ mod tests {
         );
         assert_eq!(
             resolve(&t, true, PeripheralType::SsiDual, Direction::MemToDev),
-            ScriptLookup::Found(Script { name: "mcu_2_ssish", addr: 0x1800 })
+            ScriptLookup::Found(Script {
+                name: "mcu_2_ssish",
+                addr: 0x1800
+            })
         );
         assert_eq!(PeripheralType::from_linux(1), Some(PeripheralType::SsiSp));
         assert_eq!(PeripheralType::from_linux(28), None);

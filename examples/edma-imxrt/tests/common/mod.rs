@@ -1,0 +1,99 @@
+//! Shared set-up: an arena the model maps at `BUS`, a model, one eDMA channel.
+#![allow(dead_code)]
+
+use edma_imxrt::model::{Arena, EdmaModel, FifoKind};
+use edma_imxrt::{init_controller, EdmaChannel, EdmaVChannel, RegionMap};
+use sdma_core::dmaengine::{BusWidth, Direction, SlaveConfig};
+
+/// Bus address of the arena (OCRAM on RT1062).
+pub const BUS: u32 = 0x2020_0000;
+/// SAI1 TDR0 / RDR0 on RT1062.
+pub const SAI1_TDR0: u32 = 0x4038_4020;
+pub const SAI1_RDR0: u32 = 0x4038_40A0;
+/// DMAMUX slots of SAI1 TX / RX.
+pub const SAI1_TX: u16 = 20;
+pub const SAI1_RX: u16 = 19;
+
+pub type Map = RegionMap<1>;
+pub type Chan<T> = EdmaVChannel<Map, &'static [T], &'static mut [T], 4>;
+
+pub struct Rig<T: 'static> {
+    pub arena: Arena,
+    pub model: EdmaModel<1>,
+    pub ch: Chan<T>,
+    pub hw: u8,
+}
+
+pub fn rig<T>(hw: u8) -> Rig<T>
+where
+    &'static [T]: embedded_dma::ReadBuffer,
+    &'static mut [T]: embedded_dma::WriteBuffer,
+{
+    let mut arena = Arena::new(1 << 20, BUS);
+    let mut map = Map::new();
+    map.add(arena.window()).unwrap();
+    // SAFETY: the arena is leaked, so the window stays valid.
+    let mut model = unsafe { EdmaModel::new(map) };
+    // SAFETY: the model's RAM block; nothing runs yet.
+    unsafe { init_controller(model.dma()) };
+    model.sync();
+    let pool = arena.pool();
+    // SAFETY: RAM register blocks owned by the model; channel `hw` used only here.
+    let ctl = unsafe { EdmaChannel::new(model.dma_ptr(), model.mux_ptr(), hw, pool, map) }
+        .expect("channel");
+    model.sync();
+    Rig {
+        arena,
+        model,
+        ch: sdma_core::vchan::Channel::new(u16::from(hw), ctl),
+        hw,
+    }
+}
+
+pub fn tx_config(width: BusWidth, burst: u16) -> SlaveConfig {
+    SlaveConfig {
+        direction: Direction::MemToDev,
+        peripheral_addr: SAI1_TDR0,
+        bus_width: width,
+        burst,
+        event: Some(SAI1_TX),
+    }
+}
+
+pub fn rx_config(width: BusWidth, burst: u16) -> SlaveConfig {
+    SlaveConfig {
+        direction: Direction::DevToMem,
+        peripheral_addr: SAI1_RDR0,
+        bus_width: width,
+        burst,
+        event: Some(SAI1_RX),
+    }
+}
+
+impl<T> Rig<T> {
+    pub fn add_tx_fifo(&mut self, depth: usize, request_words: usize) -> usize {
+        self.model
+            .add_fifo(SAI1_TDR0, SAI1_TX as u8, FifoKind::Tx, depth, request_words)
+    }
+    pub fn add_rx_fifo(&mut self, depth: usize, request_words: usize) -> usize {
+        self.model
+            .add_fifo(SAI1_RDR0, SAI1_RX as u8, FifoKind::Rx, depth, request_words)
+    }
+    pub fn bus(&self, s: &[T]) -> u32 {
+        self.arena.bus_of(s.as_ptr() as usize)
+    }
+}
+
+/// Deterministic xorshift64*.
+pub struct Rng(pub u64);
+impl Rng {
+    pub fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+    pub fn below(&mut self, n: u64) -> u64 {
+        self.next() % n.max(1)
+    }
+}

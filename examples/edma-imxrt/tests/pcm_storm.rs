@@ -1,0 +1,253 @@
+//! The `pcm-dma` XRUN storm (SCENARIOS.md, `pcm_dma::storm`) run over the eDMA driver
+//! and the behavioural eDMA model: the same PCM runtime, the same checks as on
+//! `sdma_core::soft`.
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use common::{BUS, SAI1_RDR0, SAI1_RX, SAI1_TDR0, SAI1_TX};
+use edma_imxrt::model::{Arena, EdmaModel, FifoKind};
+use edma_imxrt::{init_controller, EdmaChannel, EdmaIrq, EdmaVChannel, RegionMap};
+use pcm_dma::{DmaLink, IrqReport, Pcm};
+use pcm_dma::ring::DmaRing;
+use pcm_dma::storm::{self, Device, RecoveryMode, Rig, StormConfig};
+use pcm_dma::{pattern, HwParams, Stream};
+
+type PcmChannel = EdmaVChannel<RegionMap<1>, DmaRing, DmaRing, 4>;
+
+/// Peripheral FIFO depth (SAI: 32 words per data line) and DMA burst (watermark).
+const FIFO_WORDS: usize = 32;
+const BURST: u16 = 8;
+/// Engine cycles allowed per peripheral frame (the eDMA is far faster than audio).
+const MAX_CYCLES_PER_FRAME: u64 = 10_000;
+
+struct EdmaRig {
+    hw: HwParams,
+    stream: Stream,
+    model: EdmaModel<1>,
+    fifo: usize,
+    hw_ch: u8,
+    frames: u64,
+    frame: Vec<u8>,
+    last_now: u64,
+    seen_starts: u32,
+    device_overruns: u64,
+    device_underruns: u64,
+    max_cycles: u64,
+}
+
+impl EdmaRig {
+    fn new(stream: Stream, hw: HwParams) -> (Self, Pcm<PcmChannel>) {
+        let mut arena = Arena::new(64 * 1024, BUS);
+        let mut map = RegionMap::<1>::new();
+        map.add(arena.window()).unwrap();
+        // SAFETY: the arena is leaked.
+        let mut model = unsafe { EdmaModel::new(map) };
+        // SAFETY: RAM register block, nothing runs.
+        unsafe { init_controller(model.dma()) };
+        let (addr, source, kind) = match stream {
+            Stream::Capture => (SAI1_RDR0, SAI1_RX, FifoKind::Rx),
+            Stream::Playback => (SAI1_TDR0, SAI1_TX, FifoKind::Tx),
+        };
+        let fifo = model.add_fifo(addr, source as u8, kind, FIFO_WORDS, usize::from(BURST));
+        let hw_ch = 5;
+        let pool = arena.pool();
+        // SAFETY: the model's RAM blocks; channel 5 is used only here.
+        let ctl = unsafe { EdmaChannel::new(model.dma_ptr(), model.mux_ptr(), hw_ch, pool, map) }
+            .unwrap();
+        model.sync();
+        let ring: &'static mut [u8] = arena.slice::<u8>(hw.buffer_bytes());
+        let pcm = Pcm::new(
+            sdma_core::vchan::Channel::new(1, ctl),
+            stream,
+            DmaLink {
+                peripheral_addr: addr,
+                event: Some(source),
+                burst: BURST,
+            },
+            ring,
+        );
+        let rig = EdmaRig {
+            hw,
+            stream,
+            model,
+            fifo,
+            hw_ch,
+            frames: 0,
+            frame: vec![0u8; hw.frame_bytes()],
+            last_now: 0,
+            seen_starts: 0,
+            device_overruns: 0,
+            device_underruns: 0,
+            max_cycles: 0,
+        };
+        (rig, pcm)
+    }
+
+    fn frame_time_ns(&self, frame: u64) -> u64 {
+        frame * 1_000_000_000 / self.hw.rate as u64
+    }
+
+    /// The eDMA runs until it has nothing to do; then the interrupt handler runs if the
+    /// channel interrupts, and (timer deadline) the stop is polled while one is pending.
+    fn run_engine(&mut self, pcm: &mut Pcm<PcmChannel>) -> Option<IrqReport> {
+        let n = self.model.run_until_idle(MAX_CYCLES_PER_FRAME);
+        self.max_cycles = self.max_cycles.max(n);
+        let mut report = None;
+        if self.model.irq_pending(self.hw_ch) {
+            pcm.channel_mut().on_irq();
+            self.model.sync();
+            report = Some(pcm.on_period());
+            self.model.sync();
+        }
+        if pcm.channel().controller().stop_in_progress() {
+            // Platform timer deadline (or the interrupt tail): notice the confirmed stop
+            // and start what waits.
+            pcm.channel_mut().poll();
+            self.model.sync();
+            let n = self.model.run_until_idle(MAX_CYCLES_PER_FRAME);
+            self.max_cycles = self.max_cycles.max(n);
+        }
+        report
+    }
+}
+
+impl Rig for EdmaRig {
+    type Channel = PcmChannel;
+
+    fn now_ns(&self) -> u64 {
+        self.last_now
+    }
+
+    fn advance(&mut self, pcm: &mut Pcm<PcmChannel>, dt_ns: u64, dev: &mut dyn Device<PcmChannel>) {
+        let channels = self.hw.channels as usize;
+        let sb = self.hw.format.sample_bytes();
+        // Commands the application wrote since the last call.
+        self.model.sync();
+        let end = self.last_now + dt_ns;
+        loop {
+            let next = self.frame_time_ns(self.frames + 1);
+            if next > end {
+                let r = self.run_engine(pcm).unwrap_or_else(|| pcm.on_period());
+                dev.irq(end, pcm, &r);
+                self.last_now = end;
+                return;
+            }
+            self.frames += 1;
+            let starts = pcm.channel().controller().stats().starts;
+            if starts != self.seen_starts {
+                // As on the soft rig: the DAI flushes its receive FIFO at trigger START.
+                self.seen_starts = starts;
+                if self.stream == Stream::Capture {
+                    self.model.fifo_clear(self.fifo);
+                }
+            }
+            match self.stream {
+                Stream::Capture => {
+                    dev.capture_frame(&mut self.frame);
+                    if self.model.fifo(self.fifo).len() + channels <= FIFO_WORDS {
+                        for s in self.frame.chunks_exact(sb) {
+                            let w = pattern::read_sample(self.hw.format, s, 0);
+                            assert!(self.model.rx_push(self.fifo, w));
+                        }
+                    } else {
+                        self.device_overruns += 1;
+                    }
+                }
+                Stream::Playback => {
+                    if self.model.fifo(self.fifo).len() >= channels {
+                        for c in 0..channels {
+                            let w = self.model.tx_pop(self.fifo).unwrap_or(0).to_le_bytes();
+                            self.frame[c * sb..(c + 1) * sb].copy_from_slice(&w[..sb]);
+                        }
+                        dev.playback_frame(&self.frame);
+                    } else {
+                        self.device_underruns += 1;
+                    }
+                }
+            }
+            let r = self.run_engine(pcm).unwrap_or_else(|| pcm.on_period());
+            dev.irq(next, pcm, &r);
+            self.last_now = next;
+        }
+    }
+
+    fn hazards(&self, pcm: &Pcm<PcmChannel>) -> u64 {
+        let m = self.model.stats();
+        let c = pcm.channel().controller().stats();
+        u64::from(m.tcd_rewritten_while_active)
+            + u64::from(m.erq_set_while_active)
+            + u64::from(m.command_conflicts)
+            + u64::from(m.tx_overflows)
+            + u64::from(m.rx_underflows)
+            + u64::from(m.errors)
+            + u64::from(c.refused_starts)
+    }
+}
+
+fn storm(seed: u64, stream: Stream, mode: RecoveryMode, xruns: u64) -> storm::StormReport {
+    let cfg = StormConfig::scenario(seed, stream, mode, xruns);
+    let (mut rig, mut pcm) = EdmaRig::new(stream, HwParams::scenario_default());
+    let rep = storm::run(&mut rig, &mut pcm, &cfg);
+    let c = pcm.channel().controller().stats();
+    let m = rig.model.stats();
+    println!(
+        "{rep}\n  eDMA: starts {} stops {}/{} (polls not yet {}), engine elements {} minor {} major {}, \
+         max cycles/frame {}, device overruns {} underruns {}",
+        c.starts,
+        c.stops_confirmed,
+        c.stops_requested,
+        c.stop_polls_not_yet,
+        m.elements,
+        m.minor_loops,
+        m.major_loops,
+        rig.max_cycles,
+        rig.device_overruns,
+        rig.device_underruns
+    );
+    assert_eq!(c.stops_confirmed, c.stops_requested, "seed {seed:#x}: a stop never confirmed");
+    assert!(rig.max_cycles < MAX_CYCLES_PER_FRAME, "seed {seed:#x}: the engine never idled");
+    rep
+}
+
+fn assert_clean(rep: &storm::StormReport, min_xruns: u64) {
+    let seed = rep.config.seed;
+    assert_eq!(rep.errors, 0, "seed {seed:#x}: {:?}", rep.first_error);
+    assert!(rep.xruns >= min_xruns, "seed {seed:#x}: only {} xruns", rep.xruns);
+    assert_eq!(rep.recovered, rep.xruns, "seed {seed:#x}: not every XRUN recovered");
+    assert_eq!(rep.timeouts, 0, "seed {seed:#x}");
+    assert_eq!(rep.hazards, 0, "seed {seed:#x}");
+    assert_eq!(rep.frames_lost, 0, "seed {seed:#x}");
+    assert!(
+        rep.frames_checked > 100 * rep.xruns,
+        "seed {seed:#x}: too few frames checked"
+    );
+    assert_eq!(rep.prepare_block_us.max, 0, "seed {seed:#x}: the restart path blocked");
+}
+
+#[test]
+fn edma_capture_storm_immediate() {
+    let rep = storm(0xED_0001, Stream::Capture, RecoveryMode::Immediate, 1000);
+    assert_clean(&rep, 1000);
+    // One frame of the recovery is the restart; the stop itself costs no time here.
+    let period_us = HwParams::scenario_default().period_us();
+    assert!(rep.recovery_us.p99 <= period_us + 100, "recovery p99 {}", rep.recovery_us.p99);
+}
+
+#[test]
+fn edma_playback_storm_immediate() {
+    let rep = storm(0xED_0002, Stream::Playback, RecoveryMode::Immediate, 1000);
+    assert_clean(&rep, 1000);
+}
+
+#[test]
+fn edma_capture_storm_application() {
+    let rep = storm(0xED_0003, Stream::Capture, RecoveryMode::Application, 500);
+    assert_clean(&rep, 500);
+}
+
+#[test]
+fn edma_playback_storm_application() {
+    let rep = storm(0xED_0004, Stream::Playback, RecoveryMode::Application, 500);
+    assert_clean(&rep, 500);
+}

@@ -1,0 +1,168 @@
+//! `xrun-storm --policy NAME [--xruns N] [--seed S] [--trace DIR] [--no-application]`:
+//! the XRUN storm of `shared/SCENARIOS.md` for one terminate policy on the simulated
+//! board, the harness of `cargo xtask demo`.
+//!
+//! Runs a capture storm (SSI1 receive) and a playback storm (SSI1 transmit) of about
+//! N/2 XRUNs each in the policy's primary recovery mode, and again in application mode
+//! for `pending-list`, then prints one JSON object with the figures on stdout. Progress
+//! goes to stderr as `progress DONE/TOTAL`. With `--trace DIR` a short capture storm is
+//! recorded as well: `DIR/<policy>.vcd` and the timeline of one recovery in the JSON.
+//! Everything is virtual time: the same arguments give the same output, byte for byte.
+
+use std::process::ExitCode;
+
+use examples_host::policy::Policy;
+use examples_host::report::{mode_json, policy_json};
+use examples_host::rig::{Progress, SdmaRig};
+use examples_host::timeline::{timeline_json, Recorder};
+use pcm_dma::storm::{self, RecoveryMode, StormConfig, StormReport};
+use pcm_dma::{HwParams, Stream};
+
+struct Args {
+    policy: Policy,
+    xruns: u64,
+    seed: u64,
+    trace: Option<std::path::PathBuf>,
+    application: bool,
+}
+
+fn parse() -> Result<Args, String> {
+    let mut a = Args { policy: Policy::PendingList, xruns: 10_000, seed: 1, trace: None, application: true };
+    let mut it = std::env::args().skip(1);
+    while let Some(k) = it.next() {
+        let mut val = || it.next().ok_or_else(|| format!("{k} needs a value"));
+        match k.as_str() {
+            "--policy" => {
+                let v = val()?;
+                a.policy = Policy::from_name(&v).ok_or_else(|| format!("unknown policy `{v}`"))?;
+            }
+            "--xruns" => a.xruns = val()?.parse().map_err(|e| format!("--xruns: {e}"))?,
+            "--seed" => a.seed = val()?.parse().map_err(|e| format!("--seed: {e}"))?,
+            "--trace" => a.trace = Some(val()?.into()),
+            "--no-application" => a.application = false,
+            "-h" | "--help" => {
+                return Err("usage: xrun-storm --policy pending-list|linux-5.8|linux-5.15 [--xruns N] [--seed S] \
+                            [--trace DIR] [--no-application]"
+                    .into())
+            }
+            other => return Err(format!("unknown argument `{other}`")),
+        }
+    }
+    Ok(a)
+}
+
+/// The seed of one storm, derived from the run's seed (distinct per stream and mode).
+fn storm_seed(seed: u64, stream: Stream, mode: RecoveryMode) -> u64 {
+    let s = match stream {
+        Stream::Capture => 1,
+        Stream::Playback => 2,
+    };
+    let m = match mode {
+        RecoveryMode::Immediate => 0,
+        RecoveryMode::Application => 4,
+        RecoveryMode::SyncStop => 8,
+    };
+    seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ (s + m)
+}
+
+fn one_storm(
+    policy: Policy,
+    stream: Stream,
+    mode: RecoveryMode,
+    seed: u64,
+    xruns: u64,
+    progress: Progress,
+) -> Result<StormReport, String> {
+    let seed = storm_seed(seed, stream, mode);
+    let (mut rig, mut pcm) = SdmaRig::new(policy, stream, seed, false).map_err(|e| e.to_string())?;
+    rig.progress = Some(progress);
+    let cfg = StormConfig::scenario(seed, stream, mode, xruns);
+    let rep = storm::run(&mut rig, &mut pcm, &cfg);
+    if rep.errors > 0 {
+        eprintln!("{} {stream:?}: {} unexpected PCM errors, first {:?}", policy.name(), rep.errors, rep.first_error);
+    }
+    let engine = rig.engine_errors();
+    if engine > 0 {
+        eprintln!("{} {stream:?}: {engine} engine errors recorded by the simulator", policy.name());
+    }
+    Ok(rep)
+}
+
+fn run(a: &Args) -> Result<serde_json::Value, String> {
+    let hw = HwParams::scenario_default();
+    let period_us = f64::from(hw.period_frames) * 1e6 / f64::from(hw.rate);
+    let half = a.xruns / 2;
+    let app = a.application && a.policy.application_mode() != a.policy.primary_mode();
+    let total = a.xruns * if app { 2 } else { 1 };
+    let mut done = 0;
+    let mut mode_pair = |mode: RecoveryMode| -> Result<serde_json::Value, String> {
+        let c = one_storm(a.policy, Stream::Capture, mode, a.seed, half, Progress::new(done, total))?;
+        done += half;
+        let p = one_storm(a.policy, Stream::Playback, mode, a.seed, a.xruns - half, Progress::new(done, total))?;
+        done += a.xruns - half;
+        Ok(mode_json(&c, &p))
+    };
+    let primary = mode_pair(a.policy.primary_mode())?;
+    let application = if app {
+        Some(mode_pair(a.policy.application_mode())?)
+    } else if a.application {
+        // Linux has no interrupt-context restart: both rows are the same run.
+        Some(primary.clone())
+    } else {
+        None
+    };
+    let timeline = match &a.trace {
+        None => None,
+        Some(dir) => trace(a, dir, hw)?,
+    };
+    Ok(policy_json(a.policy.name(), a.seed, period_us, primary, application, timeline))
+}
+
+/// A short recorded capture storm: writes the VCD, returns the timeline of one recovery.
+fn trace(a: &Args, dir: &std::path::Path, hw: HwParams) -> Result<Option<serde_json::Value>, String> {
+    let mode = a.policy.primary_mode();
+    let seed = storm_seed(a.seed, Stream::Capture, mode);
+    let (mut rig, mut pcm) = SdmaRig::new(a.policy, Stream::Capture, seed, true).map_err(|e| e.to_string())?;
+    rig.recorder = Some(Recorder::new());
+    let cfg = StormConfig::scenario(seed, Stream::Capture, mode, 8);
+    let _ = storm::run(&mut rig, &mut pcm, &cfg);
+    let vcd = rig.vcd().unwrap_or_default();
+    std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    let path = dir.join(format!("{}.vcd", a.policy.name()));
+    std::fs::write(&path, &vcd).map_err(|e| format!("{}: {e}", path.display()))?;
+    let rec = rig.recorder.take().unwrap_or_default();
+    // A recovery after the first few, in steady state; the first clean one otherwise.
+    let Some(recovery) = rec.recovery(2).or_else(|| rec.recovery(0)) else {
+        eprintln!("{}: no complete recovery in the traced storm", a.policy.name());
+        return Ok(None);
+    };
+    let period_ns = u64::from(hw.period_frames) * 1_000_000_000 / u64::from(hw.rate);
+    let text = String::from_utf8_lossy(&vcd);
+    Ok(Some(timeline_json(
+        &text,
+        SdmaRig::channel_number(&pcm),
+        recovery,
+        period_ns,
+        mode == RecoveryMode::SyncStop,
+    )))
+}
+
+fn main() -> ExitCode {
+    let args = match parse() {
+        Ok(a) => a,
+        Err(e) => {
+            eprintln!("xrun-storm: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    match run(&args) {
+        Ok(v) => {
+            println!("{v}");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("xrun-storm: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}

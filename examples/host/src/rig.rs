@@ -1,0 +1,278 @@
+//! The storm's hardware: the SDMA driver on the simulated board, SSI1 in one direction.
+//!
+//! The rig owns a leaked [`Board`] (the driver keeps `'static` references), the driver
+//! brought up on it, and one SSI FIFO. [`Rig::advance`] runs virtual time; the board
+//! calls back the driver's interrupt handler ([`Sdma::handle_interrupt`]) and deadline
+//! entry ([`Sdma::handle_deadline`]), after which the rig runs the channel's interrupt
+//! entry, `Pcm::on_period` and the storm's observer, as an interrupt handler on a board
+//! would.
+//!
+//! Two things a real audio interface does that the PCM runtime does not model are done
+//! here:
+//!
+//! * the DAI flushes its receive FIFO at trigger START, so that words which waited in
+//!   it while the DMA was stopped do not lead the new run (the software-DMA rig of
+//!   `pcm-dma` does the same);
+//! * the data: the capture FIFO receives `pcm-dma`'s counter pattern (S16_LE stereo) and
+//!   every played word is handed to the storm's checker, frame by frame.
+
+use pcm_dma::pattern;
+use pcm_dma::storm::{Device, Rig};
+use pcm_dma::{DmaLink, DmaRing, Format, HwParams, Pcm, Stream};
+use sdma_core::sdma::{ChannelRequest, PeripheralType, Sdma, SdmaChannel, SdmaConfig};
+use sdma_core::vchan::Channel;
+use sdma_sim::platform::{alloc_area, alloc_buffer, leak_board, SimPlatform};
+use sdma_sim::{Board, ScriptKind, SimConfig, SimHandler, SsiConfig, SsiId};
+
+use crate::policy::{DemoPlatform, Policy};
+use crate::timeline::Recorder;
+
+/// Transfers a channel holds: a stopping one, a retired one and the new run, plus one.
+pub const SLOTS: usize = 4;
+
+/// The DMA channel of the storm's PCM.
+pub type DemoChannel = Channel<SdmaChannel<DemoPlatform>, DmaRing, DmaRing, SLOTS>;
+
+/// Capture pattern word `k` (S16_LE stereo: frame `k / 2`, channel `k % 2`).
+fn capture_word(k: u64) -> u32 {
+    pattern::encode(Format::S16Le, 2, k / 2, (k % 2) as u16)
+}
+
+/// Progress lines (`progress DONE/TOTAL`, on stderr) for `cargo xtask demo`.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Progress {
+    /// XRUNs done before this rig's storm.
+    pub base: u64,
+    /// XRUNs of the whole run.
+    pub total: u64,
+    last: u64,
+}
+
+impl Progress {
+    /// Progress over `total` XRUNs, `base` of them done already.
+    pub fn new(base: u64, total: u64) -> Self {
+        Progress { base, total, last: u64::MAX }
+    }
+
+    fn report(&mut self, xruns: u64) {
+        if self.total == 0 {
+            return;
+        }
+        let done = (self.base + xruns).min(self.total);
+        let step = (self.total / 200).max(1);
+        if self.last == u64::MAX || done >= self.last + step || (done == self.total && self.last != done) {
+            self.last = done;
+            eprintln!("progress {done}/{}", self.total);
+        }
+    }
+}
+
+/// The SDMA driver on the simulator with SSI1 in one direction.
+pub struct SdmaRig {
+    /// The board.
+    pub board: &'static Board,
+    /// The driver.
+    pub sdma: &'static Sdma<DemoPlatform>,
+    ssi: SsiId,
+    stream: Stream,
+    hw: HwParams,
+    seen_starts: u32,
+    /// Played words not yet making a whole frame.
+    carry: Vec<u32>,
+    frame: Vec<u8>,
+    /// Timeline of the storm's events (XRUN, restart, recovery), if recording.
+    pub recorder: Option<Recorder>,
+    /// Progress lines, if wanted.
+    pub progress: Option<Progress>,
+}
+
+impl core::fmt::Debug for SdmaRig {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("SdmaRig").field("stream", &self.stream).finish_non_exhaustive()
+    }
+}
+
+/// Why a rig could not be built.
+#[derive(Debug)]
+pub struct RigError(pub String);
+
+impl core::fmt::Display for RigError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for RigError {}
+
+fn err(what: &str, e: impl core::fmt::Debug) -> RigError {
+    RigError(format!("{what}: {e:?}"))
+}
+
+impl SdmaRig {
+    /// A board with the driver up and SSI1 in `stream`'s direction, and a PCM in `Open`
+    /// over a channel with `policy`'s stop policy. `trace` records the board's VCD.
+    pub fn new(policy: Policy, stream: Stream, seed: u64, trace: bool) -> Result<(SdmaRig, Pcm<DemoChannel>), RigError> {
+        let hw = HwParams::scenario_default();
+        let cfg = SimConfig { trace, ..SimConfig::with_seed(seed) };
+        let board = leak_board(cfg).map_err(|e| err("board", e))?;
+        let area = alloc_area(board).map_err(|e| err("driver memory", e))?;
+        // Audio channels only: the longest step another channel may be in is a burst of
+        // 8 FIFO words (counted as 32 single bytes, the slowest way to move them).
+        let other = board.with_sim(|s| s.timing().max_step_ns(ScriptKind::PeripheralToMemory, 32, 1));
+        let platform = DemoPlatform::new(SimPlatform::new(board).with_other_step_ns(other), policy, seed);
+        let sdma: &'static Sdma<DemoPlatform> = Box::leak(Box::new(Sdma::new(platform, area, SdmaConfig::default())));
+        sdma.init().map_err(|e| err("driver init", e))?;
+        let ssi_cfg = match stream {
+            Stream::Capture => SsiConfig::ssi1_rx(),
+            Stream::Playback => SsiConfig::ssi1_tx(),
+        };
+        let ssi = board.with_sim(|s| {
+            let id = s.add_ssi(ssi_cfg);
+            if let Some(f) = s.ssi_mut(id) {
+                match stream {
+                    Stream::Capture => f.set_receive_source(capture_word),
+                    Stream::Playback => f.record_played(true),
+                }
+            }
+            s.start_ssi(id);
+            id
+        });
+        let ctl = sdma
+            .request_channel(ChannelRequest::peripheral(u32::from(ssi_cfg.event), PeripheralType::SsiSp, 3))
+            .map_err(|e| err("channel", e))?;
+        // SAFETY: the Linux policies may start a transfer while the previous one can
+        // still run and hand buffers back early; here the "hardware" is the simulator,
+        // whose memory accesses are checked by its hazard detector and touch only the
+        // leaked simulator window, never memory Rust code relies on.
+        let ch: DemoChannel = unsafe { Channel::with_policy(1, ctl, policy.stop_policy()) };
+        let ring = alloc_buffer(board, hw.buffer_bytes() as u32, 64).map_err(|e| err("ring", e))?;
+        let link = DmaLink {
+            peripheral_addr: ssi_cfg.fifo_addr,
+            event: Some(u16::from(ssi_cfg.event)),
+            burst: ssi_cfg.watermark as u16,
+        };
+        let pcm = Pcm::new(ch, stream, link, ring);
+        let rig = SdmaRig {
+            board,
+            sdma,
+            ssi,
+            stream,
+            hw,
+            seen_starts: 0,
+            carry: Vec::new(),
+            frame: vec![0; hw.frame_bytes()],
+            recorder: None,
+            progress: None,
+        };
+        Ok((rig, pcm))
+    }
+
+    /// The hardware channel number of the PCM's channel.
+    pub fn channel_number(pcm: &Pcm<DemoChannel>) -> u8 {
+        pcm.channel().controller().number()
+    }
+
+    /// Engine errors the simulator recorded (bad descriptors, bus errors...).
+    pub fn engine_errors(&self) -> usize {
+        self.board.with_sim(|s| s.errors().len())
+    }
+
+    /// The VCD trace so far, if recording.
+    pub fn vcd(&self) -> Option<Vec<u8>> {
+        self.board.with_sim(|s| s.vcd())
+    }
+
+    /// Things to do after any code that may have started a new run or played words.
+    fn after(&mut self, pcm: &Pcm<DemoChannel>, dev: &mut dyn Device<DemoChannel>) {
+        let c = pcm.counters();
+        if c.starts != self.seen_starts {
+            self.seen_starts = c.starts;
+            if self.stream == Stream::Capture {
+                // DAI trigger START flushes the receive FIFO.
+                self.board.with_sim(|s| s.clear_ssi_fifo(self.ssi));
+            }
+        }
+        if self.stream == Stream::Playback {
+            let words = self.board.with_sim(|s| s.ssi_mut(self.ssi).map(|f| f.take_played()).unwrap_or_default());
+            self.carry.extend(words);
+            let ch = usize::from(self.hw.channels);
+            let sb = self.hw.format.sample_bytes();
+            let whole = self.carry.len() / ch * ch;
+            for f in self.carry[..whole].chunks_exact(ch) {
+                for (i, w) in f.iter().enumerate() {
+                    self.frame[i * sb..(i + 1) * sb].copy_from_slice(&w.to_le_bytes()[..sb]);
+                }
+                dev.playback_frame(&self.frame);
+            }
+            self.carry.drain(..whole);
+        }
+        let now = self.board.now();
+        if let Some(r) = &mut self.recorder {
+            r.observe(now, pcm);
+        }
+        if let Some(p) = &mut self.progress {
+            p.report(u64::from(c.xruns));
+        }
+    }
+}
+
+struct Handler<'a> {
+    rig: &'a mut SdmaRig,
+    pcm: &'a mut Pcm<DemoChannel>,
+    dev: &'a mut dyn Device<DemoChannel>,
+}
+
+impl Handler<'_> {
+    fn service(&mut self, board: &Board, mask: u32) {
+        let number = SdmaRig::channel_number(self.pcm);
+        let pcm = &mut *self.pcm;
+        self.rig.sdma.for_each_fair(mask, |hw| {
+            if hw == number {
+                pcm.channel_mut().on_interrupt();
+            }
+        });
+        let report = pcm.on_period();
+        let now = board.now();
+        if let Some(r) = &mut self.rig.recorder {
+            r.irq(now, &report);
+        }
+        self.dev.irq(now, pcm, &report);
+        self.rig.after(pcm, self.dev);
+    }
+}
+
+impl SimHandler for Handler<'_> {
+    fn irq(&mut self, board: &Board) {
+        let mask = self.rig.sdma.handle_interrupt();
+        self.service(board, mask);
+    }
+
+    fn timer(&mut self, board: &Board) {
+        let mask = self.rig.sdma.handle_deadline();
+        self.service(board, mask);
+    }
+}
+
+impl Rig for SdmaRig {
+    type Channel = DemoChannel;
+
+    fn now_ns(&self) -> u64 {
+        self.board.now()
+    }
+
+    fn advance(&mut self, pcm: &mut Pcm<DemoChannel>, dt_ns: u64, dev: &mut dyn Device<DemoChannel>) {
+        // The application may have restarted the stream (or noticed an XRUN) since the
+        // last call: that happened "now".
+        self.after(pcm, dev);
+        let board = self.board;
+        let end = board.now().saturating_add(dt_ns);
+        let mut h = Handler { rig: self, pcm, dev };
+        board.run_until(end, &mut h);
+        let Handler { rig, pcm, dev } = h;
+        rig.after(pcm, dev);
+    }
+
+    fn hazards(&self, _pcm: &Pcm<DemoChannel>) -> u64 {
+        self.board.with_sim(|s| s.hazards().len() as u64)
+    }
+}

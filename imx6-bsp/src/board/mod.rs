@@ -1,0 +1,311 @@
+//! Boards: the drivers of this crate composed for one machine.
+//!
+//! [`sabrelite::SabreLite`] is the Boundary Devices SabreLite (i.MX6Quad, SGTL5000
+//! codec on I2C1, SSI1 through AUDMUX port 4). The same board type runs on the real
+//! board and on QEMU `-M sabrelite`; what differs between the two is a [`Profile`],
+//! chosen from the [`Machine`] the program finds itself on.
+//!
+//! # What QEMU 7.2 `-M sabrelite` emulates
+//!
+//! (`shared/reference/imx6-audio-and-bsp.md` §6.) UART1-5, the GPT, the GIC, the
+//! I2C controllers (with nothing on the bus: the codec is absent) and the CCM as a
+//! register file are emulated. The SSI, AUDMUX, SDMA, IOMUXC and PL310 are not: their
+//! registers read 0 and writes are dropped, without an abort. So on QEMU:
+//!
+//! * the bring-up runs every register sequence of the real board, but the read-backs
+//!   of the AUDMUX and SSI read 0 ([`Readback::NotEmulated`]);
+//! * the codec probe ends in the typed I2C error `NoAcknowledge(Address)`, recognised
+//!   after a bounded number of status reads ([`Profile::i2c`]);
+//! * there is no SDMA, so no audio stream can run ([`Profile::has_sdma`]).
+//!
+//! # Telling the two apart
+//!
+//! [`Machine::detect`] reads the PL310 `CACHE_ID` register: the i.MX6Q's L2 cache
+//! controller reads `0x410000C7` (r3p1) and QEMU 7.2 does not map it (reads 0).
+
+pub mod sabrelite;
+
+pub use sabrelite::{Blocks, BoardError, BringUpReport, CodecReport, SabreLite};
+
+use embedded_hal::delay::DelayNs;
+
+use crate::i2c;
+use crate::memory_map;
+use crate::mmio::{Mmio, MmioBlock};
+use crate::uart::{self, Uart};
+
+/// Offset of the PL310 `CACHE_ID` register.
+const PL310_CACHE_ID: usize = 0x000;
+
+/// The machine a program runs on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Machine {
+    /// A real i.MX6 board.
+    Silicon,
+    /// QEMU `-M sabrelite`.
+    Qemu,
+}
+
+impl Machine {
+    /// The machine whose PL310 reads `cache_id` in `CACHE_ID`: 0 only on QEMU, which
+    /// does not map the L2 cache controller. Pure.
+    pub const fn from_l2_cache_id(cache_id: u32) -> Machine {
+        if cache_id == 0 {
+            Machine::Qemu
+        } else {
+            Machine::Silicon
+        }
+    }
+
+    /// Detects the machine by reading the PL310 `CACHE_ID` through `pl310` (the
+    /// register block at [`memory_map::PL310`]).
+    pub fn detect_with(pl310: &impl Mmio) -> Machine {
+        Machine::from_l2_cache_id(pl310.read32(PL310_CACHE_ID))
+    }
+
+    /// Detects the machine the program runs on (bare metal only: reads the PL310 at
+    /// its physical address).
+    pub fn detect() -> Machine {
+        // SAFETY: 0x00A0_2000 is the PL310 register block in the i.MX6 memory map
+        // (mapped on silicon, a read-as-zero hole on QEMU); only the aligned 32-bit
+        // CACHE_ID register is read, which has no side effect.
+        let pl310 = unsafe { MmioBlock::new(memory_map::PL310) };
+        Machine::detect_with(&pl310)
+    }
+
+    /// A short name for reports.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Machine::Silicon => "i.MX6 silicon",
+            Machine::Qemu => "QEMU -M sabrelite",
+        }
+    }
+}
+
+/// Everything that differs between the SabreLite and its QEMU model.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Profile {
+    /// The machine.
+    pub machine: Machine,
+    /// The console UART: UART2 on the board (the SabreLite's serial console),
+    /// UART1 on QEMU (the first `-serial`, what `cargo xtask qemu` shows).
+    pub console: Uart,
+    /// Whether the console pads (UART2 on EIM_D26/D27) and UART clock gates must be
+    /// set up by the program (on silicon nothing may have done it when the boot ROM
+    /// starts the image directly).
+    pub console_pins: bool,
+    /// I2C1 settings. On QEMU a NACKed address never sets IIF, so the driver only sees
+    /// the NACK when a status wait runs out: the poll limit there is lower, so that
+    /// the absent codec is reported quickly. Silicon keeps the driver's default, which
+    /// tolerates clock stretching.
+    pub i2c: i2c::Config,
+    /// Whether the SDMA engine exists (not on QEMU).
+    pub has_sdma: bool,
+    /// Whether the audio-path blocks (IOMUXC, AUDMUX, SSI) are emulated, i.e. whether
+    /// their registers read back what was written.
+    pub audio_blocks_readable: bool,
+    /// Whether the PL310 L2 cache controller exists.
+    pub has_l2_cache: bool,
+}
+
+/// `I2SR` reads per wait on QEMU (see [`Profile::i2c`]). `bsp-probe` measured the
+/// resulting NACK of the absent codec at about 1.1 ms on QEMU 7.2 (a status read
+/// costs about 0.1 µs there).
+pub const QEMU_I2C_POLL_LIMIT: u32 = 10_000;
+
+impl Profile {
+    /// The real SabreLite.
+    pub const SILICON: Profile = Profile {
+        machine: Machine::Silicon,
+        console: Uart::uart2(),
+        console_pins: true,
+        i2c: i2c::Config::STANDARD_66MHZ,
+        has_sdma: true,
+        audio_blocks_readable: true,
+        has_l2_cache: true,
+    };
+
+    /// QEMU `-M sabrelite` (7.2).
+    pub const QEMU: Profile = Profile {
+        machine: Machine::Qemu,
+        console: Uart::uart1(),
+        console_pins: false,
+        i2c: i2c::Config {
+            poll_limit: QEMU_I2C_POLL_LIMIT,
+            ..i2c::Config::STANDARD_66MHZ
+        },
+        has_sdma: false,
+        audio_blocks_readable: false,
+        has_l2_cache: false,
+    };
+
+    /// The profile of `machine`. Pure.
+    pub const fn for_machine(machine: Machine) -> Profile {
+        match machine {
+            Machine::Silicon => Profile::SILICON,
+            Machine::Qemu => Profile::QEMU,
+        }
+    }
+
+    /// The profile of the machine the program runs on (bare metal only; see
+    /// [`Machine::detect`]).
+    pub fn detect() -> Profile {
+        Profile::for_machine(Machine::detect())
+    }
+}
+
+/// How a register read back after it was written.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Readback {
+    /// It holds the value written.
+    Match,
+    /// It reads 0 on a machine that does not emulate the block (QEMU): nothing can be
+    /// checked, and nothing is wrong.
+    NotEmulated,
+    /// It holds something else: the block is not clocked, not there, or the write
+    /// went astray.
+    Mismatch {
+        /// The value written.
+        expected: u32,
+        /// The value read.
+        read: u32,
+    },
+}
+
+impl Readback {
+    /// Judges a read-back. `readable` says whether the machine emulates the block
+    /// ([`Profile::audio_blocks_readable`]); a 0 read from an unemulated block is
+    /// [`Readback::NotEmulated`], anything else that differs is a mismatch. Pure.
+    pub const fn judge(expected: u32, read: u32, readable: bool) -> Readback {
+        if read == expected {
+            Readback::Match
+        } else if !readable && read == 0 {
+            Readback::NotEmulated
+        } else {
+            Readback::Mismatch { expected, read }
+        }
+    }
+
+    /// Whether this read-back shows a fault.
+    pub const fn is_fault(self) -> bool {
+        matches!(self, Readback::Mismatch { .. })
+    }
+
+    /// Combines two read-backs of one block: the worse one wins (a mismatch over
+    /// "not emulated" over a match). Pure.
+    pub const fn and(self, other: Readback) -> Readback {
+        match (self, other) {
+            (Readback::Mismatch { .. }, _) => self,
+            (_, Readback::Mismatch { .. }) => other,
+            (Readback::NotEmulated, _) | (_, Readback::NotEmulated) => Readback::NotEmulated,
+            _ => Readback::Match,
+        }
+    }
+}
+
+impl core::fmt::Display for Readback {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match *self {
+            Readback::Match => f.write_str("read back ok"),
+            Readback::NotEmulated => f.write_str("not emulated (reads 0)"),
+            Readback::Mismatch { expected, read } => {
+                write!(f, "MISMATCH: wrote {expected:#010x}, read {read:#010x}")
+            }
+        }
+    }
+}
+
+/// A [`DelayNs`] on the GPT ([`crate::gpt`]): busy-waits, rounding up to whole
+/// microseconds (the GPT ticks at 3 MHz). [`crate::gpt::init`] must have run.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct GptDelay;
+
+impl DelayNs for GptDelay {
+    fn delay_ns(&mut self, ns: u32) {
+        crate::gpt::delay_us(u64::from(ns).div_ceil(1_000));
+    }
+}
+
+/// Starts the core services every program needs, for `profile`: the GPT as the
+/// monotonic clock, the GIC (all interrupts disabled, IRQs still masked on the core),
+/// and the console UART at 115 200 baud, made the target of
+/// [`println!`](crate::println).
+///
+/// On silicon the console pads and the UART clock gates must be set up first
+/// ([`SabreLite::prepare_console`]). Bare metal only (uses the fixed register
+/// addresses).
+pub fn init_core(profile: &Profile) {
+    crate::gpt::init();
+    crate::gic::init();
+    uart::set_console(profile.console);
+    uart::init_console();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_l2_cache_id_tells_qemu_from_silicon() {
+        assert_eq!(Machine::from_l2_cache_id(0), Machine::Qemu);
+        // i.MX6Q (r3p1) and i.MX6DL (r3p2) PL310s.
+        assert_eq!(Machine::from_l2_cache_id(0x4100_00C7), Machine::Silicon);
+        assert_eq!(Machine::from_l2_cache_id(0x4100_00C8), Machine::Silicon);
+    }
+
+    #[test]
+    fn profiles_differ_where_qemu_differs() {
+        let (s, q) = (
+            Profile::for_machine(Machine::Silicon),
+            Profile::for_machine(Machine::Qemu),
+        );
+        assert_eq!(s, Profile::SILICON);
+        assert_eq!(q, Profile::QEMU);
+        assert_eq!(s.console.base(), memory_map::UART2);
+        assert_eq!(q.console.base(), memory_map::UART1);
+        assert!(s.console_pins && !q.console_pins);
+        assert!(s.has_sdma && !q.has_sdma);
+        assert!(s.audio_blocks_readable && !q.audio_blocks_readable);
+        assert!(s.has_l2_cache && !q.has_l2_cache);
+        assert_eq!(s.i2c.poll_limit, i2c::DEFAULT_POLL_LIMIT);
+        assert_eq!(q.i2c.poll_limit, QEMU_I2C_POLL_LIMIT);
+        // Same bus speed on both.
+        assert_eq!(s.i2c.bitrate_hz, q.i2c.bitrate_hz);
+        assert_eq!(s.i2c.ipg_per_hz, q.i2c.ipg_per_hz);
+    }
+
+    #[test]
+    fn readback_verdicts() {
+        assert_eq!(Readback::judge(5, 5, true), Readback::Match);
+        assert_eq!(Readback::judge(5, 5, false), Readback::Match);
+        assert_eq!(Readback::judge(5, 0, false), Readback::NotEmulated);
+        assert_eq!(
+            Readback::judge(5, 0, true),
+            Readback::Mismatch {
+                expected: 5,
+                read: 0
+            }
+        );
+        assert_eq!(
+            Readback::judge(5, 4, false),
+            Readback::Mismatch {
+                expected: 5,
+                read: 4
+            }
+        );
+        // Writing 0 and reading 0 is a match even on QEMU.
+        assert_eq!(Readback::judge(0, 0, false), Readback::Match);
+        let bad = Readback::Mismatch {
+            expected: 1,
+            read: 2,
+        };
+        assert_eq!(
+            Readback::Match.and(Readback::NotEmulated),
+            Readback::NotEmulated
+        );
+        assert_eq!(Readback::NotEmulated.and(bad), bad);
+        assert_eq!(bad.and(Readback::Match), bad);
+        assert_eq!(Readback::Match.and(Readback::Match), Readback::Match);
+        assert!(bad.is_fault() && !Readback::NotEmulated.is_fault());
+    }
+}

@@ -1,0 +1,650 @@
+//! The XRUN storm of SCENARIOS.md, generic over the DMA channel (host only, feature
+//! `storm`).
+//!
+//! An application reads (capture) or writes (playback) the counter pattern with random
+//! stalls drawn from a seeded distribution, long enough to overrun or underrun the ring
+//! again and again, and recovers every XRUN either at once in the period interrupt
+//! ([`RecoveryMode::Immediate`]) or when it notices ([`RecoveryMode::Application`]).
+//! Every frame is checked; [`StormReport`] carries the SCENARIOS.md figures.
+//!
+//! The hardware is a [`Rig`]: it owns virtual time, the peripheral and the DMA model,
+//! and runs the interrupt work (`Pcm::on_period`) when the hardware would interrupt.
+//! [`SoftRig`] runs the storm on `sdma_core::soft`; a rig over the SDMA driver on
+//! `sdma-sim` implements the same trait.
+
+extern crate std;
+
+use std::vec::Vec;
+
+use sdma_core::dmaengine::{DmaChannel, TxState};
+use sdma_core::soft::{Fifo, Peripheral, SoftChannel, SoftDma};
+
+use crate::blocking::Clock;
+use crate::params::{HwParams, Stream, SwParams};
+use crate::pattern::{self, Checker};
+use crate::pcm::{DmaLink, IrqReport, Pcm};
+use crate::ring::DmaRing;
+use crate::PcmError;
+
+/// The device side of the storm, called by a [`Rig`] as the hardware runs.
+pub trait Device<Ch> {
+    /// Capture: fill `out` with the next frame the peripheral receives.
+    fn capture_frame(&mut self, out: &mut [u8]);
+    /// Playback: the peripheral put this frame on the wire.
+    fn playback_frame(&mut self, frame: &[u8]);
+    /// Called after every interrupt-side call of `pcm.on_period()` with its report.
+    fn irq(&mut self, now_ns: u64, pcm: &Pcm<Ch>, report: &IrqReport);
+}
+
+/// The hardware a storm runs on.
+pub trait Rig {
+    /// The DMA channel type.
+    type Channel: DmaChannel<Read = DmaRing, Write = DmaRing>;
+    /// Virtual time, ns.
+    fn now_ns(&self) -> u64;
+    /// Run the hardware for `dt_ns`: the peripheral produces or consumes frames at the
+    /// sample rate (through `dev`), the DMA moves data, and the interrupt handler
+    /// (the channel's interrupt entry, then `pcm.on_period()`, then `dev.irq`) runs
+    /// whenever the hardware would interrupt.
+    fn advance(
+        &mut self,
+        pcm: &mut Pcm<Self::Channel>,
+        dt_ns: u64,
+        dev: &mut dyn Device<Self::Channel>,
+    );
+    /// Hazards the hardware model detected (a transfer started while a previous one on
+    /// the channel could still run). 0 if the model has no detector.
+    fn hazards(&self, pcm: &Pcm<Self::Channel>) -> u64;
+}
+
+/// How the storm recovers from XRUNs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum RecoveryMode {
+    /// Prepare + start inside the period interrupt that detected the XRUN.
+    Immediate,
+    /// The application calls `recover` when a read/write reports the XRUN.
+    Application,
+    /// Like `Application`, but the application first waits for the DMA stop to be
+    /// synchronized (`sync_stop`) before prepare, as ALSA >= 6.11 does with
+    /// `snd_dmaengine_pcm_sync_stop`: the blocking the crate avoids, for comparison.
+    SyncStop,
+}
+
+/// Random application stalls.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct StallModel {
+    /// Probability of a long stall per application cycle, in parts per million.
+    pub long_ppm: u32,
+    /// Range of a long stall, µs (long enough to overrun/underrun the ring).
+    pub long_us: (u64, u64),
+    /// Range of an ordinary think time, µs.
+    pub short_us: (u64, u64),
+}
+
+/// Parameters of one storm.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct StormConfig {
+    /// Seed of every random choice.
+    pub seed: u64,
+    /// Capture or playback.
+    pub stream: Stream,
+    /// Recovery mode.
+    pub mode: RecoveryMode,
+    /// Audio set-up.
+    pub hw: HwParams,
+    /// Stop once this many XRUNs happened (and the last one recovered).
+    pub target_xruns: u64,
+    /// Stop anyway after this much virtual time, µs.
+    pub max_virtual_us: u64,
+    /// Application stalls.
+    pub stall: StallModel,
+    /// A blocking read/write that makes no progress for this long times out (-EIO).
+    pub timeout_us: u64,
+    /// Granularity of the application's blocking wait, µs.
+    pub wait_quantum_us: u64,
+}
+
+impl StormConfig {
+    /// The SCENARIOS.md set-up with stalls that XRUN often: 30 % of the cycles stall
+    /// 1 to 4 ring times.
+    pub fn scenario(seed: u64, stream: Stream, mode: RecoveryMode, target_xruns: u64) -> Self {
+        let hw = HwParams::scenario_default();
+        let ring_us = hw.period_us() * hw.periods as u64;
+        StormConfig {
+            seed,
+            stream,
+            mode,
+            hw,
+            target_xruns,
+            max_virtual_us: target_xruns.saturating_mul(200_000).max(10_000_000),
+            stall: StallModel {
+                long_ppm: 300_000,
+                long_us: (ring_us, 4 * ring_us),
+                short_us: (0, hw.period_us()),
+            },
+            timeout_us: 100_000,
+            wait_quantum_us: 100,
+        }
+    }
+}
+
+/// Distribution summary of a time figure, µs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
+pub struct Figure {
+    /// Samples.
+    pub count: u64,
+    /// Median.
+    pub p50: u64,
+    /// 99th percentile.
+    pub p99: u64,
+    /// Maximum.
+    pub max: u64,
+}
+
+impl Figure {
+    fn of(mut v: Vec<u64>) -> Figure {
+        if v.is_empty() {
+            return Figure::default();
+        }
+        v.sort_unstable();
+        let at = |q: u64| v[((v.len() as u64 - 1) * q / 100) as usize];
+        Figure {
+            count: v.len() as u64,
+            p50: at(50),
+            p99: at(99),
+            max: v[v.len() - 1],
+        }
+    }
+}
+
+impl core::fmt::Display for Figure {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        write!(
+            f,
+            "p50 {} / p99 {} / max {} (n={})",
+            self.p50, self.p99, self.max, self.count
+        )
+    }
+}
+
+/// The SCENARIOS.md figures of one storm.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct StormReport {
+    /// The configuration.
+    pub config: StormConfig,
+    /// XRUNs detected.
+    pub xruns: u64,
+    /// Restarts whose first period completed.
+    pub recovered: u64,
+    /// Blocking reads/writes that waited past their deadline.
+    pub timeouts: u64,
+    /// The hardware model's hazard count.
+    pub hazards: u64,
+    /// Lost, repeated or reordered frames inside a run (capture), or anywhere in the
+    /// played sequence (playback, where no accepted frame may be lost at all).
+    pub frames_lost: u64,
+    /// Frames checked in order.
+    pub frames_checked: u64,
+    /// Runs in which frames were checked.
+    pub runs_checked: u64,
+    /// STOP trigger to the first period interrupt of the restarted stream.
+    pub recovery_us: Figure,
+    /// Restart call to the hardware running the new transfer (observed at interrupt
+    /// granularity).
+    pub restart_delay_us: Figure,
+    /// Time the restart path spent blocked.
+    pub prepare_block_us: Figure,
+    /// Unexpected errors from the PCM (none expected).
+    pub errors: u64,
+    /// First unexpected error.
+    pub first_error: Option<PcmError>,
+    /// Virtual time run, µs.
+    pub virtual_us: u64,
+}
+
+impl core::fmt::Display for StormReport {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        let c = &self.config;
+        writeln!(
+            f,
+            "storm seed={:#x} {:?} {:?}: {} s virtual",
+            c.seed,
+            c.stream,
+            c.mode,
+            self.virtual_us / 1_000_000
+        )?;
+        writeln!(
+            f,
+            "  xruns {} recovered {} timeouts {} hazards {} frames_lost {} (checked {} frames in {} runs) errors {}",
+            self.xruns,
+            self.recovered,
+            self.timeouts,
+            self.hazards,
+            self.frames_lost,
+            self.frames_checked,
+            self.runs_checked,
+            self.errors
+        )?;
+        writeln!(f, "  recovery_us      {}", self.recovery_us)?;
+        writeln!(f, "  restart_delay_us {}", self.restart_delay_us)?;
+        write!(f, "  prepare_block_us {}", self.prepare_block_us)
+    }
+}
+
+/// A small deterministic generator (SplitMix64).
+#[derive(Clone, Copy, Debug)]
+pub struct SplitMix(pub u64);
+
+impl SplitMix {
+    /// Next 64 random bits.
+    pub fn next_u64(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    /// Uniform in `lo..=hi`.
+    pub fn range(&mut self, lo: u64, hi: u64) -> u64 {
+        if hi <= lo {
+            return lo;
+        }
+        lo + self.next_u64() % (hi - lo + 1)
+    }
+}
+
+/// What the device side and the interrupt side observe.
+struct Observer {
+    hw: HwParams,
+    /// Capture source frame counter.
+    source_frame: u64,
+    /// Playback output checker.
+    played: Checker,
+    xrun_at: Option<u64>,
+    seen_xruns: u32,
+    seen_starts: u32,
+    restart_at: Option<u64>,
+    recovery: Vec<u64>,
+    restart_delay: Vec<u64>,
+}
+
+impl<Ch: DmaChannel<Read = DmaRing, Write = DmaRing>> Device<Ch> for Observer {
+    fn capture_frame(&mut self, out: &mut [u8]) {
+        pattern::write_frame(self.hw.format, self.hw.channels, self.source_frame, out);
+        self.source_frame += 1;
+    }
+
+    fn playback_frame(&mut self, frame: &[u8]) {
+        self.played.frame(frame);
+    }
+
+    fn irq(&mut self, now_ns: u64, pcm: &Pcm<Ch>, report: &IrqReport) {
+        let counters = pcm.counters();
+        let in_irq = u32::from(report.xrun);
+        if counters.xruns.wrapping_sub(self.seen_xruns) > in_irq {
+            // XRUNs detected by the application's read/write (between two interrupts),
+            // restarted there under automatic recovery: timed at this interrupt, at
+            // most one wait quantum late.
+            self.xrun_at = Some(now_ns);
+            if counters.starts != self.seen_starts && !report.restarted {
+                self.restart_at = Some(now_ns);
+            }
+        }
+        self.seen_xruns = counters.xruns;
+        self.seen_starts = counters.starts;
+        if report.recovered {
+            if let Some(t) = self.xrun_at.take() {
+                self.recovery.push((now_ns - t) / 1000);
+            }
+        }
+        if report.xrun {
+            self.xrun_at = Some(now_ns);
+        }
+        if report.restarted {
+            self.restart_at = Some(now_ns);
+        }
+        if let Some(t) = self.restart_at {
+            if pcm.status().dma == Some(TxState::InProgress) {
+                self.restart_delay.push((now_ns - t) / 1000);
+                self.restart_at = None;
+            }
+        }
+    }
+}
+
+struct Ctx<'a, R> {
+    rig: &'a mut R,
+    obs: &'a mut Observer,
+}
+
+impl<R: Rig> Clock for Ctx<'_, R> {
+    fn now_us(&mut self) -> u64 {
+        self.rig.now_ns() / 1000
+    }
+}
+
+/// Run one storm on `rig` with a PCM in `Open` state over the rig's channel.
+pub fn run<R: Rig>(rig: &mut R, pcm: &mut Pcm<R::Channel>, cfg: &StormConfig) -> StormReport {
+    let hw = cfg.hw;
+    let fb = hw.frame_bytes();
+    let mut obs = Observer {
+        hw,
+        source_frame: 0,
+        played: Checker::new(hw.format, hw.channels).allow_gaps(),
+        xrun_at: None,
+        seen_xruns: 0,
+        seen_starts: 0,
+        restart_at: None,
+        recovery: Vec::new(),
+        restart_delay: Vec::new(),
+    };
+    let mut rep = StormReport {
+        config: *cfg,
+        xruns: 0,
+        recovered: 0,
+        timeouts: 0,
+        hazards: 0,
+        frames_lost: 0,
+        frames_checked: 0,
+        runs_checked: 0,
+        recovery_us: Figure::default(),
+        restart_delay_us: Figure::default(),
+        prepare_block_us: Figure::default(),
+        errors: 0,
+        first_error: None,
+        virtual_us: 0,
+    };
+    let fail = |rep: &mut StormReport, e: PcmError| {
+        rep.errors += 1;
+        rep.first_error.get_or_insert(e);
+    };
+    let start_ns = rig.now_ns();
+    let setup = (|| {
+        pcm.hw_params(hw)?;
+        let mut sw = SwParams::default_for(&hw);
+        sw.auto_recover = cfg.mode == RecoveryMode::Immediate;
+        pcm.sw_params(sw)?;
+        pcm.prepare()?;
+        if cfg.stream == Stream::Capture {
+            pcm.start()?;
+        }
+        Ok::<(), PcmError>(())
+    })();
+    if let Err(e) = setup {
+        fail(&mut rep, e);
+        return rep;
+    }
+    let mut rng = SplitMix(cfg.seed);
+    let mut captured = Checker::new(hw.format, hw.channels);
+    let mut last_run = None;
+    let mut app_frame: u64 = 0;
+    let mut buf = std::vec![0u8; 2 * hw.period_frames as usize * fb];
+    let mut prepare_block = Vec::new();
+    let quantum_ns = cfg.wait_quantum_us * 1000;
+    loop {
+        let c = pcm.counters();
+        let now_us = (rig.now_ns() - start_ns) / 1000;
+        if (c.xruns as u64 >= cfg.target_xruns && c.recovered >= c.xruns)
+            || now_us >= cfg.max_virtual_us
+        {
+            break;
+        }
+        // The application stalls (descheduled, busy elsewhere).
+        let stall = if rng.range(0, 999_999) < cfg.stall.long_ppm as u64 {
+            rng.range(cfg.stall.long_us.0, cfg.stall.long_us.1)
+        } else {
+            rng.range(cfg.stall.short_us.0, cfg.stall.short_us.1)
+        };
+        rig.advance(pcm, stall * 1000, &mut obs);
+        // Then reads or writes a chunk with a blocking call.
+        let frames = rng.range(1, 2 * hw.period_frames as u64) as usize;
+        let chunk = &mut buf[..frames * fb];
+        let mut ctx = Ctx {
+            rig: &mut *rig,
+            obs: &mut obs,
+        };
+        let wait =
+            |p: &mut Pcm<R::Channel>, c: &mut Ctx<'_, R>| c.rig.advance(p, quantum_ns, c.obs);
+        let result = match cfg.stream {
+            Stream::Capture => pcm.readi_timeout(chunk, cfg.timeout_us, &mut ctx, wait),
+            Stream::Playback => {
+                for (i, f) in chunk.chunks_exact_mut(fb).enumerate() {
+                    pattern::write_frame(hw.format, hw.channels, app_frame + i as u64, f);
+                }
+                pcm.writei_timeout(chunk, cfg.timeout_us, &mut ctx, wait)
+            }
+        };
+        let (done, err) = match result {
+            Ok(n) => (n, None),
+            Err(PcmError::Timeout { frames }) => {
+                rep.timeouts += 1;
+                (frames, Some(PcmError::Timeout { frames }))
+            }
+            Err(e) => (0, Some(e)),
+        };
+        match cfg.stream {
+            Stream::Capture => {
+                let run = pcm.status().transfer_run;
+                if done > 0 && last_run != Some(run) {
+                    captured.boundary();
+                    last_run = Some(run);
+                }
+                for f in chunk[..done * fb].chunks_exact(fb) {
+                    captured.frame(f);
+                }
+            }
+            Stream::Playback => app_frame += done as u64,
+        }
+        match err {
+            None => {}
+            Some(PcmError::Xrun) => {
+                let t0 = rig.now_ns();
+                if cfg.mode == RecoveryMode::SyncStop {
+                    // Wait for the stop to be synchronized before preparing again.
+                    while let Err(nb::Error::WouldBlock) = pcm.sync_stop() {
+                        rig.advance(pcm, quantum_ns, &mut obs);
+                    }
+                }
+                match pcm.recover() {
+                    Ok(()) => obs.restart_at = Some(rig.now_ns()),
+                    Err(e) => fail(&mut rep, e),
+                }
+                prepare_block.push((rig.now_ns() - t0) / 1000);
+            }
+            Some(PcmError::Timeout { .. }) => {
+                // What an ALSA application does after -EIO: stop, prepare, start.
+                let r = pcm
+                    .stop()
+                    .and_then(|_| pcm.prepare())
+                    .and_then(|_| pcm.start());
+                if let Err(e) = r {
+                    fail(&mut rep, e);
+                }
+            }
+            Some(e) => {
+                fail(&mut rep, e);
+                break;
+            }
+        }
+    }
+    let c = pcm.counters();
+    rep.xruns = c.xruns as u64;
+    rep.recovered = c.recovered as u64;
+    rep.hazards = rig.hazards(pcm);
+    let checker = match cfg.stream {
+        Stream::Capture => captured,
+        Stream::Playback => obs.played,
+    };
+    rep.frames_lost = checker.bad;
+    rep.frames_checked = checker.good;
+    rep.runs_checked = checker.runs;
+    rep.recovery_us = Figure::of(core::mem::take(&mut obs.recovery));
+    rep.restart_delay_us = Figure::of(core::mem::take(&mut obs.restart_delay));
+    rep.prepare_block_us = Figure::of(prepare_block);
+    rep.virtual_us = (rig.now_ns() - start_ns) / 1000;
+    rep
+}
+
+/// Words in the soft rig's peripheral FIFOs.
+pub const SOFT_FIFO_WORDS: usize = 32;
+
+/// The DMA channel type of [`SoftRig`].
+pub type SoftPcmChannel = SoftChannel<Fifo<SOFT_FIFO_WORDS>, DmaRing, DmaRing, 4>;
+
+/// A [`Rig`] over `sdma_core::soft`: a peripheral with a FIFO clocked at the sample
+/// rate, the software DMA moving whole frames right after each peripheral frame, and a
+/// stop confirmed `stop_latency_ns` after it is requested.
+#[derive(Debug)]
+pub struct SoftRig {
+    hw: HwParams,
+    stream: Stream,
+    /// Device frames so far.
+    frames: u64,
+    /// Words waiting in the capture FIFO.
+    rx_words: usize,
+    /// Frames the capture device dropped because the FIFO was full.
+    pub device_overruns: u64,
+    /// Frames the playback device found missing.
+    pub device_underruns: u64,
+    frame: Vec<u8>,
+    last_now: u64,
+    seen_starts: u32,
+}
+
+impl SoftRig {
+    /// A rig for `stream` with the audio set-up `hw`.
+    pub fn new(stream: Stream, hw: HwParams) -> Self {
+        SoftRig {
+            hw,
+            stream,
+            frames: 0,
+            rx_words: 0,
+            device_overruns: 0,
+            device_underruns: 0,
+            frame: std::vec![0u8; hw.frame_bytes()],
+            last_now: 0,
+            seen_starts: 0,
+        }
+    }
+
+    /// A PCM in `Open` over a soft channel for this rig (leaks a ring of the set-up's
+    /// size: the ring is `'static`).
+    pub fn pcm(&self, stop_latency_ns: u64) -> Pcm<SoftPcmChannel> {
+        let ch = SoftPcmChannel::new(1, SoftDma::new(Fifo::new(), stop_latency_ns));
+        let ring: &'static mut [u32] = std::boxed::Box::leak(
+            std::vec![0u32; self.hw.buffer_bytes().div_ceil(4)].into_boxed_slice(),
+        );
+        let len = self.hw.buffer_bytes();
+        // View the u32 ring (aligned for every format) as bytes.
+        let bytes: &'static mut [u8] = &mut bytemuck_u8(ring)[..len];
+        Pcm::new(
+            ch,
+            self.stream,
+            DmaLink {
+                peripheral_addr: 0x0202_8000,
+                event: Some(if self.stream == Stream::Capture {
+                    37
+                } else {
+                    38
+                }),
+                burst: 8,
+            },
+            bytes,
+        )
+    }
+
+    fn frame_time_ns(&self, frame: u64) -> u64 {
+        frame * 1_000_000_000 / self.hw.rate as u64
+    }
+}
+
+fn bytemuck_u8(words: &'static mut [u32]) -> &'static mut [u8] {
+    let len = words.len() * 4;
+    // SAFETY: a `u32` slice is valid as `4 * len` bytes (no padding, every byte
+    // initialized), `u8` has alignment 1, and the new slice takes over the unique
+    // `'static` borrow.
+    unsafe { core::slice::from_raw_parts_mut(words.as_mut_ptr().cast::<u8>(), len) }
+}
+
+impl Rig for SoftRig {
+    type Channel = SoftPcmChannel;
+
+    fn now_ns(&self) -> u64 {
+        self.last_now
+    }
+
+    fn advance(
+        &mut self,
+        pcm: &mut Pcm<SoftPcmChannel>,
+        dt_ns: u64,
+        dev: &mut dyn Device<SoftPcmChannel>,
+    ) {
+        let channels = self.hw.channels as usize;
+        let sb = self.hw.format.sample_bytes();
+        let end = pcm.channel().controller().now() + dt_ns;
+        loop {
+            let now = pcm.channel().controller().now();
+            let next = self.frame_time_ns(self.frames + 1);
+            if next > end {
+                pcm.channel_mut().tick(end - now);
+                let r = pcm.on_period();
+                dev.irq(end, pcm, &r);
+                self.last_now = end;
+                return;
+            }
+            pcm.channel_mut().controller_mut().advance_time(next - now);
+            self.frames += 1;
+            let starts = pcm.channel().controller().stats().starts;
+            if starts != self.seen_starts {
+                // A new transfer started: the DAI flushes its receive FIFO at trigger
+                // START, so words that waited there while the DMA was stopped do not
+                // lead the new run. (Words queued for playback are played.)
+                self.seen_starts = starts;
+                let fifo = pcm.channel_mut().controller_mut().peripheral();
+                while fifo.read_word().is_some() {}
+                self.rx_words = 0;
+            }
+            match self.stream {
+                Stream::Capture => {
+                    dev.capture_frame(&mut self.frame);
+                    if self.rx_words + channels <= SOFT_FIFO_WORDS {
+                        for s in self.frame.chunks_exact(sb) {
+                            let w = pattern::read_sample(self.hw.format, s, 0);
+                            let fifo = pcm.channel_mut().controller_mut().peripheral();
+                            let _ = fifo.push(w);
+                        }
+                        self.rx_words += channels;
+                    } else {
+                        self.device_overruns += 1;
+                    }
+                    let n = self.rx_words;
+                    let moved = pcm.channel_mut().step(n);
+                    self.rx_words -= moved;
+                }
+                Stream::Playback => {
+                    let fifo = pcm.channel_mut().controller_mut().peripheral();
+                    if fifo.delivered() >= channels {
+                        for c in 0..channels {
+                            let w = fifo.pop().unwrap_or(0).to_le_bytes();
+                            self.frame[c * sb..(c + 1) * sb].copy_from_slice(&w[..sb]);
+                        }
+                        dev.playback_frame(&self.frame);
+                    } else {
+                        self.device_underruns += 1;
+                    }
+                    let free = SOFT_FIFO_WORDS
+                        - pcm.channel_mut().controller_mut().peripheral().delivered();
+                    pcm.channel_mut().step(free / channels * channels);
+                }
+            }
+            let r = pcm.on_period();
+            dev.irq(next, pcm, &r);
+            self.last_now = next;
+        }
+    }
+
+    fn hazards(&self, pcm: &Pcm<SoftPcmChannel>) -> u64 {
+        pcm.channel().controller().stats().overlapping_starts as u64
+    }
+}

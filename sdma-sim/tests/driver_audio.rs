@@ -1,0 +1,320 @@
+//! 60 s of 48 kHz stereo S16 capture and playback on SSI1 through the SDMA driver on the
+//! simulator (virtual time), every sample checked, plus pause/resume and scatter-gather.
+
+mod driver_common;
+
+use driver_common::*;
+use sdma_core::dmaengine::{
+    Buffers, BusWidth, Cookie, Direction, DmaChannel, Event, EventKind, Segment, SlaveConfig,
+    TxState,
+};
+use sdma_core::sdma::{ChannelRequest, PeripheralType};
+use sdma_core::vchan::Channel;
+use sdma_sim::pattern::pattern_value;
+use sdma_sim::{Board, SsiConfig, MS, SECOND};
+
+/// 256 frames x 2 channels x 2 bytes.
+const PERIOD: usize = 1024;
+const PERIODS: usize = 4;
+
+fn config(ssi: &SsiConfig, dir: Direction) -> SlaveConfig {
+    SlaveConfig {
+        direction: dir,
+        peripheral_addr: ssi.fifo_addr,
+        bus_width: BusWidth::Bits16,
+        burst: 8,
+        event: Some(u16::from(ssi.event)),
+    }
+}
+
+/// Checks capture periods and refills playback periods as period events arrive.
+struct Audio {
+    rx: (*const u8, usize),
+    tx: (*mut u8, usize),
+    rx_tail: usize,
+    tx_tail: usize,
+    rx_next: u64,
+    tx_next: u64,
+    rx_checked: u64,
+    rx_errors: u64,
+    periods: [u64; 2],
+}
+
+impl Audio {
+    fn rx_period(&mut self) {
+        // SAFETY: the capture buffer lives for the whole test (leaked DMA memory); the
+        // period at `rx_tail` was just handed back by the engine, which now fills the next
+        // ones (the ring has 4 periods and events are handled within microseconds).
+        let p = unsafe { std::slice::from_raw_parts(self.rx.0.add(self.rx_tail * PERIOD), PERIOD) };
+        for s in samples16(p) {
+            if u32::from(s) != pattern_value(self.rx_next, 16) {
+                self.rx_errors += 1;
+                self.rx_next = u64::from(s);
+            }
+            self.rx_next += 1;
+            self.rx_checked += 1;
+        }
+        self.rx_tail = (self.rx_tail + 1) % PERIODS;
+    }
+
+    fn tx_period(&mut self) {
+        // SAFETY: as in `rx_period`: the period at `tx_tail` was played and the engine
+        // reads other periods now.
+        let p =
+            unsafe { std::slice::from_raw_parts_mut(self.tx.0.add(self.tx_tail * PERIOD), PERIOD) };
+        fill(p, &mut self.tx_next);
+        self.tx_tail = (self.tx_tail + 1) % PERIODS;
+    }
+}
+
+fn fill(p: &mut [u8], next: &mut u64) {
+    for c in p.chunks_exact_mut(2) {
+        c.copy_from_slice(&(pattern_value(*next, 16) as u16).to_le_bytes());
+        *next += 1;
+    }
+}
+
+impl Client for Audio {
+    fn event(&mut self, _: &Board, index: usize, _: &mut Ch, ev: Event) {
+        let EventKind::Period { count } = ev.kind else {
+            panic!("unexpected {ev:?}");
+        };
+        self.periods[index] += u64::from(count);
+        for _ in 0..count {
+            if index == 0 {
+                self.rx_period();
+            } else {
+                self.tx_period();
+            }
+        }
+    }
+}
+
+fn start_cyclic(ch: &mut Ch, bufs: Buffers<Buf, Buf>) -> Cookie {
+    let p = ch.prep_cyclic(bufs, PERIOD).expect("prep_cyclic");
+    let c = ch.submit(p).expect("submit");
+    ch.issue_pending();
+    c
+}
+
+#[test]
+fn sixty_seconds_capture_and_playback_every_sample_checked() {
+    for_seeds(&seeds(&[11]), |seed| {
+        let rig = rig(seed);
+        let rx_cfg = SsiConfig::ssi1_rx();
+        let tx_cfg = SsiConfig::ssi1_tx();
+        let (rx_ssi, tx_ssi) = rig
+            .board
+            .with_sim(|s| (s.add_ssi(rx_cfg), s.add_ssi(tx_cfg)));
+        let rx_ctl = rig
+            .sdma
+            .request_channel(ChannelRequest::peripheral(37, PeripheralType::SsiSp, 3))
+            .expect("rx");
+        let tx_ctl = rig
+            .sdma
+            .request_channel(ChannelRequest::peripheral(38, PeripheralType::SsiSp, 3))
+            .expect("tx");
+        let mut rx: Ch = Channel::new(1, rx_ctl);
+        let mut tx: Ch = Channel::new(2, tx_ctl);
+        rx.configure(config(&rx_cfg, Direction::DevToMem))
+            .expect("cfg rx");
+        tx.configure(config(&tx_cfg, Direction::MemToDev))
+            .expect("cfg tx");
+        let rx_buf = rig.buffer(PERIOD * PERIODS);
+        let tx_buf = rig.buffer(PERIOD * PERIODS);
+        let mut tx_next = 0;
+        fill(tx_buf, &mut tx_next);
+        let audio = Audio {
+            rx: (rx_buf.as_ptr(), rx_buf.len()),
+            tx: (tx_buf.as_mut_ptr(), tx_buf.len()),
+            rx_tail: 0,
+            tx_tail: 0,
+            rx_next: 0,
+            tx_next,
+            rx_checked: 0,
+            rx_errors: 0,
+            periods: [0; 2],
+        };
+        let _ = (audio.rx.1, audio.tx.1);
+        let rc = start_cyclic(&mut rx, Buffers::FromDevice(rx_buf));
+        let tc = start_cyclic(&mut tx, Buffers::ToDevice(tx_buf));
+        assert_eq!(rx.tx_status(rc).state, TxState::InProgress);
+        assert_eq!(tx.tx_status(tc).state, TxState::InProgress);
+        rig.board.with_sim(|s| {
+            s.start_ssi(rx_ssi);
+            s.start_ssi(tx_ssi);
+        });
+        let mut drv = Driver {
+            sdma: rig.sdma,
+            chans: vec![rx, tx],
+            client: audio,
+        };
+        rig.board.run_for(60 * SECOND, &mut drv);
+        let a = &drv.client;
+        let (rxs, txs, played) = rig.board.with_sim(|s| {
+            (
+                s.ssi(rx_ssi).map(|x| x.stats()),
+                s.ssi(tx_ssi).map(|x| x.stats()),
+                s.ssi(tx_ssi).map(|x| x.played()),
+            )
+        });
+        let (rxs, txs, played) = (rxs.expect("rx"), txs.expect("tx"), played.expect("tx"));
+        eprintln!(
+            "seed {seed}: periods {:?}, rx checked {}, {rxs:?}, {txs:?}, {played:?}",
+            a.periods, a.rx_checked
+        );
+        // 60 s / 5.333 ms = 11250 periods each way (the last one may be in flight).
+        assert!(
+            a.periods[0] >= 11_249 && a.periods[1] >= 11_249,
+            "{:?}",
+            a.periods
+        );
+        assert_eq!(a.rx_errors, 0, "capture discontinuities");
+        assert_eq!(a.rx_checked, a.periods[0] * (PERIOD as u64 / 2));
+        assert_eq!((rxs.overruns, rxs.dma_errors), (0, 0));
+        assert_eq!((txs.underruns, txs.dma_errors), (0, 0));
+        assert!(played.checked >= 60 * 96_000 - 16, "{played:?}");
+        assert_eq!(
+            (played.lost, played.repeated, played.discontinuities),
+            (0, 0, 0)
+        );
+        assert_eq!(rig.sdma.stats().event_errors, 0);
+        rig.assert_clean();
+        // Residue of a cyclic transfer stays within one lap.
+        let r = drv.chans[0].tx_status(rc);
+        assert_eq!(r.state, TxState::InProgress);
+        assert!(r.residue > 0 && r.residue <= PERIOD * PERIODS && r.residue % PERIOD == 0);
+    });
+}
+
+struct Count(Vec<(usize, Event)>);
+impl Client for Count {
+    fn event(&mut self, _: &Board, i: usize, _: &mut Ch, ev: Event) {
+        self.0.push((i, ev));
+    }
+}
+
+#[test]
+fn pause_and_resume_keep_the_ring_position() {
+    let rig = rig(21);
+    let rx_cfg = SsiConfig::ssi1_rx();
+    let ssi = rig.board.with_sim(|s| s.add_ssi(rx_cfg));
+    let ctl = rig
+        .sdma
+        .request_channel(ChannelRequest::peripheral(37, PeripheralType::SsiSp, 3))
+        .expect("rx");
+    let hw = ctl.number() as usize;
+    let mut rx: Ch = Channel::new(1, ctl);
+    rx.configure(config(&rx_cfg, Direction::DevToMem))
+        .expect("cfg");
+    let buf = rig.buffer(PERIOD * PERIODS);
+    let cookie = start_cyclic(&mut rx, Buffers::FromDevice(buf));
+    rig.board.with_sim(|s| s.start_ssi(ssi));
+    let mut drv = Driver {
+        sdma: rig.sdma,
+        chans: vec![rx],
+        client: Count(Vec::new()),
+    };
+    // Run into the middle of period 2.
+    rig.board.run_for(12 * MS, &mut drv);
+    drv.chans[0].pause().expect("pause");
+    assert_eq!(drv.chans[0].tx_status(cookie).state, TxState::Paused);
+    let periods_at_pause = drv.client.0.len();
+    rig.board.run_for(MS, &mut drv);
+    let (bd, completed) = rig
+        .board
+        .with_sim(|s| (s.current_bd(hw), s.stats().bds_completed[hw]));
+    let residue = drv.chans[0].tx_status(cookie).residue;
+    rig.board.run_for(20 * MS, &mut drv);
+    // Nothing moved while paused.
+    let (bd2, completed2) = rig
+        .board
+        .with_sim(|s| (s.current_bd(hw), s.stats().bds_completed[hw]));
+    assert_eq!((bd2, completed2), (bd, completed));
+    assert_eq!(drv.chans[0].tx_status(cookie).residue, residue);
+    assert!(drv.client.0.len() <= periods_at_pause + 1);
+    drv.chans[0].resume().expect("resume");
+    assert_eq!(
+        drv.chans[0].resume(),
+        Err(sdma_core::dmaengine::Error::NotPaused)
+    );
+    rig.board.run_for(30 * MS, &mut drv);
+    // The ring continued from the same BD: the next BDs completed follow on.
+    let completed3 = rig.board.with_sim(|s| s.stats().bds_completed[hw]);
+    assert!(completed3 >= completed + 4, "{completed} -> {completed3}");
+    assert!(drv.client.0.iter().all(|(_, e)| e.cookie == cookie));
+    assert_eq!(
+        drv.chans[0].controller().stats().starts,
+        1,
+        "no restart with a new context"
+    );
+    rig.assert_clean();
+}
+
+#[test]
+fn scatter_gather_playback_completes_in_order() {
+    let rig = rig(31);
+    let tx_cfg = SsiConfig::ssi1_tx();
+    let ssi = rig.board.with_sim(|s| s.add_ssi(tx_cfg));
+    let ctl = rig
+        .sdma
+        .request_channel(ChannelRequest::peripheral(38, PeripheralType::SsiSp, 3))
+        .expect("tx");
+    let mut tx: Ch = Channel::new(1, ctl);
+    tx.configure(config(&tx_cfg, Direction::MemToDev))
+        .expect("cfg");
+    let buf = rig.buffer(3 * 4096);
+    let mut next = 0;
+    // Segments out of buffer order: samples are laid out so that the played order is
+    // the pattern.
+    let segs = [
+        Segment {
+            offset: 8192,
+            len: 4096,
+        },
+        Segment {
+            offset: 0,
+            len: 2048,
+        },
+        Segment {
+            offset: 4096,
+            len: 4096,
+        },
+    ];
+    for s in segs {
+        fill(&mut buf[s.offset..s.offset + s.len], &mut next);
+    }
+    let p = tx.prep_slave_sg(Buffers::ToDevice(buf), &segs).expect("sg");
+    let cookie = tx.submit(p).expect("submit");
+    tx.issue_pending();
+    assert_eq!(tx.tx_status(cookie).residue, 10240);
+    rig.board.with_sim(|s| s.start_ssi(ssi));
+    let mut drv = Driver {
+        sdma: rig.sdma,
+        chans: vec![tx],
+        client: Count(Vec::new()),
+    };
+    // The first segment (2048 samples) takes 21.3 ms to play: residue is per BD.
+    rig.board.run_for(25 * MS, &mut drv);
+    let mid = drv.chans[0].tx_status(cookie);
+    assert_eq!(mid.state, TxState::InProgress);
+    assert_eq!(mid.residue, 10240 - 4096, "{mid:?}");
+    rig.board.run_for(100 * MS, &mut drv);
+    assert_eq!(
+        drv.client.0,
+        vec![(
+            0,
+            Event {
+                cookie,
+                kind: EventKind::Complete
+            }
+        )]
+    );
+    let played = rig
+        .board
+        .with_sim(|s| s.ssi(ssi).map(|x| x.played()))
+        .expect("ssi");
+    assert_eq!(played.in_order, 10240 / 2, "{played:?}");
+    assert_eq!((played.lost, played.repeated), (0, 0));
+    rig.assert_clean();
+}

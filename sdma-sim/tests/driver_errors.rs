@@ -1,0 +1,408 @@
+//! Bad input, firmware, the channel-0 hang cases and EVTERR, through the SDMA driver on
+//! the simulator: typed errors, no panic, other channels keep running.
+
+mod driver_common;
+
+use std::cell::Cell;
+
+use driver_common::*;
+use sdma_core::dmaengine::{
+    Buffers, BusWidth, Cookie, Direction, DmaChannel, Error, Event, EventKind, Outcome,
+    SlaveConfig, TxState,
+};
+use sdma_core::sdma::firmware::{encode, FirmwareError};
+use sdma_core::sdma::{
+    ChannelRequest, DmaArea, PeripheralType, Platform, ScriptClass, Sdma, SdmaConfig, SdmaError,
+};
+use sdma_core::vchan::Channel;
+use sdma_pac::sdma::{offsets, RegisterBlock};
+use sdma_sim::platform::{alloc_area, leak_board, SimPlatform};
+use sdma_sim::{Board, SimConfig, SsiConfig, MS, US};
+
+fn audio_config(ssi: &SsiConfig, dir: Direction) -> SlaveConfig {
+    SlaveConfig {
+        direction: dir,
+        peripheral_addr: ssi.fifo_addr,
+        bus_width: BusWidth::Bits16,
+        burst: 8,
+        event: Some(u16::from(ssi.event)),
+    }
+}
+
+#[derive(Default)]
+struct Log(Vec<(usize, Event)>);
+impl Client for Log {
+    fn event(&mut self, _: &Board, i: usize, _: &mut Ch, ev: Event) {
+        self.0.push((i, ev));
+    }
+}
+
+impl Log {
+    fn periods(&self, cookie: Cookie) -> u32 {
+        self.0
+            .iter()
+            .filter(|(_, e)| e.cookie == cookie)
+            .map(|(_, e)| match e.kind {
+                EventKind::Period { count } => count,
+                _ => 0,
+            })
+            .sum()
+    }
+}
+
+fn cyclic(ch: &mut Ch, buf: Buf, dir: Direction) -> Cookie {
+    let b = match dir {
+        Direction::DevToMem => Buffers::FromDevice(buf),
+        _ => Buffers::ToDevice(buf),
+    };
+    let p = ch.prep_cyclic(b, 1024).expect("prep");
+    let c = ch.submit(p).expect("submit");
+    ch.issue_pending();
+    c
+}
+
+#[test]
+fn bad_requests_and_shapes_are_typed_errors() {
+    let rig = rig(1);
+    let req = |event, channel, priority| ChannelRequest {
+        event,
+        peripheral: PeripheralType::SsiSp,
+        priority,
+        channel,
+    };
+    let e = |r: ChannelRequest| rig.sdma.request_channel(r).map(|_| ()).expect_err("bad");
+    assert_eq!(e(req(Some(48), None, 3)), SdmaError::InvalidEvent(48));
+    assert_eq!(
+        e(req(Some(u32::MAX), None, 3)),
+        SdmaError::InvalidEvent(u32::MAX)
+    );
+    assert_eq!(e(req(Some(37), Some(0), 3)), SdmaError::InvalidChannel(0));
+    assert_eq!(e(req(Some(37), Some(32), 3)), SdmaError::InvalidChannel(32));
+    assert_eq!(e(req(Some(37), None, 0)), SdmaError::InvalidPriority(0));
+    assert_eq!(e(req(Some(37), None, 8)), SdmaError::InvalidPriority(8));
+    let held = rig
+        .sdma
+        .request_channel(req(Some(37), Some(5), 3))
+        .expect("ch 5");
+    assert_eq!(held.number(), 5);
+    assert_eq!(e(req(Some(37), Some(5), 3)), SdmaError::ChannelInUse(5));
+    drop(held);
+    let ctl = rig
+        .sdma
+        .request_channel(req(Some(37), Some(5), 3))
+        .expect("ch 5 again");
+
+    let cfg = SsiConfig::ssi1_rx();
+    let mut ch: Ch = Channel::new(1, ctl);
+    // Event of another peripheral: refused, with the reason kept.
+    let mut wrong = audio_config(&cfg, Direction::DevToMem);
+    wrong.event = Some(38);
+    assert_eq!(ch.configure(wrong), Err(Error::Unsupported));
+    assert_eq!(
+        ch.controller().last_error(),
+        Some(SdmaError::ConfigMismatch)
+    );
+    // A memcpy on a peripheral channel: refused.
+    assert_eq!(
+        ch.configure(SlaveConfig::memcpy(BusWidth::Bits8)),
+        Err(Error::Unsupported)
+    );
+    ch.configure(audio_config(&cfg, Direction::DevToMem))
+        .expect("cfg");
+    let shape = |ch: &mut Ch, len: usize, period: usize| {
+        let b = Buffers::FromDevice(rig.buffer(len));
+        ch.prep_cyclic(b, period).map(|_| ()).map_err(|r| r.error)
+    };
+    assert_eq!(shape(&mut ch, 2 * 65536, 65536), Err(Error::BadSegment));
+    assert_eq!(shape(&mut ch, 4 * 1023, 1023), Err(Error::Unaligned));
+    assert_eq!(shape(&mut ch, 33 * 64, 64), Err(Error::TooManyPeriods));
+    assert_eq!(shape(&mut ch, 1000, 300), Err(Error::PeriodNotDivisor));
+    assert_eq!(shape(&mut ch, 2 * 65534, 65534), Ok(()));
+    assert_eq!(shape(&mut ch, 32 * 64, 64), Ok(()));
+    rig.assert_clean();
+}
+
+/// A platform whose register window is dead: plain memory nobody serves, and a
+/// free-running clock. With `qemu`, the window also reads 0 (QEMU sabrelite: reads 0,
+/// writes dropped); without, written values stick (an engine that holds its registers but
+/// never runs, e.g. a gated core clock).
+struct DeadWindow {
+    inner: SimPlatform,
+    regs: &'static RegisterBlock,
+    clock: Cell<u64>,
+    qemu: bool,
+}
+
+impl Platform for DeadWindow {
+    fn registers(&self) -> &RegisterBlock {
+        self.regs
+    }
+    fn bus_address(&self, a: usize, l: usize) -> Option<u32> {
+        self.inner.bus_address(a, l)
+    }
+    fn clean_dcache(&self, a: usize, l: usize) {
+        self.inner.clean_dcache(a, l)
+    }
+    fn invalidate_dcache(&self, a: usize, l: usize) {
+        self.inner.invalidate_dcache(a, l)
+    }
+    fn now_ns(&self) -> u64 {
+        if self.qemu {
+            // Whatever the driver wrote is gone again.
+            sdma_pac::write_reg!(sdma_pac::sdma, self.regs, RESET, 0);
+            sdma_pac::write_reg!(sdma_pac::sdma, self.regs, STOP_STAT, 0);
+            sdma_pac::write_reg!(sdma_pac::sdma, self.regs, CONFIG, 0);
+        }
+        self.clock.set(self.clock.get() + 100);
+        self.clock.get()
+    }
+    fn request_deadline(&self, _: u64) {}
+    fn stop_latency_ns(&self, c: ScriptClass, b: u32) -> u64 {
+        self.inner.stop_latency_ns(c, b)
+    }
+}
+
+fn dead_engine(seed: u64, qemu: bool) -> &'static Sdma<DeadWindow> {
+    let board = leak_board(SimConfig::with_seed(seed)).expect("board");
+    let area: &'static mut DmaArea = alloc_area(board).expect("area");
+    let regs: &'static RegisterBlock = Box::leak(Box::new(RegisterBlock::zeroed()));
+    let platform = DeadWindow {
+        inner: SimPlatform::new(board),
+        regs,
+        clock: Cell::new(0),
+        qemu,
+    };
+    Box::leak(Box::new(Sdma::new(platform, area, SdmaConfig::default())))
+}
+
+#[test]
+fn init_on_a_dead_engine_times_out_with_a_typed_error() {
+    // QEMU-like window: the reset "completes" (reads 0), channel 0 never answers.
+    let sdma = dead_engine(3, true);
+    assert_eq!(
+        sdma.init(),
+        Err(SdmaError::Channel0Timeout { command: 0x01 })
+    );
+    // It waited the timeout (500 µs of its clock), not forever and not much more.
+    let t = sdma.platform().clock.get();
+    assert!((500 * US..600 * US).contains(&t), "{t}");
+    assert_eq!(sdma.stats().channel0_timeouts, 1);
+    assert_eq!(
+        sdma.request_channel(ChannelRequest::memory(2)).map(|_| ()),
+        Err(SdmaError::NotInitialized)
+    );
+    // A window that keeps what is written but never runs: the reset never completes.
+    let sdma = dead_engine(4, false);
+    assert_eq!(sdma.init(), Err(SdmaError::ResetTimeout));
+    let t = sdma.platform().clock.get();
+    assert!((100 * US..200 * US).contains(&t), "{t}");
+}
+
+#[test]
+fn channel0_hang_fails_the_start_and_other_channels_keep_running() {
+    let rig = rig(4);
+    let (rx_cfg, tx_cfg) = (SsiConfig::ssi1_rx(), SsiConfig::ssi1_tx());
+    let (rx_ssi, tx_ssi) = rig
+        .board
+        .with_sim(|s| (s.add_ssi(rx_cfg), s.add_ssi(tx_cfg)));
+    let req = |e| ChannelRequest::peripheral(e, PeripheralType::SsiSp, 3);
+    let mut tx: Ch = Channel::new(1, rig.sdma.request_channel(req(38)).expect("tx"));
+    let mut rx: Ch = Channel::new(2, rig.sdma.request_channel(req(37)).expect("rx"));
+    tx.configure(audio_config(&tx_cfg, Direction::MemToDev))
+        .expect("cfg");
+    rx.configure(audio_config(&rx_cfg, Direction::DevToMem))
+        .expect("cfg");
+    let tc = cyclic(&mut tx, rig.buffer(4096), Direction::MemToDev);
+    rig.board.with_sim(|s| {
+        s.start_ssi(rx_ssi);
+        s.start_ssi(tx_ssi);
+    });
+    let mut drv = Driver {
+        sdma: rig.sdma,
+        chans: vec![tx, rx],
+        client: Log::default(),
+    };
+    rig.board.run_for(10 * MS, &mut drv);
+    // Channel 0 can no longer run: every command hangs.
+    rig.board.write_reg(offsets::DSPOVR, !1);
+    let t0 = rig.board.now();
+    let rc = cyclic(&mut drv.chans[1], rig.buffer(4096), Direction::DevToMem);
+    assert!(rig.board.now() - t0 < 600 * US, "bounded wait");
+    assert_eq!(drv.chans[1].tx_status(rc).state, TxState::Failed);
+    assert_eq!(
+        drv.chans[1].controller().last_error(),
+        Some(SdmaError::Channel0Timeout { command: 0x01 })
+    );
+    drv.chans[1].dispatch_events(|_, ev| drv.client.0.push((1, ev)));
+    assert!(drv.client.0.contains(&(
+        1,
+        Event {
+            cookie: rc,
+            kind: EventKind::Error
+        }
+    )));
+    let r = drv.chans[1].reclaim().expect("failed transfer back");
+    assert_eq!((r.cookie, r.outcome), (rc, Outcome::Failed));
+    rig.board.run_for(20 * MS, &mut drv);
+    // Playback kept running through it.
+    let before = drv.client.periods(tc);
+    rig.board.run_for(20 * MS, &mut drv);
+    assert!(drv.client.periods(tc) >= before + 3);
+    // The engine recovers: the next start works.
+    rig.board.write_reg(offsets::DSPOVR, u32::MAX);
+    let rc2 = cyclic(&mut drv.chans[1], rig.buffer(4096), Direction::DevToMem);
+    rig.board.run_for(20 * MS, &mut drv);
+    assert!(drv.client.periods(rc2) >= 3);
+    assert_eq!(rig.sdma.stats().channel0_timeouts, 1);
+    rig.assert_clean();
+}
+
+#[test]
+fn evterr_is_reported_as_an_error_and_the_channel_restarts() {
+    let rig = rig(5);
+    let cfg = SsiConfig::ssi1_rx();
+    let ssi = rig.board.with_sim(|s| s.add_ssi(cfg));
+    let ctl = rig
+        .sdma
+        .request_channel(ChannelRequest::peripheral(37, PeripheralType::SsiSp, 3))
+        .expect("rx");
+    let mut rx: Ch = Channel::new(1, ctl);
+    rx.configure(audio_config(&cfg, Direction::DevToMem))
+        .expect("cfg");
+    let c1 = cyclic(&mut rx, rig.buffer(4096), Direction::DevToMem);
+    rig.board.with_sim(|s| s.start_ssi(ssi));
+    let mut drv = Driver {
+        sdma: rig.sdma,
+        chans: vec![rx],
+        client: Log::default(),
+    };
+    rig.board.run_for(10 * MS, &mut drv);
+    assert_eq!(rig.sdma.stats().event_errors, 0);
+    // Two requests back to back: the second finds the channel busy -> EVTERR.
+    rig.board.with_sim(|s| {
+        s.raise_event(37);
+        s.raise_event(37);
+    });
+    rig.board.run_for(20 * MS, &mut drv);
+    assert!(rig.sdma.stats().event_errors >= 1);
+    assert!(drv.chans[0].controller().stats().event_errors >= 1);
+    assert!(drv.client.0.contains(&(
+        0,
+        Event {
+            cookie: c1,
+            kind: EventKind::Error
+        }
+    )));
+    assert_eq!(drv.chans[0].tx_status(c1).state, TxState::Failed);
+    // Nothing after the error event.
+    let last = drv
+        .client
+        .0
+        .iter()
+        .rposition(|(_, e)| e.cookie == c1)
+        .expect("c1");
+    assert_eq!(drv.client.0[last].1.kind, EventKind::Error);
+    let r = drv.chans[0].reclaim().expect("failed transfer back");
+    assert_eq!((r.cookie, r.outcome), (c1, Outcome::Failed));
+    // The client restarts; the stream flows again.
+    let c2 = cyclic(&mut drv.chans[0], rig.buffer(4096), Direction::DevToMem);
+    rig.board.run_for(30 * MS, &mut drv);
+    assert!(drv.client.periods(c2) >= 4);
+    rig.assert_clean();
+}
+
+fn firmware_with_ssish() -> Vec<u8> {
+    let mut table = vec![-1i32; 45];
+    table[34] = 0x1800;
+    table[35] = 0x1800; // mcu_2_ssish
+    table[36] = 0x1820; // ssish_2_mcu
+                        // Our own placeholder code words (the model runs scripts by address).
+    let code: Vec<u8> = (0..600u16)
+        .flat_map(|i| (0x0800 | (i & 0xFF)).to_le_bytes())
+        .collect();
+    let mut out = vec![0u8; 28 + 45 * 4 + code.len()];
+    let n = encode(3, 5, &table, &code, &mut out).expect("encode");
+    out.truncate(n);
+    out
+}
+
+#[test]
+fn firmware_errors_ram_scripts_and_setpm() {
+    let rig = rig(6);
+    // Bad files: typed errors, nothing changes.
+    let good = firmware_with_ssish();
+    let mut bad_magic = good.clone();
+    bad_magic[0] = b'X';
+    let mut bad_version = good.clone();
+    bad_version[4] = 9;
+    let mut table_outside = good.clone();
+    table_outside[0x0C] = 0xF0;
+    table_outside[0x0D] = 0xFF;
+    type Check = fn(&SdmaError) -> bool;
+    let cases: [(&[u8], Check); 5] = [
+        (&bad_magic, |e| {
+            matches!(e, SdmaError::Firmware(FirmwareError::BadMagic(_)))
+        }),
+        (&bad_version, |e| {
+            *e == SdmaError::Firmware(FirmwareError::UnsupportedVersion(9))
+        }),
+        (&good[..10], |e| {
+            *e == SdmaError::Firmware(FirmwareError::Truncated { len: 10 })
+        }),
+        (&good[..good.len() - 2], |e| {
+            matches!(e, SdmaError::Firmware(_))
+        }),
+        (&table_outside, |e| matches!(e, SdmaError::Firmware(_))),
+    ];
+    for (i, (bytes, ok)) in cases.iter().enumerate() {
+        let e = rig.sdma.load_firmware(bytes).expect_err("bad firmware");
+        assert!(ok(&e), "case {i}: {e:?}");
+    }
+    assert!(!rig.sdma.ram_scripts_loaded());
+
+    // Without firmware the RAM script is refused.
+    let tx_cfg = SsiConfig::ssi1_tx();
+    let ssi = rig.board.with_sim(|s| s.add_ssi(tx_cfg));
+    let ctl = rig
+        .sdma
+        .request_channel(ChannelRequest::peripheral(38, PeripheralType::SsiDual, 3))
+        .expect("tx");
+    let mut tx: Ch = Channel::new(1, ctl);
+    assert_eq!(
+        tx.configure(audio_config(&tx_cfg, Direction::MemToDev)),
+        Err(Error::Unsupported)
+    );
+    assert_eq!(
+        tx.controller().last_error(),
+        Some(SdmaError::ScriptNotLoaded {
+            script: "mcu_2_ssish"
+        })
+    );
+
+    // Load it: SETPM puts the code where the table says; the model only runs the script
+    // when program memory holds exactly that code.
+    let info = rig.sdma.load_firmware(&good).expect("firmware");
+    assert_eq!(
+        (info.version_major, info.version_minor, info.ram_words),
+        (3, 5, 600)
+    );
+    let parsed = sdma_sim::Firmware::parse(&good).expect("sim parse");
+    rig.board.with_sim(|s| s.load_firmware_table(&parsed));
+    assert_eq!(
+        rig.board.with_sim(|s| s.program_word(0x1800 + 599)),
+        Some(0x0800 | (599 & 0xFF))
+    );
+    tx.configure(audio_config(&tx_cfg, Direction::MemToDev))
+        .expect("cfg with firmware");
+    let buf = rig.buffer(4096);
+    let c = cyclic(&mut tx, buf, Direction::MemToDev);
+    rig.board.with_sim(|s| s.start_ssi(ssi));
+    let mut drv = Driver {
+        sdma: rig.sdma,
+        chans: vec![tx],
+        client: Log::default(),
+    };
+    rig.board.run_for(30 * MS, &mut drv);
+    assert!(drv.client.periods(c) >= 4);
+    rig.assert_clean();
+}
