@@ -117,9 +117,15 @@ fn l1_line(op: u8, line: usize) {
     // so no other data is discarded.
     unsafe {
         match op {
-            0 => core::arch::asm!("mcr p15, 0, {0}, c7, c10, 1", in(reg) line, options(nostack, preserves_flags)),
-            1 => core::arch::asm!("mcr p15, 0, {0}, c7, c6, 1", in(reg) line, options(nostack, preserves_flags)),
-            _ => core::arch::asm!("mcr p15, 0, {0}, c7, c14, 1", in(reg) line, options(nostack, preserves_flags)),
+            0 => {
+                core::arch::asm!("mcr p15, 0, {0}, c7, c10, 1", in(reg) line, options(nostack, preserves_flags))
+            }
+            1 => {
+                core::arch::asm!("mcr p15, 0, {0}, c7, c6, 1", in(reg) line, options(nostack, preserves_flags))
+            }
+            _ => {
+                core::arch::asm!("mcr p15, 0, {0}, c7, c14, 1", in(reg) line, options(nostack, preserves_flags))
+            }
         }
     }
     #[cfg(not(target_arch = "arm"))]

@@ -39,7 +39,7 @@ pub struct Window {
 }
 
 impl Window {
-    fn to_bus(&self, cpu: usize, len: usize) -> Option<u32> {
+    fn bus_of(self, cpu: usize, len: usize) -> Option<u32> {
         let off = cpu.checked_sub(self.cpu)?;
         let end = off.checked_add(len)?;
         if end > self.len {
@@ -48,7 +48,7 @@ impl Window {
         self.bus.checked_add(u32::try_from(off).ok()?)
     }
 
-    fn to_cpu(&self, bus: u32, len: usize) -> Option<usize> {
+    fn cpu_of(self, bus: u32, len: usize) -> Option<usize> {
         let off = usize::try_from(bus.checked_sub(self.bus)?).ok()?;
         let end = off.checked_add(len)?;
         if end > self.len {
@@ -100,13 +100,13 @@ impl<const K: usize> RegionMap<K> {
     /// The reverse translation: the CPU address of `len` bytes at bus address `bus`
     /// (used by behavioural models that play the eDMA on the host).
     pub fn to_cpu(&self, bus: u32, len: usize) -> Option<usize> {
-        self.windows().iter().find_map(|w| w.to_cpu(bus, len))
+        self.windows().iter().find_map(|w| w.cpu_of(bus, len))
     }
 }
 
 impl<const K: usize> AddressMap for RegionMap<K> {
     fn to_bus(&self, cpu: usize, len: usize) -> Option<u32> {
-        self.windows().iter().find_map(|w| w.to_bus(cpu, len))
+        self.windows().iter().find_map(|w| w.bus_of(cpu, len))
     }
 }
 

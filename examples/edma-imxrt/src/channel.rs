@@ -28,8 +28,8 @@ use core::sync::atomic::{fence, Ordering};
 
 use imxrt_ral::{dma, dmamux};
 use sdma_core::dmaengine::{
-    BusWidth, Capabilities, Cookie, Direction, DmaController, Error, Progress,
-    ResidueGranularity, SlaveConfig, TransferDesc, MAX_SG_SEGMENTS,
+    BusWidth, Capabilities, Cookie, Direction, DmaController, Error, Progress, ResidueGranularity,
+    SlaveConfig, TransferDesc, MAX_SG_SEGMENTS,
 };
 
 use crate::addr::AddressMap;
@@ -104,7 +104,9 @@ pub const CAPABILITIES: Capabilities = Capabilities {
     mem_to_dev: true,
     dev_to_mem: true,
     mem_to_mem: true,
-    bus_widths: BusWidth::Bits8.mask_bit() | BusWidth::Bits16.mask_bit() | BusWidth::Bits32.mask_bit(),
+    bus_widths: BusWidth::Bits8.mask_bit()
+        | BusWidth::Bits16.mask_bit()
+        | BusWidth::Bits32.mask_bit(),
     cyclic: true,
     scatter_gather: true,
     pause: true,

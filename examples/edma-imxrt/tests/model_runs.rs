@@ -6,7 +6,7 @@ mod common;
 use common::*;
 use imxrt_ral::{dma, read_reg};
 use sdma_core::dmaengine::{
-    BusWidth, Buffers, DmaChannel, EventKind, Outcome, Retired, Segment, SlaveConfig, TxState,
+    Buffers, BusWidth, DmaChannel, EventKind, Outcome, Retired, Segment, SlaveConfig, TxState,
 };
 
 fn fill(buf: &mut [u32], base: u32) -> &'static [u32] {
@@ -51,15 +51,27 @@ fn stop_waits_for_the_minor_loop_in_flight_then_the_pending_transfer_starts_by_i
     let before = r.model.stats().elements;
     r.ch.terminate_async();
     r.model.sync();
-    assert_eq!(read_reg!(dma, r.model.dma(), ERQ) & 1 << 2, 0, "CERQ applied");
+    assert_eq!(
+        read_reg!(dma, r.model.dma(), ERQ) & 1 << 2,
+        0,
+        "CERQ applied"
+    );
     assert_eq!(r.ch.tx_status(ca).state, TxState::Stopping);
     let pb = r.ch.prep_cyclic(Buffers::ToDevice(b), 32).unwrap();
     let cb = r.ch.submit(pb).unwrap();
     r.ch.issue_pending();
     r.model.sync();
-    assert_eq!(r.ch.tx_status(cb).state, TxState::WaitingForStop, "ACTIVE = 1");
+    assert_eq!(
+        r.ch.tx_status(cb).state,
+        TxState::WaitingForStop,
+        "ACTIVE = 1"
+    );
     assert!(r.ch.synchronize().is_err());
-    assert_eq!(r.ch.controller().registers().saddr & !0xFF, a_bus & !0xFF, "A untouched");
+    assert_eq!(
+        r.ch.controller().registers().saddr & !0xFF,
+        a_bus & !0xFF,
+        "A untouched"
+    );
     // The minor loop finishes (3 more words), then nothing moves with ERQ clear.
     for _ in 0..3 {
         r.model.step();
@@ -67,7 +79,11 @@ fn stop_waits_for_the_minor_loop_in_flight_then_the_pending_transfer_starts_by_i
     assert!(!r.model.active(2));
     assert_eq!(r.model.stats().elements - before, 3);
     r.model.run(20);
-    assert_eq!(r.model.stats().elements - before, 3, "no request served after CERQ");
+    assert_eq!(
+        r.model.stats().elements - before,
+        3,
+        "no request served after CERQ"
+    );
     // The next poll (timer, interrupt or client) confirms and starts B.
     assert!(r.ch.poll());
     r.model.sync();
@@ -79,7 +95,10 @@ fn stop_waits_for_the_minor_loop_in_flight_then_the_pending_transfer_starts_by_i
     let rec = r.ch.reclaim().unwrap();
     assert_eq!((rec.cookie, rec.outcome), (ca, Outcome::Retired));
     let s = r.ch.controller().stats();
-    assert_eq!((s.stops_requested, s.stops_confirmed, s.refused_starts), (1, 1, 0));
+    assert_eq!(
+        (s.stops_requested, s.stops_confirmed, s.refused_starts),
+        (1, 1, 0)
+    );
     assert!(s.stop_polls_not_yet >= 1);
     // The FIFO saw A's words in order up to the end of that minor loop, then B from
     // its start: no word of A after B began, none twice.
@@ -89,12 +108,22 @@ fn stop_waits_for_the_minor_loop_in_flight_then_the_pending_transfer_starts_by_i
         out.push(w);
     }
     let first_b = out.iter().position(|w| *w >= 0xB000).unwrap();
-    assert!(out[..first_b].iter().enumerate().all(|(i, w)| *w == 0xA000 + i as u32));
+    assert!(out[..first_b]
+        .iter()
+        .enumerate()
+        .all(|(i, w)| *w == 0xA000 + i as u32));
     assert_eq!(first_b % 4, 0, "A stopped at a minor-loop boundary");
-    assert!(out[first_b..].iter().enumerate().all(|(i, w)| *w == 0xB000 + i as u32));
+    assert!(out[first_b..]
+        .iter()
+        .enumerate()
+        .all(|(i, w)| *w == 0xB000 + i as u32));
     let m = r.model.stats();
     assert_eq!(
-        (m.tcd_rewritten_while_active, m.erq_set_while_active, m.command_conflicts),
+        (
+            m.tcd_rewritten_while_active,
+            m.erq_set_while_active,
+            m.command_conflicts
+        ),
         (0, 0, 0)
     );
 }
@@ -175,7 +204,10 @@ fn scatter_gather_and_memcpy_complete_with_exact_data() {
     let a = fill(r.arena.slice::<u32>(40), 100);
     let segs = [
         Segment { offset: 8, len: 24 },
-        Segment { offset: 100, len: 12 },
+        Segment {
+            offset: 100,
+            len: 12,
+        },
         Segment { offset: 0, len: 8 },
     ];
     let p = r.ch.prep_slave_sg(Buffers::ToDevice(a), &segs).unwrap();
@@ -191,13 +223,17 @@ fn scatter_gather_and_memcpy_complete_with_exact_data() {
     while let Some(w) = r.model.tx_pop(fifo) {
         out.push(w);
     }
-    let want: Vec<u32> = [102..108, 125..128, 100..102].into_iter().flatten().collect();
+    let want: Vec<u32> = [102..108, 125..128, 100..102]
+        .into_iter()
+        .flatten()
+        .collect();
     assert_eq!(out, want);
     assert_eq!(r.ch.reclaim().unwrap().outcome, Outcome::Completed);
 
     // Memcpy of 37 words (odd: one word per minor loop), then a second one queued
     // behind it starts when the first completes.
-    r.ch.configure(SlaveConfig::memcpy(BusWidth::Bits32)).unwrap();
+    r.ch.configure(SlaveConfig::memcpy(BusWidth::Bits32))
+        .unwrap();
     let s1 = fill(r.arena.slice::<u32>(37), 7000);
     let d1 = r.arena.slice::<u32>(37);
     let d1v: &'static [u32] = unsafe { core::slice::from_raw_parts(d1.as_ptr(), 37) };
@@ -233,7 +269,11 @@ fn pause_holds_the_channel_between_minor_loops_and_resume_continues() {
     r.model.run(6); // one loop and half of the next
     r.ch.pause().unwrap();
     r.model.run(50);
-    assert_eq!(r.model.fifo(fifo).len(), 8, "the loop in flight finished, no new one");
+    assert_eq!(
+        r.model.fifo(fifo).len(),
+        8,
+        "the loop in flight finished, no new one"
+    );
     assert_eq!(r.ch.tx_status(c).state, TxState::Paused);
     assert_eq!(r.ch.tx_status(c).residue, 128 - 32);
     r.ch.resume().unwrap();
@@ -252,11 +292,13 @@ fn an_edma_error_fails_the_transfer_and_the_next_one_runs() {
     bad.peripheral_addr = 0x4010_0000;
     r.ch.configure(bad).unwrap();
     let a = fill(r.arena.slice::<u32>(8), 0);
-    let p = r.ch.prep_slave_sg(Buffers::ToDevice(a), &[Segment { offset: 0, len: 32 }]);
+    let p =
+        r.ch.prep_slave_sg(Buffers::ToDevice(a), &[Segment { offset: 0, len: 32 }]);
     let c1 = r.ch.submit(p.unwrap()).unwrap();
     r.ch.configure(tx_config(BusWidth::Bits32, 1)).unwrap();
     let b = fill(r.arena.slice::<u32>(8), 50);
-    let p = r.ch.prep_slave_sg(Buffers::ToDevice(b), &[Segment { offset: 0, len: 32 }]);
+    let p =
+        r.ch.prep_slave_sg(Buffers::ToDevice(b), &[Segment { offset: 0, len: 32 }]);
     let c2 = r.ch.submit(p.unwrap()).unwrap();
     r.ch.issue_pending();
     let mut ev = Vec::new();
@@ -269,7 +311,11 @@ fn an_edma_error_fails_the_transfer_and_the_next_one_runs() {
     );
     let s = r.ch.controller().stats();
     assert_eq!(s.errors, 1);
-    assert_eq!(s.last_error_status & 0x8000_1F01, 0x8000_0901, "VLD, channel 9, DBE");
+    assert_eq!(
+        s.last_error_status & 0x8000_1F01,
+        0x8000_0901,
+        "VLD, channel 9, DBE"
+    );
     let out: Vec<u32> = (0..8).map(|_| r.model.tx_pop(fifo).unwrap()).collect();
     assert_eq!(out, (50..58).collect::<Vec<u32>>());
 }

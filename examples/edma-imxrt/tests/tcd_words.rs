@@ -6,7 +6,7 @@ mod common;
 use common::*;
 use edma_imxrt::Tcd;
 use imxrt_ral::{dma, dmamux, read_reg};
-use sdma_core::dmaengine::{BusWidth, Buffers, DmaChannel, Segment, SlaveConfig, TxState};
+use sdma_core::dmaengine::{Buffers, BusWidth, DmaChannel, Segment, SlaveConfig, TxState};
 
 /// The command bytes as the driver left them (before the model consumes them).
 fn commands(r: &Rig<impl Sized>) -> [u8; 6] {
@@ -39,20 +39,23 @@ fn cyclic_playback_is_a_ring_of_one_tcd_per_period() {
         assert_eq!(
             t.words(),
             [
-                b + 64 * i,                          // SADDR: period i
-                0x0101_0002,                         // ATTR 16/16-bit, SOFF +2
-                2,                                   // NBYTES: one sample per request
-                0,                                   // SLAST
-                SAI1_TDR0,                           // DADDR
-                32 << 16,                            // CITER 32, DOFF 0
-                pool + 32 * ((i + 1) % 4),           // DLAST_SGA: next TCD of the ring
-                32 << 16 | 0x0012,                   // BITER 32, CSR = INTMAJOR | ESG
+                b + 64 * i,                // SADDR: period i
+                0x0101_0002,               // ATTR 16/16-bit, SOFF +2
+                2,                         // NBYTES: one sample per request
+                0,                         // SLAST
+                SAI1_TDR0,                 // DADDR
+                32 << 16,                  // CITER 32, DOFF 0
+                pool + 32 * ((i + 1) % 4), // DLAST_SGA: next TCD of the ring
+                32 << 16 | 0x0012,         // BITER 32, CSR = INTMAJOR | ESG
             ],
             "TCD {i}"
         );
     }
     assert_eq!(r.ch.controller().pool_tcd(4).unwrap(), Tcd::ZERO);
-    assert_eq!(r.ch.controller().registers(), r.ch.controller().pool_tcd(0).unwrap());
+    assert_eq!(
+        r.ch.controller().registers(),
+        r.ch.controller().pool_tcd(0).unwrap()
+    );
     assert_eq!(
         read_reg!(dmamux, r.model.mux(), CHCFG[3]),
         0x8000_0000 | u32::from(SAI1_TX)
@@ -77,10 +80,22 @@ fn cyclic_capture_bursts_never_exceed_the_request_size() {
     let t1 = r.ch.controller().pool_tcd(1).unwrap();
     assert_eq!(
         t0.words(),
-        [SAI1_RDR0, 0x0202_0000, 16, 0, b, 3 << 16 | 4, pool + 32, 3 << 16 | 0x12]
+        [
+            SAI1_RDR0,
+            0x0202_0000,
+            16,
+            0,
+            b,
+            3 << 16 | 4,
+            pool + 32,
+            3 << 16 | 0x12
+        ]
     );
     assert_eq!(t1.daddr, b + 48);
-    assert_eq!(t1.dlast_sga, pool, "the last period links back to the first");
+    assert_eq!(
+        t1.dlast_sga, pool,
+        "the last period links back to the first"
+    );
     assert_eq!(
         read_reg!(dmamux, r.model.mux(), CHCFG[0]),
         0x8000_0000 | u32::from(SAI1_RX)
@@ -107,24 +122,56 @@ fn scatter_gather_is_a_chain_ended_by_dreq() {
     let segs = [
         Segment { offset: 0, len: 16 },
         Segment { offset: 64, len: 8 },
-        Segment { offset: 100, len: 6 },
+        Segment {
+            offset: 100,
+            len: 6,
+        },
     ];
     let p = r.ch.prep_slave_sg(Buffers::ToDevice(buf), &segs).unwrap();
     r.ch.submit(p).unwrap();
     r.ch.issue_pending();
-    let t: Vec<Tcd> = (0..3).map(|i| r.ch.controller().pool_tcd(i).unwrap()).collect();
+    let t: Vec<Tcd> = (0..3)
+        .map(|i| r.ch.controller().pool_tcd(i).unwrap())
+        .collect();
     assert_eq!(
         t[0].words(),
-        [b, 0x0101_0002, 4, 0, SAI1_TDR0, 4 << 16, pool + 32, 4 << 16 | 0x0010]
+        [
+            b,
+            0x0101_0002,
+            4,
+            0,
+            SAI1_TDR0,
+            4 << 16,
+            pool + 32,
+            4 << 16 | 0x0010
+        ]
     );
     assert_eq!(
         t[1].words(),
-        [b + 64, 0x0101_0002, 4, 0, SAI1_TDR0, 2 << 16, pool + 64, 2 << 16 | 0x0010]
+        [
+            b + 64,
+            0x0101_0002,
+            4,
+            0,
+            SAI1_TDR0,
+            2 << 16,
+            pool + 64,
+            2 << 16 | 0x0010
+        ]
     );
     // 3 words with a burst of 2: one word per request.
     assert_eq!(
         t[2].words(),
-        [b + 100, 0x0101_0002, 2, 0, SAI1_TDR0, 3 << 16, 0, 3 << 16 | 0x000A]
+        [
+            b + 100,
+            0x0101_0002,
+            2,
+            0,
+            SAI1_TDR0,
+            3 << 16,
+            0,
+            3 << 16 | 0x000A
+        ]
     );
     assert_eq!(r.ch.controller().registers(), t[0]);
 }
@@ -132,7 +179,8 @@ fn scatter_gather_is_a_chain_ended_by_dreq() {
 #[test]
 fn memcpy_runs_on_an_always_on_slot_in_short_minor_loops() {
     let mut r = rig::<u16>(7);
-    r.ch.configure(SlaveConfig::memcpy(BusWidth::Bits16)).unwrap();
+    r.ch.configure(SlaveConfig::memcpy(BusWidth::Bits16))
+        .unwrap();
     let src: &'static [u16] = r.arena.slice::<u16>(100);
     let dst: &'static mut [u16] = r.arena.slice::<u16>(100);
     let (s, d) = (r.bus(src), r.bus(dst));
@@ -161,7 +209,9 @@ fn configurations_the_hardware_cannot_do_are_refused() {
     assert_eq!(r.ch.configure(c), Err(Error::Unaligned));
     r.ch.configure(tx_config(BusWidth::Bits16, 1)).unwrap();
     let big: &'static [u16] = r.arena.slice::<u16>(40_000);
-    let e = r.ch.prep_cyclic(Buffers::ToDevice(big), 40_000).unwrap_err();
+    let e =
+        r.ch.prep_cyclic(Buffers::ToDevice(big), 40_000)
+            .unwrap_err();
     assert_eq!(e.error, Error::BadSegment, "a period over 32767 bytes");
     let buf: &'static [u16] = r.arena.slice::<u16>(34);
     let e = r.ch.prep_cyclic(Buffers::ToDevice(buf), 4).unwrap_err();
