@@ -47,11 +47,10 @@ pub const TARGETS: &[TargetSpec] = &[
         ],
         about: "i.MX6Q/DL Cortex-A9 (soft-float, ARM state)",
     },
-    // Cortex-M7 parts (i.MX RT): no crate targets them yet. `cargo xtask setup`
-    // already installs the target, so adding packages here is all it takes.
+    // Cortex-M7 parts (i.MX RT): the dmaengine port to the eDMA.
     TargetSpec {
         triple: "thumbv7em-none-eabihf",
-        packages: &[],
+        packages: &["edma-imxrt"],
         about: "i.MX RT Cortex-M7",
     },
 ];

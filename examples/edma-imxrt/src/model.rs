@@ -508,6 +508,14 @@ impl<const K: usize> EdmaModel<K> {
         n
     }
 
+    /// Read `n` 32-bit words of mapped memory at bus address `bus` (what the eDMA wrote
+    /// into a buffer that a transfer owns). `None` if unmapped.
+    pub fn peek_words(&mut self, bus: u32, n: usize) -> Option<Vec<u32>> {
+        (0..n)
+            .map(|i| self.load(bus.wrapping_add(4 * i as u32), 4))
+            .collect()
+    }
+
     /// Empty a FIFO (a peripheral FIFO reset, e.g. SAI `FR` at trigger start).
     pub fn fifo_clear(&mut self, i: usize) {
         self.fifos[i].words.clear();

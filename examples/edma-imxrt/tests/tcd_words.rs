@@ -1,5 +1,6 @@
 //! The exact TCD words, DMAMUX routes and command bytes the driver writes for each
 //! transfer shape, read back from the RAM register blocks and the pool.
+#![allow(clippy::unwrap_used)]
 
 mod common;
 

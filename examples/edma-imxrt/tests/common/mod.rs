@@ -1,5 +1,5 @@
 //! Shared set-up: an arena the model maps at `BUS`, a model, one eDMA channel.
-#![allow(dead_code)]
+#![allow(dead_code, clippy::unwrap_used)]
 
 use edma_imxrt::model::{Arena, EdmaModel, FifoKind};
 use edma_imxrt::{init_controller, EdmaChannel, EdmaVChannel, RegionMap};
