@@ -7,18 +7,24 @@
 //! entry, `Pcm::on_period` and the storm's observer, as an interrupt handler on a board
 //! would.
 //!
-//! Two things a real audio interface does that the PCM runtime does not model are done
+//! Two things of a real audio interface that the PCM runtime does not model are done
 //! here:
 //!
-//! * the DAI flushes its receive FIFO at trigger START, so that words which waited in
-//!   it while the DMA was stopped do not lead the new run (the software-DMA rig of
-//!   `pcm-dma` does the same);
+//! * the DAI trigger ([`DaiChannel`]): ALSA triggers the DAI next to the DMA. At STOP
+//!   (`terminate_async`) the SSI's clock stops and its FIFO is cleared, so its DMA
+//!   request drops and no stale word leads the next run; at START (`issue_pending`) the
+//!   FIFO is cleared again and the clock restarts, so the first request of the new run is
+//!   a fresh edge (the software-DMA rig of `pcm-dma` flushes at START likewise);
 //! * the data: the capture FIFO receives `pcm-dma`'s counter pattern (S16_LE stereo) and
 //!   every played word is handed to the storm's checker, frame by frame.
 
 use pcm_dma::pattern;
 use pcm_dma::storm::{Device, Rig};
 use pcm_dma::{DmaLink, DmaRing, Format, HwParams, Pcm, Stream};
+use sdma_core::dmaengine::{
+    Buffers, Capabilities, Cookie, DmaChannel, Error as DmaError, Event, Prepared, Reclaimed, Rejected,
+    Retired, Segment, SlaveConfig, TxStatus,
+};
 use sdma_core::sdma::{ChannelRequest, PeripheralType, Sdma, SdmaChannel, SdmaConfig};
 use sdma_core::vchan::Channel;
 use sdma_sim::platform::{alloc_area, alloc_buffer, leak_board, SimPlatform};
@@ -30,8 +36,116 @@ use crate::timeline::Recorder;
 /// Transfers a channel holds: a stopping one, a retired one and the new run, plus one.
 pub const SLOTS: usize = 4;
 
-/// The DMA channel of the storm's PCM.
-pub type DemoChannel = Channel<SdmaChannel<DemoPlatform>, DmaRing, DmaRing, SLOTS>;
+/// The driver's channel under the DAI.
+pub type SdmaPcmChannel = Channel<SdmaChannel<DemoPlatform>, DmaRing, DmaRing, SLOTS>;
+
+/// The DMA channel of the storm's PCM: the driver's channel with the DAI trigger.
+pub type DemoChannel = DaiChannel<SdmaPcmChannel>;
+
+/// A DMA channel with the audio interface's trigger attached: `terminate_async` is
+/// trigger STOP, `issue_pending` trigger START (see the module docs). Everything else is
+/// passed through.
+pub struct DaiChannel<C> {
+    inner: C,
+    board: &'static Board,
+    ssi: SsiId,
+}
+
+impl<C> DaiChannel<C> {
+    /// `inner` with the trigger of SSI `ssi` on `board`.
+    pub fn new(inner: C, board: &'static Board, ssi: SsiId) -> Self {
+        DaiChannel { inner, board, ssi }
+    }
+
+    /// The driver's channel.
+    pub fn inner(&self) -> &C {
+        &self.inner
+    }
+
+    /// The driver's channel, mutably (for its interrupt entry).
+    pub fn inner_mut(&mut self) -> &mut C {
+        &mut self.inner
+    }
+}
+
+impl<C: DmaChannel> DmaChannel for DaiChannel<C> {
+    type Read = C::Read;
+    type Write = C::Write;
+
+    fn capabilities(&self) -> Capabilities {
+        self.inner.capabilities()
+    }
+    fn configure(&mut self, config: SlaveConfig) -> Result<(), DmaError> {
+        self.inner.configure(config)
+    }
+    fn prep_cyclic(
+        &mut self,
+        buffers: Buffers<C::Read, C::Write>,
+        period_len: usize,
+    ) -> Result<Prepared<C::Read, C::Write>, Rejected<Buffers<C::Read, C::Write>>> {
+        self.inner.prep_cyclic(buffers, period_len)
+    }
+    fn prep_slave_sg(
+        &mut self,
+        buffers: Buffers<C::Read, C::Write>,
+        segments: &[Segment],
+    ) -> Result<Prepared<C::Read, C::Write>, Rejected<Buffers<C::Read, C::Write>>> {
+        self.inner.prep_slave_sg(buffers, segments)
+    }
+    fn prep_memcpy(
+        &mut self,
+        src: C::Read,
+        dst: C::Write,
+    ) -> Result<Prepared<C::Read, C::Write>, Rejected<Buffers<C::Read, C::Write>>> {
+        self.inner.prep_memcpy(src, dst)
+    }
+    fn submit(
+        &mut self,
+        prepared: Prepared<C::Read, C::Write>,
+    ) -> Result<Cookie, Rejected<Prepared<C::Read, C::Write>>> {
+        self.inner.submit(prepared)
+    }
+    fn issue_pending(&mut self) {
+        // Trigger START: the DMA first (it may start now or when the old stop is
+        // confirmed), then the interface, whose first request is a fresh edge.
+        self.inner.issue_pending();
+        let id = self.ssi;
+        self.board.with_sim(|s| {
+            s.clear_ssi_fifo(id);
+            s.start_ssi(id);
+        });
+    }
+    fn terminate_async(&mut self) {
+        // Trigger STOP: the interface first (no new request), then the DMA.
+        let id = self.ssi;
+        self.board.with_sim(|s| {
+            s.stop_ssi(id);
+            s.clear_ssi_fifo(id);
+        });
+        self.inner.terminate_async();
+    }
+    fn synchronize(&mut self) -> nb::Result<Retired, DmaError> {
+        self.inner.synchronize()
+    }
+    fn pause(&mut self) -> Result<(), DmaError> {
+        self.inner.pause()
+    }
+    fn resume(&mut self) -> Result<(), DmaError> {
+        self.inner.resume()
+    }
+    fn tx_status(&self, cookie: Cookie) -> TxStatus {
+        self.inner.tx_status(cookie)
+    }
+    fn reclaim(&mut self) -> Option<Reclaimed<C::Read, C::Write>> {
+        self.inner.reclaim()
+    }
+    fn begin_callback(&mut self) -> Option<Event> {
+        self.inner.begin_callback()
+    }
+    fn end_callback(&mut self) {
+        self.inner.end_callback()
+    }
+}
 
 /// Capture pattern word `k` (S16_LE stereo: frame `k / 2`, channel `k % 2`).
 fn capture_word(k: u64) -> u32 {
@@ -76,7 +190,6 @@ pub struct SdmaRig {
     ssi: SsiId,
     stream: Stream,
     hw: HwParams,
-    seen_starts: u32,
     /// Played words not yet making a whole frame.
     carry: Vec<u32>,
     frame: Vec<u8>,
@@ -134,7 +247,6 @@ impl SdmaRig {
                     Stream::Playback => f.record_played(true),
                 }
             }
-            s.start_ssi(id);
             id
         });
         let ctl = sdma
@@ -144,7 +256,8 @@ impl SdmaRig {
         // still run and hand buffers back early; here the "hardware" is the simulator,
         // whose memory accesses are checked by its hazard detector and touch only the
         // leaked simulator window, never memory Rust code relies on.
-        let ch: DemoChannel = unsafe { Channel::with_policy(1, ctl, policy.stop_policy()) };
+        let ch: SdmaPcmChannel = unsafe { Channel::with_policy(1, ctl, policy.stop_policy()) };
+        let ch = DaiChannel::new(ch, board, ssi);
         let ring = alloc_buffer(board, hw.buffer_bytes() as u32, 64).map_err(|e| err("ring", e))?;
         let link = DmaLink {
             peripheral_addr: ssi_cfg.fifo_addr,
@@ -158,7 +271,6 @@ impl SdmaRig {
             ssi,
             stream,
             hw,
-            seen_starts: 0,
             carry: Vec::new(),
             frame: vec![0; hw.frame_bytes()],
             recorder: None,
@@ -169,7 +281,7 @@ impl SdmaRig {
 
     /// The hardware channel number of the PCM's channel.
     pub fn channel_number(pcm: &Pcm<DemoChannel>) -> u8 {
-        pcm.channel().controller().number()
+        pcm.channel().inner().controller().number()
     }
 
     /// Engine errors the simulator recorded (bad descriptors, bus errors...).
@@ -185,13 +297,6 @@ impl SdmaRig {
     /// Things to do after any code that may have started a new run or played words.
     fn after(&mut self, pcm: &Pcm<DemoChannel>, dev: &mut dyn Device<DemoChannel>) {
         let c = pcm.counters();
-        if c.starts != self.seen_starts {
-            self.seen_starts = c.starts;
-            if self.stream == Stream::Capture {
-                // DAI trigger START flushes the receive FIFO.
-                self.board.with_sim(|s| s.clear_ssi_fifo(self.ssi));
-            }
-        }
         if self.stream == Stream::Playback {
             let words = self.board.with_sim(|s| s.ssi_mut(self.ssi).map(|f| f.take_played()).unwrap_or_default());
             self.carry.extend(words);
@@ -228,7 +333,7 @@ impl Handler<'_> {
         let pcm = &mut *self.pcm;
         self.rig.sdma.for_each_fair(mask, |hw| {
             if hw == number {
-                pcm.channel_mut().on_interrupt();
+                pcm.channel_mut().inner_mut().on_interrupt();
             }
         });
         let report = pcm.on_period();
