@@ -10,11 +10,14 @@
 //! Two things of a real audio interface that the PCM runtime does not model are done
 //! here:
 //!
-//! * the DAI trigger ([`DaiChannel`]): ALSA triggers the DAI next to the DMA. At STOP
-//!   (`terminate_async`) the SSI's clock stops and its FIFO is cleared, so its DMA
-//!   request drops and no stale word leads the next run; at START (`issue_pending`) the
-//!   FIFO is cleared again and the clock restarts, so the first request of the new run is
-//!   a fresh edge (the software-DMA rig of `pcm-dma` flushes at START likewise);
+//! * the DAI trigger ([`DaiChannel`]): ALSA triggers the DAI next to the DMA. Capture:
+//!   at STOP (`terminate_async`) the SSI's receive clock stops and its FIFO is cleared,
+//!   so its DMA request drops and no stale word leads the next run; at START
+//!   (`issue_pending`) the FIFO is cleared again and the clock restarts, so the first
+//!   request of the new run is a fresh edge (the software-DMA rig of `pcm-dma` flushes at
+//!   START likewise). Playback: the transmit clock starts at the first START and keeps
+//!   running; words already in the FIFO are played (they were accepted from the
+//!   application, and the checker demands every accepted frame);
 //! * the data: the capture FIFO receives `pcm-dma`'s counter pattern (S16_LE stereo) and
 //!   every played word is handed to the storm's checker, frame by frame.
 
@@ -49,12 +52,15 @@ pub struct DaiChannel<C> {
     inner: C,
     board: &'static Board,
     ssi: SsiId,
+    stream: Stream,
+    clock_running: bool,
 }
 
 impl<C> DaiChannel<C> {
-    /// `inner` with the trigger of SSI `ssi` on `board`.
-    pub fn new(inner: C, board: &'static Board, ssi: SsiId) -> Self {
-        DaiChannel { inner, board, ssi }
+    /// `inner` with the trigger of SSI `ssi` on `board`, which runs in `stream`'s
+    /// direction.
+    pub fn new(inner: C, board: &'static Board, ssi: SsiId, stream: Stream) -> Self {
+        DaiChannel { inner, board, ssi, stream, clock_running: false }
     }
 
     /// The driver's channel.
@@ -110,18 +116,26 @@ impl<C: DmaChannel> DmaChannel for DaiChannel<C> {
         // confirmed), then the interface, whose first request is a fresh edge.
         self.inner.issue_pending();
         let id = self.ssi;
-        self.board.with_sim(|s| {
-            s.clear_ssi_fifo(id);
-            s.start_ssi(id);
-        });
+        match self.stream {
+            Stream::Capture => self.board.with_sim(|s| {
+                s.clear_ssi_fifo(id);
+                s.start_ssi(id);
+            }),
+            Stream::Playback if !self.clock_running => self.board.with_sim(|s| s.start_ssi(id)),
+            Stream::Playback => {}
+        }
+        self.clock_running = true;
     }
     fn terminate_async(&mut self) {
         // Trigger STOP: the interface first (no new request), then the DMA.
-        let id = self.ssi;
-        self.board.with_sim(|s| {
-            s.stop_ssi(id);
-            s.clear_ssi_fifo(id);
-        });
+        if self.stream == Stream::Capture {
+            let id = self.ssi;
+            self.board.with_sim(|s| {
+                s.stop_ssi(id);
+                s.clear_ssi_fifo(id);
+            });
+            self.clock_running = false;
+        }
         self.inner.terminate_async();
     }
     fn synchronize(&mut self) -> nb::Result<Retired, DmaError> {
@@ -257,7 +271,7 @@ impl SdmaRig {
         // whose memory accesses are checked by its hazard detector and touch only the
         // leaked simulator window, never memory Rust code relies on.
         let ch: SdmaPcmChannel = unsafe { Channel::with_policy(1, ctl, policy.stop_policy()) };
-        let ch = DaiChannel::new(ch, board, ssi);
+        let ch = DaiChannel::new(ch, board, ssi, stream);
         let ring = alloc_buffer(board, hw.buffer_bytes() as u32, 64).map_err(|e| err("ring", e))?;
         let link = DmaLink {
             peripheral_addr: ssi_cfg.fifo_addr,
