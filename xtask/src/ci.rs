@@ -81,6 +81,8 @@ pub struct Step {
     pub expect: Expect,
     /// A failure outside CI is only a warning (set-up that needs root).
     pub soft_outside_ci: bool,
+    /// Runs before the command (preparation such as removing stale state).
+    pub before: Option<fn() -> anyhow::Result<()>>,
 }
 
 impl Step {
@@ -93,6 +95,7 @@ impl Step {
             needs: Vec::new(),
             expect: Expect::Success,
             soft_outside_ci: false,
+            before: None,
         }
     }
 
@@ -133,6 +136,12 @@ impl Step {
     /// Makes a failure outside CI a warning.
     pub fn soft_outside_ci(mut self) -> Step {
         self.soft_outside_ci = true;
+        self
+    }
+
+    /// Runs `f` before the command; its error fails the step.
+    pub fn before(mut self, f: fn() -> anyhow::Result<()>) -> Step {
+        self.before = Some(f);
         self
     }
 
@@ -186,7 +195,7 @@ pub fn steps() -> Vec<Step> {
             ],
         )
         .needs(Tool::Clippy),
-        Step::cargo("test", &["test", "--workspace"]),
+        Step::cargo("test", &["test", "--workspace", "--no-fail-fast"]),
         Step::xtask("gen-pac", &["gen-pac", "--check"]),
         Step::cargo("doc", &["doc", "--no-deps"])
             .args(p_libs)
@@ -205,7 +214,12 @@ pub fn steps() -> Vec<Step> {
             "examples-bare-metal",
             "--exclude",
             "examples-host",
-        ]),
+        ])
+        .args([
+            "--target-dir".to_string(),
+            publish_target_dir().display().to_string(),
+        ])
+        .before(clean_publish_state),
         Step::xtask(
             "qemu-smoke",
             &[
@@ -266,6 +280,64 @@ pub fn steps() -> Vec<Step> {
         .needs(qemu)
         .needs(Tool::CrossToolchain),
     ]
+}
+
+/// The target directory of the publish dry run, fresh for every run (see
+/// [`clean_publish_state`]).
+pub fn publish_target_dir() -> std::path::PathBuf {
+    util::target_dir().join("publish-dry-run")
+}
+
+/// Removes what an earlier `cargo publish --dry-run` left behind. Cargo treats the
+/// packages of its temporary registry like crates.io ones, as immutable: it reuses
+/// their unpacked sources and their compiled artifacts when name and version have not
+/// changed, so a second dry run would verify stale code. Removes the dry run's target
+/// directory and our crates' copies under the path-registry folders
+/// (`$CARGO_HOME/registry/{src,cache}/-<hash>`).
+pub fn clean_publish_state() -> anyhow::Result<()> {
+    for dir in [util::target_dir().join("package"), publish_target_dir()] {
+        if dir.exists() {
+            std::fs::remove_dir_all(&dir)?;
+        }
+    }
+    let cargo_home = std::env::var_os("CARGO_HOME")
+        .map(std::path::PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| std::path::Path::new(&h).join(".cargo")));
+    let Some(cargo_home) = cargo_home else {
+        return Ok(());
+    };
+    for kind in ["src", "cache"] {
+        let Ok(registries) = std::fs::read_dir(cargo_home.join("registry").join(kind)) else {
+            continue;
+        };
+        for reg in registries.flatten() {
+            // Path registries have no host name: their folder is `-<hash>`.
+            if !reg.file_name().to_string_lossy().starts_with('-') {
+                continue;
+            }
+            for entry in std::fs::read_dir(reg.path())?.flatten() {
+                if is_our_package_copy(&entry.file_name().to_string_lossy()) {
+                    let p = entry.path();
+                    if p.is_dir() {
+                        std::fs::remove_dir_all(&p)?;
+                    } else {
+                        std::fs::remove_file(&p)?;
+                    }
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Whether a registry entry (`sdma-core-0.1.0`, `sdma-core-0.1.0.crate`) is a copy of
+/// one of [`LIBRARY_CRATES`]. Pure.
+pub fn is_our_package_copy(name: &str) -> bool {
+    LIBRARY_CRATES.iter().any(|c| {
+        name.strip_prefix(c)
+            .and_then(|rest| rest.strip_prefix('-'))
+            .is_some_and(|v| v.starts_with(|ch: char| ch.is_ascii_digit()))
+    })
 }
 
 /// A step's verdict.
@@ -361,6 +433,8 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         let missing: Vec<String> = step.needs.iter().filter_map(|t| t.missing()).collect();
         let verdict = if !missing.is_empty() {
             verdict_for_missing(&missing, ci)
+        } else if let Some(Err(e)) = step.before.map(|f| f()) {
+            Verdict::Fail(format!("preparation failed: {e:#}"))
         } else {
             let mut cmd = step.command();
             match cmd.status() {
@@ -425,6 +499,16 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn publish_copies_are_recognised() {
+        assert!(is_our_package_copy("sdma-core-0.1.0"));
+        assert!(is_our_package_copy("sdma-core-0.1.0.crate"));
+        assert!(is_our_package_copy("imx6-bsp-1.2.3"));
+        assert!(!is_our_package_copy("sdma-core-extra-0.1.0"));
+        assert!(!is_our_package_copy("serde-1.0.0"));
+        assert!(!is_our_package_copy("sdma-pac"));
+    }
 
     #[test]
     fn judging_exit_statuses() {

@@ -92,8 +92,8 @@ pub fn report_table(seed: u64, figures: &[Figures]) -> String {
          SSI1 capture + playback on the simulated SDMA"
     );
     let header = [
-        "policy", "xruns", "recovered", "timeouts", "hazards", "lost", "repeated", "rec p50", "rec p99",
-        "rec max", "restart", "prep blk p99",
+        "policy", "xruns", "recovered", "timeouts", "hazards", "lost/rep", "rec p50", "rec p99", "rec max",
+        "restart p99", "prep blk p99", "prep blk max",
     ];
     let rows_of = |key: Option<&str>| -> Vec<Vec<String>> {
         figures
@@ -110,19 +110,23 @@ pub fn report_table(seed: u64, figures: &[Figures]) -> String {
                     num(r, &["timeouts"]),
                     num(r, &["hazards"]),
                     num(r, &["frames_lost"]),
-                    num(r, &["frames_repeated"]),
                     num(r, &["recovery_us", "p50"]),
                     num(r, &["recovery_us", "p99"]),
                     num(r, &["recovery_us", "max"]),
                     num(r, &["restart_delay_us", "p99"]),
                     num(r, &["prepare_block_us", "p99"]),
+                    num(r, &["prepare_block_us", "max"]),
                 ]
             })
             .collect()
     };
     let sections = [
         ("immediate (interrupt) recovery — the primary mode; times in virtual µs", None),
-        ("application recovery (the application's own stall is included)", Some("application")),
+        (
+            "application recovery (the application's own stall is included; the Linux models \
+             restart from thread context in both modes, so their rows repeat)",
+            Some("application"),
+        ),
     ];
     for (title, key) in sections {
         let rows = rows_of(key);
@@ -154,8 +158,11 @@ pub fn report_table(seed: u64, figures: &[Figures]) -> String {
     }
     let _ = writeln!(
         s,
-        "\nrec = recovery: STOP trigger -> first period interrupt of the restarted stream; \
-         restart = issue -> hardware running (p99); prep blk = time the restart path blocked (p99)."
+        "\nlost/rep = frames lost, repeated or reordered inside a run (capture) or of the accepted \
+         stream (playback); rec = recovery: STOP trigger -> first period interrupt of the \
+         restarted stream; restart = issue -> hardware running; prep blk = time the restart \
+         path blocked. Capture and playback storms are summed; each time figure is the worse \
+         of the two streams."
     );
     s
 }
@@ -212,9 +219,9 @@ pub fn verdicts(xruns_wanted: u64, figures: &[Figures]) -> Vec<Verdict> {
         hard: false,
     });
     v.push(Verdict {
-        claim: "linux-5.15: prepare blocks about 1-2 ms per recovery (p50 in 500..3000 µs)".into(),
+        claim: "linux-5.15: the restart path blocks about 1-2 ms (prepare_block p99 in 500..3000 µs)".into(),
         met: by("linux-5.15")
-            .map(|f| fl(f, "prepare_block_us", "p50").is_some_and(|p| (500.0..=3000.0).contains(&p))),
+            .map(|f| fl(f, "prepare_block_us", "p99").is_some_and(|p| (500.0..=3000.0).contains(&p))),
         hard: false,
     });
     v

@@ -13,6 +13,7 @@
 //! The programs: `xrun-storm` (one policy's storm, the harness of `cargo xtask demo`) and
 //! `sdma-bench` (the cases `cargo xtask bench` runs under callgrind).
 
+pub mod demo;
 pub mod policy;
 pub mod report;
 pub mod rig;

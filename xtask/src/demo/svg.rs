@@ -82,7 +82,9 @@ fn panel(out: &mut String, y0: f64, title: &str, t: &Timeline, end_ns: u64) -> f
         let _ = writeln!(out, r##"<line x1="{xm:.1}" y1="{:.1}" x2="{xm:.1}" y2="{:.1}" stroke="#222" stroke-width="2"/>"##, y + 3.0, y + LANE_H - 3.0);
         // Alternate label heights so that neighbouring marks stay readable.
         let ly = y + if k % 2 == 0 { 12.0 } else { LANE_H - 4.0 };
-        let _ = writeln!(out, r#"<text x="{:.1}" y="{ly:.1}" font-size="10">{}</text>"#, xm + 3.0, escape(&m.label));
+        if !m.label.is_empty() {
+            let _ = writeln!(out, r#"<text x="{:.1}" y="{ly:.1}" font-size="10">{}</text>"#, xm + 3.0, escape(&m.label));
+        }
     }
     let bottom = top + lanes.len() as f64 * LANE_H;
     let xs = x(t.stop_ns);
@@ -97,7 +99,8 @@ fn panel(out: &mut String, y0: f64, title: &str, t: &Timeline, end_ns: u64) -> f
         let ns = ((stop_us + tick) * 1000.0).round().max(0.0) as u64;
         let xt = x(ns);
         let _ = writeln!(out, r##"<line x1="{xt:.1}" y1="{bottom:.1}" x2="{xt:.1}" y2="{:.1}" stroke="#000"/>"##, bottom + 5.0);
-        let _ = writeln!(out, r#"<text x="{xt:.1}" y="{:.1}" font-size="10" text-anchor="middle">{tick:+.0}</text>"#, bottom + 17.0);
+        let label = if tick.abs() < 0.5 { "0".to_string() } else { format!("{tick:+.0}") };
+        let _ = writeln!(out, r#"<text x="{xt:.1}" y="{:.1}" font-size="10" text-anchor="middle">{label}</text>"#, bottom + 17.0);
         tick += step;
     }
     TITLE_H + lanes.len() as f64 * LANE_H + AXIS_H
@@ -176,6 +179,7 @@ mod tests {
         assert!(s.contains("STOP &amp; restart"));
         assert!(!s.contains("<B>"));
         assert_eq!(s.matches("<title>").count(), 2, "one bar per span");
+        assert!(s.contains(">0</text>") && !s.contains(">-0</text>"), "the STOP tick reads 0");
         // Deterministic.
         assert_eq!(s, timeline_svg("pending-list", 5333.3, &tl()));
     }

@@ -11,23 +11,20 @@
 
 use std::process::ExitCode;
 
+use examples_host::demo::{run, DemoArgs};
 use examples_host::policy::Policy;
-use examples_host::report::{mode_json, policy_json};
-use examples_host::rig::{Progress, SdmaRig};
-use examples_host::timeline::{timeline_json, Recorder};
-use pcm_dma::storm::{self, RecoveryMode, StormConfig, StormReport};
-use pcm_dma::{HwParams, Stream};
 
-struct Args {
-    policy: Policy,
-    xruns: u64,
-    seed: u64,
-    trace: Option<std::path::PathBuf>,
-    application: bool,
-}
 
-fn parse() -> Result<Args, String> {
-    let mut a = Args { policy: Policy::PendingList, xruns: 10_000, seed: 1, trace: None, application: true };
+
+fn parse() -> Result<DemoArgs, String> {
+    let mut a = DemoArgs {
+        policy: Policy::PendingList,
+        xruns: 10_000,
+        seed: 1,
+        trace: None,
+        application: true,
+        progress: true,
+    };
     let mut it = std::env::args().skip(1);
     while let Some(k) = it.next() {
         let mut val = || it.next().ok_or_else(|| format!("{k} needs a value"));
@@ -49,102 +46,6 @@ fn parse() -> Result<Args, String> {
         }
     }
     Ok(a)
-}
-
-/// The seed of one storm, derived from the run's seed (distinct per stream and mode).
-fn storm_seed(seed: u64, stream: Stream, mode: RecoveryMode) -> u64 {
-    let s = match stream {
-        Stream::Capture => 1,
-        Stream::Playback => 2,
-    };
-    let m = match mode {
-        RecoveryMode::Immediate => 0,
-        RecoveryMode::Application => 4,
-        RecoveryMode::SyncStop => 8,
-    };
-    seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ (s + m)
-}
-
-fn one_storm(
-    policy: Policy,
-    stream: Stream,
-    mode: RecoveryMode,
-    seed: u64,
-    xruns: u64,
-    progress: Progress,
-) -> Result<StormReport, String> {
-    let seed = storm_seed(seed, stream, mode);
-    let (mut rig, mut pcm) = SdmaRig::new(policy, stream, seed, false).map_err(|e| e.to_string())?;
-    rig.progress = Some(progress);
-    let cfg = StormConfig::scenario(seed, stream, mode, xruns);
-    let rep = storm::run(&mut rig, &mut pcm, &cfg);
-    if rep.errors > 0 {
-        eprintln!("{} {stream:?}: {} unexpected PCM errors, first {:?}", policy.name(), rep.errors, rep.first_error);
-    }
-    let engine = rig.engine_errors();
-    if engine > 0 {
-        eprintln!("{} {stream:?}: {engine} engine errors recorded by the simulator", policy.name());
-    }
-    Ok(rep)
-}
-
-fn run(a: &Args) -> Result<serde_json::Value, String> {
-    let hw = HwParams::scenario_default();
-    let period_us = f64::from(hw.period_frames) * 1e6 / f64::from(hw.rate);
-    let half = a.xruns / 2;
-    let app = a.application && a.policy.application_mode() != a.policy.primary_mode();
-    let total = a.xruns * if app { 2 } else { 1 };
-    let mut done = 0;
-    let mut mode_pair = |mode: RecoveryMode| -> Result<serde_json::Value, String> {
-        let c = one_storm(a.policy, Stream::Capture, mode, a.seed, half, Progress::new(done, total))?;
-        done += half;
-        let p = one_storm(a.policy, Stream::Playback, mode, a.seed, a.xruns - half, Progress::new(done, total))?;
-        done += a.xruns - half;
-        Ok(mode_json(&c, &p))
-    };
-    let primary = mode_pair(a.policy.primary_mode())?;
-    let application = if app {
-        Some(mode_pair(a.policy.application_mode())?)
-    } else if a.application {
-        // Linux has no interrupt-context restart: both rows are the same run.
-        Some(primary.clone())
-    } else {
-        None
-    };
-    let timeline = match &a.trace {
-        None => None,
-        Some(dir) => trace(a, dir, hw)?,
-    };
-    Ok(policy_json(a.policy.name(), a.seed, period_us, primary, application, timeline))
-}
-
-/// A short recorded capture storm: writes the VCD, returns the timeline of one recovery.
-fn trace(a: &Args, dir: &std::path::Path, hw: HwParams) -> Result<Option<serde_json::Value>, String> {
-    let mode = a.policy.primary_mode();
-    let seed = storm_seed(a.seed, Stream::Capture, mode);
-    let (mut rig, mut pcm) = SdmaRig::new(a.policy, Stream::Capture, seed, true).map_err(|e| e.to_string())?;
-    rig.recorder = Some(Recorder::new());
-    let cfg = StormConfig::scenario(seed, Stream::Capture, mode, 8);
-    let _ = storm::run(&mut rig, &mut pcm, &cfg);
-    let vcd = rig.vcd().unwrap_or_default();
-    std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
-    let path = dir.join(format!("{}.vcd", a.policy.name()));
-    std::fs::write(&path, &vcd).map_err(|e| format!("{}: {e}", path.display()))?;
-    let rec = rig.recorder.take().unwrap_or_default();
-    // A recovery after the first few, in steady state; the first clean one otherwise.
-    let Some(recovery) = rec.recovery(2).or_else(|| rec.recovery(0)) else {
-        eprintln!("{}: no complete recovery in the traced storm", a.policy.name());
-        return Ok(None);
-    };
-    let period_ns = u64::from(hw.period_frames) * 1_000_000_000 / u64::from(hw.rate);
-    let text = String::from_utf8_lossy(&vcd);
-    Ok(Some(timeline_json(
-        &text,
-        SdmaRig::channel_number(&pcm),
-        recovery,
-        period_ns,
-        mode == RecoveryMode::SyncStop,
-    )))
 }
 
 fn main() -> ExitCode {

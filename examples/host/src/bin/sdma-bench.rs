@@ -1,0 +1,429 @@
+//! `sdma-bench CASE`: one benchmark case of `cargo xtask bench`, run on the simulated
+//! board and meant to be run under `valgrind --tool=callgrind`.
+//!
+//! Every piece of driver code a case measures runs inside [`bench_zone`]; `cargo xtask
+//! bench` starts callgrind with collection off and toggles it on that function. The
+//! simulator behind the driver is toggled off again: register accesses reach the model
+//! through `ThreadHook` (`sdma_sim::board`), and time, deadlines and cache maintenance
+//! through `DemoPlatform` (this crate), so the count is the driver's own code, with
+//! each register access costing only its dispatch (on silicon: one load or store).
+//!
+//! The program prints one JSON line: `{"case", "iterations", "unit", ...}`; the count
+//! per unit is the zone's instructions divided by `iterations`.
+//!
+//! Cases (`sdma-bench --list`):
+//!
+//! * `irq-N` (N = 1, 8, 31: channels whose period completes; 31 is every channel but
+//!   channel 0) and `irq-1of31` (31 channels running transfers, 1 of them fed): the
+//!   interrupt handler (`Sdma::handle_interrupt`, `for_each_fair`, the channel's
+//!   `on_interrupt`, event dispatch) per period; `--periods P` sets the ring size;
+//! * `prep-submit-issue`: `prep_cyclic` + `submit` + `issue_pending` of a cyclic
+//!   transfer on an idle channel, which starts it (context load through channel 0);
+//! * `terminate-async`: `terminate_async` of a running cyclic transfer;
+//! * `xrun-recovery`: a full immediate XRUN recovery through `pcm-dma`: the period
+//!   interrupt that detects the XRUN, stops and restarts (terminate, prepare, new cyclic
+//!   transfer on the pending list), and the deadline entry that confirms the stop and
+//!   starts it;
+//! * `sim-speed` (not for callgrind): simulated audio seconds per host second, SSI1
+//!   capture and playback streaming through the driver.
+
+use std::process::ExitCode;
+use std::time::Instant;
+
+use examples_host::policy::{DemoPlatform, Policy};
+use pcm_dma::{DmaLink, HwParams, Pcm, PcmState, Stream, SwParams};
+use sdma_core::dmaengine::{Buffers, BusWidth, Direction, DmaChannel, EventKind, SlaveConfig, TxState};
+use sdma_core::sdma::{ChannelRequest, PeripheralType, Sdma, SdmaChannel, SdmaConfig};
+use sdma_core::vchan::Channel;
+use sdma_sim::platform::{alloc_area, alloc_buffer, leak_board, SimPlatform};
+use sdma_sim::{Board, ScriptKind, SimConfig, SimHandler, SsiConfig, SsiId, MS};
+
+/// Runs `f`: the one function callgrind collects in.
+#[inline(never)]
+#[no_mangle]
+pub fn bench_zone(f: &mut dyn FnMut()) {
+    f();
+}
+
+type Buf = &'static mut [u8];
+type Ch = Channel<SdmaChannel<DemoPlatform>, Buf, Buf, 4>;
+
+const PERIOD: usize = 1024;
+
+struct Setup {
+    board: &'static Board,
+    sdma: &'static Sdma<DemoPlatform>,
+}
+
+fn setup(seed: u64) -> Result<Setup, String> {
+    let board = leak_board(SimConfig::with_seed(seed)).map_err(|e| format!("board: {e:?}"))?;
+    let area = alloc_area(board).map_err(|e| format!("area: {e:?}"))?;
+    let other = board.with_sim(|s| s.timing().max_step_ns(ScriptKind::PeripheralToMemory, 32, 1));
+    let platform = DemoPlatform::new(SimPlatform::new(board).with_other_step_ns(other), Policy::PendingList, seed);
+    let sdma: &'static Sdma<DemoPlatform> = Box::leak(Box::new(Sdma::new(platform, area, SdmaConfig::default())));
+    sdma.init().map_err(|e| format!("init: {e:?}"))?;
+    Ok(Setup { board, sdma })
+}
+
+/// A receive FIFO on `event` at its own address (48 kHz stereo 16-bit, watermark 8).
+fn ssi_rx(event: u8) -> SsiConfig {
+    SsiConfig { fifo_addr: 0x0300_0000 + 0x100 * u32::from(event), event, ..SsiConfig::ssi1_rx() }
+}
+
+fn config(ssi: &SsiConfig) -> SlaveConfig {
+    SlaveConfig {
+        direction: Direction::DevToMem,
+        peripheral_addr: ssi.fifo_addr,
+        bus_width: BusWidth::Bits16,
+        burst: 8,
+        event: Some(u16::from(ssi.event)),
+    }
+}
+
+/// `n` configured capture channels, their SSIs added (clocks stopped).
+fn channels(s: &Setup, n: usize) -> Result<(Vec<Ch>, Vec<SsiId>), String> {
+    let mut chans = Vec::new();
+    let mut ssis = Vec::new();
+    for i in 0..n {
+        let cfg = ssi_rx(i as u8 + 1);
+        ssis.push(s.board.with_sim(|sim| sim.add_ssi(cfg)));
+        let ctl = s
+            .sdma
+            .request_channel(ChannelRequest::peripheral(u32::from(cfg.event), PeripheralType::SsiSp, 3))
+            .map_err(|e| format!("channel {i}: {e:?}"))?;
+        let mut ch: Ch = Channel::new(i as u16 + 1, ctl);
+        ch.configure(config(&cfg)).map_err(|e| format!("configure: {e:?}"))?;
+        chans.push(ch);
+    }
+    Ok((chans, ssis))
+}
+
+fn start_cyclic(s: &Setup, ch: &mut Ch, periods: usize) -> Result<(), String> {
+    let buf = alloc_buffer(s.board, (PERIOD * periods) as u32, 64).map_err(|e| format!("buffer: {e:?}"))?;
+    let p = ch.prep_cyclic(Buffers::FromDevice(buf), PERIOD).map_err(|r| format!("prep: {:?}", r.error))?;
+    ch.submit(p).map_err(|r| format!("submit: {:?}", r.error))?;
+    ch.issue_pending();
+    Ok(())
+}
+
+/// The driver's interrupt side for plain channels, measured or not.
+struct Irq<'a> {
+    sdma: &'static Sdma<DemoPlatform>,
+    chans: &'a mut [Ch],
+    measure: bool,
+    periods: u64,
+    calls: u64,
+}
+
+impl Irq<'_> {
+    fn body(&mut self, deadline: bool) {
+        let sdma = self.sdma;
+        let chans = &mut *self.chans;
+        let mut periods = 0;
+        let mut work = || {
+            let mask = if deadline { sdma.handle_deadline() } else { sdma.handle_interrupt() };
+            sdma.for_each_fair(mask, |hw| {
+                if let Some(ch) = chans.iter_mut().find(|c| c.controller().number() == hw) {
+                    ch.on_interrupt();
+                    ch.dispatch_events(|_, ev| {
+                        if let EventKind::Period { count } = ev.kind {
+                            periods += u64::from(count);
+                        }
+                    });
+                }
+            });
+        };
+        if self.measure {
+            bench_zone(&mut work);
+            self.calls += 1;
+        } else {
+            work();
+        }
+        if self.measure {
+            self.periods += periods;
+        }
+    }
+}
+
+impl SimHandler for Irq<'_> {
+    fn irq(&mut self, _: &Board) {
+        self.body(false);
+    }
+    fn timer(&mut self, _: &Board) {
+        self.body(true);
+    }
+}
+
+fn period_ns() -> u64 {
+    // 256 frames at 48 kHz.
+    256 * 1_000_000_000 / 48_000
+}
+
+/// The interrupt handler with `active` of `configured` channels fed.
+fn irq_case(active: usize, configured: usize, periods: usize) -> Result<serde_json::Value, String> {
+    let s = setup(1)?;
+    let (mut chans, ssis) = channels(&s, configured)?;
+    for ch in chans.iter_mut() {
+        start_cyclic(&s, ch, periods)?;
+    }
+    s.board.with_sim(|sim| {
+        for id in &ssis[..active] {
+            sim.start_ssi(*id);
+        }
+    });
+    let rounds = 40u64;
+    let mut h = Irq { sdma: s.sdma, chans: &mut chans, measure: false, periods: 0, calls: 0 };
+    s.board.run_for(2 * period_ns() + period_ns() / 2, &mut h);
+    h.measure = true;
+    s.board.run_for(rounds * period_ns(), &mut h);
+    let (channel_periods, calls) = (h.periods, h.calls);
+    let wall_periods = channel_periods / active as u64;
+    Ok(serde_json::json!({
+        "iterations": wall_periods,
+        "unit": "period",
+        "channel_periods": channel_periods,
+        "handler_calls": calls,
+        "active": active,
+        "configured": configured,
+        "ring_periods": periods,
+    }))
+}
+
+/// Runs until the channel's stop is confirmed and takes its buffers back.
+fn settle(s: &Setup, ch: &mut Ch, pool: &mut Vec<Buf>) {
+    let mut h = Irq { sdma: s.sdma, chans: std::slice::from_mut(ch), measure: false, periods: 0, calls: 0 };
+    s.board.run_for(2 * MS, &mut h);
+    while let Some(r) = ch.reclaim() {
+        if let Buffers::FromDevice(b) = r.buffers {
+            pool.push(b);
+        }
+    }
+}
+
+/// `prep_cyclic` + `submit` + `issue_pending` (measured if `measure_start`), one and a
+/// half periods of running, `terminate_async` (measured otherwise), settle; repeated.
+fn start_stop_case(measure_start: bool, periods: usize) -> Result<serde_json::Value, String> {
+    let s = setup(2)?;
+    let (mut chans, ssis) = channels(&s, 1)?;
+    s.board.with_sim(|sim| sim.start_ssi(ssis[0]));
+    let mut ch = chans.remove(0);
+    let mut pool: Vec<Buf> = Vec::new();
+    for _ in 0..2 {
+        pool.push(alloc_buffer(s.board, (PERIOD * periods) as u32, 64).map_err(|e| format!("buffer: {e:?}"))?);
+    }
+    let rounds = 50;
+    for _ in 0..rounds {
+        let buf = pool.pop().ok_or("buffer pool empty")?;
+        let mut slot = Some(buf);
+        let mut result = None;
+        let mut start = || {
+            if let Some(buf) = slot.take() {
+                result = Some(
+                    ch.prep_cyclic(Buffers::FromDevice(buf), PERIOD)
+                        .map_err(|r| format!("prep: {:?}", r.error))
+                        .and_then(|p| ch.submit(p).map_err(|r| format!("submit: {:?}", r.error)))
+                        .inspect(|_| ch.issue_pending()),
+                );
+            }
+        };
+        if measure_start {
+            bench_zone(&mut start);
+        } else {
+            start();
+        }
+        let cookie = result.ok_or("nothing prepared")??;
+        if ch.tx_status(cookie).state != TxState::InProgress {
+            return Err(format!("the transfer did not start: {:?}", ch.tx_status(cookie)));
+        }
+        let mut h = Irq { sdma: s.sdma, chans: std::slice::from_mut(&mut ch), measure: false, periods: 0, calls: 0 };
+        s.board.run_for(period_ns() + period_ns() / 2, &mut h);
+        if measure_start {
+            ch.terminate_async();
+        } else {
+            bench_zone(&mut || ch.terminate_async());
+        }
+        settle(&s, &mut ch, &mut pool);
+    }
+    Ok(serde_json::json!({"iterations": rounds, "unit": "call", "ring_periods": periods}))
+}
+
+/// The interrupt side of a PCM with immediate recovery; measures the calls of a
+/// recovery (see the module docs).
+struct PcmIrq<'a> {
+    sdma: &'static Sdma<DemoPlatform>,
+    pcm: &'a mut Pcm<PcmChannel>,
+    calls: u64,
+}
+
+type PcmChannel = Channel<SdmaChannel<DemoPlatform>, pcm_dma::DmaRing, pcm_dma::DmaRing, 4>;
+
+impl PcmIrq<'_> {
+    fn body(&mut self, deadline: bool) {
+        let st = self.pcm.status();
+        let hw = HwParams::scenario_default();
+        // Measured: the interrupt that will find the ring full (the XRUN), and every
+        // call while the restarted transfer waits for the old stop to be confirmed.
+        let measure = (st.state == PcmState::Running
+            && st.avail >= hw.buffer_frames() - hw.period_frames
+            && st.dma == Some(TxState::InProgress))
+            || st.dma == Some(TxState::WaitingForStop);
+        let sdma = self.sdma;
+        let pcm = &mut *self.pcm;
+        let mut work = || {
+            let mask = if deadline { sdma.handle_deadline() } else { sdma.handle_interrupt() };
+            let number = pcm.channel().controller().number();
+            sdma.for_each_fair(mask, |c| {
+                if c == number {
+                    pcm.channel_mut().on_interrupt();
+                }
+            });
+            let _ = pcm.on_period();
+        };
+        if measure {
+            bench_zone(&mut work);
+            self.calls += 1;
+        } else {
+            work();
+        }
+    }
+}
+
+impl SimHandler for PcmIrq<'_> {
+    fn irq(&mut self, _: &Board) {
+        self.body(false);
+    }
+    fn timer(&mut self, _: &Board) {
+        self.body(true);
+    }
+}
+
+fn recovery_case() -> Result<serde_json::Value, String> {
+    let s = setup(3)?;
+    let cfg = SsiConfig::ssi1_rx();
+    let ssi = s.board.with_sim(|sim| sim.add_ssi(cfg));
+    let ctl = s
+        .sdma
+        .request_channel(ChannelRequest::peripheral(u32::from(cfg.event), PeripheralType::SsiSp, 3))
+        .map_err(|e| format!("channel: {e:?}"))?;
+    let hw = HwParams::scenario_default();
+    let ring = alloc_buffer(s.board, hw.buffer_bytes() as u32, 64).map_err(|e| format!("ring: {e:?}"))?;
+    let link = DmaLink { peripheral_addr: cfg.fifo_addr, event: Some(u16::from(cfg.event)), burst: 8 };
+    let mut pcm = Pcm::new(PcmChannel::new(1, ctl), Stream::Capture, link, ring);
+    pcm.hw_params(hw).map_err(|e| format!("hw_params: {e:?}"))?;
+    let mut sw = SwParams::default_for(&hw);
+    sw.auto_recover = true;
+    pcm.sw_params(sw).map_err(|e| format!("sw_params: {e:?}"))?;
+    pcm.prepare().map_err(|e| format!("prepare: {e:?}"))?;
+    pcm.start().map_err(|e| format!("start: {e:?}"))?;
+    s.board.with_sim(|sim| sim.start_ssi(ssi));
+    // Nobody reads: the ring overruns every 4 periods and recovers at once.
+    let mut h = PcmIrq { sdma: s.sdma, pcm: &mut pcm, calls: 0 };
+    s.board.run_for(60 * period_ns(), &mut h);
+    let calls = h.calls;
+    let c = pcm.counters();
+    Ok(serde_json::json!({
+        "iterations": c.recovered,
+        "unit": "recovery",
+        "xruns": c.xruns,
+        "handler_calls": calls,
+    }))
+}
+
+/// Simulated audio seconds per host second: SSI1 capture and playback through the
+/// driver, nothing measured by callgrind.
+fn sim_speed() -> Result<serde_json::Value, String> {
+    let s = setup(4)?;
+    let (rx, tx) = (SsiConfig::ssi1_rx(), SsiConfig::ssi1_tx());
+    let mut chans = Vec::new();
+    for (cfg, dir) in [(rx, Direction::DevToMem), (tx, Direction::MemToDev)] {
+        let id = s.board.with_sim(|sim| sim.add_ssi(cfg));
+        let ctl = s
+            .sdma
+            .request_channel(ChannelRequest::peripheral(u32::from(cfg.event), PeripheralType::SsiSp, 3))
+            .map_err(|e| format!("channel: {e:?}"))?;
+        let mut ch: Ch = Channel::new(chans.len() as u16 + 1, ctl);
+        ch.configure(SlaveConfig { direction: dir, ..config(&cfg) }).map_err(|e| format!("{e:?}"))?;
+        let buf = alloc_buffer(s.board, (PERIOD * 4) as u32, 64).map_err(|e| format!("{e:?}"))?;
+        let bufs = match dir {
+            Direction::DevToMem => Buffers::FromDevice(buf),
+            _ => Buffers::ToDevice(buf),
+        };
+        let p = ch.prep_cyclic(bufs, PERIOD).map_err(|r| format!("prep: {:?}", r.error))?;
+        ch.submit(p).map_err(|r| format!("submit: {:?}", r.error))?;
+        ch.issue_pending();
+        s.board.with_sim(|sim| sim.start_ssi(id));
+        chans.push(ch);
+    }
+    let virtual_s = 60u64;
+    let mut h = Irq { sdma: s.sdma, chans: &mut chans, measure: false, periods: 0, calls: 0 };
+    let t0 = Instant::now();
+    s.board.run_for(virtual_s * 1_000_000_000, &mut h);
+    let wall = t0.elapsed().as_secs_f64();
+    Ok(serde_json::json!({
+        "iterations": 1,
+        "unit": "run",
+        "virtual_s": virtual_s,
+        "wall_s": wall,
+        "audio_s_per_host_s": virtual_s as f64 / wall.max(1e-9),
+    }))
+}
+
+/// The cases, in report order.
+const CASES: &[&str] = &[
+    "irq-1",
+    "irq-8",
+    "irq-31",
+    "irq-1of31",
+    "irq-1-p32",
+    "prep-submit-issue",
+    "prep-submit-issue-p32",
+    "terminate-async",
+    "xrun-recovery",
+    "sim-speed",
+];
+
+fn run_case(name: &str) -> Result<serde_json::Value, String> {
+    let mut v = match name {
+        "irq-1" => irq_case(1, 1, 4),
+        "irq-8" => irq_case(8, 8, 4),
+        "irq-31" => irq_case(31, 31, 4),
+        "irq-1of31" => irq_case(1, 31, 4),
+        "irq-1-p32" => irq_case(1, 1, 32),
+        "prep-submit-issue" => start_stop_case(true, 4),
+        "prep-submit-issue-p32" => start_stop_case(true, 32),
+        "terminate-async" => start_stop_case(false, 4),
+        "xrun-recovery" => recovery_case(),
+        "sim-speed" => sim_speed(),
+        other => Err(format!("unknown case `{other}` (see --list)")),
+    }?;
+    if let Some(o) = v.as_object_mut() {
+        o.insert("case".into(), serde_json::json!(name));
+    }
+    Ok(v)
+}
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match args.first().map(String::as_str) {
+        None | Some("-h" | "--help") => {
+            eprintln!("usage: sdma-bench CASE | --list");
+            ExitCode::from(2)
+        }
+        Some("--list") => {
+            for c in CASES {
+                println!("{c}");
+            }
+            ExitCode::SUCCESS
+        }
+        Some(case) => match run_case(case) {
+            Ok(v) => {
+                println!("{v}");
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("sdma-bench: {e}");
+                ExitCode::FAILURE
+            }
+        },
+    }
+}
