@@ -15,6 +15,9 @@ use crate::util;
 /// The library crates: documented with `-D warnings` and dry-run published.
 pub const LIBRARY_CRATES: &[&str] = &["sdma-pac", "sdma-core", "sdma-sim", "pcm-dma", "imx6-bsp"];
 
+/// The crates built for the target, checked with the oldest supported compiler.
+pub const MSRV_CRATES: &[&str] = &["sdma-pac", "sdma-core", "pcm-dma", "imx6-bsp", "edma-imxrt"];
+
 /// A tool a step needs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Tool {
@@ -195,8 +198,24 @@ pub fn steps() -> Vec<Step> {
             ],
         )
         .needs(Tool::Clippy),
+        // The real NXP firmware, into the git-ignored cache (never committed): the
+        // firmware tests then check the parser against both real files.
+        Step::xtask("fw-fetch", &["fw", "fetch"]).needs(Tool::Program("apt-get")),
         Step::cargo("test", &["test", "--workspace", "--no-fail-fast"]),
         Step::xtask("gen-pac", &["gen-pac", "--check"]),
+        // The vchan's interrupt/thread atomics under loom (own target dir: the cfg
+        // changes every artifact).
+        Step::cargo(
+            "loom",
+            &["test", "-p", "sdma-core", "--release", "--test", "loom"],
+        )
+        .env("RUSTFLAGS", "--cfg loom")
+        .env("CARGO_TARGET_DIR", "target/loom"),
+        // The crates built for the target keep their `rust-version` promise.
+        Step::cargo("msrv", &["+1.85.0", "check"])
+            .args(MSRV_CRATES.iter().flat_map(|c| ["-p", *c]))
+            .env("CARGO_TARGET_DIR", "target/msrv")
+            .needs(Tool::Program("rustup")),
         Step::cargo("doc", &["doc", "--no-deps"])
             .args(p_libs)
             .env("RUSTDOCFLAGS", "-D warnings"),
@@ -264,6 +283,10 @@ pub fn steps() -> Vec<Step> {
         )
         .needs(qemu)
         .needs(Tool::CrossToolchain),
+        // The main job, short: the XRUN storm on the simulated board with the three
+        // policies; the command fails unless `pending-list` shows 0 timeouts, 0 hazards
+        // and 0 frames lost (issue 8).
+        Step::xtask("demo-smoke", &["demo", "--xruns", "2000", "--json"]),
         // The SDMA driver's init on QEMU's dead SDMA window: the typed channel-0
         // timeout instead of a hang.
         Step::xtask(
@@ -545,6 +568,7 @@ mod tests {
             "qemu-smoke",
             "qemu-smoke-fail",
             "qemu-bsp-probe",
+            "demo-smoke",
         ] {
             assert!(names.contains(&n), "{n}");
         }

@@ -277,6 +277,45 @@ fn ensure_components(report: &mut Report) {
     }
 }
 
+/// The oldest compiler the target crates promise to build with (`rust-version` in the
+/// root manifest); the `msrv` CI step checks them with it.
+pub const MSRV_TOOLCHAIN: &str = "1.85.0";
+
+/// Installs the minimal [`MSRV_TOOLCHAIN`] with rustup, for the `msrv` CI step.
+fn ensure_msrv_toolchain(report: &mut Report) {
+    let what = format!("Rust {MSRV_TOOLCHAIN} (the rust-version check)");
+    let present = || {
+        util::output_of(
+            Command::new("rustc")
+                .arg(format!("+{MSRV_TOOLCHAIN}"))
+                .arg("--version"),
+        )
+        .is_some()
+    };
+    if present() {
+        report.add(what, Outcome::Present);
+        return;
+    }
+    let install = [
+        "toolchain",
+        "install",
+        MSRV_TOOLCHAIN,
+        "--profile",
+        "minimal",
+    ];
+    let added = util::which("rustup").is_some()
+        && matches!(util::run(Command::new("rustup").args(install)), Ok(s) if s.success())
+        && present();
+    report.add(
+        what,
+        if added {
+            Outcome::Installed
+        } else {
+            Outcome::Missing(format!("`rustup {}`", install.join(" ")))
+        },
+    );
+}
+
 /// Installs Debian's rustc-web (toolchain path 2) and links it into rustup.
 fn install_debian_rust(report: &mut Report) {
     let p = target::probe(IMX6_TARGET);
@@ -395,6 +434,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     ensure_apt(APT_PACKAGES, &mut report);
     ensure_components(&mut report);
     ensure_rust_targets(&mut report);
+    ensure_msrv_toolchain(&mut report);
 
     // Toolchain path 2 when path 1 is not available for a target that has crates.
     let mut needs_debian = false;
