@@ -1,7 +1,8 @@
 //! Register access for memory-mapped peripherals.
 //!
 //! Every driver in this crate reaches its registers through the [`Mmio`] trait, never
-//! through raw pointers. On silicon the implementation is [`MmioBlock`]: each call is
+//! through raw pointers (the one exception is the SDMA register block, whose type the
+//! SDMA driver's `Platform` trait fixes: see [`crate::sdma_platform`]). On silicon the implementation is [`MmioBlock`]: each call is
 //! exactly one volatile load or store of the given width at `base + offset`, with no
 //! caching, merging or reordering by the compiler. Host tests implement the trait with
 //! a register-recording fake (see `imx6-bsp/tests/common`), so the order and the values
@@ -22,6 +23,11 @@ pub trait Mmio {
     fn read16(&self, offset: usize) -> u16;
     /// Writes `value` to the 16-bit register at `offset`.
     fn write16(&self, offset: usize, value: u16);
+    /// Reads the 8-bit register at `offset` (the GIC's byte-per-interrupt priority and
+    /// target registers, where byte access is architected).
+    fn read8(&self, offset: usize) -> u8;
+    /// Writes `value` to the 8-bit register at `offset`.
+    fn write8(&self, offset: usize, value: u8);
 
     /// Read-modify-write of a 32-bit register: clears `clear`, then sets `set`.
     ///
@@ -45,6 +51,12 @@ impl<T: Mmio + ?Sized> Mmio for &T {
     }
     fn write16(&self, offset: usize, value: u16) {
         (**self).write16(offset, value)
+    }
+    fn read8(&self, offset: usize) -> u8 {
+        (**self).read8(offset)
+    }
+    fn write8(&self, offset: usize, value: u8) {
+        (**self).write8(offset, value)
     }
 }
 
@@ -79,20 +91,31 @@ impl MmioBlock {
 
 impl Mmio for MmioBlock {
     fn read32(&self, offset: usize) -> u32 {
-        // SAFETY: `new`'s contract makes `base + offset` a mapped, aligned device
-        // register inside this block.
+        // SAFETY: `new`'s contract makes `base + offset` a mapped device register
+        // inside this block, aligned to 4 bytes. Device memory is never a Rust object,
+        // so a volatile read of it aliases nothing the compiler reasons about.
         unsafe { core::ptr::read_volatile((self.base + offset) as *const u32) }
     }
     fn write32(&self, offset: usize, value: u32) {
-        // SAFETY: as in `read32`.
+        // SAFETY: as in `read32`: a mapped, 4-byte aligned device register of this
+        // block, which no Rust reference points to.
         unsafe { core::ptr::write_volatile((self.base + offset) as *mut u32, value) }
     }
     fn read16(&self, offset: usize) -> u16 {
-        // SAFETY: as in `read32`.
+        // SAFETY: as in `read32`, with the 2-byte alignment `new` requires for 16-bit
+        // accesses.
         unsafe { core::ptr::read_volatile((self.base + offset) as *const u16) }
     }
     fn write16(&self, offset: usize, value: u16) {
-        // SAFETY: as in `read32`.
+        // SAFETY: as in `read16`.
         unsafe { core::ptr::write_volatile((self.base + offset) as *mut u16, value) }
+    }
+    fn read8(&self, offset: usize) -> u8 {
+        // SAFETY: as in `read32`; a byte access needs no alignment.
+        unsafe { core::ptr::read_volatile((self.base + offset) as *const u8) }
+    }
+    fn write8(&self, offset: usize, value: u8) {
+        // SAFETY: as in `read8`.
+        unsafe { core::ptr::write_volatile((self.base + offset) as *mut u8, value) }
     }
 }

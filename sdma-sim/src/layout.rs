@@ -1,28 +1,34 @@
 //! Memory structures shared between the host and the engine: buffer descriptors, channel
-//! control blocks, channel contexts and channel-0 commands (see `sdma_pac` for the
-//! driver-side types; these are the bits the model decodes).
+//! control blocks, channel contexts and channel-0 commands, as the model decodes them.
+//!
+//! Sizes, status bits and opcodes come from `sdma_pac` (the driver-side types), so the
+//! model and the driver cannot disagree on a layout; this module only adds the raw-word
+//! view the model works with and the extra command spellings the model accepts.
+
+use sdma_pac::bd::{status, BdMode};
+use sdma_pac::BusWidth;
 
 /// Bytes per buffer descriptor.
-pub const BD_SIZE: u32 = 12;
+pub const BD_SIZE: u32 = sdma_pac::bd::BD_SIZE as u32;
 /// Bytes per CCB entry.
-pub const CCB_SIZE: u32 = 16;
+pub const CCB_SIZE: u32 = sdma_pac::ccb::CCB_SIZE as u32;
 /// Word address of channel 0's context in SDMA data memory.
-pub const CONTEXT_BASE: u32 = 0x800;
+pub const CONTEXT_BASE: u32 = sdma_pac::context::CONTEXT_BASE;
 
 /// BD status: the engine owns the BD.
-pub const BD_DONE: u32 = 1 << 16;
+pub const BD_DONE: u32 = status::DONE;
 /// BD status: the next BD is the first of the ring.
-pub const BD_WRAP: u32 = 1 << 17;
+pub const BD_WRAP: u32 = status::WRAP;
 /// BD status: the transfer continues with the next BD.
-pub const BD_CONT: u32 = 1 << 18;
+pub const BD_CONT: u32 = status::CONT;
 /// BD status: interrupt the host when this BD completes.
-pub const BD_INTR: u32 = 1 << 19;
+pub const BD_INTR: u32 = status::INTR;
 /// BD status: error.
-pub const BD_RROR: u32 = 1 << 20;
+pub const BD_RROR: u32 = status::ERROR;
 /// BD status: last BD of the transfer.
-pub const BD_LAST: u32 = 1 << 21;
+pub const BD_LAST: u32 = status::LAST;
 /// BD status: `ext_buffer_addr` is valid.
-pub const BD_EXTD: u32 = 1 << 23;
+pub const BD_EXTD: u32 = status::EXTD;
 
 /// A decoded buffer descriptor.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -38,24 +44,20 @@ pub struct Bd {
 impl Bd {
     /// `count` field.
     pub fn count(&self) -> u32 {
-        self.mode & 0xFFFF
+        u32::from(BdMode(self.mode).count())
     }
     /// `command` field.
     pub fn command(&self) -> u8 {
-        (self.mode >> 24) as u8
+        BdMode(self.mode).command()
     }
     /// True if `flag` (one of the `BD_*` status bits) is set.
     pub fn has(&self, flag: u32) -> bool {
         self.mode & flag != 0
     }
-    /// Bytes per peripheral word for a data BD (command = transfer width).
+    /// Bytes per peripheral word for a data BD (command = transfer width code, low two
+    /// bits; code 0 is 32 bits).
     pub fn width_bytes(&self) -> u32 {
-        match self.command() & 0x3 {
-            1 => 1,
-            2 => 2,
-            3 => 3,
-            _ => 4,
-        }
+        BusWidth::from_code(self.command() & 0x3).map_or(4, |w| w.bytes() as u32)
     }
 }
 
@@ -82,17 +84,21 @@ pub enum Command {
 }
 
 impl Command {
-    /// Decodes a command byte.
+    /// Decodes a command byte: every code [`sdma_pac::cmd::Command::decode`] knows, plus
+    /// the spellings other sources use (0x06 GETPM of the NXP SDK, `(ch << 3) | 6` GETCTX
+    /// of SOF), so that a driver using either is modelled rather than failed.
     pub fn decode(byte: u8) -> Option<Self> {
-        Some(match byte {
-            0x01 => Self::SetDm,
-            0x02 => Self::GetDm,
-            0x04 => Self::SetPm,
-            0x06 | 0x08 => Self::GetPm,
-            b if b & 7 == 7 => Self::SetCtx(b >> 3),
-            b if b & 7 == 3 => Self::GetCtx(b >> 3),
-            b if b & 7 == 6 => Self::GetCtx(b >> 3),
-            _ => return None,
+        use sdma_pac::cmd::Command as Pac;
+        Some(match Pac::decode(byte) {
+            Some(Pac::SetDm) => Self::SetDm,
+            Some(Pac::GetDm) => Self::GetDm,
+            Some(Pac::SetPm) => Self::SetPm,
+            Some(Pac::GetPm) => Self::GetPm,
+            Some(Pac::SetCtx(ch)) => Self::SetCtx(ch),
+            Some(Pac::GetCtx(ch)) => Self::GetCtx(ch),
+            None if byte == 0x06 => Self::GetPm,
+            None if byte & 7 == 6 => Self::GetCtx(byte >> 3),
+            None => return None,
         })
     }
 }
@@ -105,4 +111,49 @@ pub const CTX_GREG0: usize = 2;
 /// Context word holding register `rN`.
 pub fn greg(n: usize) -> usize {
     CTX_GREG0 + n
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The decoder built on the pac's must accept exactly the spellings the model's own
+    /// table accepted before (reference kept here, byte for byte).
+    #[test]
+    fn command_decoding_matches_the_model_table() {
+        fn reference(byte: u8) -> Option<Command> {
+            Some(match byte {
+                0x01 => Command::SetDm,
+                0x02 => Command::GetDm,
+                0x04 => Command::SetPm,
+                0x06 | 0x08 => Command::GetPm,
+                b if b & 7 == 7 => Command::SetCtx(b >> 3),
+                b if b & 7 == 3 => Command::GetCtx(b >> 3),
+                b if b & 7 == 6 => Command::GetCtx(b >> 3),
+                _ => return None,
+            })
+        }
+        for byte in 0..=u8::MAX {
+            assert_eq!(Command::decode(byte), reference(byte), "byte {byte:#04x}");
+        }
+    }
+
+    #[test]
+    fn bd_fields_and_widths() {
+        let bd = Bd {
+            mode: BD_DONE | BD_WRAP | (2 << 24) | 0x1234,
+            buffer: 0,
+            ext: 0,
+        };
+        assert_eq!((bd.count(), bd.command()), (0x1234, 2));
+        assert!(bd.has(BD_DONE) && bd.has(BD_WRAP) && !bd.has(BD_LAST));
+        let width = |code: u32| {
+            Bd {
+                mode: code << 24,
+                ..Bd::default()
+            }
+            .width_bytes()
+        };
+        assert_eq!([width(0), width(1), width(2), width(3), width(4)], [4, 1, 2, 3, 4]);
+    }
 }

@@ -92,8 +92,18 @@ pub fn report_table(seed: u64, figures: &[Figures]) -> String {
          SSI1 capture + playback on the simulated SDMA"
     );
     let header = [
-        "policy", "xruns", "recovered", "timeouts", "hazards", "lost/rep", "rec p50", "rec p99", "rec max",
-        "restart p99", "prep blk p99", "prep blk max",
+        "policy",
+        "xruns",
+        "recovered",
+        "timeouts",
+        "hazards",
+        "lost/rep",
+        "rec p50",
+        "rec p99",
+        "rec max",
+        "restart p99",
+        "prep blk p99",
+        "prep blk max",
     ];
     let rows_of = |key: Option<&str>| -> Vec<Vec<String>> {
         figures
@@ -121,7 +131,10 @@ pub fn report_table(seed: u64, figures: &[Figures]) -> String {
             .collect()
     };
     let sections = [
-        ("immediate (interrupt) recovery — the primary mode; times in virtual µs", None),
+        (
+            "immediate (interrupt) recovery — the primary mode; times in virtual µs",
+            None,
+        ),
         (
             "application recovery (the application's own stall is included; the Linux models \
              restart from thread context in both modes, so their rows repeat)",
@@ -130,11 +143,21 @@ pub fn report_table(seed: u64, figures: &[Figures]) -> String {
     ];
     for (title, key) in sections {
         let rows = rows_of(key);
-        if key.is_some() && figures.iter().all(|f| f.report[key.unwrap_or("")].is_null()) {
+        if key.is_some()
+            && figures
+                .iter()
+                .all(|f| f.report[key.unwrap_or("")].is_null())
+        {
             continue;
         }
         let widths: Vec<usize> = (0..header.len())
-            .map(|i| rows.iter().map(|r| r[i].chars().count()).chain([header[i].len()]).max().unwrap_or(0))
+            .map(|i| {
+                rows.iter()
+                    .map(|r| r[i].chars().count())
+                    .chain([header[i].len()])
+                    .max()
+                    .unwrap_or(0)
+            })
             .collect();
         let _ = writeln!(s, "\n{title}");
         let line = |cells: &[String]| -> String {
@@ -210,7 +233,9 @@ pub fn verdicts(xruns_wanted: u64, figures: &[Figures]) -> Vec<Verdict> {
     });
     v.push(Verdict {
         claim: "pending-list: 0 µs blocking in prepare".into(),
-        met: ours.map(|f| fl(f, "prepare_block_us", "max").or(fl(f, "prepare_block_us", "p99")) == Some(0.0)),
+        met: ours.map(|f| {
+            fl(f, "prepare_block_us", "max").or(fl(f, "prepare_block_us", "p99")) == Some(0.0)
+        }),
         hard: false,
     });
     v.push(Verdict {
@@ -219,9 +244,12 @@ pub fn verdicts(xruns_wanted: u64, figures: &[Figures]) -> Vec<Verdict> {
         hard: false,
     });
     v.push(Verdict {
-        claim: "linux-5.15: the restart path blocks about 1-2 ms (prepare_block p99 in 500..3000 µs)".into(),
-        met: by("linux-5.15")
-            .map(|f| fl(f, "prepare_block_us", "p99").is_some_and(|p| (500.0..=3000.0).contains(&p))),
+        claim:
+            "linux-5.15: the restart path blocks about 1-2 ms (prepare_block p99 in 500..3000 µs)"
+                .into(),
+        met: by("linux-5.15").map(|f| {
+            fl(f, "prepare_block_us", "p99").is_some_and(|p| (500.0..=3000.0).contains(&p))
+        }),
         hard: false,
     });
     v
@@ -237,7 +265,14 @@ fn run_policies(args: &Args, exe: &Path, policies: &[&str]) -> anyhow::Result<Ve
     let mut children = Vec::new();
     for p in policies {
         let mut cmd = Command::new(exe);
-        cmd.args(["--policy", p, "--xruns", &args.xruns.to_string(), "--seed", &args.seed.to_string()]);
+        cmd.args([
+            "--policy",
+            p,
+            "--xruns",
+            &args.xruns.to_string(),
+            "--seed",
+            &args.seed.to_string(),
+        ]);
         if let Some(dir) = &args.trace {
             cmd.arg("--trace").arg(dir);
         }
@@ -256,24 +291,30 @@ fn run_policies(args: &Args, exe: &Path, policies: &[&str]) -> anyhow::Result<Ve
         .map(|(name, mut child, bar)| {
             let stderr = child.stderr.take();
             let multi = multi.clone();
-            std::thread::spawn(move || -> anyhow::Result<(String, String, std::process::ExitStatus)> {
-                if let Some(e) = stderr {
-                    for line in BufReader::new(e).lines().map_while(Result::ok) {
-                        match harness::parse_progress(&line) {
-                            Some((done, total)) => {
-                                bar.set_length(total);
-                                bar.set_position(done);
-                            }
-                            None => {
-                                let _ = multi.println(format!("[{name}] {line}"));
+            std::thread::spawn(
+                move || -> anyhow::Result<(String, String, std::process::ExitStatus)> {
+                    if let Some(e) = stderr {
+                        for line in BufReader::new(e).lines().map_while(Result::ok) {
+                            match harness::parse_progress(&line) {
+                                Some((done, total)) => {
+                                    bar.set_length(total);
+                                    bar.set_position(done);
+                                }
+                                None => {
+                                    let _ = multi.println(format!("[{name}] {line}"));
+                                }
                             }
                         }
                     }
-                }
-                let output = child.wait_with_output()?;
-                bar.finish_with_message("done");
-                Ok((name, String::from_utf8_lossy(&output.stdout).into_owned(), output.status))
-            })
+                    let output = child.wait_with_output()?;
+                    bar.finish_with_message("done");
+                    Ok((
+                        name,
+                        String::from_utf8_lossy(&output.stdout).into_owned(),
+                        output.status,
+                    ))
+                },
+            )
         })
         .collect();
     for h in handles {
@@ -283,7 +324,8 @@ fn run_policies(args: &Args, exe: &Path, policies: &[&str]) -> anyhow::Result<Ve
         if !status.success() {
             bail!("the storm of `{name}` failed ({status})");
         }
-        let fig = Figures::parse(&stdout).with_context(|| format!("reading the figures of `{name}`"))?;
+        let fig =
+            Figures::parse(&stdout).with_context(|| format!("reading the figures of `{name}`"))?;
         out.push(fig);
     }
     eprintln!(
@@ -305,7 +347,11 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
                 bail!("unknown policy `{p}`; known: {}", POLICIES.join(", "));
             }
         }
-        POLICIES.iter().copied().filter(|p| args.policy.iter().any(|a| a == p)).collect()
+        POLICIES
+            .iter()
+            .copied()
+            .filter(|p| args.policy.iter().any(|a| a == p))
+            .collect()
     };
     if let Some(dir) = &args.trace {
         std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
@@ -321,15 +367,24 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
                     .with_context(|| format!("writing {}", path.display()))?;
             }
         }
-        let all: Vec<(&str, &harness::Timeline)> =
-            figures.iter().filter_map(|f| f.timeline.as_ref().map(|t| (f.name.as_str(), t))).collect();
+        let all: Vec<(&str, &harness::Timeline)> = figures
+            .iter()
+            .filter_map(|f| f.timeline.as_ref().map(|t| (f.name.as_str(), t)))
+            .collect();
         let path = dir.join("recovery.svg");
-        std::fs::write(&path, svg::comparison_svg(&all)).with_context(|| format!("writing {}", path.display()))?;
-        eprintln!("demo: traces in {} (<policy>.vcd, <policy>.svg, recovery.svg)", dir.display());
+        std::fs::write(&path, svg::comparison_svg(&all))
+            .with_context(|| format!("writing {}", path.display()))?;
+        eprintln!(
+            "demo: traces in {} (<policy>.vcd, <policy>.svg, recovery.svg)",
+            dir.display()
+        );
     }
 
     if args.json {
-        println!("{}", serde_json::to_string(&report_json(args.seed, &figures))?);
+        println!(
+            "{}",
+            serde_json::to_string(&report_json(args.seed, &figures))?
+        );
     } else {
         print!("{}", report_table(args.seed, &figures));
     }
@@ -348,7 +403,11 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         };
         eprintln!("  [{tag}] {}", v.claim);
     }
-    Ok(if failed { ExitCode::FAILURE } else { ExitCode::SUCCESS })
+    Ok(if failed {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
 #[cfg(test)]
@@ -397,14 +456,20 @@ mod tests {
         }
         assert!(p[0]["prepare_block_us"]["p99"].is_number());
         assert_eq!(p[1]["timeouts"], 3);
-        assert!(p[0].get("timeline").is_none(), "the timeline is for the SVG only");
+        assert!(
+            p[0].get("timeline").is_none(),
+            "the timeline is for the SVG only"
+        );
         // Pure: the same figures give the same bytes.
         assert_eq!(report_json(7, &f).to_string(), j.to_string());
     }
 
     #[test]
     fn table_lists_every_policy_in_both_modes() {
-        let f = [sample("pending-list", 0, 0.0), sample("linux-5.15", 0, 1500.0)];
+        let f = [
+            sample("pending-list", 0, 0.0),
+            sample("linux-5.15", 0, 1500.0),
+        ];
         let t = report_table(7, &f);
         assert_eq!(t.matches("pending-list").count(), 2);
         assert_eq!(t.matches("linux-5.15").count(), 2);
@@ -415,13 +480,19 @@ mod tests {
 
     #[test]
     fn verdicts_follow_the_figures() {
-        let good = [sample("pending-list", 0, 0.0), sample("linux-5.8", 4, 0.0), sample("linux-5.15", 0, 1200.0)];
+        let good = [
+            sample("pending-list", 0, 0.0),
+            sample("linux-5.8", 4, 0.0),
+            sample("linux-5.15", 0, 1200.0),
+        ];
         let v = verdicts(100, &good);
         assert!(v.iter().all(|v| v.met == Some(true)), "{v:#?}");
         let bad = [sample("pending-list", 1, 0.0)];
         let v = verdicts(100, &bad);
         assert_eq!(v[0].met, Some(false));
         assert!(v[0].hard);
-        assert!(v.iter().any(|v| v.claim.starts_with("linux-5.8") && v.met.is_none()));
+        assert!(v
+            .iter()
+            .any(|v| v.claim.starts_with("linux-5.8") && v.met.is_none()));
     }
 }

@@ -9,8 +9,8 @@ use clap::{Parser, Subcommand};
 mod bench;
 mod ci;
 mod demo;
-mod fw;
 mod flash;
+mod fw;
 mod genpac;
 mod image;
 mod qemu;
@@ -20,7 +20,11 @@ mod target;
 mod util;
 
 #[derive(Parser)]
-#[command(name = "cargo xtask", about = "Tools of the i.MX6 SDMA workspace", version)]
+#[command(
+    name = "cargo xtask",
+    about = "Tools of the i.MX6 SDMA workspace",
+    version
+)]
 struct Cli {
     #[command(subcommand)]
     cmd: Cmd,

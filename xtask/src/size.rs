@@ -324,7 +324,12 @@ pub fn report_json(measured: &[Measured]) -> Value {
         .map(|m| {
             let totals: serde_json::Map<String, Value> = Kind::ALL
                 .iter()
-                .map(|k| (k.name().to_string(), json!(m.sizes.totals.get(k).copied().unwrap_or(0))))
+                .map(|k| {
+                    (
+                        k.name().to_string(),
+                        json!(m.sizes.totals.get(k).copied().unwrap_or(0)),
+                    )
+                })
                 .collect();
             let crates: serde_json::Map<String, Value> = m
                 .sizes
@@ -362,8 +367,17 @@ pub fn report_text(measured: &[Measured]) -> String {
     use std::fmt::Write as _;
     let mut s = String::new();
     for m in measured {
-        let _ = writeln!(s, "{} ({}, release, opt-level \"s\", LTO)", m.name, crate::target::IMX6_TARGET);
-        let _ = writeln!(s, "  {:<22} {:>8} {:>8} {:>8} {:>8}", "crate", ".text", ".rodata", ".data", ".bss");
+        let _ = writeln!(
+            s,
+            "{} ({}, release, opt-level \"s\", LTO)",
+            m.name,
+            crate::target::IMX6_TARGET
+        );
+        let _ = writeln!(
+            s,
+            "  {:<22} {:>8} {:>8} {:>8} {:>8}",
+            "crate", ".text", ".rodata", ".data", ".bss"
+        );
         let mut rows: Vec<(&String, &BTreeMap<Kind, u64>)> = m.sizes.crates.iter().collect();
         rows.sort_by_key(|(c, by)| (std::cmp::Reverse(by.values().sum::<u64>()), (*c).clone()));
         for (c, by) in rows {
@@ -399,7 +413,11 @@ pub fn report_text(measured: &[Measured]) -> String {
                 m.our_text() as f64 / 1024.0,
                 m.name,
                 TEXT_BUDGET,
-                if m.our_text() <= TEXT_BUDGET { "met" } else { "EXCEEDED" }
+                if m.our_text() <= TEXT_BUDGET {
+                    "met"
+                } else {
+                    "EXCEEDED"
+                }
             );
         }
         _ => {
@@ -422,7 +440,11 @@ fn measure_file(name: &str, path: &Path) -> anyhow::Result<Measured> {
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let mut measured = Vec::new();
     if args.elf.is_empty() {
-        let names = if args.bins.is_empty() { programs()? } else { args.bins.clone() };
+        let names = if args.bins.is_empty() {
+            programs()?
+        } else {
+            args.bins.clone()
+        };
         let choice = crate::target::choice_from_env().unwrap_or(Choice::Auto);
         for name in &names {
             let elf = qemu::build_program(name, &[], true, choice)?;
@@ -440,7 +462,11 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         print!("{}", report_text(&measured));
     }
     let over = measured.iter().any(|m| m.our_text() > TEXT_BUDGET);
-    Ok(if args.check_budget && over { ExitCode::FAILURE } else { ExitCode::SUCCESS })
+    Ok(if args.check_budget && over {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
 #[cfg(test)]
@@ -449,7 +475,10 @@ mod tests {
 
     #[test]
     fn crates_from_symbol_names() {
-        assert_eq!(crate_of("_ZN9sdma_core5vchan7Channel5start17h0123456789abcdefE"), "sdma_core");
+        assert_eq!(
+            crate_of("_ZN9sdma_core5vchan7Channel5start17h0123456789abcdefE"),
+            "sdma_core"
+        );
         assert_eq!(
             crate_of("_ZN44_$LT$$RF$T$u20$as$u20$core..fmt..Display$GT$3fmt17hafb69189b30466a9E"),
             "core",
@@ -459,11 +488,20 @@ mod tests {
             crate_of("_RNvXs8_NtNtNtCs1M9dR2PfXm1_4core3fmt3num3impmNtB9_7Display3fmt"),
             "core"
         );
-        assert_eq!(crate_of("_ZN10qemu_smoke3app4main17h6f3a9a12267649bfE"), "qemu_smoke");
+        assert_eq!(
+            crate_of("_ZN10qemu_smoke3app4main17h6f3a9a12267649bfE"),
+            "qemu_smoke"
+        );
         assert_eq!(crate_of("memcpy"), "(no crate)");
         assert_eq!(crate_of("__aeabi_uidiv"), "(no crate)");
-        assert_eq!(crate_of("<pcm_dma::Pcm<T> as core::fmt::Debug>::fmt"), "pcm_dma");
-        assert_eq!(crate_of("<&mut pcm_dma::Pcm as core::fmt::Debug>::fmt"), "pcm_dma");
+        assert_eq!(
+            crate_of("<pcm_dma::Pcm<T> as core::fmt::Debug>::fmt"),
+            "pcm_dma"
+        );
+        assert_eq!(
+            crate_of("<&mut pcm_dma::Pcm as core::fmt::Debug>::fmt"),
+            "pcm_dma"
+        );
         assert_eq!(crate_of("<u32 as core::fmt::Display>::fmt"), "core");
     }
 
@@ -521,11 +559,18 @@ mod tests {
         assert_eq!(get(&s, "(no crate)", Kind::Text), 0);
         assert_eq!(get(&s, "pcm_dma", Kind::Text), 0x10 + 0x10);
         assert_eq!(get(&s, "core", Kind::Text), 0x10);
-        assert_eq!(get(&s, UNATTRIBUTED, Kind::Text), 0x100 - 0x40 - 0x20 - 0x10);
+        assert_eq!(
+            get(&s, UNATTRIBUTED, Kind::Text),
+            0x100 - 0x40 - 0x20 - 0x10
+        );
         assert_eq!(get(&s, "imx6_bsp", Kind::Bss), 8);
         assert_eq!(get(&s, UNATTRIBUTED, Kind::Bss), 0x18);
         for k in Kind::ALL {
-            let sum: u64 = s.crates.values().map(|m| m.get(&k).copied().unwrap_or(0)).sum();
+            let sum: u64 = s
+                .crates
+                .values()
+                .map(|m| m.get(&k).copied().unwrap_or(0))
+                .sum();
             assert_eq!(sum, s.totals.get(&k).copied().unwrap_or(0), "{k:?}");
         }
     }
@@ -539,7 +584,10 @@ mod tests {
         }];
         let m = Measured {
             name: "p".into(),
-            sizes: attribute(&sections, &[sym(0, 30, "sdma_core"), sym(30, 20, "pcm_dma")]),
+            sizes: attribute(
+                &sections,
+                &[sym(0, 30, "sdma_core"), sym(30, 20, "pcm_dma")],
+            ),
         };
         let j = report_json(&[m]);
         assert_eq!(j["sdma_core_plus_pcm_dma_text"], 50);

@@ -53,16 +53,25 @@ fn one_storm(
     progress: Option<Progress>,
 ) -> Result<StormReport, String> {
     let seed = storm_seed(seed, stream, mode);
-    let (mut rig, mut pcm) = SdmaRig::new(policy, stream, seed, false).map_err(|e| e.to_string())?;
+    let (mut rig, mut pcm) =
+        SdmaRig::new(policy, stream, seed, false).map_err(|e| e.to_string())?;
     rig.progress = progress;
     let cfg = StormConfig::scenario(seed, stream, mode, xruns);
     let rep = storm::run(&mut rig, &mut pcm, &cfg);
     if rep.errors > 0 {
-        eprintln!("{} {stream:?}: {} unexpected PCM errors, first {:?}", policy.name(), rep.errors, rep.first_error);
+        eprintln!(
+            "{} {stream:?}: {} unexpected PCM errors, first {:?}",
+            policy.name(),
+            rep.errors,
+            rep.first_error
+        );
     }
     let engine = rig.engine_errors();
     if engine > 0 {
-        eprintln!("{} {stream:?}: {engine} engine errors recorded by the simulator", policy.name());
+        eprintln!(
+            "{} {stream:?}: {engine} engine errors recorded by the simulator",
+            policy.name()
+        );
     }
     Ok(rep)
 }
@@ -76,9 +85,23 @@ pub fn run(a: &DemoArgs) -> Result<serde_json::Value, String> {
     let total = a.xruns * if app { 2 } else { 1 };
     let mut done = 0;
     let mut mode_pair = |mode: RecoveryMode| -> Result<serde_json::Value, String> {
-        let c = one_storm(a.policy, Stream::Capture, mode, a.seed, half, a.progress.then(|| Progress::new(done, total)))?;
+        let c = one_storm(
+            a.policy,
+            Stream::Capture,
+            mode,
+            a.seed,
+            half,
+            a.progress.then(|| Progress::new(done, total)),
+        )?;
         done += half;
-        let p = one_storm(a.policy, Stream::Playback, mode, a.seed, a.xruns - half, a.progress.then(|| Progress::new(done, total)))?;
+        let p = one_storm(
+            a.policy,
+            Stream::Playback,
+            mode,
+            a.seed,
+            a.xruns - half,
+            a.progress.then(|| Progress::new(done, total)),
+        )?;
         done += a.xruns - half;
         Ok(mode_json(&c, &p))
     };
@@ -95,14 +118,22 @@ pub fn run(a: &DemoArgs) -> Result<serde_json::Value, String> {
         None => None,
         Some(dir) => trace(a, dir, hw)?,
     };
-    Ok(policy_json(a.policy.name(), a.seed, period_us, primary, application, timeline))
+    Ok(policy_json(
+        a.policy.name(),
+        a.seed,
+        period_us,
+        primary,
+        application,
+        timeline,
+    ))
 }
 
 /// A short recorded capture storm: writes the VCD, returns the timeline of one recovery.
 fn trace(a: &DemoArgs, dir: &Path, hw: HwParams) -> Result<Option<serde_json::Value>, String> {
     let mode = a.policy.primary_mode();
     let seed = storm_seed(a.seed, Stream::Capture, mode);
-    let (mut rig, mut pcm) = SdmaRig::new(a.policy, Stream::Capture, seed, true).map_err(|e| e.to_string())?;
+    let (mut rig, mut pcm) =
+        SdmaRig::new(a.policy, Stream::Capture, seed, true).map_err(|e| e.to_string())?;
     rig.recorder = Some(Recorder::new());
     let cfg = StormConfig::scenario(seed, Stream::Capture, mode, 8);
     let _ = storm::run(&mut rig, &mut pcm, &cfg);
@@ -113,7 +144,10 @@ fn trace(a: &DemoArgs, dir: &Path, hw: HwParams) -> Result<Option<serde_json::Va
     let rec = rig.recorder.take().unwrap_or_default();
     // A recovery after the first few, in steady state; the first clean one otherwise.
     let Some(recovery) = rec.recovery(2).or_else(|| rec.recovery(0)) else {
-        eprintln!("{}: no complete recovery in the traced storm", a.policy.name());
+        eprintln!(
+            "{}: no complete recovery in the traced storm",
+            a.policy.name()
+        );
         return Ok(None);
     };
     let period_ns = u64::from(hw.period_frames) * 1_000_000_000 / u64::from(hw.rate);
@@ -126,4 +160,3 @@ fn trace(a: &DemoArgs, dir: &Path, hw: HwParams) -> Result<Option<serde_json::Va
         mode == RecoveryMode::SyncStop,
     )))
 }
-

@@ -90,7 +90,8 @@ impl DemoPlatform {
     pub fn new(sim: SimPlatform, policy: Policy, seed: u64) -> Self {
         DemoPlatform {
             sim,
-            linux_worker: (policy != Policy::PendingList).then(|| AtomicU64::new(seed ^ 0x11AB_5EED)),
+            linux_worker: (policy != Policy::PendingList)
+                .then(|| AtomicU64::new(seed ^ 0x11AB_5EED)),
         }
     }
 
@@ -102,7 +103,9 @@ impl DemoPlatform {
 
 /// SplitMix64 step.
 fn splitmix(state: &AtomicU64) -> u64 {
-    let s = state.fetch_add(0x9E37_79B9_7F4A_7C15, Ordering::Relaxed).wrapping_add(0x9E37_79B9_7F4A_7C15);
+    let s = state
+        .fetch_add(0x9E37_79B9_7F4A_7C15, Ordering::Relaxed)
+        .wrapping_add(0x9E37_79B9_7F4A_7C15);
     let mut z = s;
     z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
     z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
@@ -162,7 +165,10 @@ mod tests {
         let a = AtomicU64::new(5);
         let b = AtomicU64::new(5);
         for _ in 0..1000 {
-            let (x, y) = (1_000_000 + splitmix(&a) % 1_000_001, 1_000_000 + splitmix(&b) % 1_000_001);
+            let (x, y) = (
+                1_000_000 + splitmix(&a) % 1_000_001,
+                1_000_000 + splitmix(&b) % 1_000_001,
+            );
             assert_eq!(x, y);
             assert!((1_000_000..=2_000_000).contains(&x));
         }

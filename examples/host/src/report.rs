@@ -102,8 +102,18 @@ mod tests {
 
     #[test]
     fn combined_time_figures_are_the_worse_stream() {
-        let a = Figure { count: 10, p50: 5, p99: 9, max: 12 };
-        let b = Figure { count: 5, p50: 7, p99: 8, max: 20 };
+        let a = Figure {
+            count: 10,
+            p50: 5,
+            p99: 9,
+            max: 12,
+        };
+        let b = Figure {
+            count: 5,
+            p50: 7,
+            p99: 8,
+            max: 20,
+        };
         let w = worse(&a, &b);
         assert_eq!((w.count, w.p50, w.p99, w.max), (15, 7, 9, 20));
         assert_eq!(figure_json(&w)["p99"], 9);
@@ -111,7 +121,14 @@ mod tests {
 
     #[test]
     fn policy_object_has_the_name_and_the_modes() {
-        let v = policy_json("pending-list", 3, 5333.0, json!({"xruns": 4}), Some(json!({"xruns": 2})), None);
+        let v = policy_json(
+            "pending-list",
+            3,
+            5333.0,
+            json!({"xruns": 4}),
+            Some(json!({"xruns": 2})),
+            None,
+        );
         assert_eq!(v["name"], "pending-list");
         assert_eq!(v["xruns"], 4);
         assert_eq!(v["application"]["xruns"], 2);

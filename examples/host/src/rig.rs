@@ -25,8 +25,8 @@ use pcm_dma::pattern;
 use pcm_dma::storm::{Device, Rig};
 use pcm_dma::{DmaLink, DmaRing, Format, HwParams, Pcm, Stream};
 use sdma_core::dmaengine::{
-    Buffers, Capabilities, Cookie, DmaChannel, Error as DmaError, Event, Prepared, Reclaimed, Rejected,
-    Retired, Segment, SlaveConfig, TxStatus,
+    Buffers, Capabilities, Cookie, DmaChannel, Error as DmaError, Event, Prepared, Reclaimed,
+    Rejected, Retired, Segment, SlaveConfig, TxStatus,
 };
 use sdma_core::sdma::{ChannelRequest, PeripheralType, Sdma, SdmaChannel, SdmaConfig};
 use sdma_core::vchan::Channel;
@@ -60,7 +60,13 @@ impl<C> DaiChannel<C> {
     /// `inner` with the trigger of SSI `ssi` on `board`, which runs in `stream`'s
     /// direction.
     pub fn new(inner: C, board: &'static Board, ssi: SsiId, stream: Stream) -> Self {
-        DaiChannel { inner, board, ssi, stream, clock_running: false }
+        DaiChannel {
+            inner,
+            board,
+            ssi,
+            stream,
+            clock_running: false,
+        }
     }
 
     /// The driver's channel.
@@ -179,7 +185,11 @@ pub struct Progress {
 impl Progress {
     /// Progress over `total` XRUNs, `base` of them done already.
     pub fn new(base: u64, total: u64) -> Self {
-        Progress { base, total, last: u64::MAX }
+        Progress {
+            base,
+            total,
+            last: u64::MAX,
+        }
     }
 
     fn report(&mut self, xruns: u64) {
@@ -188,7 +198,10 @@ impl Progress {
         }
         let done = (self.base + xruns).min(self.total);
         let step = (self.total / 200).max(1);
-        if self.last == u64::MAX || done >= self.last + step || (done == self.total && self.last != done) {
+        if self.last == u64::MAX
+            || done >= self.last + step
+            || (done == self.total && self.last != done)
+        {
             self.last = done;
             eprintln!("progress {done}/{}", self.total);
         }
@@ -215,7 +228,9 @@ pub struct SdmaRig {
 
 impl core::fmt::Debug for SdmaRig {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.debug_struct("SdmaRig").field("stream", &self.stream).finish_non_exhaustive()
+        f.debug_struct("SdmaRig")
+            .field("stream", &self.stream)
+            .finish_non_exhaustive()
     }
 }
 
@@ -238,16 +253,32 @@ fn err(what: &str, e: impl core::fmt::Debug) -> RigError {
 impl SdmaRig {
     /// A board with the driver up and SSI1 in `stream`'s direction, and a PCM in `Open`
     /// over a channel with `policy`'s stop policy. `trace` records the board's VCD.
-    pub fn new(policy: Policy, stream: Stream, seed: u64, trace: bool) -> Result<(SdmaRig, Pcm<DemoChannel>), RigError> {
+    pub fn new(
+        policy: Policy,
+        stream: Stream,
+        seed: u64,
+        trace: bool,
+    ) -> Result<(SdmaRig, Pcm<DemoChannel>), RigError> {
         let hw = HwParams::scenario_default();
-        let cfg = SimConfig { trace, ..SimConfig::with_seed(seed) };
+        let cfg = SimConfig {
+            trace,
+            ..SimConfig::with_seed(seed)
+        };
         let board = leak_board(cfg).map_err(|e| err("board", e))?;
         let area = alloc_area(board).map_err(|e| err("driver memory", e))?;
         // Audio channels only: the longest step another channel may be in is a burst of
         // 8 FIFO words (counted as 32 single bytes, the slowest way to move them).
-        let other = board.with_sim(|s| s.timing().max_step_ns(ScriptKind::PeripheralToMemory, 32, 1));
-        let platform = DemoPlatform::new(SimPlatform::new(board).with_other_step_ns(other), policy, seed);
-        let sdma: &'static Sdma<DemoPlatform> = Box::leak(Box::new(Sdma::new(platform, area, SdmaConfig::default())));
+        let other = board.with_sim(|s| {
+            s.timing()
+                .max_step_ns(ScriptKind::PeripheralToMemory, 32, 1)
+        });
+        let platform = DemoPlatform::new(
+            SimPlatform::new(board).with_other_step_ns(other),
+            policy,
+            seed,
+        );
+        let sdma: &'static Sdma<DemoPlatform> =
+            Box::leak(Box::new(Sdma::new(platform, area, SdmaConfig::default())));
         sdma.init().map_err(|e| err("driver init", e))?;
         let ssi_cfg = match stream {
             Stream::Capture => SsiConfig::ssi1_rx(),
@@ -264,7 +295,11 @@ impl SdmaRig {
             id
         });
         let ctl = sdma
-            .request_channel(ChannelRequest::peripheral(u32::from(ssi_cfg.event), PeripheralType::SsiSp, 3))
+            .request_channel(ChannelRequest::peripheral(
+                u32::from(ssi_cfg.event),
+                PeripheralType::SsiSp,
+                3,
+            ))
             .map_err(|e| err("channel", e))?;
         // SAFETY: the Linux policies may start a transfer while the previous one can
         // still run and hand buffers back early; here the "hardware" is the simulator,
@@ -312,7 +347,11 @@ impl SdmaRig {
     fn after(&mut self, pcm: &Pcm<DemoChannel>, dev: &mut dyn Device<DemoChannel>) {
         let c = pcm.counters();
         if self.stream == Stream::Playback {
-            let words = self.board.with_sim(|s| s.ssi_mut(self.ssi).map(|f| f.take_played()).unwrap_or_default());
+            let words = self.board.with_sim(|s| {
+                s.ssi_mut(self.ssi)
+                    .map(|f| f.take_played())
+                    .unwrap_or_default()
+            });
             self.carry.extend(words);
             let ch = usize::from(self.hw.channels);
             let sb = self.hw.format.sample_bytes();
@@ -379,13 +418,22 @@ impl Rig for SdmaRig {
         self.board.now()
     }
 
-    fn advance(&mut self, pcm: &mut Pcm<DemoChannel>, dt_ns: u64, dev: &mut dyn Device<DemoChannel>) {
+    fn advance(
+        &mut self,
+        pcm: &mut Pcm<DemoChannel>,
+        dt_ns: u64,
+        dev: &mut dyn Device<DemoChannel>,
+    ) {
         // The application may have restarted the stream (or noticed an XRUN) since the
         // last call: that happened "now".
         self.after(pcm, dev);
         let board = self.board;
         let end = board.now().saturating_add(dt_ns);
-        let mut h = Handler { rig: self, pcm, dev };
+        let mut h = Handler {
+            rig: self,
+            pcm,
+            dev,
+        };
         board.run_until(end, &mut h);
         let Handler { rig, pcm, dev } = h;
         rig.after(pcm, dev);

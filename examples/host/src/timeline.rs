@@ -87,17 +87,22 @@ impl Recorder {
                 continue;
             }
             let rest = &self.events[i + 1..];
-            let Some(ri) = rest.iter().position(|(_, e)| matches!(e, Event::Restart { .. })) else {
-                return None;
-            };
+            let ri = rest
+                .iter()
+                .position(|(_, e)| matches!(e, Event::Restart { .. }))?;
             let (tr, Event::Restart { in_irq }) = rest[ri] else {
                 return None;
             };
             // A second XRUN before the restart's first period: not a clean example.
             let after = &rest[ri + 1..];
-            let next = after.iter().find(|(_, e)| !matches!(e, Event::Restart { .. }));
+            let next = after
+                .iter()
+                .find(|(_, e)| !matches!(e, Event::Restart { .. }));
             if let Some(&(tp, Event::Recovered)) = next {
-                if rest[..ri].iter().all(|(_, e)| !matches!(e, Event::Xrun { .. })) {
+                if rest[..ri]
+                    .iter()
+                    .all(|(_, e)| !matches!(e, Event::Xrun { .. }))
+                {
                     if found == n {
                         return Some((tx, tr, tp, in_irq));
                     }
@@ -140,7 +145,7 @@ pub fn signal_changes(vcd: &str, scope: &str, name: &str) -> Vec<(u64, u64)> {
                     out.push((t, u64::from_str_radix(v, 2).unwrap_or(0)));
                 }
             }
-        } else if line.len() > 1 && &line[1..] == code {
+        } else if line.len() > 1 && line[1..] == code {
             out.push((t, u64::from(line.starts_with('1'))));
         }
     }
@@ -192,7 +197,8 @@ pub fn timeline_json(
     let mut spans = Vec::new();
     let he_lane = format!("ch{channel} HE");
     for (a, b) in high_spans(&signal_changes(vcd, &scope, "he"), from, to) {
-        spans.push(json!({"lane": he_lane, "from_ns": rel(a), "to_ns": rel(b), "label": "enabled"}));
+        spans
+            .push(json!({"lane": he_lane, "from_ns": rel(a), "to_ns": rel(b), "label": "enabled"}));
     }
     let run_lane = format!("ch{channel} script");
     for (a, b) in high_spans(&signal_changes(vcd, &scope, "running"), from, to) {
@@ -200,9 +206,12 @@ pub fn timeline_json(
     }
     if tr > tx {
         let (lane, label) = if blocking {
-            ("application", "blocked in sync_stop")
+            (
+                "application",
+                "until the restart: stall, then sync_stop wait",
+            )
         } else {
-            ("application", "stalled: has not noticed yet")
+            ("application", "until the restart: the application stalls")
         };
         spans.push(json!({"lane": lane, "from_ns": rel(tx), "to_ns": rel(tr), "label": label}));
     }
@@ -236,7 +245,10 @@ mod tests {
 
     #[test]
     fn vcd_signals_by_scope_and_name() {
-        assert_eq!(signal_changes(VCD, "ch1", "he"), [(0, 0), (100, 1), (300, 0), (400, 1)]);
+        assert_eq!(
+            signal_changes(VCD, "ch1", "he"),
+            [(0, 0), (100, 1), (300, 0), (400, 1)]
+        );
         assert_eq!(signal_changes(VCD, "sdma", "irq"), [(0, 0), (150, 1)]);
         assert_eq!(signal_changes(VCD, "ch1", "current_bd"), [(0, 0), (150, 3)]);
         assert!(signal_changes(VCD, "ch2", "he").is_empty());

@@ -7,7 +7,14 @@ use examples_host::demo::{run, DemoArgs};
 use examples_host::policy::Policy;
 
 fn args(policy: Policy, xruns: u64, seed: u64) -> DemoArgs {
-    DemoArgs { policy, xruns, seed, trace: None, application: true, progress: false }
+    DemoArgs {
+        policy,
+        xruns,
+        seed,
+        trace: None,
+        application: true,
+        progress: false,
+    }
 }
 
 #[test]
@@ -30,7 +37,10 @@ fn json_has_the_figures_of_the_demo_protocol() {
     for k in ["xruns", "recovered", "timeouts", "hazards", "frames_lost"] {
         assert!(v[k].is_u64(), "{k}");
         assert!(v["application"][k].is_u64(), "application {k}");
-        assert!(v["capture"][k].is_u64() && v["playback"][k].is_u64(), "per stream {k}");
+        assert!(
+            v["capture"][k].is_u64() && v["playback"][k].is_u64(),
+            "per stream {k}"
+        );
     }
     for q in ["p50", "p99", "max"] {
         assert!(v["recovery_us"][q].is_u64(), "{q}");
@@ -53,11 +63,17 @@ fn pending_list_recovers_every_xrun_in_the_interrupt_without_blocking() {
         assert_eq!(v["timeouts"], 0, "seed {seed}");
         assert_eq!(v["hazards"], 0, "seed {seed}");
         assert_eq!(v["errors"], 0, "seed {seed}");
-        assert_eq!(v["prepare_block_us"]["max"], 0, "seed {seed}: the restart path never waits");
+        assert_eq!(
+            v["prepare_block_us"]["max"], 0,
+            "seed {seed}: the restart path never waits"
+        );
         // Immediate recovery: the first period of the new run one period (5 333 µs) plus
         // the confirmed stop after the STOP trigger, well within 100 µs of slack.
         let p99 = v["recovery_us"]["p99"].as_u64().unwrap();
-        assert!((5333..=5433).contains(&p99), "seed {seed}: recovery p99 {p99} µs");
+        assert!(
+            (5333..=5433).contains(&p99),
+            "seed {seed}: recovery p99 {p99} µs"
+        );
         assert_eq!(v["application"]["timeouts"], 0, "seed {seed}");
         assert_eq!(v["application"]["hazards"], 0, "seed {seed}");
     }
@@ -66,15 +82,24 @@ fn pending_list_recovers_every_xrun_in_the_interrupt_without_blocking() {
 #[test]
 fn linux_5_8_reproduces_the_seed_bug() {
     let v = run(&args(Policy::Linux58, 400, 1)).unwrap();
-    assert!(v["timeouts"].as_u64().unwrap() > 0, "linux-5.8 must time out: {v}");
-    assert!(v["recovered"].as_u64() < v["xruns"].as_u64(), "some restarts never ran");
+    assert!(
+        v["timeouts"].as_u64().unwrap() > 0,
+        "linux-5.8 must time out: {v}"
+    );
+    assert!(
+        v["recovered"].as_u64() < v["xruns"].as_u64(),
+        "some restarts never ran"
+    );
 }
 
 #[test]
 fn linux_5_15_blocks_in_sync_stop() {
     let v = run(&args(Policy::Linux515, 400, 1)).unwrap();
     let max = v["prepare_block_us"]["max"].as_u64().unwrap();
-    assert!((1000..=2100).contains(&max), "sync_stop waits for the 1-2 ms worker: {max} µs");
+    assert!(
+        (1000..=2100).contains(&max),
+        "sync_stop waits for the 1-2 ms worker: {max} µs"
+    );
     assert_eq!(v["timeouts"], 0);
 }
 
@@ -90,12 +115,29 @@ fn trace_writes_a_vcd_and_a_timeline_of_one_recovery() {
     let stop = t["stop_ns"].as_u64().unwrap();
     let marks = t["marks"].as_array().unwrap();
     let at = |label: &str| {
-        marks.iter().find(|m| m["label"].as_str().unwrap().starts_with(label)).unwrap()["at_ns"].as_u64().unwrap()
+        marks
+            .iter()
+            .find(|m| m["label"].as_str().unwrap().starts_with(label))
+            .unwrap()["at_ns"]
+            .as_u64()
+            .unwrap()
     };
     assert_eq!(at("XRUN"), stop);
-    assert_eq!(at("prepare + start in the same IRQ"), stop, "immediate recovery");
+    assert_eq!(
+        at("prepare + start in the same IRQ"),
+        stop,
+        "immediate recovery"
+    );
     let first = at("first period");
-    assert!(first > stop + 5_000_000 && first < stop + 5_500_000, "one period later: {}", first - stop);
-    assert!(t["spans"].as_array().unwrap().iter().any(|s| s["lane"] == "ch1 HE"));
+    assert!(
+        first > stop + 5_000_000 && first < stop + 5_500_000,
+        "one period later: {}",
+        first - stop
+    );
+    assert!(t["spans"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|s| s["lane"] == "ch1 HE"));
     let _ = std::fs::remove_dir_all(dir);
 }

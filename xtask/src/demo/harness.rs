@@ -131,7 +131,8 @@ impl Figures {
             .rev()
             .find(|l| l.trim_start().starts_with('{'))
             .context("the harness printed no JSON object")?;
-        let mut v: Value = serde_json::from_str(line).context("the harness printed malformed JSON")?;
+        let mut v: Value =
+            serde_json::from_str(line).context("the harness printed malformed JSON")?;
         let name = v["name"].as_str().context("no `name`")?.to_string();
         let period_us = v["period_us"].as_f64().context("no `period_us`")?;
         for k in ["xruns", "recovered", "timeouts", "hazards", "frames_lost"] {

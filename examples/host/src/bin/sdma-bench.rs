@@ -24,6 +24,8 @@
 //!   interrupt that detects the XRUN, stops and restarts (terminate, prepare, new cyclic
 //!   transfer on the pending list), and the deadline entry that confirms the stop and
 //!   starts it;
+//! * `mmio-dispatch`: one register read through the simulator's hook, to size what
+//!   each register access adds to the counts above;
 //! * `sim-speed` (not for callgrind): simulated audio seconds per host second, SSI1
 //!   capture and playback streaming through the driver.
 
@@ -32,7 +34,9 @@ use std::time::Instant;
 
 use examples_host::policy::{DemoPlatform, Policy};
 use pcm_dma::{DmaLink, HwParams, Pcm, PcmState, Stream, SwParams};
-use sdma_core::dmaengine::{Buffers, BusWidth, Direction, DmaChannel, EventKind, SlaveConfig, TxState};
+use sdma_core::dmaengine::{
+    Buffers, BusWidth, Direction, DmaChannel, EventKind, SlaveConfig, TxState,
+};
 use sdma_core::sdma::{ChannelRequest, PeripheralType, Sdma, SdmaChannel, SdmaConfig};
 use sdma_core::vchan::Channel;
 use sdma_sim::platform::{alloc_area, alloc_buffer, leak_board, SimPlatform};
@@ -58,16 +62,28 @@ struct Setup {
 fn setup(seed: u64) -> Result<Setup, String> {
     let board = leak_board(SimConfig::with_seed(seed)).map_err(|e| format!("board: {e:?}"))?;
     let area = alloc_area(board).map_err(|e| format!("area: {e:?}"))?;
-    let other = board.with_sim(|s| s.timing().max_step_ns(ScriptKind::PeripheralToMemory, 32, 1));
-    let platform = DemoPlatform::new(SimPlatform::new(board).with_other_step_ns(other), Policy::PendingList, seed);
-    let sdma: &'static Sdma<DemoPlatform> = Box::leak(Box::new(Sdma::new(platform, area, SdmaConfig::default())));
+    let other = board.with_sim(|s| {
+        s.timing()
+            .max_step_ns(ScriptKind::PeripheralToMemory, 32, 1)
+    });
+    let platform = DemoPlatform::new(
+        SimPlatform::new(board).with_other_step_ns(other),
+        Policy::PendingList,
+        seed,
+    );
+    let sdma: &'static Sdma<DemoPlatform> =
+        Box::leak(Box::new(Sdma::new(platform, area, SdmaConfig::default())));
     sdma.init().map_err(|e| format!("init: {e:?}"))?;
     Ok(Setup { board, sdma })
 }
 
 /// A receive FIFO on `event` at its own address (48 kHz stereo 16-bit, watermark 8).
 fn ssi_rx(event: u8) -> SsiConfig {
-    SsiConfig { fifo_addr: 0x0300_0000 + 0x100 * u32::from(event), event, ..SsiConfig::ssi1_rx() }
+    SsiConfig {
+        fifo_addr: 0x0300_0000 + 0x100 * u32::from(event),
+        event,
+        ..SsiConfig::ssi1_rx()
+    }
 }
 
 fn config(ssi: &SsiConfig) -> SlaveConfig {
@@ -89,18 +105,26 @@ fn channels(s: &Setup, n: usize) -> Result<(Vec<Ch>, Vec<SsiId>), String> {
         ssis.push(s.board.with_sim(|sim| sim.add_ssi(cfg)));
         let ctl = s
             .sdma
-            .request_channel(ChannelRequest::peripheral(u32::from(cfg.event), PeripheralType::SsiSp, 3))
+            .request_channel(ChannelRequest::peripheral(
+                u32::from(cfg.event),
+                PeripheralType::SsiSp,
+                3,
+            ))
             .map_err(|e| format!("channel {i}: {e:?}"))?;
         let mut ch: Ch = Channel::new(i as u16 + 1, ctl);
-        ch.configure(config(&cfg)).map_err(|e| format!("configure: {e:?}"))?;
+        ch.configure(config(&cfg))
+            .map_err(|e| format!("configure: {e:?}"))?;
         chans.push(ch);
     }
     Ok((chans, ssis))
 }
 
 fn start_cyclic(s: &Setup, ch: &mut Ch, periods: usize) -> Result<(), String> {
-    let buf = alloc_buffer(s.board, (PERIOD * periods) as u32, 64).map_err(|e| format!("buffer: {e:?}"))?;
-    let p = ch.prep_cyclic(Buffers::FromDevice(buf), PERIOD).map_err(|r| format!("prep: {:?}", r.error))?;
+    let buf = alloc_buffer(s.board, (PERIOD * periods) as u32, 64)
+        .map_err(|e| format!("buffer: {e:?}"))?;
+    let p = ch
+        .prep_cyclic(Buffers::FromDevice(buf), PERIOD)
+        .map_err(|r| format!("prep: {:?}", r.error))?;
     ch.submit(p).map_err(|r| format!("submit: {:?}", r.error))?;
     ch.issue_pending();
     Ok(())
@@ -121,7 +145,11 @@ impl Irq<'_> {
         let chans = &mut *self.chans;
         let mut periods = 0;
         let mut work = || {
-            let mask = if deadline { sdma.handle_deadline() } else { sdma.handle_interrupt() };
+            let mask = if deadline {
+                sdma.handle_deadline()
+            } else {
+                sdma.handle_interrupt()
+            };
             sdma.for_each_fair(mask, |hw| {
                 if let Some(ch) = chans.iter_mut().find(|c| c.controller().number() == hw) {
                     ch.on_interrupt();
@@ -172,7 +200,13 @@ fn irq_case(active: usize, configured: usize, periods: usize) -> Result<serde_js
         }
     });
     let rounds = 40u64;
-    let mut h = Irq { sdma: s.sdma, chans: &mut chans, measure: false, periods: 0, calls: 0 };
+    let mut h = Irq {
+        sdma: s.sdma,
+        chans: &mut chans,
+        measure: false,
+        periods: 0,
+        calls: 0,
+    };
     s.board.run_for(2 * period_ns() + period_ns() / 2, &mut h);
     h.measure = true;
     s.board.run_for(rounds * period_ns(), &mut h);
@@ -191,7 +225,13 @@ fn irq_case(active: usize, configured: usize, periods: usize) -> Result<serde_js
 
 /// Runs until the channel's stop is confirmed and takes its buffers back.
 fn settle(s: &Setup, ch: &mut Ch, pool: &mut Vec<Buf>) {
-    let mut h = Irq { sdma: s.sdma, chans: std::slice::from_mut(ch), measure: false, periods: 0, calls: 0 };
+    let mut h = Irq {
+        sdma: s.sdma,
+        chans: std::slice::from_mut(ch),
+        measure: false,
+        periods: 0,
+        calls: 0,
+    };
     s.board.run_for(2 * MS, &mut h);
     while let Some(r) = ch.reclaim() {
         if let Buffers::FromDevice(b) = r.buffers {
@@ -209,7 +249,10 @@ fn start_stop_case(measure_start: bool, periods: usize) -> Result<serde_json::Va
     let mut ch = chans.remove(0);
     let mut pool: Vec<Buf> = Vec::new();
     for _ in 0..2 {
-        pool.push(alloc_buffer(s.board, (PERIOD * periods) as u32, 64).map_err(|e| format!("buffer: {e:?}"))?);
+        pool.push(
+            alloc_buffer(s.board, (PERIOD * periods) as u32, 64)
+                .map_err(|e| format!("buffer: {e:?}"))?,
+        );
     }
     let rounds = 50;
     for _ in 0..rounds {
@@ -233,9 +276,18 @@ fn start_stop_case(measure_start: bool, periods: usize) -> Result<serde_json::Va
         }
         let cookie = result.ok_or("nothing prepared")??;
         if ch.tx_status(cookie).state != TxState::InProgress {
-            return Err(format!("the transfer did not start: {:?}", ch.tx_status(cookie)));
+            return Err(format!(
+                "the transfer did not start: {:?}",
+                ch.tx_status(cookie)
+            ));
         }
-        let mut h = Irq { sdma: s.sdma, chans: std::slice::from_mut(&mut ch), measure: false, periods: 0, calls: 0 };
+        let mut h = Irq {
+            sdma: s.sdma,
+            chans: std::slice::from_mut(&mut ch),
+            measure: false,
+            periods: 0,
+            calls: 0,
+        };
         s.board.run_for(period_ns() + period_ns() / 2, &mut h);
         if measure_start {
             ch.terminate_async();
@@ -270,7 +322,11 @@ impl PcmIrq<'_> {
         let sdma = self.sdma;
         let pcm = &mut *self.pcm;
         let mut work = || {
-            let mask = if deadline { sdma.handle_deadline() } else { sdma.handle_interrupt() };
+            let mask = if deadline {
+                sdma.handle_deadline()
+            } else {
+                sdma.handle_interrupt()
+            };
             let number = pcm.channel().controller().number();
             sdma.for_each_fair(mask, |c| {
                 if c == number {
@@ -303,11 +359,20 @@ fn recovery_case() -> Result<serde_json::Value, String> {
     let ssi = s.board.with_sim(|sim| sim.add_ssi(cfg));
     let ctl = s
         .sdma
-        .request_channel(ChannelRequest::peripheral(u32::from(cfg.event), PeripheralType::SsiSp, 3))
+        .request_channel(ChannelRequest::peripheral(
+            u32::from(cfg.event),
+            PeripheralType::SsiSp,
+            3,
+        ))
         .map_err(|e| format!("channel: {e:?}"))?;
     let hw = HwParams::scenario_default();
-    let ring = alloc_buffer(s.board, hw.buffer_bytes() as u32, 64).map_err(|e| format!("ring: {e:?}"))?;
-    let link = DmaLink { peripheral_addr: cfg.fifo_addr, event: Some(u16::from(cfg.event)), burst: 8 };
+    let ring =
+        alloc_buffer(s.board, hw.buffer_bytes() as u32, 64).map_err(|e| format!("ring: {e:?}"))?;
+    let link = DmaLink {
+        peripheral_addr: cfg.fifo_addr,
+        event: Some(u16::from(cfg.event)),
+        burst: 8,
+    };
     let mut pcm = Pcm::new(PcmChannel::new(1, ctl), Stream::Capture, link, ring);
     pcm.hw_params(hw).map_err(|e| format!("hw_params: {e:?}"))?;
     let mut sw = SwParams::default_for(&hw);
@@ -317,7 +382,11 @@ fn recovery_case() -> Result<serde_json::Value, String> {
     pcm.start().map_err(|e| format!("start: {e:?}"))?;
     s.board.with_sim(|sim| sim.start_ssi(ssi));
     // Nobody reads: the ring overruns every 4 periods and recovers at once.
-    let mut h = PcmIrq { sdma: s.sdma, pcm: &mut pcm, calls: 0 };
+    let mut h = PcmIrq {
+        sdma: s.sdma,
+        pcm: &mut pcm,
+        calls: 0,
+    };
     s.board.run_for(60 * period_ns(), &mut h);
     let calls = h.calls;
     let c = pcm.counters();
@@ -339,23 +408,39 @@ fn sim_speed() -> Result<serde_json::Value, String> {
         let id = s.board.with_sim(|sim| sim.add_ssi(cfg));
         let ctl = s
             .sdma
-            .request_channel(ChannelRequest::peripheral(u32::from(cfg.event), PeripheralType::SsiSp, 3))
+            .request_channel(ChannelRequest::peripheral(
+                u32::from(cfg.event),
+                PeripheralType::SsiSp,
+                3,
+            ))
             .map_err(|e| format!("channel: {e:?}"))?;
         let mut ch: Ch = Channel::new(chans.len() as u16 + 1, ctl);
-        ch.configure(SlaveConfig { direction: dir, ..config(&cfg) }).map_err(|e| format!("{e:?}"))?;
+        ch.configure(SlaveConfig {
+            direction: dir,
+            ..config(&cfg)
+        })
+        .map_err(|e| format!("{e:?}"))?;
         let buf = alloc_buffer(s.board, (PERIOD * 4) as u32, 64).map_err(|e| format!("{e:?}"))?;
         let bufs = match dir {
             Direction::DevToMem => Buffers::FromDevice(buf),
             _ => Buffers::ToDevice(buf),
         };
-        let p = ch.prep_cyclic(bufs, PERIOD).map_err(|r| format!("prep: {:?}", r.error))?;
+        let p = ch
+            .prep_cyclic(bufs, PERIOD)
+            .map_err(|r| format!("prep: {:?}", r.error))?;
         ch.submit(p).map_err(|r| format!("submit: {:?}", r.error))?;
         ch.issue_pending();
         s.board.with_sim(|sim| sim.start_ssi(id));
         chans.push(ch);
     }
     let virtual_s = 60u64;
-    let mut h = Irq { sdma: s.sdma, chans: &mut chans, measure: false, periods: 0, calls: 0 };
+    let mut h = Irq {
+        sdma: s.sdma,
+        chans: &mut chans,
+        measure: false,
+        periods: 0,
+        calls: 0,
+    };
     let t0 = Instant::now();
     s.board.run_for(virtual_s * 1_000_000_000, &mut h);
     let wall = t0.elapsed().as_secs_f64();
@@ -366,6 +451,22 @@ fn sim_speed() -> Result<serde_json::Value, String> {
         "wall_s": wall,
         "audio_s_per_host_s": virtual_s as f64 / wall.max(1e-9),
     }))
+}
+
+/// One register read through the PAC, as the driver does it, `n` times: what the
+/// simulator's hook dispatch costs per access (it stays in the other cases' counts; on
+/// silicon an access is one load or store).
+fn mmio_dispatch() -> Result<serde_json::Value, String> {
+    let s = setup(5)?;
+    let regs = s.board.registers();
+    let n = 1000u64;
+    let mut acc = 0u32;
+    bench_zone(&mut || {
+        for _ in 0..n {
+            acc = acc.wrapping_add(sdma_pac::read_reg!(sdma_pac::sdma, regs, INTRMASK));
+        }
+    });
+    Ok(serde_json::json!({"iterations": n, "unit": "access", "checksum": acc}))
 }
 
 /// The cases, in report order.
@@ -379,6 +480,7 @@ const CASES: &[&str] = &[
     "prep-submit-issue-p32",
     "terminate-async",
     "xrun-recovery",
+    "mmio-dispatch",
     "sim-speed",
 ];
 
@@ -393,6 +495,7 @@ fn run_case(name: &str) -> Result<serde_json::Value, String> {
         "prep-submit-issue-p32" => start_stop_case(true, 32),
         "terminate-async" => start_stop_case(false, 4),
         "xrun-recovery" => recovery_case(),
+        "mmio-dispatch" => mmio_dispatch(),
         "sim-speed" => sim_speed(),
         other => Err(format!("unknown case `{other}` (see --list)")),
     }?;

@@ -14,8 +14,6 @@ use std::process::ExitCode;
 use examples_host::demo::{run, DemoArgs};
 use examples_host::policy::Policy;
 
-
-
 fn parse() -> Result<DemoArgs, String> {
     let mut a = DemoArgs {
         policy: Policy::PendingList,
