@@ -289,8 +289,9 @@ pub const fn ssi_root_dividers(
     let mut best: Option<(SsiRootDividers, u32)> = None;
     let mut pred = 1u32;
     while pred <= 8 {
-        // Smallest podf whose output does not exceed the target.
-        let mut podf = source_hz.div_ceil(pred * target_hz);
+        // Smallest podf whose output does not exceed the target (in 64 bits: the
+        // product of a divider and a target above 512 MHz does not fit 32).
+        let mut podf = (source_hz as u64).div_ceil(pred as u64 * target_hz as u64) as u32;
         if podf == 0 {
             podf = 1;
         }
@@ -498,6 +499,11 @@ mod tests {
         // Exact when possible: 24.576 MHz from 786.432 MHz = /32.
         let d = ssi_root_dividers(786_432_000, 24_576_000).expect("reachable");
         assert_eq!(d.output_hz(786_432_000), 24_576_000);
+        // A target above the source is the source itself, without overflow.
+        assert_eq!(
+            ssi_root_dividers(src, u32::MAX),
+            Ok(SsiRootDividers { pred: 1, podf: 1 })
+        );
         // Too low to reach: 508 MHz / 512 is about 0.99 MHz.
         assert!(matches!(
             ssi_root_dividers(src, 500_000),

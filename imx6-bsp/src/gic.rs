@@ -9,78 +9,77 @@
 //! it) and is signalled as IRQ. i.MX6 peripheral interrupts are level-sensitive: a
 //! handler must clear its device's status before it returns, because
 //! [`dispatch`] writes EOI right after.
+//!
+//! # Register sequences
+//!
+//! [`Gic`] is the driver on two [`Mmio`] blocks, distributor and CPU interface
+//! (host-tested against recording fakes); the free functions of this module drive the
+//! GIC at its fixed addresses and own the handler table.
+//!
+//! * [`Gic::init`]: `GICD_CTLR = 0`; for every bank of 32 IDs `ICENABLER = !0`,
+//!   `ICPENDR = !0`, `IGROUPR = 0`; every `IPRIORITYR` byte = [`DEFAULT_PRIORITY`];
+//!   every SPI `ITARGETSR` byte = 1 (core 0); every SPI `ICFGR` word read and written
+//!   back with the edge bits cleared; `GICD_CTLR = 1`; `GICC_PMR` =
+//!   [`PRIORITY_MASK`], `GICC_BPR = 0`, `GICC_CTLR = 1`.
+//! * Enabling, disabling and pending bits are single writes of one bit to the
+//!   set/clear register of the ID's bank (no read-modify-write); priority and target
+//!   are byte writes.
+//!
+//! Every per-ID call checks the ID against [`irq::COUNT`] and returns
+//! [`GicError::InvalidId`] without touching a register when it is out of range.
 
 use core::sync::atomic::{AtomicU32, AtomicUsize, Ordering};
-use vcell::VolatileCell;
 
 use crate::memory_map::{self, irq};
+use crate::mmio::{Mmio, MmioBlock};
 
-/// The distributor register block (`GICD_*`).
-#[repr(C)]
-pub struct Distributor {
-    /// 0x000 control (bit 0: forward interrupts).
-    pub ctlr: VolatileCell<u32>,
-    /// 0x004 type (bits 4:0: lines / 32 - 1).
-    pub typer: VolatileCell<u32>,
-    /// 0x008 implementer identification.
-    pub iidr: VolatileCell<u32>,
-    _reserved0: [u32; 29],
-    /// 0x080 interrupt group (security) registers.
-    pub igroupr: [VolatileCell<u32>; 32],
-    /// 0x100 set-enable.
-    pub isenabler: [VolatileCell<u32>; 32],
-    /// 0x180 clear-enable.
-    pub icenabler: [VolatileCell<u32>; 32],
-    /// 0x200 set-pending.
-    pub ispendr: [VolatileCell<u32>; 32],
-    /// 0x280 clear-pending.
-    pub icpendr: [VolatileCell<u32>; 32],
-    /// 0x300 active bits (read-only on GIC v1).
-    pub isactiver: [VolatileCell<u32>; 32],
-    /// 0x380 clear-active (GIC v2; reserved on v1).
-    pub icactiver: [VolatileCell<u32>; 32],
-    /// 0x400 priority, one byte per ID (byte access is architected).
-    pub ipriorityr: [VolatileCell<u8>; 1024],
-    /// 0x800 CPU targets, one byte per ID (bit n = core n).
-    pub itargetsr: [VolatileCell<u8>; 1024],
-    /// 0xC00 configuration, 2 bits per ID (upper bit set = edge-triggered).
-    pub icfgr: [VolatileCell<u32>; 64],
-    _reserved1: [u32; 128],
-    /// 0xF00 software-generated interrupt register.
-    pub sgir: VolatileCell<u32>,
+/// Distributor register offsets (`GICD_*`).
+pub mod gicd {
+    /// Control (bit 0: forward interrupts).
+    pub const CTLR: usize = 0x000;
+    /// Type (bits 4:0: lines / 32 - 1).
+    pub const TYPER: usize = 0x004;
+    /// Implementer identification.
+    pub const IIDR: usize = 0x008;
+    /// Interrupt group (security) registers, one bit per ID.
+    pub const IGROUPR: usize = 0x080;
+    /// Set-enable, one bit per ID.
+    pub const ISENABLER: usize = 0x100;
+    /// Clear-enable, one bit per ID.
+    pub const ICENABLER: usize = 0x180;
+    /// Set-pending, one bit per ID.
+    pub const ISPENDR: usize = 0x200;
+    /// Clear-pending, one bit per ID.
+    pub const ICPENDR: usize = 0x280;
+    /// Active bits (read-only on GIC v1).
+    pub const ISACTIVER: usize = 0x300;
+    /// Priority, one byte per ID (byte access is architected).
+    pub const IPRIORITYR: usize = 0x400;
+    /// CPU targets, one byte per ID (bit n = core n).
+    pub const ITARGETSR: usize = 0x800;
+    /// Configuration, 2 bits per ID (upper bit set = edge-triggered).
+    pub const ICFGR: usize = 0xC00;
+    /// Software-generated interrupt register.
+    pub const SGIR: usize = 0xF00;
 }
 
-/// The CPU interface register block (`GICC_*`).
-#[repr(C)]
-pub struct CpuInterface {
-    /// 0x00 control (bit 0: signal interrupts to the core).
-    pub ctlr: VolatileCell<u32>,
-    /// 0x04 priority mask: only priorities below this value are signalled.
-    pub pmr: VolatileCell<u32>,
-    /// 0x08 binary point.
-    pub bpr: VolatileCell<u32>,
-    /// 0x0C interrupt acknowledge (reading it acknowledges).
-    pub iar: VolatileCell<u32>,
-    /// 0x10 end of interrupt.
-    pub eoir: VolatileCell<u32>,
-    /// 0x14 running priority.
-    pub rpr: VolatileCell<u32>,
-    /// 0x18 highest pending interrupt.
-    pub hppir: VolatileCell<u32>,
+/// CPU interface register offsets (`GICC_*`).
+pub mod gicc {
+    /// Control (bit 0: signal interrupts to the core).
+    pub const CTLR: usize = 0x00;
+    /// Priority mask: only priorities below this value are signalled.
+    pub const PMR: usize = 0x04;
+    /// Binary point.
+    pub const BPR: usize = 0x08;
+    /// Interrupt acknowledge (reading it acknowledges).
+    pub const IAR: usize = 0x0C;
+    /// End of interrupt.
+    pub const EOIR: usize = 0x10;
+    /// Running priority.
+    pub const RPR: usize = 0x14;
+    /// Highest pending interrupt.
+    pub const HPPIR: usize = 0x18;
 }
-
-const _: () = {
-    use core::mem::offset_of;
-    assert!(offset_of!(Distributor, igroupr) == 0x080);
-    assert!(offset_of!(Distributor, isenabler) == 0x100);
-    assert!(offset_of!(Distributor, icpendr) == 0x280);
-    assert!(offset_of!(Distributor, ipriorityr) == 0x400);
-    assert!(offset_of!(Distributor, itargetsr) == 0x800);
-    assert!(offset_of!(Distributor, icfgr) == 0xC00);
-    assert!(offset_of!(Distributor, sgir) == 0xF00);
-    assert!(offset_of!(CpuInterface, iar) == 0x0C);
-    assert!(offset_of!(CpuInterface, hppir) == 0x18);
-};
 
 /// The lower bit of every 2-bit `GICD_ICFGR` field.
 const LOWER_BITS: u32 = 0x5555_5555;
@@ -90,15 +89,30 @@ pub const DEFAULT_PRIORITY: u8 = 0xA0;
 /// Priority mask written by [`init`]: priorities 0x00..0xEF are signalled.
 pub const PRIORITY_MASK: u8 = 0xF0;
 
-fn dist() -> &'static Distributor {
-    // SAFETY: `GIC_DIST` is the distributor of the A9 private region, MMIO that
-    // lives for the whole program; every access goes through `VolatileCell`.
-    unsafe { &*(memory_map::GIC_DIST as *const Distributor) }
+/// GIC errors.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum GicError {
+    /// The interrupt ID is not below [`irq::COUNT`].
+    InvalidId(u32),
 }
 
-fn cpu() -> &'static CpuInterface {
-    // SAFETY: as in `dist`, for the CPU interface.
-    unsafe { &*(memory_map::GIC_CPU as *const CpuInterface) }
+impl core::fmt::Display for GicError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            GicError::InvalidId(id) => {
+                write!(f, "interrupt ID {id} is not below the GIC's {}", irq::COUNT)
+            }
+        }
+    }
+}
+
+/// `id` if it is a valid i.MX6 interrupt ID.
+const fn checked(id: u32) -> Result<u32, GicError> {
+    if id < irq::COUNT {
+        Ok(id)
+    } else {
+        Err(GicError::InvalidId(id))
+    }
 }
 
 /// Register index and bit mask of `id` in a one-bit-per-ID register array.
@@ -131,111 +145,233 @@ pub const fn iar_id(iar: u32) -> Option<u32> {
     }
 }
 
-/// Number of interrupt IDs the distributor implements (160 on i.MX6Q and QEMU).
-pub fn lines() -> u32 {
-    lines_from_typer(dist().typer.get())
+/// The GIC driver: distributor and CPU interface. Every method is a bounded number of
+/// register accesses.
+#[derive(Debug)]
+pub struct Gic<M: Mmio> {
+    gicd: M,
+    gicc: M,
 }
 
-/// Resets the GIC to a known state: every interrupt disabled and not pending,
-/// group 0, priority [`DEFAULT_PRIORITY`], targeted at core 0, level-sensitive;
-/// distributor and CPU interface enabled with mask [`PRIORITY_MASK`].
+impl<M: Mmio> Gic<M> {
+    /// Wraps the distributor and CPU interface register blocks.
+    pub const fn new(distributor: M, cpu_interface: M) -> Self {
+        Self {
+            gicd: distributor,
+            gicc: cpu_interface,
+        }
+    }
+
+    /// Gives the register blocks back (distributor, CPU interface).
+    pub fn free(self) -> (M, M) {
+        (self.gicd, self.gicc)
+    }
+
+    /// Number of interrupt IDs the distributor implements (160 on i.MX6Q and QEMU).
+    pub fn lines(&self) -> u32 {
+        lines_from_typer(self.gicd.read32(gicd::TYPER))
+    }
+
+    /// Resets the GIC to a known state: every interrupt disabled and not pending,
+    /// group 0, priority [`DEFAULT_PRIORITY`], targeted at core 0, level-sensitive;
+    /// distributor and CPU interface enabled with mask [`PRIORITY_MASK`] (the module
+    /// docs list the register sequence).
+    pub fn init(&self) {
+        let d = &self.gicd;
+        let n = self.lines() as usize;
+        d.write32(gicd::CTLR, 0);
+        for bank in 0..n / 32 {
+            d.write32(gicd::ICENABLER + 4 * bank, !0);
+            d.write32(gicd::ICPENDR + 4 * bank, !0);
+            d.write32(gicd::IGROUPR + 4 * bank, 0);
+        }
+        for id in 0..n {
+            d.write8(gicd::IPRIORITYR + id, DEFAULT_PRIORITY);
+        }
+        // Targets of SGIs/PPIs (IDs 0-31) are read-only; SPIs go to core 0.
+        for id in 32..n {
+            d.write8(gicd::ITARGETSR + id, 0x01);
+        }
+        // SPIs level-sensitive: clear the upper (edge) bit of each 2-bit field and keep
+        // the lower one, which GIC v1 uses for the N-N / 1-N model (as Linux does).
+        // ICFGR0 (SGIs) is read-only and ICFGR1 belongs to the PPIs.
+        for word in 2..n / 16 {
+            d.modify32(gicd::ICFGR + 4 * word, !LOWER_BITS, 0);
+        }
+        d.write32(gicd::CTLR, 1);
+        self.gicc.write32(gicc::PMR, u32::from(PRIORITY_MASK));
+        self.gicc.write32(gicc::BPR, 0);
+        self.gicc.write32(gicc::CTLR, 1);
+    }
+
+    /// Writes `id`'s bit to the one-bit-per-ID register array at `array`.
+    fn write_bit(&self, array: usize, id: u32) -> Result<(), GicError> {
+        let (index, mask) = bit_position(checked(id)?);
+        self.gicd.write32(array + 4 * index, mask);
+        Ok(())
+    }
+
+    /// Reads `id`'s bit of the one-bit-per-ID register array at `array`.
+    fn read_bit(&self, array: usize, id: u32) -> Result<bool, GicError> {
+        let (index, mask) = bit_position(checked(id)?);
+        Ok(self.gicd.read32(array + 4 * index) & mask != 0)
+    }
+
+    /// Enables (forwards) interrupt `id`.
+    pub fn enable(&self, id: u32) -> Result<(), GicError> {
+        self.write_bit(gicd::ISENABLER, id)
+    }
+
+    /// Disables interrupt `id`.
+    pub fn disable(&self, id: u32) -> Result<(), GicError> {
+        self.write_bit(gicd::ICENABLER, id)
+    }
+
+    /// Whether interrupt `id` is enabled.
+    pub fn is_enabled(&self, id: u32) -> Result<bool, GicError> {
+        self.read_bit(gicd::ISENABLER, id)
+    }
+
+    /// Makes `id` pending by software.
+    pub fn set_pending(&self, id: u32) -> Result<(), GicError> {
+        self.write_bit(gicd::ISPENDR, id)
+    }
+
+    /// Clears the pending state of `id`.
+    pub fn clear_pending(&self, id: u32) -> Result<(), GicError> {
+        self.write_bit(gicd::ICPENDR, id)
+    }
+
+    /// Whether `id` is pending.
+    pub fn is_pending(&self, id: u32) -> Result<bool, GicError> {
+        self.read_bit(gicd::ISPENDR, id)
+    }
+
+    /// Sets the priority of `id` (lower is more urgent; it must be below
+    /// [`PRIORITY_MASK`] to be signalled).
+    pub fn set_priority(&self, id: u32, priority: u8) -> Result<(), GicError> {
+        let id = checked(id)?;
+        self.gicd.write8(gicd::IPRIORITYR + id as usize, priority);
+        Ok(())
+    }
+
+    /// Sets the cores interrupt `id` is sent to (bit n = core n). SPIs only: the
+    /// targets of IDs 0-31 are read-only.
+    pub fn set_targets(&self, id: u32, cores: u8) -> Result<(), GicError> {
+        let id = checked(id)?;
+        self.gicd.write8(gicd::ITARGETSR + id as usize, cores);
+        Ok(())
+    }
+
+    /// Makes `id` edge-triggered (`true`) or level-sensitive (`false`). SPIs only.
+    /// A read-modify-write of the ID's `ICFGR` word: serialise against other callers.
+    pub fn set_edge_triggered(&self, id: u32, edge: bool) -> Result<(), GicError> {
+        let (word, shift) = config_position(checked(id)?);
+        let edge_bit = 0b10 << shift;
+        self.gicd.modify32(
+            gicd::ICFGR + 4 * word,
+            edge_bit,
+            if edge { edge_bit } else { 0 },
+        );
+        Ok(())
+    }
+
+    /// Acknowledges the highest-priority pending interrupt: the raw `GICC_IAR` value,
+    /// to be passed to [`Gic::end_of_interrupt`], or `None` if none was pending
+    /// (spurious).
+    pub fn acknowledge(&self) -> Option<u32> {
+        let iar = self.gicc.read32(gicc::IAR);
+        iar_id(iar).map(|_| iar)
+    }
+
+    /// Signals the end of the interrupt `iar` returned by [`Gic::acknowledge`].
+    pub fn end_of_interrupt(&self, iar: u32) {
+        self.gicc.write32(gicc::EOIR, iar);
+    }
+}
+
+/// The GIC at its fixed addresses.
+fn gic() -> Gic<MmioBlock> {
+    // SAFETY: `GIC_DIST` and `GIC_CPU` are the distributor and CPU interface of the
+    // A9 private region, device memory mapped for the whole program. `Gic` only uses
+    // the offsets of `gicd`/`gicc` plus, for per-ID arrays, an ID checked against
+    // `irq::COUNT` (or below the `GICD_TYPER` count in `init`), which stays inside
+    // each array. The module functions are the GIC's one driver; the values they
+    // create are stateless views of the same registers.
+    unsafe {
+        Gic::new(
+            MmioBlock::new(memory_map::GIC_DIST),
+            MmioBlock::new(memory_map::GIC_CPU),
+        )
+    }
+}
+
+/// Number of interrupt IDs the distributor implements (160 on i.MX6Q and QEMU).
+pub fn lines() -> u32 {
+    gic().lines()
+}
+
+/// Resets the GIC (see [`Gic::init`]).
 pub fn init() {
-    let d = dist();
-    let c = cpu();
-    let n = lines();
-    d.ctlr.set(0);
-    for i in 0..(n / 32) as usize {
-        d.icenabler[i].set(!0);
-        d.icpendr[i].set(!0);
-        d.igroupr[i].set(0);
-    }
-    for id in 0..n as usize {
-        d.ipriorityr[id].set(DEFAULT_PRIORITY);
-    }
-    // Targets of SGIs/PPIs (IDs 0-31) are read-only; SPIs go to core 0.
-    for id in 32..n as usize {
-        d.itargetsr[id].set(0x01);
-    }
-    // SPIs level-sensitive: clear the upper (edge) bit of each 2-bit field and keep
-    // the lower one, which GIC v1 uses for the N-N / 1-N model (as Linux does).
-    // ICFGR0 (SGIs) is read-only and ICFGR1 belongs to the PPIs.
-    for i in 2..(n / 16) as usize {
-        d.icfgr[i].set(d.icfgr[i].get() & LOWER_BITS);
-    }
-    d.ctlr.set(1);
-    c.pmr.set(u32::from(PRIORITY_MASK));
-    c.bpr.set(0);
-    c.ctlr.set(1);
+    gic().init();
 }
 
 /// Enables (forwards) interrupt `id`.
-pub fn enable(id: u32) {
-    let (i, m) = bit_position(id);
-    dist().isenabler[i].set(m);
+pub fn enable(id: u32) -> Result<(), GicError> {
+    gic().enable(id)
 }
 
 /// Disables interrupt `id`.
-pub fn disable(id: u32) {
-    let (i, m) = bit_position(id);
-    dist().icenabler[i].set(m);
+pub fn disable(id: u32) -> Result<(), GicError> {
+    gic().disable(id)
 }
 
 /// Whether interrupt `id` is enabled.
-pub fn is_enabled(id: u32) -> bool {
-    let (i, m) = bit_position(id);
-    dist().isenabler[i].get() & m != 0
+pub fn is_enabled(id: u32) -> Result<bool, GicError> {
+    gic().is_enabled(id)
 }
 
-/// Sets the priority of `id` (lower is more urgent; it must be below
-/// [`PRIORITY_MASK`] to be signalled).
-pub fn set_priority(id: u32, priority: u8) {
-    dist().ipriorityr[id as usize].set(priority);
+/// Sets the priority of `id` (see [`Gic::set_priority`]).
+pub fn set_priority(id: u32, priority: u8) -> Result<(), GicError> {
+    gic().set_priority(id, priority)
 }
 
-/// Sets the cores interrupt `id` is sent to (bit n = core n). SPIs only.
-pub fn set_targets(id: u32, cores: u8) {
-    dist().itargetsr[id as usize].set(cores);
+/// Sets the cores interrupt `id` is sent to (see [`Gic::set_targets`]).
+pub fn set_targets(id: u32, cores: u8) -> Result<(), GicError> {
+    gic().set_targets(id, cores)
 }
 
-/// Makes `id` edge-triggered (`true`) or level-sensitive (`false`). SPIs only.
-pub fn set_edge_triggered(id: u32, edge: bool) {
-    let (i, shift) = config_position(id);
-    let reg = &dist().icfgr[i];
-    crate::startup::free(|| {
-        let v = reg.get() & !(0b10 << shift);
-        reg.set(if edge { v | (0b10 << shift) } else { v });
-    });
+/// Makes `id` edge-triggered (`true`) or level-sensitive (`false`), with IRQs masked
+/// around the read-modify-write. SPIs only.
+pub fn set_edge_triggered(id: u32, edge: bool) -> Result<(), GicError> {
+    crate::startup::free(|| gic().set_edge_triggered(id, edge))
 }
 
 /// Makes `id` pending by software (a test hook: a level-sensitive source that is
 /// not asserted stays pending until acknowledged).
-pub fn set_pending(id: u32) {
-    let (i, m) = bit_position(id);
-    dist().ispendr[i].set(m);
+pub fn set_pending(id: u32) -> Result<(), GicError> {
+    gic().set_pending(id)
 }
 
 /// Clears the pending state of `id`.
-pub fn clear_pending(id: u32) {
-    let (i, m) = bit_position(id);
-    dist().icpendr[i].set(m);
+pub fn clear_pending(id: u32) -> Result<(), GicError> {
+    gic().clear_pending(id)
 }
 
 /// Whether `id` is pending.
-pub fn is_pending(id: u32) -> bool {
-    let (i, m) = bit_position(id);
-    dist().ispendr[i].get() & m != 0
+pub fn is_pending(id: u32) -> Result<bool, GicError> {
+    gic().is_pending(id)
 }
 
 /// Acknowledges the highest-priority pending interrupt: the raw `GICC_IAR` value,
 /// to be passed to [`end_of_interrupt`], or `None` if none was pending (spurious).
 pub fn acknowledge() -> Option<u32> {
-    let iar = cpu().iar.get();
-    iar_id(iar).map(|_| iar)
+    gic().acknowledge()
 }
 
 /// Signals the end of the interrupt `iar` returned by [`acknowledge`].
 pub fn end_of_interrupt(iar: u32) {
-    cpu().eoir.set(iar);
+    gic().end_of_interrupt(iar);
 }
 
 /// An interrupt handler: runs in IRQ mode with IRQs masked.
@@ -247,15 +383,20 @@ static HANDLERS: [AtomicUsize; irq::COUNT as usize] =
 static UNHANDLED: AtomicU32 = AtomicU32::new(0);
 static LAST_UNHANDLED: AtomicU32 = AtomicU32::new(irq::SPURIOUS);
 
-/// Registers `handler` for interrupt `id` (replacing any earlier one). Panics if
-/// `id` is not below [`irq::COUNT`].
-pub fn register(id: u32, handler: Handler) {
-    HANDLERS[id as usize].store(handler as usize, Ordering::Release);
+/// Registers `handler` for interrupt `id` (replacing any earlier one).
+pub fn register(id: u32, handler: Handler) -> Result<(), GicError> {
+    handler_slot(id)?.store(handler as usize, Ordering::Release);
+    Ok(())
 }
 
 /// Removes the handler of `id`.
-pub fn unregister(id: u32) {
-    HANDLERS[id as usize].store(NO_HANDLER, Ordering::Release);
+pub fn unregister(id: u32) -> Result<(), GicError> {
+    handler_slot(id)?.store(NO_HANDLER, Ordering::Release);
+    Ok(())
+}
+
+fn handler_slot(id: u32) -> Result<&'static AtomicUsize, GicError> {
+    HANDLERS.get(id as usize).ok_or(GicError::InvalidId(id))
 }
 
 /// How many interrupts arrived with no handler registered (each was disabled),
@@ -282,19 +423,22 @@ fn handler_of(id: u32) -> Option<Handler> {
 /// IRQ vector. An interrupt without a handler is disabled (so a level-sensitive
 /// source cannot storm) and counted in [`unhandled`].
 pub fn dispatch() {
-    while let Some(iar) = acknowledge() {
+    let gic = gic();
+    while let Some(iar) = gic.acknowledge() {
         let id = iar & 0x3FF;
         match handler_of(id) {
             Some(h) => h(),
             None => {
-                disable(id);
+                // An ID without a handler slot (>= irq::COUNT) cannot be disabled
+                // here; it is still counted and ended.
+                let _ = gic.disable(id);
                 // Only the IRQ handler writes these, with IRQs masked: load/store
                 // is enough.
                 UNHANDLED.store(UNHANDLED.load(Ordering::Relaxed) + 1, Ordering::Relaxed);
                 LAST_UNHANDLED.store(id, Ordering::Relaxed);
             }
         }
-        end_of_interrupt(iar);
+        gic.end_of_interrupt(iar);
     }
 }
 
@@ -336,13 +480,18 @@ mod tests {
     #[test]
     fn handler_table_round_trip() {
         assert!(handler_of(irq::EPIT2).is_none());
-        register(irq::EPIT2, h1);
+        assert_eq!(register(irq::EPIT2, h1), Ok(()));
         assert_eq!(
             handler_of(irq::EPIT2).map(|h| h as usize),
             Some(h1 as Handler as usize)
         );
-        unregister(irq::EPIT2);
+        assert_eq!(unregister(irq::EPIT2), Ok(()));
         assert!(handler_of(irq::EPIT2).is_none());
         assert!(handler_of(5000).is_none());
+        assert_eq!(
+            register(irq::COUNT, h1),
+            Err(GicError::InvalidId(irq::COUNT))
+        );
+        assert_eq!(unregister(5000), Err(GicError::InvalidId(5000)));
     }
 }

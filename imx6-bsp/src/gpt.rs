@@ -15,67 +15,197 @@
 //!
 //! Interrupt: [`crate::memory_map::irq::GPT`] (87), level-sensitive; the handler
 //! must clear the status ([`handle_interrupt`] does) before the GIC EOI.
+//!
+//! # Register sequences
+//!
+//! [`Gpt`] is the driver on any [`Mmio`] block (host-tested against a recording
+//! fake); the free functions of this module drive the GPT at its fixed address.
+//!
+//! * [`init`]: CCGR1 CG10/CG11 on; then [`Gpt::reset`]: `CR = 0`, `IR = 0`,
+//!   `CR = SWR` and up to [`RESET_POLLS`] reads until `SWR` clears, `PR = 0`,
+//!   `SR = 0x3F` (clear all status), `CR = 0x34A` (ENMOD, WAITEN, CLKSRC 5, FRR;
+//!   counter still off); the 64-bit extension is cleared; then [`Gpt::enable`]:
+//!   `CR = 0x34B`, and the counter restarts from 0.
+//! * [`set_deadline`]: `OCR1 = low 32 bits`, `SR = OF1`, `IR |= OF1`, all with IRQs
+//!   masked.
+//! * [`handle_interrupt`]: reads `SR & IR`, clears `OF1` in `IR` when it matched, then
+//!   writes the bits back to `SR` (write 1 to clear).
 
 use core::sync::atomic::{AtomicU32, Ordering};
-use vcell::VolatileCell;
 
 use crate::ccm::{gates, Ccm};
 use crate::memory_map;
-use crate::mmio::MmioBlock;
+use crate::mmio::{Mmio, MmioBlock};
 use crate::startup;
 
-/// The GPT register block.
-#[repr(C)]
-pub struct RegisterBlock {
-    /// 0x00 control register.
-    pub cr: VolatileCell<u32>,
-    /// 0x04 prescaler register.
-    pub pr: VolatileCell<u32>,
-    /// 0x08 status register (write 1 to clear).
-    pub sr: VolatileCell<u32>,
-    /// 0x0C interrupt register.
-    pub ir: VolatileCell<u32>,
-    /// 0x10..0x18 output compare registers 1..3.
-    pub ocr: [VolatileCell<u32>; 3],
-    /// 0x1C..0x20 input capture registers 1..2.
-    pub icr: [VolatileCell<u32>; 2],
-    /// 0x24 counter.
-    pub cnt: VolatileCell<u32>,
+/// Register offsets.
+pub mod reg {
+    /// Control register.
+    pub const CR: usize = 0x00;
+    /// Prescaler register.
+    pub const PR: usize = 0x04;
+    /// Status register (write 1 to clear).
+    pub const SR: usize = 0x08;
+    /// Interrupt enable register (same bit positions as `SR`).
+    pub const IR: usize = 0x0C;
+    /// Output compare register 1 (the deadline).
+    pub const OCR1: usize = 0x10;
+    /// Output compare register 2.
+    pub const OCR2: usize = 0x14;
+    /// Output compare register 3.
+    pub const OCR3: usize = 0x18;
+    /// Input capture register 1.
+    pub const ICR1: usize = 0x1C;
+    /// Input capture register 2.
+    pub const ICR2: usize = 0x20;
+    /// Counter.
+    pub const CNT: usize = 0x24;
 }
 
-const _: () = {
-    assert!(core::mem::offset_of!(RegisterBlock, ocr) == 0x10);
-    assert!(core::mem::offset_of!(RegisterBlock, cnt) == 0x24);
-};
+/// `CR` bits and fields.
+pub mod cr {
+    /// Enable.
+    pub const EN: u32 = 1 << 0;
+    /// The counter restarts from 0 when enabled.
+    pub const ENMOD: u32 = 1 << 1;
+    /// Keep counting in WAIT mode (`wfi`).
+    pub const WAITEN: u32 = 1 << 3;
+    /// Clock source field shift (3 bits).
+    pub const CLKSRC_SHIFT: u32 = 6;
+    /// `CLKSRC` 5: crystal oscillator / 8 (3 MHz on i.MX6Q).
+    pub const CLKSRC_OSC_DIV8: u32 = 5;
+    /// Free-run mode (compares do not reset the counter).
+    pub const FRR: u32 = 1 << 9;
+    /// Software reset (self-clearing).
+    pub const SWR: u32 = 1 << 15;
+}
 
-/// CR.EN.
-pub const CR_EN: u32 = 1 << 0;
-/// CR.ENMOD: the counter restarts from 0 when enabled.
-pub const CR_ENMOD: u32 = 1 << 1;
-/// CR.WAITEN: keep counting in WAIT mode (`wfi`).
-pub const CR_WAITEN: u32 = 1 << 3;
-/// CR.CLKSRC field shift (3 bits).
-pub const CR_CLKSRC_SHIFT: u32 = 6;
-/// CLKSRC 5: crystal oscillator / 8 (3 MHz on i.MX6Q).
-pub const CLKSRC_OSC_DIV8: u32 = 5;
-/// CR.FRR: free-run mode (compares do not reset the counter).
-pub const CR_FRR: u32 = 1 << 9;
-/// CR.SWR: software reset (self-clearing).
-pub const CR_SWR: u32 = 1 << 15;
-/// SR/IR bit of output compare 1.
-pub const OF1: u32 = 1 << 0;
-/// SR/IR rollover bit.
-pub const ROV: u32 = 1 << 5;
-/// All SR status bits.
-pub const SR_ALL: u32 = 0x3F;
+/// `SR`/`IR` bits (same positions).
+pub mod sr {
+    /// Output compare 1.
+    pub const OF1: u32 = 1 << 0;
+    /// Counter rollover.
+    pub const ROV: u32 = 1 << 5;
+    /// Every status bit.
+    pub const ALL: u32 = 0x3F;
+}
 
 /// Ticks per second.
 pub const TICK_HZ: u32 = 3_000_000;
 
-fn regs() -> &'static RegisterBlock {
-    // SAFETY: `memory_map::GPT` is the GPT register block, MMIO that lives for the
-    // whole program; every access goes through `VolatileCell`.
-    unsafe { &*(memory_map::GPT as *const RegisterBlock) }
+/// `CR` reads [`Gpt::reset`] spends at most waiting for the software reset to end.
+pub const RESET_POLLS: u32 = 100_000;
+
+/// `CR` as configured, counter off: restart from 0 on enable, run in WAIT, 3 MHz,
+/// free-running.
+pub const CR_CONFIG: u32 =
+    cr::ENMOD | cr::WAITEN | cr::FRR | (cr::CLKSRC_OSC_DIV8 << cr::CLKSRC_SHIFT);
+
+/// What [`handle_interrupt`] (or [`Gpt::take_events`]) found.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Events {
+    /// Output compare 1 matched: a deadline (now disarmed) was reached.
+    pub deadline: bool,
+    /// The counter wrapped.
+    pub rollover: bool,
+}
+
+/// The GPT driver: register sequences only (the 64-bit clock lives in the module
+/// functions). Every method is a bounded number of register accesses.
+#[derive(Debug)]
+pub struct Gpt<M: Mmio> {
+    regs: M,
+}
+
+impl<M: Mmio> Gpt<M> {
+    /// Wraps a GPT register block.
+    pub const fn new(regs: M) -> Self {
+        Self { regs }
+    }
+
+    /// Gives the register block back.
+    pub fn free(self) -> M {
+        self.regs
+    }
+
+    /// Stops and resets the timer and configures it as a 3 MHz free-running counter,
+    /// left disabled, with every interrupt off and every status bit clear. Returns
+    /// whether the software reset ended within [`RESET_POLLS`] reads.
+    pub fn reset(&self) -> bool {
+        let r = &self.regs;
+        r.write32(reg::CR, 0);
+        r.write32(reg::IR, 0);
+        r.write32(reg::CR, cr::SWR);
+        let mut reset_done = false;
+        for _ in 0..RESET_POLLS {
+            if r.read32(reg::CR) & cr::SWR == 0 {
+                reset_done = true;
+                break;
+            }
+        }
+        r.write32(reg::PR, 0);
+        r.write32(reg::SR, sr::ALL);
+        r.write32(reg::CR, CR_CONFIG);
+        reset_done
+    }
+
+    /// Starts the counter (from 0, as [`CR_CONFIG`] sets ENMOD).
+    pub fn enable(&self) {
+        self.regs.write32(reg::CR, CR_CONFIG | cr::EN);
+    }
+
+    /// The raw 32-bit counter.
+    pub fn counter(&self) -> u32 {
+        self.regs.read32(reg::CNT)
+    }
+
+    /// Arms output compare 1 at counter value `low` (its status cleared first) and
+    /// enables its interrupt. Not atomic: serialise against the GPT handler.
+    pub fn arm_compare(&self, low: u32) {
+        self.regs.write32(reg::OCR1, low);
+        self.regs.write32(reg::SR, sr::OF1);
+        self.regs.modify32(reg::IR, 0, sr::OF1);
+    }
+
+    /// Disables the compare-1 interrupt and clears its status. Not atomic.
+    pub fn disarm_compare(&self) {
+        self.regs.modify32(reg::IR, sr::OF1, 0);
+        self.regs.write32(reg::SR, sr::OF1);
+    }
+
+    /// Whether the compare-1 status is set.
+    pub fn compare_pending(&self) -> bool {
+        self.regs.read32(reg::SR) & sr::OF1 != 0
+    }
+
+    /// Enables the rollover interrupt. Not atomic.
+    pub fn enable_rollover_interrupt(&self) {
+        self.regs.modify32(reg::IR, 0, sr::ROV);
+    }
+
+    /// Takes the enabled status bits: disarms compare 1 if it matched, clears the
+    /// bits it found (write 1 to clear) and says what they were. Not atomic.
+    pub fn take_events(&self) -> Events {
+        let status = self.regs.read32(reg::SR) & self.regs.read32(reg::IR);
+        if status & sr::OF1 != 0 {
+            self.regs.modify32(reg::IR, sr::OF1, 0);
+        }
+        self.regs.write32(reg::SR, status);
+        Events {
+            deadline: status & sr::OF1 != 0,
+            rollover: status & sr::ROV != 0,
+        }
+    }
+}
+
+/// The GPT at its fixed address.
+fn gpt() -> Gpt<MmioBlock> {
+    // SAFETY: `memory_map::GPT` is the GPT register block, device memory mapped for
+    // the whole program; `Gpt` only uses the offsets of `reg` (inside the block,
+    // 4-byte aligned). The module functions are the GPT's one driver: the values they
+    // create are stateless views of the same registers, and every read-modify-write
+    // among them runs with IRQs masked (`startup::free`).
+    Gpt::new(unsafe { MmioBlock::new(memory_map::GPT) })
 }
 
 /// Extends a wrapping 32-bit counter to 64 bits.
@@ -113,37 +243,30 @@ static LAST: AtomicU32 = AtomicU32::new(0);
 static HIGH: AtomicU32 = AtomicU32::new(0);
 
 /// Starts the GPT as a 3 MHz free-running counter from 0, with no interrupt
-/// enabled. Also opens its clock gates (CCGR1 CG10/CG11).
-pub fn init() {
+/// enabled (see the module docs for the register sequence). Also opens its clock
+/// gates (CCGR1 CG10/CG11). Returns whether the timer's software reset completed
+/// within its bound (it always does on QEMU and on a clocked GPT).
+pub fn init() -> bool {
     // SAFETY: `memory_map::CCM` is the CCM register block, mapped for the whole
-    // program; enabling two gates is a read-modify-write of CCGR1 that leaves every
-    // other gate as it was.
+    // program, and `Ccm` only uses offsets inside it. Another CCM driver may exist
+    // (the board's); this one only does a read-modify-write of CCGR1 on core 0 during
+    // start-up, which leaves every other gate as it was.
     let ccm = Ccm::new(unsafe { MmioBlock::new(memory_map::CCM) });
     ccm.enable_all(&[gates::GPT_BUS, gates::GPT_SERIAL]);
-    let r = regs();
-    r.cr.set(0);
-    r.ir.set(0);
-    r.cr.set(CR_SWR);
-    for _ in 0..100_000 {
-        if r.cr.get() & CR_SWR == 0 {
-            break;
-        }
-    }
-    r.pr.set(0);
-    r.sr.set(SR_ALL);
-    let cr = CR_ENMOD | CR_WAITEN | CR_FRR | (CLKSRC_OSC_DIV8 << CR_CLKSRC_SHIFT);
-    r.cr.set(cr);
+    let gpt = gpt();
+    let reset_done = gpt.reset();
     startup::free(|| {
         LAST.store(0, Ordering::Relaxed);
         HIGH.store(0, Ordering::Relaxed);
     });
-    r.cr.set(cr | CR_EN);
+    gpt.enable();
+    reset_done
 }
 
 /// The raw 32-bit counter.
 #[inline]
 pub fn raw() -> u32 {
-    regs().cnt.get()
+    gpt().counter()
 }
 
 /// Ticks since [`init`], as a 64-bit monotonic count (see the module docs for the
@@ -208,61 +331,36 @@ pub const fn classify_deadline(deadline: u64, now: u64) -> Deadline {
 /// early, at the first match of its low half; the handler then checks
 /// `now() >= deadline` and re-arms. Enable [`memory_map::irq::GPT`] at the GIC too.
 pub fn set_deadline(deadline: u64) -> Deadline {
-    let r = regs();
     startup::free(|| {
-        r.ocr[0].set(deadline as u32);
-        r.sr.set(OF1);
-        r.ir.set(r.ir.get() | OF1);
+        gpt().arm_compare(deadline as u32);
         classify_deadline(deadline, now())
     })
 }
 
 /// Disarms the deadline and clears its pending status.
 pub fn cancel_deadline() {
-    let r = regs();
-    startup::free(|| {
-        r.ir.set(r.ir.get() & !OF1);
-        r.sr.set(OF1);
-    });
+    startup::free(|| gpt().disarm_compare());
 }
 
 /// Whether the compare-1 status is set (the counter passed the armed value).
 pub fn deadline_pending() -> bool {
-    regs().sr.get() & OF1 != 0
+    gpt().compare_pending()
 }
 
 /// Enables the rollover interrupt, so [`handle_interrupt`] runs at least once per
 /// wrap and the 64-bit extension never misses one.
 pub fn enable_rollover_interrupt() {
-    let r = regs();
-    startup::free(|| r.ir.set(r.ir.get() | ROV));
-}
-
-/// What [`handle_interrupt`] found.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct Events {
-    /// Output compare 1 matched: a deadline (now disarmed) was reached.
-    pub deadline: bool,
-    /// The counter wrapped (the extension has been updated).
-    pub rollover: bool,
+    startup::free(|| gpt().enable_rollover_interrupt());
 }
 
 /// Handles the GPT interrupt: clears the enabled status bits (level interrupt: do
 /// this before the GIC EOI), disarms a matched deadline, keeps the 64-bit clock
 /// extended, and says what happened.
 pub fn handle_interrupt() -> Events {
-    let r = regs();
     startup::free(|| {
-        let sr = r.sr.get() & r.ir.get();
-        if sr & OF1 != 0 {
-            r.ir.set(r.ir.get() & !OF1);
-        }
-        r.sr.set(sr);
+        let events = gpt().take_events();
         let _ = now();
-        Events {
-            deadline: sr & OF1 != 0,
-            rollover: sr & ROV != 0,
-        }
+        events
     })
 }
 
@@ -325,7 +423,7 @@ mod tests {
     #[test]
     fn control_word_matches_linux() {
         // Linux writes EN | WAITEN | CLKSRC 5 | FRR = 0x349; we add ENMOD.
-        let cr = CR_EN | CR_WAITEN | CR_FRR | (CLKSRC_OSC_DIV8 << CR_CLKSRC_SHIFT);
-        assert_eq!(cr, 0x349);
+        assert_eq!(CR_CONFIG | cr::EN, 0x349 | cr::ENMOD);
+        assert_eq!(CR_CONFIG, 0x34A);
     }
 }

@@ -26,28 +26,20 @@ use sdma_core::sdma::Platform;
 use sdma_pac::sdma::RegisterBlock;
 
 use crate::memory_map;
-use crate::mmio::{Mmio, MmioBlock};
+use crate::mmio::MmioBlock;
+use crate::pl310::{self, Pl310};
 use crate::{gpt, startup};
 
 /// GIC interrupt ID of the SDMA (SPI 2).
 pub const SDMA_IRQ: u32 = memory_map::irq::SDMA;
 
 /// Cache line size of the Cortex-A9 L1 and of the PL310 (bytes).
-pub const CACHE_LINE: usize = 32;
-
-/// PL310 register offsets used here.
-mod pl310 {
-    pub const CACHE_ID: usize = 0x000;
-    pub const CACHE_SYNC: usize = 0x730;
-    pub const INV_LINE_PA: usize = 0x770;
-    pub const CLEAN_LINE_PA: usize = 0x7B0;
-    pub const CLEAN_INV_LINE_PA: usize = 0x7F0;
-}
+pub const CACHE_LINE: usize = pl310::LINE;
 
 /// The i.MX6 platform of the SDMA driver.
 pub struct Imx6SdmaPlatform {
     regs: &'static RegisterBlock,
-    l2: Option<MmioBlock>,
+    l2: Option<Pl310<MmioBlock>>,
 }
 
 impl core::fmt::Debug for Imx6SdmaPlatform {
@@ -68,12 +60,16 @@ impl Imx6SdmaPlatform {
     /// SDMA clock gate open ([`crate::ccm::gates::SDMA`]) and [`gpt::init`] done. The
     /// caller hands the SDMA register block to the driver alone.
     pub unsafe fn new() -> Self {
-        // SAFETY: per the caller's contract the SDMA window is mapped (QEMU: reads 0,
-        // writes dropped, no abort).
+        // SAFETY: per the caller's contract the SDMA window is mapped device memory
+        // (QEMU: reads 0, writes dropped, no abort) for the whole program and this
+        // driver is its only user, so a `'static` shared reference to the register
+        // block (whose fields are volatile cells) aliases no Rust object.
         let regs = unsafe { RegisterBlock::from_addr(memory_map::SDMA) };
-        // SAFETY: the PL310 window is part of the A9 private region, always mapped.
-        let l2 = unsafe { MmioBlock::new(memory_map::PL310) };
-        let l2 = (l2.read32(pl310::CACHE_ID) != 0).then_some(l2);
+        // SAFETY: the PL310 window is part of the A9 private region, mapped on every
+        // i.MX6 (a read-as-zero hole on QEMU); `Pl310` only uses offsets inside it.
+        // Other users of the PL310 (`board::Machine::detect`) only read `CACHE_ID`.
+        let l2 = Pl310::new(unsafe { MmioBlock::new(memory_map::PL310) });
+        let l2 = (l2.cache_id() != 0).then_some(l2);
         Imx6SdmaPlatform { regs, l2 }
     }
 
@@ -81,49 +77,50 @@ impl Imx6SdmaPlatform {
     pub fn has_l2(&self) -> bool {
         self.l2.is_some()
     }
-
-    fn lines(addr: usize, len: usize) -> impl Iterator<Item = usize> {
-        let start = addr & !(CACHE_LINE - 1);
-        let end = addr.saturating_add(len);
-        (start..end).step_by(CACHE_LINE)
-    }
-
-    fn l2_lines(&self, reg: usize, addr: usize, len: usize) {
-        if let Some(l2) = &self.l2 {
-            for line in Self::lines(addr, len) {
-                l2.write32(reg, line as u32);
-            }
-            l2.write32(pl310::CACHE_SYNC, 0);
-        }
-    }
 }
 
 #[inline]
 fn dsb() {
     #[cfg(target_arch = "arm")]
-    // SAFETY: a barrier instruction; no memory is accessed.
+    // SAFETY: a barrier instruction: it waits for outstanding memory accesses and
+    // cache maintenance, reads and writes no memory itself, and (no `nomem`) keeps the
+    // compiler from moving accesses across it.
     unsafe {
         core::arch::asm!("dsb", options(nostack, preserves_flags));
     }
 }
 
-/// L1 maintenance by MVA: `op` 0 = DCCMVAC (clean), 1 = DCIMVAC (invalidate), 2 =
-/// DCCIMVAC (clean and invalidate).
+/// An L1 data-cache maintenance operation by virtual address (to the point of
+/// coherency).
+#[derive(Clone, Copy)]
+enum L1Op {
+    /// `DCCMVAC`.
+    Clean,
+    /// `DCIMVAC`.
+    Invalidate,
+    /// `DCCIMVAC`.
+    CleanInvalidate,
+}
+
+/// Applies `op` to the L1 line holding `line`.
 #[inline]
-fn l1_line(op: u8, line: usize) {
+fn l1_line(op: L1Op, line: usize) {
     #[cfg(target_arch = "arm")]
-    // SAFETY: cache maintenance by address on memory the caller owns (a DMA buffer);
-    // invalidation is only applied to whole lines inside it (edges are cleaned first),
-    // so no other data is discarded.
+    // SAFETY: the instructions only act on the cache line, not on memory contents
+    // the compiler knows about, except that an invalidate discards dirty data: it is
+    // only applied to lines inside the DMA buffer the driver hands over (whose CPU
+    // copy is dead by contract), after the partial edge lines were cleaned
+    // (`invalidate_dcache`), so no data outside the buffer is lost. With the MMU off
+    // (the BSP's state) every access is uncached and the operations are no-ops.
     unsafe {
         match op {
-            0 => {
+            L1Op::Clean => {
                 core::arch::asm!("mcr p15, 0, {0}, c7, c10, 1", in(reg) line, options(nostack, preserves_flags))
             }
-            1 => {
+            L1Op::Invalidate => {
                 core::arch::asm!("mcr p15, 0, {0}, c7, c6, 1", in(reg) line, options(nostack, preserves_flags))
             }
-            _ => {
+            L1Op::CleanInvalidate => {
                 core::arch::asm!("mcr p15, 0, {0}, c7, c14, 1", in(reg) line, options(nostack, preserves_flags))
             }
         }
@@ -146,35 +143,36 @@ impl Platform for Imx6SdmaPlatform {
         if len == 0 {
             return;
         }
-        for line in Self::lines(cpu_addr, len) {
-            l1_line(0, line);
+        for line in pl310::lines(cpu_addr, len) {
+            l1_line(L1Op::Clean, line);
         }
         dsb();
-        self.l2_lines(pl310::CLEAN_LINE_PA, cpu_addr, len);
+        if let Some(l2) = &self.l2 {
+            l2.clean_range(cpu_addr, len);
+        }
     }
 
     fn invalidate_dcache(&self, cpu_addr: usize, len: usize) {
         if len == 0 {
             return;
         }
-        let end = cpu_addr.saturating_add(len);
         // Partial edge lines hold CPU data outside the buffer: clean them too.
-        for edge in [cpu_addr & !(CACHE_LINE - 1), (end - 1) & !(CACHE_LINE - 1)] {
-            l1_line(2, edge);
+        for edge in pl310::edge_lines(cpu_addr, len) {
+            l1_line(L1Op::CleanInvalidate, edge);
         }
         dsb();
         if let Some(l2) = &self.l2 {
-            for edge in [cpu_addr & !(CACHE_LINE - 1), (end - 1) & !(CACHE_LINE - 1)] {
-                l2.write32(pl310::CLEAN_INV_LINE_PA, edge as u32);
-            }
+            l2.clean_invalidate_edges(cpu_addr, len);
         }
-        for line in Self::lines(cpu_addr, len) {
-            l1_line(1, line);
+        for line in pl310::lines(cpu_addr, len) {
+            l1_line(L1Op::Invalidate, line);
         }
         dsb();
-        self.l2_lines(pl310::INV_LINE_PA, cpu_addr, len);
-        for line in Self::lines(cpu_addr, len) {
-            l1_line(1, line);
+        if let Some(l2) = &self.l2 {
+            l2.invalidate_range(cpu_addr, len);
+        }
+        for line in pl310::lines(cpu_addr, len) {
+            l1_line(L1Op::Invalidate, line);
         }
         dsb();
     }

@@ -46,19 +46,12 @@ pub unsafe fn call(op: u32, arg: usize) -> u32 {
     let r0: u32;
     // SAFETY: the semihosting trap reads r0/r1 and the memory `arg` points to (the
     // caller's contract), writes r0, and may clobber LR in SVC mode if the trap is
-    // taken as an exception; both are declared.
+    // taken as an exception; both are declared. The host touches no other memory or
+    // register of the program.
     unsafe {
-        #[cfg(not(target_feature = "thumb-mode"))]
         core::arch::asm!(
-            "svc 0x123456",
-            inout("r0") op => r0,
-            in("r1") arg,
-            lateout("lr") _,
-            options(nostack, preserves_flags)
-        );
-        #[cfg(target_feature = "thumb-mode")]
-        core::arch::asm!(
-            "svc 0xAB",
+            "svc #{imm}",
+            imm = const SVC_IMMEDIATE,
             inout("r0") op => r0,
             in("r1") arg,
             lateout("lr") _,
@@ -67,6 +60,15 @@ pub unsafe fn call(op: u32, arg: usize) -> u32 {
     }
     r0
 }
+
+/// The `svc` immediate that marks a semihosting call in the instruction set the code
+/// is compiled for.
+#[cfg(all(target_arch = "arm", not(target_feature = "thumb-mode")))]
+const SVC_IMMEDIATE: u32 = 0x12_3456;
+/// The `svc` immediate that marks a semihosting call in the instruction set the code
+/// is compiled for.
+#[cfg(all(target_arch = "arm", target_feature = "thumb-mode"))]
+const SVC_IMMEDIATE: u32 = 0xAB;
 
 /// Ends the program (and QEMU) with exit status `code`.
 ///

@@ -227,10 +227,12 @@ impl Prescaler {
     /// Finds a prescaler giving exactly `bclk_hz` from `root_hz`, preferring the
     /// smallest fixed dividers (finest `PM`).
     pub const fn for_bit_clock(root_hz: u32, bclk_hz: u32) -> Result<Self, SsiError> {
-        if bclk_hz == 0 || root_hz == 0 || root_hz % (2 * bclk_hz) != 0 {
+        // In 64 bits: twice a bit clock above 2^31 Hz must not overflow.
+        let frame_half = 2 * bclk_hz as u64;
+        if bclk_hz == 0 || root_hz == 0 || root_hz as u64 % frame_half != 0 {
             return Err(SsiError::NoExactPrescaler { root_hz, bclk_hz });
         }
-        let n = root_hz / (2 * bclk_hz);
+        let n = (root_hz as u64 / frame_half) as u32;
         // (div2, psr) in order of increasing fixed division.
         let options = [(false, false), (true, false), (false, true), (true, true)];
         let mut i = 0;
@@ -614,6 +616,8 @@ mod tests {
         assert_eq!((p.pm, p.div2, p.psr), (255, true, false));
         assert!(Prescaler::for_bit_clock(24_000_000, 1_536_000).is_err());
         assert!(Prescaler::for_bit_clock(24_576_000, 0).is_err());
+        // Twice a bit clock above 2^31 Hz does not overflow.
+        assert!(Prescaler::for_bit_clock(u32::MAX, 0x8000_0000).is_err());
         assert!(bit_clock_within_limit(66_000_000, 1_536_000));
         assert!(!bit_clock_within_limit(66_000_000, 14_000_000));
     }

@@ -256,6 +256,26 @@ impl Fault {
 /// Exit status of a program ended by a fault.
 pub const FAULT_EXIT_STATUS: u32 = 102;
 
+/// Reads two CP15 registers `c<n>, c<m>, <opc2>` (`mrc p15, 0`), given as their
+/// operand strings, e.g. `cp15_pair!("c6, c0, 0", "c5, c0, 0")` for DFAR and DFSR.
+#[cfg(all(target_arch = "arm", target_os = "none"))]
+macro_rules! cp15_pair {
+    ($first:literal, $second:literal) => {{
+        let (first, second): (u32, u32);
+        // SAFETY: the callers read fault address/status registers (DFAR, DFSR, IFAR,
+        // IFSR), which has no side effect and touches no memory.
+        unsafe {
+            core::arch::asm!(
+                concat!("mrc p15, 0, {0}, ", $first),
+                concat!("mrc p15, 0, {1}, ", $second),
+                out(reg) first, out(reg) second,
+                options(nomem, nostack, preserves_flags)
+            );
+        }
+        (first, second)
+    }};
+}
+
 /// Reports a fault on the console and ends the program (see the module docs).
 #[cfg(all(target_arch = "arm", target_os = "none"))]
 #[no_mangle]
@@ -268,34 +288,16 @@ extern "C" fn __imx6_bsp_fault(kind: u32, pc: u32, spsr: u32) -> ! {
         None => write!(con, "\r\n*** exception: kind {kind}"),
     };
     let _ = write!(con, " at pc={pc:#010x} spsr={spsr:#010x}");
-    match fault {
-        Some(Fault::DataAbort) => {
-            let (dfar, dfsr): (u32, u32);
-            // SAFETY: reading DFAR/DFSR (CP15 c6/c5) has no side effects.
-            unsafe {
-                core::arch::asm!(
-                    "mrc p15, 0, {0}, c6, c0, 0",
-                    "mrc p15, 0, {1}, c5, c0, 0",
-                    out(reg) dfar, out(reg) dfsr,
-                    options(nomem, nostack, preserves_flags)
-                );
-            }
-            let _ = write!(con, " dfar={dfar:#010x} dfsr={dfsr:#010x}");
-        }
+    // The fault address and status registers of the two aborts.
+    let registers = match fault {
+        Some(Fault::DataAbort) => Some((["dfar", "dfsr"], cp15_pair!("c6, c0, 0", "c5, c0, 0"))),
         Some(Fault::PrefetchAbort) => {
-            let (ifar, ifsr): (u32, u32);
-            // SAFETY: reading IFAR/IFSR (CP15 c6/c5) has no side effects.
-            unsafe {
-                core::arch::asm!(
-                    "mrc p15, 0, {0}, c6, c0, 2",
-                    "mrc p15, 0, {1}, c5, c0, 1",
-                    out(reg) ifar, out(reg) ifsr,
-                    options(nomem, nostack, preserves_flags)
-                );
-            }
-            let _ = write!(con, " ifar={ifar:#010x} ifsr={ifsr:#010x}");
+            Some((["ifar", "ifsr"], cp15_pair!("c6, c0, 2", "c5, c0, 1")))
         }
-        _ => {}
+        _ => None,
+    };
+    if let Some(([far_name, fsr_name], (far, fsr))) = registers {
+        let _ = write!(con, " {far_name}={far:#010x} {fsr_name}={fsr:#010x}");
     }
     let _ = con.write_str("\r\n");
     con.flush();

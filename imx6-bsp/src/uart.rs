@@ -1,82 +1,160 @@
 //! i.MX6 UART driver (polled) and the console: `core::fmt::Write`, [`print!`](crate::print)
 //! and [`println!`](crate::println).
 //!
-//! The console is UART1 unless [`set_console`] picks another: under QEMU
-//! `-nographic` UART1 is stdio. The SabreLite's console is UART2 (`ttymxc1`); run
-//! QEMU with `-serial null -serial stdio` to see that one.
+//! [`Uart`] drives one UART through a [`Mmio`] register block (a recording fake in the
+//! host tests). The console is a UART chosen by [`Port`]: UART1 unless [`set_console`]
+//! picks another. Under QEMU `-nographic` UART1 is stdio. The SabreLite's console is
+//! UART2 (`ttymxc1`): [`crate::board::Profile::SILICON`] selects it and
+//! [`crate::board::init_core`] makes it the console; `cargo xtask qemu --uart2` shows
+//! QEMU's UART2 instead of UART1.
 //!
-//! Register layout and the init sequence follow U-Boot's `serial_mxc.c`
+//! # Register sequence of [`Uart::init`]
+//!
+//! `UCR1 = 0`, `UCR2 = 0` (software reset, active low), then up to
+//! [`RESET_POLLS`] reads of `UCR2` until `SRST` reads 1 (bounded so that a UART
+//! without a clock cannot hang start-up), `UCR3 = 0x784`, `UCR4 = 0x8000`,
+//! `UESC = 0x2B`, `UTIM = 0`, `UTS = 0`, `UFCR` (TX trigger 2, reference divider, RX
+//! trigger 1), `UBIR`, `UBMR`, `UCR2 = 0x4027` (8N1, ignore RTS, RX and TX on, out of
+//! reset), `UCR1 = UARTEN`. Values and order follow U-Boot's `serial_mxc.c`
 //! (`shared/reference/imx6-audio-and-bsp.md` 5.4). The UART clock gates (CCGR5
-//! CG12/CG13) and pads are left as the boot loader set them; QEMU needs neither.
+//! CG12/CG13) and pads are left as the boot loader set them (QEMU needs neither; on a
+//! SabreLite see [`crate::board::sabrelite::SabreLite::prepare_console`]).
+//!
+//! # Timing
+//!
+//! Transmission is polled: [`Uart::write_byte`] waits while the 32-byte TX FIFO is
+//! full, so at 115 200 baud a long print costs the CPU about 87 µs per byte once the
+//! FIFO is full. [`Uart::flush`] waits at most [`FLUSH_POLLS`] status reads. Nothing
+//! takes an interrupt.
 
-use core::sync::atomic::{AtomicUsize, Ordering};
-use vcell::VolatileCell;
+use core::sync::atomic::{AtomicU8, Ordering};
 
 use crate::memory_map;
+use crate::mmio::{Mmio, MmioBlock};
 
-/// The UART register block.
-#[repr(C)]
-pub struct RegisterBlock {
-    /// 0x00 receiver register.
-    pub urxd: VolatileCell<u32>,
-    _reserved0: [u32; 15],
-    /// 0x40 transmitter register.
-    pub utxd: VolatileCell<u32>,
-    _reserved1: [u32; 15],
-    /// 0x80 control register 1.
-    pub ucr1: VolatileCell<u32>,
-    /// 0x84 control register 2.
-    pub ucr2: VolatileCell<u32>,
-    /// 0x88 control register 3.
-    pub ucr3: VolatileCell<u32>,
-    /// 0x8C control register 4.
-    pub ucr4: VolatileCell<u32>,
-    /// 0x90 FIFO control register.
-    pub ufcr: VolatileCell<u32>,
-    /// 0x94 status register 1.
-    pub usr1: VolatileCell<u32>,
-    /// 0x98 status register 2.
-    pub usr2: VolatileCell<u32>,
-    /// 0x9C escape character register.
-    pub uesc: VolatileCell<u32>,
-    /// 0xA0 escape timer register.
-    pub utim: VolatileCell<u32>,
-    /// 0xA4 BRM incremental register.
-    pub ubir: VolatileCell<u32>,
-    /// 0xA8 BRM modulator register.
-    pub ubmr: VolatileCell<u32>,
-    /// 0xAC baud rate count register.
-    pub ubrc: VolatileCell<u32>,
-    /// 0xB0 one-millisecond register.
-    pub onems: VolatileCell<u32>,
-    /// 0xB4 test register (FIFO status).
-    pub uts: VolatileCell<u32>,
+/// Register offsets.
+pub mod reg {
+    /// Receiver register (data in bits 7:0).
+    pub const URXD: usize = 0x00;
+    /// Transmitter register.
+    pub const UTXD: usize = 0x40;
+    /// Control register 1.
+    pub const UCR1: usize = 0x80;
+    /// Control register 2.
+    pub const UCR2: usize = 0x84;
+    /// Control register 3.
+    pub const UCR3: usize = 0x88;
+    /// Control register 4.
+    pub const UCR4: usize = 0x8C;
+    /// FIFO control register.
+    pub const UFCR: usize = 0x90;
+    /// Status register 1.
+    pub const USR1: usize = 0x94;
+    /// Status register 2.
+    pub const USR2: usize = 0x98;
+    /// Escape character register.
+    pub const UESC: usize = 0x9C;
+    /// Escape timer register.
+    pub const UTIM: usize = 0xA0;
+    /// BRM incremental register (numerator - 1).
+    pub const UBIR: usize = 0xA4;
+    /// BRM modulator register (denominator - 1).
+    pub const UBMR: usize = 0xA8;
+    /// Baud rate count register.
+    pub const UBRC: usize = 0xAC;
+    /// One-millisecond register.
+    pub const ONEMS: usize = 0xB0;
+    /// Test register (FIFO status).
+    pub const UTS: usize = 0xB4;
 }
 
-const _: () = {
-    assert!(core::mem::offset_of!(RegisterBlock, utxd) == 0x40);
-    assert!(core::mem::offset_of!(RegisterBlock, ucr1) == 0x80);
-    assert!(core::mem::offset_of!(RegisterBlock, uts) == 0xB4);
-};
+/// `UCR1` bits.
+pub mod ucr1 {
+    /// UART enable.
+    pub const UARTEN: u32 = 1 << 0;
+}
 
-/// UCR1.UARTEN.
-pub const UCR1_UARTEN: u32 = 1 << 0;
-/// UCR2.SRST (active low: reads 1 once the reset is over).
-pub const UCR2_SRST: u32 = 1 << 0;
-/// UCR2.RXEN.
-pub const UCR2_RXEN: u32 = 1 << 1;
-/// UCR2.TXEN.
-pub const UCR2_TXEN: u32 = 1 << 2;
-/// UCR2.WS: 8-bit words.
-pub const UCR2_WS: u32 = 1 << 5;
-/// UCR2.IRTS: ignore RTS.
-pub const UCR2_IRTS: u32 = 1 << 14;
-/// USR2.RDR: receive data ready.
-pub const USR2_RDR: u32 = 1 << 0;
-/// UTS.TXFULL: transmit FIFO full.
-pub const UTS_TXFULL: u32 = 1 << 4;
-/// UTS.TXEMPTY: transmit FIFO and shifter empty.
-pub const UTS_TXEMPTY: u32 = 1 << 6;
+/// `UCR2` bits.
+pub mod ucr2 {
+    /// Software reset, active low: reads 1 once the reset is over.
+    pub const SRST: u32 = 1 << 0;
+    /// Receiver enable.
+    pub const RXEN: u32 = 1 << 1;
+    /// Transmitter enable.
+    pub const TXEN: u32 = 1 << 2;
+    /// Word size: 8-bit words.
+    pub const WS: u32 = 1 << 5;
+    /// Ignore the RTS pin.
+    pub const IRTS: u32 = 1 << 14;
+}
+
+/// `UCR3` bits.
+pub mod ucr3 {
+    /// RXD muxed input selected (must be set on i.MX6).
+    pub const RXDMUXSEL: u32 = 1 << 2;
+    /// Autobaud detection not improved.
+    pub const ADNIMP: u32 = 1 << 7;
+    /// RI output (DTE mode) / input reset value.
+    pub const RI: u32 = 1 << 8;
+    /// DCD output (DTE mode) / input reset value.
+    pub const DCD: u32 = 1 << 9;
+    /// DSR output reset value.
+    pub const DSR: u32 = 1 << 10;
+}
+
+/// `UCR4` fields.
+pub mod ucr4 {
+    /// CTS trigger level field shift (6 bits).
+    pub const CTSTL_SHIFT: u32 = 10;
+}
+
+/// `UFCR` fields.
+pub mod ufcr {
+    /// Receiver trigger level field shift (6 bits).
+    pub const RXTL_SHIFT: u32 = 0;
+    /// Reference frequency divider field shift (3 bits, see [`super::rfdiv_field`]).
+    pub const RFDIV_SHIFT: u32 = 7;
+    /// Transmitter trigger level field shift (6 bits).
+    pub const TXTL_SHIFT: u32 = 10;
+}
+
+/// `USR2` bits.
+pub mod usr2 {
+    /// Receive data ready.
+    pub const RDR: u32 = 1 << 0;
+}
+
+/// `UTS` bits.
+pub mod uts {
+    /// Transmit FIFO full.
+    pub const TXFULL: u32 = 1 << 4;
+    /// Transmit FIFO and shifter empty.
+    pub const TXEMPTY: u32 = 1 << 6;
+}
+
+/// `UCR2` reads [`Uart::init`] spends at most waiting for the software reset to end.
+pub const RESET_POLLS: u32 = 100_000;
+/// `UTS` reads [`Uart::flush`] spends at most waiting for the transmitter to empty.
+pub const FLUSH_POLLS: u32 = 1_000_000;
+
+/// `UCR3` as U-Boot writes it: RXDMUXSEL, the DSR/DCD/RI defaults, ADNIMP.
+const UCR3_INIT: u32 = ucr3::DSR | ucr3::DCD | ucr3::RI | ucr3::RXDMUXSEL | ucr3::ADNIMP;
+/// `UCR4`: CTS trigger level 32.
+const UCR4_INIT: u32 = 32 << ucr4::CTSTL_SHIFT;
+/// `UESC`: the escape character `+`.
+const UESC_INIT: u32 = 0x2B;
+/// `UCR2` once configured: 8N1, RTS ignored, receiver and transmitter on, out of reset.
+const UCR2_RUN: u32 = ucr2::WS | ucr2::IRTS | ucr2::RXEN | ucr2::TXEN | ucr2::SRST;
+/// TX FIFO trigger level written to `UFCR`.
+const TX_TRIGGER: u32 = 2;
+/// RX FIFO trigger level written to `UFCR`.
+const RX_TRIGGER: u32 = 1;
+
+const _: () = {
+    assert!(UCR3_INIT == 0x0784);
+    assert!(UCR4_INIT == 0x8000);
+    assert!(UCR2_RUN == 0x4027);
+};
 
 /// The UART reference clock on i.MX6Q with the boot-loader defaults: PLL3 / 6.
 pub const DEFAULT_UART_CLK_HZ: u32 = 80_000_000;
@@ -111,10 +189,15 @@ pub struct Divisors {
 
 impl Divisors {
     /// The baud rate these settings give with `uart_clk_hz`:
-    /// `ref / (16 * (UBMR + 1) / (UBIR + 1))` with `ref = uart_clk / rfdiv`.
-    pub const fn baud(&self, uart_clk_hz: u32) -> u32 {
+    /// `ref / (16 * (UBMR + 1) / (UBIR + 1))` with `ref = uart_clk / rfdiv`; `None`
+    /// for a divider of 0.
+    pub const fn baud(&self, uart_clk_hz: u32) -> Option<u32> {
+        if self.rfdiv == 0 {
+            return None;
+        }
         let reference = (uart_clk_hz / self.rfdiv) as u64;
-        ((reference * (self.ubir as u64 + 1)) / (16 * (self.ubmr as u64 + 1))) as u32
+        let baud = (reference * (self.ubir as u64 + 1)) / (16 * (self.ubmr as u64 + 1));
+        Some(baud as u32)
     }
 }
 
@@ -139,81 +222,144 @@ pub const fn divisors(uart_clk_hz: u32, baud: u32) -> Option<Divisors> {
     })
 }
 
-/// A UART, by its register block address.
+/// Why [`Uart::init`] refused.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Uart {
-    base: usize,
+pub enum UartError {
+    /// `baud` cannot be generated from `uart_clk_hz` (see [`divisors`]).
+    BaudUnreachable {
+        /// The reference clock in Hz.
+        uart_clk_hz: u32,
+        /// The requested baud rate.
+        baud: u32,
+    },
 }
 
-impl Uart {
-    /// The UART whose registers start at `base` (one of [`memory_map::UART`]).
-    pub const fn new(base: usize) -> Uart {
-        Uart { base }
+/// The five UARTs of the i.MX6, by name (the console is chosen by port, so that it can
+/// only be a real UART).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Port {
+    /// UART1 (QEMU: the first `-serial`).
+    Uart1,
+    /// UART2 (the SabreLite console; QEMU: the second `-serial`).
+    Uart2,
+    /// UART3.
+    Uart3,
+    /// UART4.
+    Uart4,
+    /// UART5.
+    Uart5,
+}
+
+impl Port {
+    /// Every port, in order (`ALL[n]` is UART n + 1).
+    pub const ALL: [Port; 5] = [
+        Port::Uart1,
+        Port::Uart2,
+        Port::Uart3,
+        Port::Uart4,
+        Port::Uart5,
+    ];
+
+    /// Zero-based index (UART1 is 0).
+    pub const fn index(self) -> usize {
+        self as usize
     }
 
-    /// UART1.
-    pub const fn uart1() -> Uart {
-        Uart::new(memory_map::UART1)
+    /// The register block's physical address.
+    pub const fn base(self) -> usize {
+        memory_map::UART[self.index()]
     }
 
-    /// UART2 (the SabreLite console).
-    pub const fn uart2() -> Uart {
-        Uart::new(memory_map::UART2)
+    /// The GIC interrupt ID.
+    pub const fn irq(self) -> u32 {
+        memory_map::irq::UART[self.index()]
     }
 
-    /// The base address.
-    pub const fn base(&self) -> usize {
-        self.base
+    /// The SDMA events of its FIFOs.
+    pub const fn events(self) -> crate::events::EventPair {
+        crate::events::UART[self.index()]
     }
 
-    fn regs(&self) -> &'static RegisterBlock {
-        // SAFETY: `base` is the address of a UART register block in the i.MX6
-        // memory map (the constructors' contract); the block is MMIO that lives for
-        // the whole program, and every access goes through `VolatileCell`.
-        unsafe { &*(self.base as *const RegisterBlock) }
+    const fn from_index(index: u8) -> Port {
+        match index {
+            1 => Port::Uart2,
+            2 => Port::Uart3,
+            3 => Port::Uart4,
+            4 => Port::Uart5,
+            _ => Port::Uart1,
+        }
     }
 
-    /// Resets and configures the UART: 8N1, no flow control, FIFOs on, `baud` from
-    /// a reference clock of `uart_clk_hz`. Returns `false` if the rate is out of
-    /// range (the UART is then left disabled).
-    pub fn init(&self, uart_clk_hz: u32, baud: u32) -> bool {
-        let Some(div) = divisors(uart_clk_hz, baud) else {
-            return false;
-        };
-        let r = self.regs();
-        r.ucr1.set(0);
-        r.ucr2.set(0);
-        // Software reset; bounded so a missing clock cannot hang start-up.
-        for _ in 0..100_000 {
-            if r.ucr2.get() & UCR2_SRST != 0 {
+    /// The port's register block at its fixed address.
+    pub fn block(self) -> MmioBlock {
+        // SAFETY: `base` is a UART register block of the i.MX6 memory map, device
+        // memory mapped for the whole program (identity map); the UART driver only
+        // uses the offsets of `reg`, all inside the block and 4-byte aligned. Several
+        // `Uart`s on one port may exist (the console is re-created for every print):
+        // they only interleave their characters, which the console docs state.
+        unsafe { MmioBlock::new(self.base()) }
+    }
+}
+
+/// A polled UART driver.
+#[derive(Debug)]
+pub struct Uart<M: Mmio> {
+    regs: M,
+}
+
+impl<M: Mmio> Uart<M> {
+    /// Wraps a UART register block.
+    pub const fn new(regs: M) -> Self {
+        Self { regs }
+    }
+
+    /// Gives the register block back.
+    pub fn free(self) -> M {
+        self.regs
+    }
+
+    /// Resets and configures the UART: 8N1, no flow control, FIFOs on, `baud` from a
+    /// reference clock of `uart_clk_hz` (the module docs list the register sequence).
+    /// Returns the divisors used. An unreachable rate is refused before any register
+    /// is touched.
+    pub fn init(&self, uart_clk_hz: u32, baud: u32) -> Result<Divisors, UartError> {
+        let unreachable = UartError::BaudUnreachable { uart_clk_hz, baud };
+        let div = divisors(uart_clk_hz, baud).ok_or(unreachable)?;
+        let rfdiv = rfdiv_field(div.rfdiv).ok_or(unreachable)?;
+        let r = &self.regs;
+        r.write32(reg::UCR1, 0);
+        r.write32(reg::UCR2, 0);
+        for _ in 0..RESET_POLLS {
+            if r.read32(reg::UCR2) & ucr2::SRST != 0 {
                 break;
             }
         }
-        r.ucr3.set(0x0704 | (1 << 7)); // RXDMUXSEL, DSR/DCD/RI defaults, ADNIMP
-        r.ucr4.set(0x8000); // CTSTL = 32
-        r.uesc.set(0x2B);
-        r.utim.set(0);
-        r.uts.set(0);
-        let rfdiv = match rfdiv_field(div.rfdiv) {
-            Some(f) => f,
-            None => return false,
-        };
-        r.ufcr.set((2 << 10) | (rfdiv << 7) | 1); // TXTL 2, RFDIV, RXTL 1
-        r.ubir.set(div.ubir);
-        r.ubmr.set(div.ubmr);
-        r.ucr2
-            .set(UCR2_WS | UCR2_IRTS | UCR2_RXEN | UCR2_TXEN | UCR2_SRST);
-        r.ucr1.set(UCR1_UARTEN);
-        true
+        r.write32(reg::UCR3, UCR3_INIT);
+        r.write32(reg::UCR4, UCR4_INIT);
+        r.write32(reg::UESC, UESC_INIT);
+        r.write32(reg::UTIM, 0);
+        r.write32(reg::UTS, 0);
+        r.write32(
+            reg::UFCR,
+            (TX_TRIGGER << ufcr::TXTL_SHIFT)
+                | (rfdiv << ufcr::RFDIV_SHIFT)
+                | (RX_TRIGGER << ufcr::RXTL_SHIFT),
+        );
+        r.write32(reg::UBIR, div.ubir);
+        r.write32(reg::UBMR, div.ubmr);
+        r.write32(reg::UCR2, UCR2_RUN);
+        r.write32(reg::UCR1, ucr1::UARTEN);
+        Ok(div)
     }
 
-    /// Sends one byte, waiting while the transmit FIFO is full.
+    /// Sends one byte, waiting while the transmit FIFO is full. The wait is not
+    /// bounded: a UART whose clock is off stays full for ever (the console UART is
+    /// clocked by the time anything prints).
     pub fn write_byte(&self, b: u8) {
-        let r = self.regs();
-        while r.uts.get() & UTS_TXFULL != 0 {
+        while self.regs.read32(reg::UTS) & uts::TXFULL != 0 {
             core::hint::spin_loop();
         }
-        r.utxd.set(u32::from(b));
+        self.regs.write32(reg::UTXD, u32::from(b));
     }
 
     /// Sends bytes, turning `\n` into `\r\n`.
@@ -226,51 +372,65 @@ impl Uart {
         }
     }
 
-    /// Waits until everything written has left the transmitter (bounded).
-    pub fn flush(&self) {
-        let r = self.regs();
-        for _ in 0..1_000_000 {
-            if r.uts.get() & UTS_TXEMPTY != 0 {
-                return;
+    /// Waits until everything written has left the transmitter, or until
+    /// [`FLUSH_POLLS`] status reads have passed (about 0.1 s on QEMU). Returns whether
+    /// the transmitter is empty.
+    pub fn flush(&self) -> bool {
+        for _ in 0..FLUSH_POLLS {
+            if self.regs.read32(reg::UTS) & uts::TXEMPTY != 0 {
+                return true;
             }
             core::hint::spin_loop();
         }
+        false
     }
 
     /// A received byte, if one is waiting.
     pub fn try_read_byte(&self) -> Option<u8> {
-        let r = self.regs();
-        if r.usr2.get() & USR2_RDR != 0 {
-            Some((r.urxd.get() & 0xFF) as u8)
+        if self.regs.read32(reg::USR2) & usr2::RDR != 0 {
+            Some((self.regs.read32(reg::URXD) & 0xFF) as u8)
         } else {
             None
         }
     }
 }
 
-impl core::fmt::Write for Uart {
+impl<M: Mmio> core::fmt::Write for Uart<M> {
     fn write_str(&mut self, s: &str) -> core::fmt::Result {
         self.write_bytes(s.as_bytes());
         Ok(())
     }
 }
 
-static CONSOLE: AtomicUsize = AtomicUsize::new(memory_map::UART1);
+/// The console port, as its [`Port::index`].
+static CONSOLE: AtomicU8 = AtomicU8::new(Port::Uart1 as u8);
 
-/// Makes `uart` the console of [`console`], [`print!`](crate::print) and
-/// [`println!`](crate::println). It must have been initialised.
-pub fn set_console(uart: Uart) {
-    CONSOLE.store(uart.base, Ordering::Relaxed);
+/// Makes `port` the console of [`console`], [`print!`](crate::print) and
+/// [`println!`](crate::println). It must have been initialised ([`init_console`]
+/// after this call does it).
+pub fn set_console(port: Port) {
+    CONSOLE.store(port as u8, Ordering::Relaxed);
 }
 
-/// The console UART (UART1 unless [`set_console`] chose another).
-pub fn console() -> Uart {
-    Uart::new(CONSOLE.load(Ordering::Relaxed))
+/// The console port (UART1 unless [`set_console`] chose another).
+pub fn console_port() -> Port {
+    Port::from_index(CONSOLE.load(Ordering::Relaxed))
 }
 
-/// Initialises the console UART at [`DEFAULT_BAUD`] from [`DEFAULT_UART_CLK_HZ`].
+/// A driver for the console UART (a new value each call; they all drive the same
+/// UART).
+pub fn console() -> Uart<MmioBlock> {
+    Uart::new(console_port().block())
+}
+
+// The console's fixed settings are reachable.
+const _: () = assert!(divisors(DEFAULT_UART_CLK_HZ, DEFAULT_BAUD).is_some());
+
+/// Initialises the console UART at [`DEFAULT_BAUD`] from [`DEFAULT_UART_CLK_HZ`]
+/// (a setting checked at compile time, so this cannot fail).
 pub fn init_console() {
-    console().init(DEFAULT_UART_CLK_HZ, DEFAULT_BAUD);
+    // The constant setting is reachable (asserted above): the result is always Ok.
+    let _ = console().init(DEFAULT_UART_CLK_HZ, DEFAULT_BAUD);
 }
 
 #[doc(hidden)]
@@ -311,7 +471,7 @@ mod tests {
                 ubmr: 346
             }
         );
-        let got = d.baud(80_000_000);
+        let got = d.baud(80_000_000).unwrap();
         // within 0.1 % of the asked rate
         assert!(got.abs_diff(115_200) * 1000 < 115_200, "{got}");
     }
@@ -321,10 +481,20 @@ mod tests {
         for clk in [24_000_000, 66_000_000, 80_000_000] {
             for baud in [9_600, 19_200, 57_600, 115_200, 230_400] {
                 let d = divisors(clk, baud).unwrap();
-                let err = d.baud(clk).abs_diff(baud) as f64 / baud as f64;
+                let err = d.baud(clk).unwrap().abs_diff(baud) as f64 / baud as f64;
                 assert!(err < 0.02, "clk {clk} baud {baud}: {d:?} err {err}");
             }
         }
+    }
+
+    #[test]
+    fn a_zero_divider_has_no_rate() {
+        let d = Divisors {
+            rfdiv: 0,
+            ubir: 15,
+            ubmr: 346,
+        };
+        assert_eq!(d.baud(80_000_000), None);
     }
 
     #[test]
@@ -342,5 +512,17 @@ mod tests {
         assert_eq!(rfdiv_field(8), None);
         // U-Boot's UFCR value for /2, TXTL 2, RXTL 1.
         assert_eq!((2 << 10) | (rfdiv_field(2).unwrap() << 7) | 1, 0x0A01);
+    }
+
+    #[test]
+    fn ports_map_to_the_memory_map() {
+        assert_eq!(Port::Uart1.base(), memory_map::UART1);
+        assert_eq!(Port::Uart2.base(), memory_map::UART2);
+        assert_eq!(Port::Uart2.irq(), memory_map::irq::UART2);
+        assert_eq!(Port::Uart2.events(), crate::events::UART2);
+        for (i, port) in Port::ALL.into_iter().enumerate() {
+            assert_eq!(port.index(), i);
+            assert_eq!(Port::from_index(i as u8), port);
+        }
     }
 }

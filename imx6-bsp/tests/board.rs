@@ -51,6 +51,15 @@ impl Mmio for Tap<'_> {
             .push((self.block, offset, u32::from(value)));
         self.inner.write16(offset, value)
     }
+    fn read8(&self, offset: usize) -> u8 {
+        self.inner.read8(offset)
+    }
+    fn write8(&self, offset: usize, value: u8) {
+        self.timeline
+            .borrow_mut()
+            .push((self.block, offset, u32::from(value)));
+        self.inner.write8(offset, value)
+    }
 }
 
 /// The board's fakes. The CCM starts at the QEMU reset values (reference §5.1, §1.4).

@@ -32,10 +32,8 @@ use embedded_hal::delay::DelayNs;
 use crate::i2c;
 use crate::memory_map;
 use crate::mmio::{Mmio, MmioBlock};
-use crate::uart::{self, Uart};
-
-/// Offset of the PL310 `CACHE_ID` register.
-const PL310_CACHE_ID: usize = 0x000;
+use crate::pl310::Pl310;
+use crate::uart;
 
 /// The machine a program runs on.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -60,15 +58,16 @@ impl Machine {
     /// Detects the machine by reading the PL310 `CACHE_ID` through `pl310` (the
     /// register block at [`memory_map::PL310`]).
     pub fn detect_with(pl310: &impl Mmio) -> Machine {
-        Machine::from_l2_cache_id(pl310.read32(PL310_CACHE_ID))
+        Machine::from_l2_cache_id(Pl310::new(pl310).cache_id())
     }
 
     /// Detects the machine the program runs on (bare metal only: reads the PL310 at
     /// its physical address).
     pub fn detect() -> Machine {
         // SAFETY: 0x00A0_2000 is the PL310 register block in the i.MX6 memory map
-        // (mapped on silicon, a read-as-zero hole on QEMU); only the aligned 32-bit
-        // CACHE_ID register is read, which has no side effect.
+        // (mapped on silicon, a read-as-zero hole on QEMU), valid for the whole
+        // program; only the aligned 32-bit CACHE_ID register is read, which has no
+        // side effect, so sharing the block with the SDMA platform's PL310 is harmless.
         let pl310 = unsafe { MmioBlock::new(memory_map::PL310) };
         Machine::detect_with(&pl310)
     }
@@ -89,7 +88,7 @@ pub struct Profile {
     pub machine: Machine,
     /// The console UART: UART2 on the board (the SabreLite's serial console),
     /// UART1 on QEMU (the first `-serial`, what `cargo xtask qemu` shows).
-    pub console: Uart,
+    pub console: uart::Port,
     /// Whether the console pads (UART2 on EIM_D26/D27) and UART clock gates must be
     /// set up by the program (on silicon nothing may have done it when the boot ROM
     /// starts the image directly).
@@ -117,7 +116,7 @@ impl Profile {
     /// The real SabreLite.
     pub const SILICON: Profile = Profile {
         machine: Machine::Silicon,
-        console: Uart::uart2(),
+        console: uart::Port::Uart2,
         console_pins: true,
         i2c: i2c::Config::STANDARD_66MHZ,
         has_sdma: true,
@@ -128,7 +127,7 @@ impl Profile {
     /// QEMU `-M sabrelite` (7.2).
     pub const QEMU: Profile = Profile {
         machine: Machine::Qemu,
-        console: Uart::uart1(),
+        console: uart::Port::Uart1,
         console_pins: false,
         i2c: i2c::Config {
             poll_limit: QEMU_I2C_POLL_LIMIT,
@@ -232,13 +231,29 @@ impl DelayNs for GptDelay {
 /// [`println!`](crate::println).
 ///
 /// On silicon the console pads and the UART clock gates must be set up first
-/// ([`SabreLite::prepare_console`]). Bare metal only (uses the fixed register
-/// addresses).
+/// ([`SabreLite::prepare_console`]); [`start`] does both. Bare metal only (uses the
+/// fixed register addresses).
 pub fn init_core(profile: &Profile) {
     crate::gpt::init();
     crate::gic::init();
     uart::set_console(profile.console);
     uart::init_console();
+}
+
+/// The start of every SabreLite program, in one call: detects the machine
+/// ([`Profile::detect`]), takes the board's register blocks ([`Blocks::take`]), sets
+/// up the console pads and clocks where needed ([`SabreLite::prepare_console`]) and
+/// starts the GPT, the GIC and the console ([`init_core`]) on the machine's console
+/// UART: UART2 on a SabreLite, UART1 on QEMU.
+///
+/// Returns `None`, doing nothing, if the blocks were already taken (a second call).
+/// Bare metal only.
+pub fn start() -> Option<(Profile, Blocks<MmioBlock>)> {
+    let profile = Profile::detect();
+    let blocks = Blocks::take()?;
+    SabreLite::prepare_console(&blocks, &profile);
+    init_core(&profile);
+    Some((profile, blocks))
 }
 
 #[cfg(test)]

@@ -366,6 +366,12 @@ impl Mmio for I2cModel {
     fn write32(&self, offset: usize, value: u32) {
         panic!("32-bit write {value:#x} to I2C register {offset:#x}: use 16-bit accesses")
     }
+    fn read8(&self, offset: usize) -> u8 {
+        panic!("8-bit read of I2C register {offset:#x}: the driver must use 16-bit accesses")
+    }
+    fn write8(&self, offset: usize, value: u8) {
+        panic!("8-bit write {value:#x} to I2C register {offset:#x}: use 16-bit accesses")
+    }
     fn read16(&self, offset: usize) -> u16 {
         let mut s = self.state.borrow_mut();
         let v = match offset {

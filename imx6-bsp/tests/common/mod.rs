@@ -20,6 +20,10 @@ pub enum Access {
     Read16(usize, u16),
     /// 16-bit write.
     Write16(usize, u16),
+    /// 8-bit read.
+    Read8(usize, u8),
+    /// 8-bit write.
+    Write8(usize, u8),
 }
 
 type ReadHook = Box<dyn FnMut(usize, u32) -> u32>;
@@ -71,6 +75,7 @@ impl RecordingMmio {
             .filter_map(|a| match *a {
                 Access::Write32(o, v) => Some((o, v)),
                 Access::Write16(o, v) => Some((o, v as u32)),
+                Access::Write8(o, v) => Some((o, v as u32)),
                 _ => None,
             })
             .collect()
@@ -81,7 +86,10 @@ impl RecordingMmio {
         self.log
             .borrow()
             .iter()
-            .filter(|a| matches!(a, Access::Read32(o, _) | Access::Read16(o, _) if *o == offset))
+            .filter(|a| {
+                matches!(a, Access::Read32(o, _) | Access::Read16(o, _) | Access::Read8(o, _)
+                    if *o == offset)
+            })
             .count()
     }
 
@@ -121,6 +129,15 @@ impl Mmio for RecordingMmio {
     }
     fn write16(&self, offset: usize, value: u16) {
         self.log.borrow_mut().push(Access::Write16(offset, value));
+        self.regs.borrow_mut().insert(offset, value as u32);
+    }
+    fn read8(&self, offset: usize) -> u8 {
+        let v = self.read(offset) as u8;
+        self.log.borrow_mut().push(Access::Read8(offset, v));
+        v
+    }
+    fn write8(&self, offset: usize, value: u8) {
+        self.log.borrow_mut().push(Access::Write8(offset, value));
         self.regs.borrow_mut().insert(offset, value as u32);
     }
 }

@@ -39,7 +39,7 @@ mod app {
     use core::ptr::addr_of_mut;
 
     use imx6_bsp::board::sabrelite::{explain_codec_error, CodecSetup};
-    use imx6_bsp::board::{self, Blocks, GptDelay, Profile, SabreLite};
+    use imx6_bsp::board::{self, GptDelay, SabreLite};
     use imx6_bsp::mmio::Mmio;
     use imx6_bsp::sdma_platform::{critical_section, Imx6SdmaPlatform, IrqMaskCriticalSection};
     use imx6_bsp::{gpt, println, semihosting, ssi, uart};
@@ -102,12 +102,10 @@ mod app {
     }
 
     fn main() -> ! {
-        let profile = Profile::detect();
-        let Some(blocks) = Blocks::take() else {
+        let Some((profile, blocks)) = board::start() else {
+            // Cannot happen: this is the only call. Nothing can be printed yet.
             semihosting::exit(1)
         };
-        SabreLite::prepare_console(&blocks, &profile);
-        board::init_core(&profile);
         println!();
         println!(
             "audio-loopback: imx6-bsp {} on {}",

@@ -17,7 +17,7 @@
 mod app {
     use embedded_hal::i2c::NoAcknowledgeSource;
     use imx6_bsp::board::sabrelite::explain_codec_error;
-    use imx6_bsp::board::{self, Blocks, GptDelay, Machine, Profile, Readback, SabreLite};
+    use imx6_bsp::board::{self, GptDelay, Machine, Readback, SabreLite};
     use imx6_bsp::memory_map::irq;
     use imx6_bsp::sgtl5000::{self, PART_ID};
     use imx6_bsp::{gic, gpt, i2c, println, semihosting, ssi, startup, uart};
@@ -35,13 +35,10 @@ mod app {
     }
 
     fn main() -> ! {
-        let profile = Profile::detect();
-        let Some(blocks) = Blocks::take() else {
+        let Some((profile, blocks)) = board::start() else {
             // Cannot happen: this is the only call. Nothing can be printed yet.
             semihosting::exit(1)
         };
-        SabreLite::prepare_console(&blocks, &profile);
-        board::init_core(&profile);
         println!();
         println!(
             "bsp-probe: imx6-bsp {} on core {}, {}",

@@ -79,8 +79,12 @@ mod app {
         // One interrupt through the GIC: a GPT compare 2 ms ahead.
         gic::init();
         println!("gic: {} interrupt lines", gic::lines());
-        gic::register(irq::GPT, on_gpt);
-        gic::enable(irq::GPT);
+        if gic::register(irq::GPT, on_gpt)
+            .and_then(|()| gic::enable(irq::GPT))
+            .is_err()
+        {
+            fail("the GPT interrupt ID was refused by the GIC");
+        }
         let deadline = gpt::now() + gpt::us_to_ticks(DEADLINE_US);
         if gpt::set_deadline(deadline) != gpt::Deadline::Armed {
             fail("the deadline passed before it was armed");
