@@ -497,7 +497,9 @@ pub trait DmaChannel {
     /// What the channel supports.
     fn capabilities(&self) -> Capabilities;
 
-    /// Set the configuration for transfers prepared from now on.
+    /// Set the configuration for transfers prepared from now on. A running or queued
+    /// transfer keeps the configuration it was prepared with (its descriptor holds a
+    /// copy); a refused configuration leaves the previous one in place.
     fn configure(&mut self, config: SlaveConfig) -> Result<(), Error>;
 
     /// Prepare a cyclic transfer over `buffers` (whose direction must match the
@@ -542,11 +544,22 @@ pub trait DmaChannel {
     /// Stop the running transfer and retire every transfer present now. Never blocks.
     /// When it returns, no callback of those transfers will be dispatched any more.
     /// Transfers submitted or issued afterwards are never touched by this terminate.
+    ///
+    /// It does **not** stop the transfer immediately: it only *requests* the stop. The
+    /// hardware may keep moving data in the retired transfer's buffers until the stop is
+    /// *confirmed* (SDMA: HE clear and the platform's stop-latency bound passed, 1 ms by
+    /// default; at once when the engine had already stopped by itself). The channel
+    /// notices the confirmation at its next interrupt, at the timer deadline the
+    /// controller requested, or when the client calls `issue_pending` / `synchronize`;
+    /// only then are the retired buffers reclaimable and is the next issued transfer
+    /// started. Legal in interrupt context, including from the channel's own callback.
     fn terminate_async(&mut self);
 
     /// Finish a terminate: `Ok` once the hardware stop of every retired transfer is
     /// confirmed, their buffers are available to [`reclaim`](Self::reclaim), and no
-    /// callback of theirs is running. Legal while new transfers run.
+    /// callback of theirs is running; `WouldBlock` before (it polls the stop itself, so
+    /// calling it again is enough to make progress). Legal while new transfers run, and
+    /// from any context (it never waits).
     fn synchronize(&mut self) -> nb::Result<Retired, Error>;
 
     /// `terminate_async` then spin on `synchronize`. Thread context only (the stop is
@@ -556,10 +569,12 @@ pub trait DmaChannel {
         nb::block!(self.synchronize())
     }
 
-    /// Pause the running transfer without losing data.
+    /// Pause the running transfer without losing data. Like a terminate, the hardware
+    /// may finish the step it is in after this returns (its data is kept, not lost).
     fn pause(&mut self) -> Result<(), Error>;
 
-    /// Resume a paused transfer; [`Error::NotPaused`] otherwise.
+    /// Resume a paused transfer; [`Error::NotPaused`] otherwise. If the pause's stop is
+    /// not confirmed yet, the hardware restarts once it is (never while it may run).
     fn resume(&mut self) -> Result<(), Error>;
 
     /// State and residue of a transfer.

@@ -605,7 +605,9 @@ impl<C: DmaController, R: ReadBuffer, W: WriteBuffer, const N: usize> Channel<C,
     }
 
     /// Interrupt entry: collect progress of the running transfer from the controller,
-    /// then notice a confirmed stop. Queues events; dispatch them afterwards.
+    /// then notice a confirmed stop (retiring the stopped transfer and starting the next
+    /// issued one in the same call). Runs in interrupt context, never blocks, O(N) plus
+    /// the controller's `progress`. Queues events; dispatch them afterwards.
     pub fn on_interrupt(&mut self) {
         if let Some((cookie, payload)) = self.vchan.running() {
             let progress = self.ctl.progress(cookie, &payload.desc);
@@ -618,7 +620,8 @@ impl<C: DmaController, R: ReadBuffer, W: WriteBuffer, const N: usize> Channel<C,
     }
 
     /// Timer-deadline / polling entry: notice a confirmed stop and start what waits.
-    /// Returns whether a stop was confirmed.
+    /// Returns whether a stop was confirmed. Legal in interrupt and thread context; never
+    /// blocks.
     pub fn poll(&mut self) -> bool {
         self.vchan.poll_stop(&mut Adapter(&mut self.ctl))
     }

@@ -202,7 +202,9 @@ impl Board {
     }
 
     /// Runs `f` on the model (stats, hazards, peripherals, raw access). Do not touch
-    /// registers through [`Board::registers`] inside `f`.
+    /// registers through [`Board::registers`] inside `f`: the model is borrowed, and
+    /// such an access panics (the register hook has no error channel, and a silently
+    /// dropped access would hide a test bug).
     pub fn with_sim<R>(&self, f: impl FnOnce(&mut Sim) -> R) -> R {
         f(&mut self.sim.borrow_mut())
     }

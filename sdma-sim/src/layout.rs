@@ -154,6 +154,9 @@ mod tests {
             }
             .width_bytes()
         };
-        assert_eq!([width(0), width(1), width(2), width(3), width(4)], [4, 1, 2, 3, 4]);
+        assert_eq!(
+            [width(0), width(1), width(2), width(3), width(4)],
+            [4, 1, 2, 3, 4]
+        );
     }
 }

@@ -5,27 +5,14 @@ mod driver_common;
 
 use driver_common::*;
 use sdma_core::dmaengine::{
-    Buffers, BusWidth, Cookie, Direction, DmaChannel, Event, EventKind, Segment, SlaveConfig,
-    TxState,
+    Buffers, Cookie, Direction, DmaChannel, Error, Event, EventKind, Segment, SlaveConfig, TxState,
 };
-use sdma_core::sdma::{ChannelRequest, PeripheralType};
-use sdma_core::vchan::Channel;
 use sdma_sim::pattern::pattern_value;
 use sdma_sim::{Board, SsiConfig, MS, SECOND};
 
 /// 256 frames x 2 channels x 2 bytes.
 const PERIOD: usize = 1024;
 const PERIODS: usize = 4;
-
-fn config(ssi: &SsiConfig, dir: Direction) -> SlaveConfig {
-    SlaveConfig {
-        direction: dir,
-        peripheral_addr: ssi.fifo_addr,
-        bus_width: BusWidth::Bits16,
-        burst: 8,
-        event: Some(u16::from(ssi.event)),
-    }
-}
 
 /// Checks capture periods and refills playback periods as period events arrive.
 struct Audio {
@@ -62,15 +49,8 @@ impl Audio {
         // reads other periods now.
         let p =
             unsafe { std::slice::from_raw_parts_mut(self.tx.0.add(self.tx_tail * PERIOD), PERIOD) };
-        fill(p, &mut self.tx_next);
+        fill_pattern16(p, &mut self.tx_next);
         self.tx_tail = (self.tx_tail + 1) % PERIODS;
-    }
-}
-
-fn fill(p: &mut [u8], next: &mut u64) {
-    for c in p.chunks_exact_mut(2) {
-        c.copy_from_slice(&(pattern_value(*next, 16) as u16).to_le_bytes());
-        *next += 1;
     }
 }
 
@@ -90,13 +70,6 @@ impl Client for Audio {
     }
 }
 
-fn start_cyclic(ch: &mut Ch, bufs: Buffers<Buf, Buf>) -> Cookie {
-    let p = ch.prep_cyclic(bufs, PERIOD).expect("prep_cyclic");
-    let c = ch.submit(p).expect("submit");
-    ch.issue_pending();
-    c
-}
-
 #[test]
 fn sixty_seconds_capture_and_playback_every_sample_checked() {
     for_seeds(&seeds(&[11]), |seed| {
@@ -106,24 +79,12 @@ fn sixty_seconds_capture_and_playback_every_sample_checked() {
         let (rx_ssi, tx_ssi) = rig
             .board
             .with_sim(|s| (s.add_ssi(rx_cfg), s.add_ssi(tx_cfg)));
-        let rx_ctl = rig
-            .sdma
-            .request_channel(ChannelRequest::peripheral(37, PeripheralType::SsiSp, 3))
-            .expect("rx");
-        let tx_ctl = rig
-            .sdma
-            .request_channel(ChannelRequest::peripheral(38, PeripheralType::SsiSp, 3))
-            .expect("tx");
-        let mut rx: Ch = Channel::new(1, rx_ctl);
-        let mut tx: Ch = Channel::new(2, tx_ctl);
-        rx.configure(config(&rx_cfg, Direction::DevToMem))
-            .expect("cfg rx");
-        tx.configure(config(&tx_cfg, Direction::MemToDev))
-            .expect("cfg tx");
+        let mut rx = rig.audio_channel(1, &rx_cfg, Direction::DevToMem);
+        let mut tx = rig.audio_channel(2, &tx_cfg, Direction::MemToDev);
         let rx_buf = rig.buffer(PERIOD * PERIODS);
         let tx_buf = rig.buffer(PERIOD * PERIODS);
         let mut tx_next = 0;
-        fill(tx_buf, &mut tx_next);
+        fill_pattern16(tx_buf, &mut tx_next);
         let audio = Audio {
             rx: (rx_buf.as_ptr(), rx_buf.len()),
             tx: (tx_buf.as_mut_ptr(), tx_buf.len()),
@@ -136,8 +97,8 @@ fn sixty_seconds_capture_and_playback_every_sample_checked() {
             periods: [0; 2],
         };
         let _ = (audio.rx.1, audio.tx.1);
-        let rc = start_cyclic(&mut rx, Buffers::FromDevice(rx_buf));
-        let tc = start_cyclic(&mut tx, Buffers::ToDevice(tx_buf));
+        let rc = start_cyclic(&mut rx, Buffers::FromDevice(rx_buf), PERIOD);
+        let tc = start_cyclic(&mut tx, Buffers::ToDevice(tx_buf), PERIOD);
         assert_eq!(rx.tx_status(rc).state, TxState::InProgress);
         assert_eq!(tx.tx_status(tc).state, TxState::InProgress);
         rig.board.with_sim(|s| {
@@ -187,33 +148,20 @@ fn sixty_seconds_capture_and_playback_every_sample_checked() {
     });
 }
 
-struct Count(Vec<(usize, Event)>);
-impl Client for Count {
-    fn event(&mut self, _: &Board, i: usize, _: &mut Ch, ev: Event) {
-        self.0.push((i, ev));
-    }
-}
-
 #[test]
 fn pause_and_resume_keep_the_ring_position() {
     let rig = rig(21);
     let rx_cfg = SsiConfig::ssi1_rx();
     let ssi = rig.board.with_sim(|s| s.add_ssi(rx_cfg));
-    let ctl = rig
-        .sdma
-        .request_channel(ChannelRequest::peripheral(37, PeripheralType::SsiSp, 3))
-        .expect("rx");
-    let hw = ctl.number() as usize;
-    let mut rx: Ch = Channel::new(1, ctl);
-    rx.configure(config(&rx_cfg, Direction::DevToMem))
-        .expect("cfg");
+    let mut rx = rig.audio_channel(1, &rx_cfg, Direction::DevToMem);
+    let hw = rx.controller().number() as usize;
     let buf = rig.buffer(PERIOD * PERIODS);
-    let cookie = start_cyclic(&mut rx, Buffers::FromDevice(buf));
+    let cookie = start_cyclic(&mut rx, Buffers::FromDevice(buf), PERIOD);
     rig.board.with_sim(|s| s.start_ssi(ssi));
     let mut drv = Driver {
         sdma: rig.sdma,
         chans: vec![rx],
-        client: Count(Vec::new()),
+        client: Log::default(),
     };
     // Run into the middle of period 2.
     rig.board.run_for(12 * MS, &mut drv);
@@ -256,13 +204,7 @@ fn scatter_gather_playback_completes_in_order() {
     let rig = rig(31);
     let tx_cfg = SsiConfig::ssi1_tx();
     let ssi = rig.board.with_sim(|s| s.add_ssi(tx_cfg));
-    let ctl = rig
-        .sdma
-        .request_channel(ChannelRequest::peripheral(38, PeripheralType::SsiSp, 3))
-        .expect("tx");
-    let mut tx: Ch = Channel::new(1, ctl);
-    tx.configure(config(&tx_cfg, Direction::MemToDev))
-        .expect("cfg");
+    let mut tx = rig.audio_channel(1, &tx_cfg, Direction::MemToDev);
     let buf = rig.buffer(3 * 4096);
     let mut next = 0;
     // Segments out of buffer order: samples are laid out so that the played order is
@@ -282,7 +224,7 @@ fn scatter_gather_playback_completes_in_order() {
         },
     ];
     for s in segs {
-        fill(&mut buf[s.offset..s.offset + s.len], &mut next);
+        fill_pattern16(&mut buf[s.offset..s.offset + s.len], &mut next);
     }
     let p = tx.prep_slave_sg(Buffers::ToDevice(buf), &segs).expect("sg");
     let cookie = tx.submit(p).expect("submit");
@@ -292,7 +234,7 @@ fn scatter_gather_playback_completes_in_order() {
     let mut drv = Driver {
         sdma: rig.sdma,
         chans: vec![tx],
-        client: Count(Vec::new()),
+        client: Log::default(),
     };
     // The first segment (2048 samples) takes 21.3 ms to play: residue is per BD.
     rig.board.run_for(25 * MS, &mut drv);
@@ -316,5 +258,150 @@ fn scatter_gather_playback_completes_in_order() {
         .expect("ssi");
     assert_eq!(played.in_order, 10240 / 2, "{played:?}");
     assert_eq!((played.lost, played.repeated), (0, 0));
+    rig.assert_clean();
+}
+
+/// Checks the capture stream of one transfer at a time: every sample follows the one
+/// before (after the first FIFO load of a run, which may jump once).
+struct Continuity {
+    cookie: Cookie,
+    buf: *const u8,
+    tail: usize,
+    next: Option<u16>,
+    samples: u64,
+    errors: u64,
+    periods: u64,
+    other_events: Vec<Event>,
+}
+
+impl Continuity {
+    fn new(cookie: Cookie, buf: *const u8) -> Self {
+        Continuity {
+            cookie,
+            buf,
+            tail: 0,
+            next: None,
+            samples: 0,
+            errors: 0,
+            periods: 0,
+            other_events: Vec::new(),
+        }
+    }
+
+    /// Checks `cookie`'s stream from now on (its ring starts at `buf`).
+    fn follow(&mut self, cookie: Cookie, buf: *const u8) {
+        let other_events = std::mem::take(&mut self.other_events);
+        *self = Continuity {
+            other_events,
+            ..Continuity::new(cookie, buf)
+        };
+    }
+}
+
+impl Client for Continuity {
+    fn event(&mut self, _: &Board, _: usize, _: &mut Ch, ev: Event) {
+        let EventKind::Period { count } = ev.kind else {
+            self.other_events.push(ev);
+            return;
+        };
+        if ev.cookie != self.cookie {
+            self.other_events.push(ev);
+            return;
+        }
+        for _ in 0..count {
+            // SAFETY: the capture buffer is leaked DMA memory owned by the running
+            // transfer; the period at `tail` was just handed back by the engine.
+            let p = unsafe { std::slice::from_raw_parts(self.buf.add(self.tail * PERIOD), PERIOD) };
+            for s in samples16(p) {
+                if self.next.is_some_and(|n| n != s) && self.samples > 16 {
+                    self.errors += 1;
+                }
+                self.next = Some(s.wrapping_add(1));
+                self.samples += 1;
+            }
+            self.tail = (self.tail + 1) % PERIODS;
+            self.periods += 1;
+        }
+    }
+}
+
+/// `configure` while a cyclic capture runs changes only what the *next* prepared
+/// transfer uses: the running transfer keeps its loaded context (watermark register r7),
+/// is never restarted, and loses no sample; a refused configuration changes nothing; the
+/// transfer started after a terminate runs with the new configuration.
+#[test]
+fn reconfigure_while_running_does_not_disturb_the_running_transfer() {
+    let rig = rig(51);
+    let rx_cfg = SsiConfig::ssi1_rx();
+    let ssi = rig.board.with_sim(|s| s.add_ssi(rx_cfg));
+    let mut rx = rig.audio_channel(1, &rx_cfg, Direction::DevToMem);
+    let hw = usize::from(rx.controller().number());
+    // Context word 2 + 7 of channel `hw` (32-word contexts at 0x800): gReg7, the
+    // watermark in bytes the script moves per request.
+    let watermark = || rig.board.with_sim(|s| s.data_word(0x800 + 32 * hw + 9));
+    let buf = rig.buffer(PERIOD * PERIODS);
+    let first_ptr = buf.as_ptr();
+    let first = start_cyclic(&mut rx, Buffers::FromDevice(buf), PERIOD);
+    rig.board.with_sim(|s| s.start_ssi(ssi));
+    let mut drv = Driver {
+        sdma: rig.sdma,
+        chans: vec![rx],
+        client: Continuity::new(first, first_ptr),
+    };
+    rig.board.run_for(20 * MS, &mut drv);
+    assert_eq!(watermark(), Some(16), "burst 8 x 16 bits");
+    let periods_before = drv.client.periods;
+    assert!(periods_before >= 3, "{periods_before}");
+
+    // Mid-stream: a valid new configuration (burst 4) ...
+    let smaller_burst = SlaveConfig {
+        burst: 4,
+        ..audio_config(&rx_cfg, Direction::DevToMem)
+    };
+    drv.chans[0]
+        .configure(smaller_burst)
+        .expect("configure while running");
+    // ... and a refused one (another peripheral's event): typed error, nothing changes.
+    let wrong_event = SlaveConfig {
+        event: Some(38),
+        ..smaller_burst
+    };
+    assert_eq!(drv.chans[0].configure(wrong_event), Err(Error::Unsupported));
+    rig.board.run_for(50 * MS, &mut drv);
+
+    // The running transfer did not notice.
+    let ch = &drv.chans[0];
+    assert_eq!(ch.tx_status(first).state, TxState::InProgress);
+    assert_eq!(ch.controller().stats().starts, 1, "never restarted");
+    assert_eq!(watermark(), Some(16), "context not reloaded");
+    assert_eq!(drv.client.errors, 0, "capture discontinuities");
+    // 50 ms at 5.333 ms per period.
+    assert!(
+        drv.client.periods >= periods_before + 9,
+        "{}",
+        drv.client.periods
+    );
+    assert!(
+        drv.client.other_events.is_empty(),
+        "{:?}",
+        drv.client.other_events
+    );
+    rig.assert_clean();
+
+    // The next transfer uses the accepted configuration.
+    let buf = rig.buffer(PERIOD * PERIODS);
+    let second_ptr = buf.as_ptr();
+    drv.chans[0].terminate_async();
+    let second = start_cyclic(&mut drv.chans[0], Buffers::FromDevice(buf), PERIOD);
+    drv.client.follow(second, second_ptr);
+    rig.board.run_for(30 * MS, &mut drv);
+    assert_eq!(watermark(), Some(8), "burst 4 x 16 bits");
+    assert_eq!(drv.chans[0].tx_status(second).state, TxState::InProgress);
+    assert_eq!(drv.chans[0].controller().stats().starts, 2);
+    assert!(drv.client.periods >= 4, "{}", drv.client.periods);
+    assert_eq!(
+        drv.client.errors, 0,
+        "capture discontinuities after the restart"
+    );
     rig.assert_clean();
 }

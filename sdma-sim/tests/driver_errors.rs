@@ -17,48 +17,14 @@ use sdma_core::sdma::{
 use sdma_core::vchan::Channel;
 use sdma_pac::sdma::{offsets, RegisterBlock};
 use sdma_sim::platform::{alloc_area, leak_board, SimPlatform};
-use sdma_sim::{Board, SimConfig, SsiConfig, MS, US};
-
-fn audio_config(ssi: &SsiConfig, dir: Direction) -> SlaveConfig {
-    SlaveConfig {
-        direction: dir,
-        peripheral_addr: ssi.fifo_addr,
-        bus_width: BusWidth::Bits16,
-        burst: 8,
-        event: Some(u16::from(ssi.event)),
-    }
-}
-
-#[derive(Default)]
-struct Log(Vec<(usize, Event)>);
-impl Client for Log {
-    fn event(&mut self, _: &Board, i: usize, _: &mut Ch, ev: Event) {
-        self.0.push((i, ev));
-    }
-}
-
-impl Log {
-    fn periods(&self, cookie: Cookie) -> u32 {
-        self.0
-            .iter()
-            .filter(|(_, e)| e.cookie == cookie)
-            .map(|(_, e)| match e.kind {
-                EventKind::Period { count } => count,
-                _ => 0,
-            })
-            .sum()
-    }
-}
+use sdma_sim::{SimConfig, SsiConfig, MS, US};
 
 fn cyclic(ch: &mut Ch, buf: Buf, dir: Direction) -> Cookie {
     let b = match dir {
         Direction::DevToMem => Buffers::FromDevice(buf),
         _ => Buffers::ToDevice(buf),
     };
-    let p = ch.prep_cyclic(b, 1024).expect("prep");
-    let c = ch.submit(p).expect("submit");
-    ch.issue_pending();
-    c
+    start_cyclic(ch, b, 1024)
 }
 
 #[test]
@@ -205,13 +171,8 @@ fn channel0_hang_fails_the_start_and_other_channels_keep_running() {
     let (rx_ssi, tx_ssi) = rig
         .board
         .with_sim(|s| (s.add_ssi(rx_cfg), s.add_ssi(tx_cfg)));
-    let req = |e| ChannelRequest::peripheral(e, PeripheralType::SsiSp, 3);
-    let mut tx: Ch = Channel::new(1, rig.sdma.request_channel(req(38)).expect("tx"));
-    let mut rx: Ch = Channel::new(2, rig.sdma.request_channel(req(37)).expect("rx"));
-    tx.configure(audio_config(&tx_cfg, Direction::MemToDev))
-        .expect("cfg");
-    rx.configure(audio_config(&rx_cfg, Direction::DevToMem))
-        .expect("cfg");
+    let mut tx = rig.audio_channel(1, &tx_cfg, Direction::MemToDev);
+    let rx = rig.audio_channel(2, &rx_cfg, Direction::DevToMem);
     let tc = cyclic(&mut tx, rig.buffer(4096), Direction::MemToDev);
     rig.board.with_sim(|s| {
         s.start_ssi(rx_ssi);
@@ -262,13 +223,7 @@ fn evterr_is_reported_as_an_error_and_the_channel_restarts() {
     let rig = rig(5);
     let cfg = SsiConfig::ssi1_rx();
     let ssi = rig.board.with_sim(|s| s.add_ssi(cfg));
-    let ctl = rig
-        .sdma
-        .request_channel(ChannelRequest::peripheral(37, PeripheralType::SsiSp, 3))
-        .expect("rx");
-    let mut rx: Ch = Channel::new(1, ctl);
-    rx.configure(audio_config(&cfg, Direction::DevToMem))
-        .expect("cfg");
+    let mut rx = rig.audio_channel(1, &cfg, Direction::DevToMem);
     let c1 = cyclic(&mut rx, rig.buffer(4096), Direction::DevToMem);
     rig.board.with_sim(|s| s.start_ssi(ssi));
     let mut drv = Driver {

@@ -4,11 +4,7 @@
 mod driver_common;
 
 use driver_common::*;
-use sdma_core::dmaengine::{
-    Buffers, BusWidth, DmaChannel, Event, EventKind, Outcome, SlaveConfig, TxState,
-};
-use sdma_core::sdma::ChannelRequest;
-use sdma_core::vchan::Channel;
+use sdma_core::dmaengine::{Buffers, DmaChannel, Event, EventKind, Outcome, TxState};
 use sdma_sim::rng::SimRng;
 use sdma_sim::{Board, MS};
 
@@ -38,13 +34,7 @@ fn memcpy_random_sizes_bit_exact() {
     for_seeds(&seeds(&[1, 2, 3]), |seed| {
         let rig = rig(seed);
         let mut rng = SimRng::new(seed ^ 0x6d65_6d63);
-        let ctl = rig
-            .sdma
-            .request_channel(ChannelRequest::memory(2))
-            .expect("memory channel");
-        let mut ch: Ch = Channel::new(1, ctl);
-        ch.configure(SlaveConfig::memcpy(BusWidth::Bits8))
-            .expect("configure");
+        let ch = rig.memory_channel(1);
         let mut drv = Driver {
             sdma: rig.sdma,
             chans: vec![ch],
@@ -102,13 +92,7 @@ fn memcpy_random_sizes_bit_exact() {
 #[test]
 fn memcpy_larger_than_the_ring_is_refused() {
     let rig = rig(7);
-    let ctl = rig
-        .sdma
-        .request_channel(ChannelRequest::memory(2))
-        .expect("ch");
-    let mut ch: Ch = Channel::new(1, ctl);
-    ch.configure(SlaveConfig::memcpy(BusWidth::Bits8))
-        .expect("configure");
+    let mut ch = rig.memory_channel(1);
     let len = 32 * 0xFFFF + 1;
     let e = ch
         .prep_memcpy(rig.buffer(len), rig.buffer(len))

@@ -8,7 +8,7 @@ use driver_common::*;
 use sdma_core::dmaengine::{
     Buffers, BusWidth, Direction, DmaChannel, Event, EventKind, Outcome, SlaveConfig,
 };
-use sdma_core::sdma::{ChannelRequest, PeripheralType};
+use sdma_core::sdma::ChannelRequest;
 use sdma_core::vchan::Channel;
 use sdma_sim::pattern::pattern_value;
 use sdma_sim::rng::SimRng;
@@ -43,13 +43,6 @@ struct Multi {
     periods: Vec<u64>,
 }
 
-fn fill(p: &mut [u8], next: &mut u64) {
-    for c in p.chunks_exact_mut(2) {
-        c.copy_from_slice(&(pattern_value(*next, 16) as u16).to_le_bytes());
-        *next += 1;
-    }
-}
-
 impl Client for Multi {
     fn event(&mut self, _: &Board, i: usize, ch: &mut Ch, ev: Event) {
         match (&mut self.roles[i], ev.kind) {
@@ -73,7 +66,7 @@ impl Client for Multi {
                     // SAFETY: as above, the period was played.
                     let p =
                         unsafe { std::slice::from_raw_parts_mut(buf.add(*tail * PERIOD), PERIOD) };
-                    fill(p, next);
+                    fill_pattern16(p, next);
                     *tail = (*tail + 1) % PERIODS;
                     self.periods[i] += 1;
                 }
@@ -124,23 +117,7 @@ fn eight_channels_at_once() {
             ssis.push((a, true));
             ssis.push((b, false));
             for (cfg, dir) in [(rx_cfg, Direction::DevToMem), (tx_cfg, Direction::MemToDev)] {
-                let ctl = rig
-                    .sdma
-                    .request_channel(ChannelRequest::peripheral(
-                        u32::from(cfg.event),
-                        PeripheralType::SsiSp,
-                        3,
-                    ))
-                    .expect("audio channel");
-                let mut ch: Ch = Channel::new(chans.len() as u16 + 1, ctl);
-                ch.configure(SlaveConfig {
-                    direction: dir,
-                    peripheral_addr: cfg.fifo_addr,
-                    bus_width: BusWidth::Bits16,
-                    burst: 8,
-                    event: Some(u16::from(cfg.event)),
-                })
-                .expect("cfg");
+                let mut ch = rig.audio_channel(chans.len() as u16 + 1, &cfg, dir);
                 let buf = rig.buffer(PERIOD * PERIODS);
                 let bufs = if dir == Direction::DevToMem {
                     roles.push(Role::Rx {
@@ -151,7 +128,7 @@ fn eight_channels_at_once() {
                     Buffers::FromDevice(buf)
                 } else {
                     let mut next = 0;
-                    fill(buf, &mut next);
+                    fill_pattern16(buf, &mut next);
                     roles.push(Role::Tx {
                         buf: buf.as_mut_ptr(),
                         tail: 0,
@@ -159,9 +136,7 @@ fn eight_channels_at_once() {
                     });
                     Buffers::ToDevice(buf)
                 };
-                let p = ch.prep_cyclic(bufs, PERIOD).expect("prep");
-                ch.submit(p).expect("submit");
-                ch.issue_pending();
+                start_cyclic(&mut ch, bufs, PERIOD);
                 chans.push(ch);
             }
             let _ = k;

@@ -9,13 +9,13 @@ use std::collections::BTreeMap;
 
 use driver_common::*;
 use sdma_core::dmaengine::{
-    Buffers, BusWidth, Cookie, Direction, DmaChannel, Event, EventKind, Outcome, SlaveConfig,
-    TxState,
+    Buffers, Cookie, Direction, DmaChannel, Event, EventKind, Outcome, TxState,
 };
-use sdma_core::sdma::{ChannelRequest, PeripheralType};
+use sdma_core::sdma::{ChannelRequest, PeripheralType, Platform, ScriptClass};
 use sdma_core::vchan::{Channel, StopPolicy};
+use sdma_sim::platform::SimPlatform;
 use sdma_sim::rng::SimRng;
-use sdma_sim::{Board, Nanos, SsiConfig, MS, US};
+use sdma_sim::{Board, Hazard, HazardKind, Nanos, SsiConfig, MS, US};
 
 const PERIOD: usize = 1024;
 const PERIODS: usize = 4;
@@ -56,7 +56,7 @@ struct Storm {
 }
 
 impl Storm {
-    fn reclaim(&mut self, board: &Board, ch: &mut Ch) {
+    fn reclaim<P: Platform + 'static>(&mut self, board: &Board, ch: &mut Ch<P>) {
         while let Some(r) = ch.reclaim() {
             self.report.reclaimed += 1;
             if r.outcome == Outcome::Failed {
@@ -76,7 +76,7 @@ impl Storm {
     }
 
     /// ALSA-style recovery: stop, then prepare and start a new cyclic transfer at once.
-    fn restart(&mut self, board: &Board, ch: &mut Ch) {
+    fn restart<P: Platform + 'static>(&mut self, board: &Board, ch: &mut Ch<P>) {
         self.report.cycles += 1;
         let now = board.now();
         if let Some(c) = self.current.take() {
@@ -170,8 +170,8 @@ impl Storm {
     }
 }
 
-impl Client for Storm {
-    fn event(&mut self, board: &Board, _: usize, ch: &mut Ch, ev: Event) {
+impl<P: Platform + 'static> Client<P> for Storm {
+    fn event(&mut self, board: &Board, _: usize, ch: &mut Ch<P>, ev: Event) {
         match ev.kind {
             EventKind::Period { count } => {
                 for _ in 0..count {
@@ -190,7 +190,7 @@ impl Client for Storm {
         }
     }
 
-    fn app(&mut self, board: &Board, chans: &mut [Ch], tag: u64) {
+    fn app(&mut self, board: &Board, chans: &mut [Ch<P>], tag: u64) {
         if tag != 0 {
             // Fallback of a callback restart whose transfer delivered no period in time.
             if self.restart_in_callback && tag == self.arm_gen {
@@ -215,11 +215,22 @@ impl Client for Storm {
 struct Outcome2 {
     report: Report,
     hazards: usize,
+    /// What the hazards were.
+    hazard_list: Vec<Hazard>,
     final_periods: u64,
 }
 
 fn storm(seed: u64, policy: StopPolicy, cycles: u64) -> Outcome2 {
-    let rig = rig(seed);
+    storm_on(rig(seed), seed, policy, cycles)
+}
+
+/// The storm on a rig with any platform (see [`NoStopBound`]).
+fn storm_on<P: Platform + 'static>(
+    rig: Rig<P>,
+    seed: u64,
+    policy: StopPolicy,
+    cycles: u64,
+) -> Outcome2 {
     let cfg = SsiConfig::ssi1_rx();
     let ssi = rig.board.with_sim(|s| s.add_ssi(cfg));
     let ctl = rig
@@ -227,15 +238,9 @@ fn storm(seed: u64, policy: StopPolicy, cycles: u64) -> Outcome2 {
         .request_channel(ChannelRequest::peripheral(37, PeripheralType::SsiSp, 3))
         .expect("rx");
     // SAFETY: the comparison policies only ever run on the simulator's memory.
-    let mut ch: Ch = unsafe { Channel::with_policy(1, ctl, policy) };
-    ch.configure(SlaveConfig {
-        direction: Direction::DevToMem,
-        peripheral_addr: cfg.fifo_addr,
-        bus_width: BusWidth::Bits16,
-        burst: 8,
-        event: Some(37),
-    })
-    .expect("configure");
+    let mut ch: Ch<P> = unsafe { Channel::with_policy(1, ctl, policy) };
+    ch.configure(audio_config(&cfg, Direction::DevToMem))
+        .expect("configure");
     let pool = (0..8).map(|_| rig.buffer(PERIOD * PERIODS)).collect();
     let mut storm = Storm {
         rng: SimRng::new(seed ^ 0x5354_4f52),
@@ -289,10 +294,11 @@ fn storm(seed: u64, policy: StopPolicy, cycles: u64) -> Outcome2 {
     if let Some(c) = final_cookie {
         assert_eq!(drv.chans[0].tx_status(c).state, TxState::Unknown);
     }
-    let hazards = rig.board.with_sim(|s| s.hazards().len());
+    let hazard_list = rig.board.with_sim(|s| s.hazards().to_vec());
     Outcome2 {
         report: drv.client.report,
-        hazards,
+        hazards: hazard_list.len(),
+        hazard_list,
         final_periods,
     }
 }
@@ -340,4 +346,75 @@ fn linux_policies_run_through_the_same_driver_and_fail_where_ours_does_not() {
     assert!(l58.report.stuck > 0 || l58.hazards > 0, "{:?}", l58.report);
     // Linux 5.15 starts the new transfer before the stop is confirmed.
     assert!(l515.hazards > 0, "{:?}", l515.report);
+}
+
+/// The negative control's knob: the simulator platform with a stop-latency bound of 0,
+/// so the driver confirms a stop as soon as HE reads clear, without waiting for a step
+/// that may still be in progress or committed.
+struct NoStopBound(SimPlatform);
+
+impl Platform for NoStopBound {
+    fn registers(&self) -> &sdma_pac::sdma::RegisterBlock {
+        self.0.registers()
+    }
+    fn bus_address(&self, cpu_addr: usize, len: usize) -> Option<u32> {
+        self.0.bus_address(cpu_addr, len)
+    }
+    fn clean_dcache(&self, cpu_addr: usize, len: usize) {
+        self.0.clean_dcache(cpu_addr, len)
+    }
+    fn invalidate_dcache(&self, cpu_addr: usize, len: usize) {
+        self.0.invalidate_dcache(cpu_addr, len)
+    }
+    fn now_ns(&self) -> u64 {
+        self.0.now_ns()
+    }
+    fn request_deadline(&self, at_ns: u64) {
+        self.0.request_deadline(at_ns)
+    }
+    fn stop_latency_ns(&self, _: ScriptClass, _: u32) -> u64 {
+        0
+    }
+}
+
+/// Negative control for the driver's stop confirmation: the same storm, same seed, same
+/// default policy, with only the stop-latency bound removed, must make the hazard
+/// detector fire (a context load or HSTART while the stopped script may still run). With
+/// the bound it must not. This is what proves the bound is needed and that the storm
+/// would see its absence.
+#[test]
+fn negative_control_confirming_stops_without_the_latency_bound_is_caught() {
+    for_seeds(&seeds(&[303]), |seed| {
+        let with_bound = storm(seed, StopPolicy::PendingList, 2_000);
+        let without = storm_on(
+            rig_with(seed, NoStopBound),
+            seed,
+            StopPolicy::PendingList,
+            2_000,
+        );
+        eprintln!(
+            "seed {seed}: with bound {:?} hazards {}; without bound {:?} hazards {}",
+            with_bound.report, with_bound.hazards, without.report, without.hazards
+        );
+        assert_eq!(with_bound.hazards, 0);
+        assert!(
+            without.hazards > 0,
+            "the hazard detector did not notice stops confirmed without the bound"
+        );
+        // Every one of them is the driver (or the reclaiming client) touching channel 1
+        // while its stopped script may still run: nothing else changed.
+        for h in &without.hazard_list {
+            assert!(
+                matches!(
+                    h.kind,
+                    HazardKind::ContextLoadWhileLive { channel: 1 }
+                        | HazardKind::StartedWhileStopping { channel: 1 }
+                        | HazardKind::BdRewrittenWhileLive { channel: 1, .. }
+                        | HazardKind::BufferClaimedWhileLive { channel: 1, .. }
+                        | HazardKind::CpuBufferAccess { channel: 1, .. }
+                ),
+                "unexpected hazard {h:?}"
+            );
+        }
+    });
 }

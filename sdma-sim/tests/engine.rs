@@ -290,6 +290,92 @@ fn memcpy_stop_finishes_the_current_bd_only() {
     }
 }
 
+/// Capture on channel 1 (priority 3) waits with a pending request while channel 2's
+/// long memory-copy step (priority 1) runs; then channel 1 is stopped. `commit_percent`
+/// is `Timing::stop_commit_percent`. Returns the rig right after the STOP_STAT write and
+/// the burst count at that moment.
+fn stop_capture_waiting_behind_memcpy(seed: u64, commit_percent: u64) -> (Rig, u64) {
+    let mut cfg = sdma_sim::SimConfig::with_seed(seed);
+    cfg.timing.stop_commit_percent = commit_percent;
+    let mut rig = Rig::with_config(cfg);
+    let _ = rig.capture(4, 1024);
+    let len = 8 * 0x8000;
+    let src = rig.sim.memory_mut().alloc(len, 64).unwrap();
+    let dst = rig.sim.memory_mut().alloc(len, 64).unwrap();
+    let _ = rig.memcpy(2, src, dst, len, 0x8000);
+    rig.sim.write_reg(HSTART, 1 << 2);
+    // PSW: current channel bits 3:0, next channel bits 12:8. Wait for "2 runs, 1 is next".
+    let mut polls = 0;
+    loop {
+        let psw = rig.sim.read_reg(PSW);
+        if psw & 0xF == 2 && (psw >> 8) & 0x1F == 1 {
+            break;
+        }
+        rig.sim.delay(500);
+        polls += 1;
+        assert!(polls < 10_000, "seed {seed}: never saw channel 1 waiting");
+    }
+    let bursts = rig.sim.stats().bursts;
+    rig.sim.write_reg(STOP_STAT, 1 << 1);
+    assert_eq!(
+        rig.sim.read_reg(STOP_STAT) & (1 << 1),
+        0,
+        "HE clears at once"
+    );
+    (rig, bursts)
+}
+
+/// The "already committed as next" path of the stop-latency model, with two channels: a
+/// channel stopped while it waits behind another channel's step runs exactly one more
+/// step after that step when it was committed, and none when it was not. Either way the
+/// confirmed stop stays inside the bound the simulator platform gives the driver (own
+/// burst + the other channel's longest step).
+#[test]
+fn stopped_channel_committed_as_next_runs_one_more_step_after_the_other_channel() {
+    let t = sdma_sim::Timing::default();
+    let own_burst = t.max_step_ns(ScriptKind::PeripheralToMemory, 16, 1);
+    let other_step = t.max_step_ns(ScriptKind::MemoryToMemory, 0x8000, 4);
+    let bound = own_burst + other_step;
+    // A whole burst (context switch + setup + 8 words) without jitter.
+    let min_burst = t.context_switch_ns + t.burst_setup_ns + 8 * t.per_word_ns;
+    for seed in 0..10u64 {
+        // Committed: the script may still run although HE is clear ...
+        let (mut rig, bursts) = stop_capture_waiting_behind_memcpy(seed, 100);
+        assert!(
+            rig.sim.script_may_run(1),
+            "seed {seed}: committed = may run"
+        );
+        rig.sim.run_until(rig.sim.now() + 2 * MS);
+        // ... and does: exactly one more burst, after channel 2's step.
+        assert_eq!(rig.sim.stats().bursts, bursts + 1, "seed {seed}");
+        assert!(!rig.sim.script_may_run(1), "seed {seed}");
+        let lat = rig.sim.stats().stop_latency_max;
+        assert!(
+            lat >= min_burst && lat <= bound,
+            "seed {seed}: committed stop latency {lat} ns not in [{min_burst}, {bound}]"
+        );
+        assert!(rig.sim.hazards().is_empty(), "{:?}", rig.sim.hazards());
+
+        // Restarting inside that window is the hazard the driver's bound prevents.
+        let (mut rig, _) = stop_capture_waiting_behind_memcpy(seed, 100);
+        rig.sim.write_reg(HSTART, 1 << 1);
+        let kinds: Vec<_> = rig.sim.hazards().iter().map(|h| h.kind).collect();
+        assert_eq!(
+            kinds,
+            vec![HazardKind::StartedWhileStopping { channel: 1 }],
+            "seed {seed}"
+        );
+
+        // Not committed: confirmed at the STOP_STAT write, no further burst.
+        let (mut rig, bursts) = stop_capture_waiting_behind_memcpy(seed, 0);
+        assert!(!rig.sim.script_may_run(1), "seed {seed}");
+        rig.sim.run_until(rig.sim.now() + 2 * MS);
+        assert_eq!(rig.sim.stats().bursts, bursts, "seed {seed}");
+        assert_eq!(rig.sim.stats().stop_latency_max, 0, "seed {seed}");
+        assert!(rig.sim.hazards().is_empty(), "{:?}", rig.sim.hazards());
+    }
+}
+
 #[test]
 fn hazard_detector_fires_on_context_load_into_running_channel() {
     let mut rig = Rig::new(6, false);

@@ -100,25 +100,41 @@ impl AreaPtr {
         })
     }
 
-    fn word_ptr(&self, byte_offset: usize) -> *mut u32 {
-        // Offsets come from the field helpers above (4-aligned, inside the area).
-        (self.addr() + byte_offset) as *mut u32
+    /// Pointer to the word at `byte_offset`, if that is a 4-aligned word inside the area.
+    /// All callers pass offsets from the field helpers above, so `None` is a driver bug
+    /// (caught by the debug assertion); checking in release too keeps these safe
+    /// functions sound whatever offset they are given, for one compare per access.
+    fn word_ptr(&self, byte_offset: usize) -> Option<*mut u32> {
+        let inside = byte_offset % 4 == 0
+            && byte_offset
+                .checked_add(4)
+                .is_some_and(|end| end <= core::mem::size_of::<DmaArea>());
+        debug_assert!(
+            inside,
+            "DmaArea word offset {byte_offset:#x} out of the area"
+        );
+        inside.then(|| (self.addr() + byte_offset) as *mut u32)
     }
 
-    /// Volatile store of one word at `byte_offset`.
+    /// Volatile store of one word at `byte_offset` (ignored outside the area).
     pub(crate) fn write_word(&self, byte_offset: usize, value: u32) {
-        debug_assert!(byte_offset + 4 <= core::mem::size_of::<DmaArea>());
-        // SAFETY: the offset is a 4-aligned word inside the live, exclusively owned area
-        // (all callers pass offsets from the field helpers); volatile because the engine
-        // reads this memory.
-        unsafe { self.word_ptr(byte_offset).write_volatile(value) }
+        if let Some(p) = self.word_ptr(byte_offset) {
+            // SAFETY: `p` is a 4-aligned word inside the area (checked by `word_ptr`),
+            // which is live for the whole program (`&'static mut` given to `new`) and
+            // owned by this driver; no Rust reference to it exists (all access goes
+            // through these volatile word accesses). Volatile because the engine reads
+            // this memory.
+            unsafe { p.write_volatile(value) }
+        }
     }
 
-    /// Volatile load of one word at `byte_offset`.
+    /// Volatile load of one word at `byte_offset` (0 outside the area).
     pub(crate) fn read_word(&self, byte_offset: usize) -> u32 {
-        debug_assert!(byte_offset + 4 <= core::mem::size_of::<DmaArea>());
-        // SAFETY: as in `write_word`; volatile because the engine writes this memory.
-        unsafe { self.word_ptr(byte_offset).read_volatile() }
+        match self.word_ptr(byte_offset) {
+            // SAFETY: as in `write_word`; volatile because the engine writes this memory.
+            Some(p) => unsafe { p.read_volatile() },
+            None => 0,
+        }
     }
 
     pub(crate) fn write_bd_at(&self, offset: usize, bd: BufferDescriptor) {

@@ -426,6 +426,23 @@ impl<P: Platform + 'static> SdmaChannel<P> {
     }
 }
 
+impl<P: Platform + 'static> SdmaChannel<P> {
+    /// The mode word of BD `run.tail` if the engine has handed it back (DONE clear),
+    /// `None` while the engine still owns it. An error bit in it is counted and marks
+    /// the run failed (reported once its stop is confirmed).
+    fn returned_bd(&mut self, run: &mut Run) -> Option<BdMode> {
+        let mode = self.sdma.area().bd_mode(usize::from(self.ch), run.tail);
+        if mode.done() {
+            return None;
+        }
+        if mode.error() {
+            self.stats.bd_errors += 1;
+            run.error_pending = true;
+        }
+        Some(mode)
+    }
+}
+
 fn cyclic_mode(period_len: usize, width: PacWidth, last: bool) -> BdMode {
     let mut st = status::DONE | status::EXTD | status::CONT | status::INTR;
     if last {
@@ -474,7 +491,9 @@ impl<P: Platform + 'static> DmaController for SdmaChannel<P> {
     }
 
     unsafe fn start(&mut self, cookie: Cookie, desc: &TransferDesc) -> Result<(), Error> {
-        // SAFETY: forwarded contract.
+        // SAFETY: `try_start` has exactly `start`'s contract (the regions of `desc` stay
+        // valid and owned by this transfer until completion or confirmed stop), which our
+        // caller upholds; it hands those regions to the engine and nothing else.
         match unsafe { self.try_start(cookie, desc) } {
             Ok(run) => {
                 self.run = Some(run);
@@ -541,13 +560,8 @@ impl<P: Platform + 'static> DmaController for SdmaChannel<P> {
         }
         if run.cyclic {
             for _ in 0..run.n {
-                let mode = area.bd_mode(ch, run.tail);
-                if mode.done() {
+                if self.returned_bd(&mut run).is_none() {
                     break;
-                }
-                if mode.error() {
-                    self.stats.bd_errors += 1;
-                    run.error_pending = true;
                 }
                 if run.direction == Direction::DevToMem {
                     platform.invalidate_dcache(
@@ -577,14 +591,9 @@ impl<P: Platform + 'static> DmaController for SdmaChannel<P> {
             }
         } else {
             while run.tail < run.n {
-                let mode = area.bd_mode(ch, run.tail);
-                if mode.done() {
+                let Some(mode) = self.returned_bd(&mut run) else {
                     break;
-                }
-                if mode.error() {
-                    self.stats.bd_errors += 1;
-                    run.error_pending = true;
-                }
+                };
                 run.done_bytes += usize::from(mode.count());
                 run.tail += 1;
             }

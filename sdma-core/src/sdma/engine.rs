@@ -474,7 +474,11 @@ impl<P: Platform> Sdma<P> {
             }
         });
         self.evterr.take_masked(b);
-        self.with_state(|s| s.deadlines[ch as usize] = 0);
+        self.with_state(|s| {
+            if let Some(d) = s.deadlines.get_mut(usize::from(ch)) {
+                *d = 0;
+            }
+        });
         self.allocated.fetch_and(!b, Ordering::AcqRel);
     }
 

@@ -24,6 +24,11 @@ impl Rig {
     pub fn new(seed: u64, trace: bool) -> Self {
         let mut cfg = SimConfig::with_seed(seed);
         cfg.trace = trace;
+        Self::with_config(cfg)
+    }
+
+    /// A rig on a model built from `cfg` (e.g. with a changed [`sdma_sim::Timing`]).
+    pub fn with_config(cfg: SimConfig) -> Self {
         let mut sim = Sim::new(cfg).unwrap();
         let mem = sim.memory_mut();
         let ccb = mem.alloc(32 * 16, 16).unwrap();

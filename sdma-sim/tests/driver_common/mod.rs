@@ -5,29 +5,33 @@
 
 use std::panic::{catch_unwind, resume_unwind, AssertUnwindSafe};
 
-use sdma_core::dmaengine::{DmaChannel, Event};
-use sdma_core::sdma::{Sdma, SdmaChannel, SdmaConfig};
+use sdma_core::dmaengine::{
+    Buffers, BusWidth, Cookie, Direction, DmaChannel, Event, EventKind, SlaveConfig,
+};
+use sdma_core::sdma::{ChannelRequest, PeripheralType, Platform, Sdma, SdmaChannel, SdmaConfig};
 use sdma_core::vchan::Channel;
+use sdma_sim::pattern::pattern_value;
 use sdma_sim::platform::{alloc_area, alloc_buffer, leak_board, SimPlatform};
-use sdma_sim::{Board, SimConfig, SimHandler};
+use sdma_sim::{Board, SimConfig, SimHandler, SsiConfig};
 
 /// DMA buffers are leaked slices of the board's DMA window.
 pub type Buf = &'static mut [u8];
-/// A driver channel as the tests use it.
-pub type Ch = Channel<SdmaChannel<SimPlatform>, Buf, Buf, 8>;
+/// A driver channel as the tests use it (platform `P`: the simulator's by default, a
+/// wrapper of it for tests that change one platform answer).
+pub type Ch<P = SimPlatform> = Channel<SdmaChannel<P>, Buf, Buf, 8>;
 
 /// A board with the driver initialised on it.
-pub struct Rig {
+pub struct Rig<P: Platform + 'static = SimPlatform> {
     pub board: &'static Board,
-    pub sdma: &'static Sdma<SimPlatform>,
+    pub sdma: &'static Sdma<P>,
 }
 
-/// Builds a rig; `tune` may adjust the platform.
-pub fn rig_with(seed: u64, tune: impl FnOnce(SimPlatform) -> SimPlatform) -> Rig {
+/// Builds a rig; `tune` may adjust or wrap the platform.
+pub fn rig_with<P: Platform + 'static>(seed: u64, tune: impl FnOnce(SimPlatform) -> P) -> Rig<P> {
     let board = leak_board(SimConfig::with_seed(seed)).expect("board");
     let area = alloc_area(board).expect("area");
     let platform = tune(SimPlatform::new(board));
-    let sdma: &'static Sdma<SimPlatform> =
+    let sdma: &'static Sdma<P> =
         Box::leak(Box::new(Sdma::new(platform, area, SdmaConfig::default())));
     sdma.init().expect("init on a live engine");
     Rig { board, sdma }
@@ -38,10 +42,43 @@ pub fn rig(seed: u64) -> Rig {
     rig_with(seed, |p| p)
 }
 
-impl Rig {
+/// The slave configuration of an SSI FIFO: 16-bit samples, burst 8 (half the FIFO).
+pub fn audio_config(ssi: &SsiConfig, dir: Direction) -> SlaveConfig {
+    SlaveConfig {
+        direction: dir,
+        peripheral_addr: ssi.fifo_addr,
+        bus_width: BusWidth::Bits16,
+        burst: 8,
+        event: Some(u16::from(ssi.event)),
+    }
+}
+
+impl<P: Platform + 'static> Rig<P> {
     /// A zeroed DMA buffer.
     pub fn buffer(&self, len: usize) -> Buf {
         alloc_buffer(self.board, len as u32, 64).expect("dma buffer")
+    }
+
+    /// A shared-peripheral (SsiSp, priority 3) channel on `ssi`'s event, configured for
+    /// `dir`; `id` is the client-side channel id.
+    pub fn audio_channel(&self, id: u16, ssi: &SsiConfig, dir: Direction) -> Ch<P> {
+        let req = ChannelRequest::peripheral(u32::from(ssi.event), PeripheralType::SsiSp, 3);
+        let ctl = self.sdma.request_channel(req).expect("peripheral channel");
+        let mut ch: Ch<P> = Channel::new(id, ctl);
+        ch.configure(audio_config(ssi, dir)).expect("configure");
+        ch
+    }
+
+    /// A memory-to-memory channel (priority 2) configured for byte copies.
+    pub fn memory_channel(&self, id: u16) -> Ch<P> {
+        let ctl = self
+            .sdma
+            .request_channel(ChannelRequest::memory(2))
+            .expect("memory channel");
+        let mut ch: Ch<P> = Channel::new(id, ctl);
+        ch.configure(SlaveConfig::memcpy(BusWidth::Bits8))
+            .expect("configure");
+        ch
     }
 
     /// Hazards and engine errors must both be empty.
@@ -55,23 +92,23 @@ impl Rig {
 }
 
 /// The test's side of the run: channel events and application timers.
-pub trait Client {
+pub trait Client<P: Platform + 'static = SimPlatform> {
     /// An event of channel `index` (position in [`Driver::chans`]).
-    fn event(&mut self, board: &Board, index: usize, ch: &mut Ch, ev: Event);
+    fn event(&mut self, board: &Board, index: usize, ch: &mut Ch<P>, ev: Event);
     /// An application timer scheduled with `Board::schedule_app`.
-    fn app(&mut self, board: &Board, chans: &mut [Ch], tag: u64) {
+    fn app(&mut self, board: &Board, chans: &mut [Ch<P>], tag: u64) {
         let _ = (board, chans, tag);
     }
 }
 
 /// The interrupt/deadline side of the driver, wired to the simulator.
-pub struct Driver<C> {
-    pub sdma: &'static Sdma<SimPlatform>,
-    pub chans: Vec<Ch>,
+pub struct Driver<C, P: Platform + 'static = SimPlatform> {
+    pub sdma: &'static Sdma<P>,
+    pub chans: Vec<Ch<P>>,
     pub client: C,
 }
 
-impl<C: Client> Driver<C> {
+impl<P: Platform + 'static, C: Client<P>> Driver<C, P> {
     fn service(&mut self, board: &Board, mask: u32) {
         let chans = &mut self.chans;
         let client = &mut self.client;
@@ -85,7 +122,7 @@ impl<C: Client> Driver<C> {
     }
 }
 
-impl<C: Client> SimHandler for Driver<C> {
+impl<P: Platform + 'static, C: Client<P>> SimHandler for Driver<C, P> {
     fn irq(&mut self, board: &Board) {
         let mask = self.sdma.handle_interrupt();
         self.service(board, mask);
@@ -134,5 +171,49 @@ pub fn free(board: &Board, buf: &[u8]) {
     let bus = board.with_sim(|s| s.memory().host_to_bus(buf.as_ptr()));
     if let Some(b) = bus {
         board.free_dma(b).expect("free");
+    }
+}
+
+/// Fills `p` with consecutive 16-bit pattern samples starting at `*next`.
+pub fn fill_pattern16(p: &mut [u8], next: &mut u64) {
+    for c in p.chunks_exact_mut(2) {
+        c.copy_from_slice(&(pattern_value(*next, 16) as u16).to_le_bytes());
+        *next += 1;
+    }
+}
+
+/// Prepares, submits and issues a cyclic transfer of `period`-byte periods.
+pub fn start_cyclic<P: Platform + 'static>(
+    ch: &mut Ch<P>,
+    bufs: Buffers<Buf, Buf>,
+    period: usize,
+) -> Cookie {
+    let p = ch.prep_cyclic(bufs, period).expect("prep_cyclic");
+    let c = ch.submit(p).expect("submit");
+    ch.issue_pending();
+    c
+}
+
+/// A client that records every event with its channel index.
+#[derive(Debug, Default)]
+pub struct Log(pub Vec<(usize, Event)>);
+
+impl<P: Platform + 'static> Client<P> for Log {
+    fn event(&mut self, _: &Board, i: usize, _: &mut Ch<P>, ev: Event) {
+        self.0.push((i, ev));
+    }
+}
+
+impl Log {
+    /// Periods delivered for `cookie`.
+    pub fn periods(&self, cookie: Cookie) -> u32 {
+        self.0
+            .iter()
+            .filter(|(_, e)| e.cookie == cookie)
+            .map(|(_, e)| match e.kind {
+                EventKind::Period { count } => count,
+                _ => 0,
+            })
+            .sum()
     }
 }
