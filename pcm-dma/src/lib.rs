@@ -16,6 +16,48 @@
 //!   new cyclic transfer. Nothing on that path waits: the channel's terminate-pending
 //!   list starts the new transfer when the old stop is confirmed.
 //!
+//! # What counts as an XRUN
+//!
+//! The PCM knows the hardware pointer `hw` from the period events, refined by the
+//! channel's residue. How far the DMA may really be past `hw` depends on the residue's
+//! granularity ([`sdma_core::dmaengine::Capabilities::residue`]); the PCM takes it from
+//! the channel at [`Pcm::hw_params`] as the *position window* `w`:
+//!
+//! * `Segment` or `Descriptor` (the SDMA driver: its residue changes once per BD): the
+//!   DMA may be moving any frame of the period after `hw`, so `w` = one period;
+//! * `Burst` (`sdma_core::soft`, eDMA): the residue lags by at most the burst in flight,
+//!   so `w` = the frames one burst ([`DmaLink::burst`] samples) can touch, at most one
+//!   period.
+//!
+//! With `avail` as in ALSA (capture: frames captured and unread; playback: room in the
+//! ring) and the default stop threshold (one ring):
+//!
+//! * **Capture overrun** when `avail > buffer - w`: the frames the DMA may be writing
+//!   past `hw` land on ring slots of frames the application has not read. Checked at
+//!   every period event, before every read, and again after a read's copy (read, then
+//!   validate): if the pointer moved during the copy far enough to reach the copied
+//!   frames, they are not returned and the call reports the XRUN.
+//! * **Playback underrun** when `avail >= buffer`, i.e. the DMA has reached data not yet
+//!   written (with a per-period position: the period holding the last written frame has
+//!   been played). In between, the application never writes into the window after `hw`,
+//!   which the DMA may be reading already: while the application pointer is less than
+//!   `w` ahead of `hw`, `writei` returns `WouldBlock` and `poll_ready` is false, and the
+//!   next period event declares the underrun. So every frame `writei` accepted is played
+//!   or still queued when an underrun is declared; none is skipped. A write validates
+//!   after its copy too: if the DMA may have reached the first written frame meanwhile,
+//!   the frames are not accepted and the call reports the XRUN.
+//! * A playback restart queues `max(restart_prefill, w)` frames of silence: the DMA may
+//!   be reading anywhere in its first window from the start.
+//! * A stop threshold below the ring moves both limits earlier (`avail >= stop_threshold`
+//!   is always an XRUN); one beyond the ring runs on: no window rule for capture, and a
+//!   playback application that fell behind continues `w` frames after `hw`.
+//!
+//! This assumes the period interrupt is serviced within the period after the one it
+//! reports (the position is that of the last serviced event). The cost: a per-period
+//! channel has `buffer - period` frames of capture headroom instead of `buffer`, and a
+//! playback application must stay a period ahead of the known pointer; a burst-granular
+//! channel gives up only a burst.
+//!
 //! # Sharing between thread and interrupt context
 //!
 //! `Pcm` is a plain value with `&mut self` methods; it takes no lock itself. The owner

@@ -174,7 +174,9 @@ pub struct SwParams {
     pub start_threshold: u32,
     /// The stream stops with an XRUN once `avail` reaches this. The ring size is the
     /// usual value; larger values (up to the boundary) let playback run on over stale or
-    /// silenced data.
+    /// silenced data. Up to the ring size, a capture also overruns once the DMA may be
+    /// writing over unread frames (`avail > buffer - window`, crate docs "What counts
+    /// as an XRUN").
     pub stop_threshold: u32,
     /// The stream is ready (poll, blocking wait) when at least this much is available.
     pub avail_min: u32,
@@ -185,7 +187,9 @@ pub struct SwParams {
     /// restarted by [`crate::Pcm::recover`] or by automatic recovery. Gives the
     /// application that much time to write after a restart; 0 restarts with an empty
     /// ring (an immediate new underrun unless the application wrote before the DMA got
-    /// there, which is impossible while the previous stop is unconfirmed).
+    /// there, which is impossible while the previous stop is unconfirmed). The PCM
+    /// queues at least the channel's position window (one period when the channel
+    /// reports its position per period, crate docs "What counts as an XRUN").
     pub restart_prefill: u32,
     /// Recover from an XRUN inside the period interrupt, at once (prepare + start in
     /// the same interrupt): the "immediate recovery" mode of SCENARIOS.md.

@@ -40,21 +40,25 @@ pub fn modulus(format: Format) -> u32 {
 }
 
 /// Write frame `frame` of `channels` channels into `out` (one frame, little-endian).
+/// Samples that do not fit whole into `out` are not written (a short `out` is a caller
+/// bug the checker then reports as missing data; it never panics).
 pub fn write_frame(format: Format, channels: u16, frame: u64, out: &mut [u8]) {
     let sb = format.sample_bytes();
-    for ch in 0..channels {
+    for (ch, dst) in (0..channels).zip(out.chunks_exact_mut(sb)) {
         let v = encode(format, channels, frame, ch).to_le_bytes();
-        let at = ch as usize * sb;
-        out[at..at + sb].copy_from_slice(&v[..sb]);
+        dst.copy_from_slice(&v[..sb]);
     }
 }
 
-/// Read sample `channel` of the frame in `frame_bytes`.
+/// Read sample `channel` of the frame in `frame_bytes`; 0 (silence, which [`decode`]
+/// rejects) when the sample lies outside `frame_bytes`.
 pub fn read_sample(format: Format, frame_bytes: &[u8], channel: u16) -> u32 {
     let sb = format.sample_bytes();
-    let at = channel as usize * sb;
+    let at = usize::from(channel) * sb;
     let mut b = [0u8; 4];
-    b[..sb].copy_from_slice(&frame_bytes[at..at + sb]);
+    if let (Some(src), Some(dst)) = (frame_bytes.get(at..at + sb), b.get_mut(..sb)) {
+        dst.copy_from_slice(src);
+    }
     u32::from_le_bytes(b)
 }
 
@@ -149,5 +153,28 @@ impl Checker {
             self.bad += 1;
         }
         ok
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn frames_round_trip_and_short_buffers_do_not_panic() {
+        let f = Format::S16Le;
+        let mut frame = [0u8; 4];
+        write_frame(f, 2, 5, &mut frame);
+        assert_eq!(decode(f, read_sample(f, &frame, 0)), Some(10));
+        assert_eq!(decode(f, read_sample(f, &frame, 1)), Some(11));
+        // A buffer with room for one sample only gets that sample.
+        let mut short = [0u8; 3];
+        write_frame(f, 2, 5, &mut short);
+        assert_eq!(&short[..2], &frame[..2]);
+        assert_eq!(short[2], 0);
+        // A sample outside the frame reads as silence, which decodes to nothing.
+        assert_eq!(read_sample(f, &frame, 2), 0);
+        assert_eq!(decode(f, read_sample(f, &frame, 2)), None);
+        assert_eq!(read_sample(Format::S32Le, &frame[..3], 0), 0);
     }
 }

@@ -4,7 +4,9 @@
 use core::ptr::{self, NonNull};
 use core::sync::atomic::{compiler_fence, Ordering};
 
-use sdma_core::dmaengine::{Buffers, Cookie, DmaChannel, Event, EventKind, SlaveConfig, TxState};
+use sdma_core::dmaengine::{
+    Buffers, Cookie, DmaChannel, Event, EventKind, ResidueGranularity, SlaveConfig, TxState,
+};
 
 use crate::error::PcmError;
 use crate::params::{HwParams, ParamError, Stream, SwParams};
@@ -65,7 +67,10 @@ pub struct Status {
     pub hw_ptr: u32,
     /// Application pointer.
     pub appl_ptr: u32,
-    /// Frames the application may read or write now (without XRUN check).
+    /// Frames the application may read or write now (without XRUN check), as ALSA
+    /// counts them. Playback `writei` accepts none while the application pointer is
+    /// within the channel's position window past `hw_ptr` (crate docs, "What counts as
+    /// an XRUN").
     pub avail: u32,
     /// Frames between the application and the hardware: queued (playback) or
     /// captured and unread (capture).
@@ -98,6 +103,12 @@ pub struct Pcm<Ch> {
     hw: Option<HwParams>,
     sw: SwParams,
     pos: RingPos,
+    /// Frames past the reported hardware pointer that the running DMA may be moving
+    /// right now (set by `hw_params` from the channel's residue granularity): one period
+    /// for a channel that reports its position per period or per descriptor, one burst
+    /// for a channel that reports it per burst. See "What counts as an XRUN" in the
+    /// crate docs.
+    window: u32,
     /// The current run's cyclic transfer.
     cookie: Option<Cookie>,
     /// The last stopped transfer that had started: until its stop is confirmed the
@@ -115,6 +126,28 @@ pub struct Pcm<Ch> {
 // `&'static mut [u8]` the PCM owns exclusively, which may move between contexts with
 // the PCM.
 unsafe impl<Ch: Send> Send for Pcm<Ch> {}
+
+/// How many frames past the reported hardware pointer a running DMA may be moving, for
+/// a channel whose residue has granularity `residue`: a per-period (or coarser) residue
+/// stands still while the DMA works through the whole period after it; a per-burst
+/// residue lags by at most the burst in flight: `burst` samples, in whole frames; a
+/// burst that does not hold whole frames may start anywhere in a frame, so it may touch
+/// `ceil((burst + channels - 1) / channels)` frames. Never more than one period.
+fn position_window(residue: ResidueGranularity, hw: &HwParams, burst: u16) -> u32 {
+    match residue {
+        ResidueGranularity::Descriptor | ResidueGranularity::Segment => hw.period_frames,
+        ResidueGranularity::Burst => {
+            let burst = u32::from(burst.max(1));
+            let channels = u32::from(hw.channels.max(1));
+            let frames = if burst % channels == 0 {
+                burst / channels
+            } else {
+                (burst + channels - 1).div_ceil(channels)
+            };
+            frames.min(hw.period_frames)
+        }
+    }
+}
 
 /// The buffers of a cyclic transfer over the ring for `stream`.
 fn ring_buffers(stream: Stream, ring: DmaRing) -> Buffers<DmaRing, DmaRing> {
@@ -145,6 +178,7 @@ impl<Ch: DmaChannel<Read = DmaRing, Write = DmaRing>> Pcm<Ch> {
             hw: None,
             sw: SwParams::default_for(&hw),
             pos: RingPos::new(hw.buffer_frames(), hw.buffer_frames() * 4),
+            window: hw.period_frames,
             cookie: None,
             stopping: None,
             recovering: false,
@@ -250,6 +284,7 @@ impl<Ch: DmaChannel<Read = DmaRing, Write = DmaRing>> Pcm<Ch> {
         self.hw = Some(hw);
         self.sw = sw;
         self.pos = RingPos::new(hw.buffer_frames(), boundary);
+        self.window = position_window(caps.residue, &hw, self.link.burst);
         self.state = PcmState::Setup;
         Ok(())
     }
@@ -496,7 +531,10 @@ impl<Ch: DmaChannel<Read = DmaRing, Write = DmaRing>> Pcm<Ch> {
         self.stop_dma();
         self.do_prepare();
         if self.stream == Stream::Playback {
-            self.pos.appl = self.pos.add(self.pos.hw, self.sw.restart_prefill);
+            // At least the position window: the DMA may be reading anywhere in it from
+            // its first word on, so the application could not write there in time.
+            let prefill = self.sw.restart_prefill.max(self.window);
+            self.pos.appl = self.pos.add(self.pos.hw, prefill);
         }
         self.do_start()?;
         self.recovering = true;
@@ -571,6 +609,19 @@ impl<Ch: DmaChannel<Read = DmaRing, Write = DmaRing>> Pcm<Ch> {
         true
     }
 
+    /// An XRUN found by `readi`/`writei` after moving data: stop (and restart with
+    /// automatic recovery). The error to return: `Xrun`, or `WouldBlock` when the
+    /// stream restarted (the frames of the call belong to no run).
+    fn xrun_in_transfer(&mut self) -> nb::Error<PcmError> {
+        let mut rep = IrqReport::default();
+        self.xrun(&mut rep);
+        if self.state == PcmState::Xrun {
+            nb::Error::Other(PcmError::Xrun)
+        } else {
+            nb::Error::WouldBlock
+        }
+    }
+
     fn xrun(&mut self, rep: &mut IrqReport) {
         self.stop_dma();
         self.state = PcmState::Xrun;
@@ -623,11 +674,51 @@ impl<Ch: DmaChannel<Read = DmaRing, Write = DmaRing>> Pcm<Ch> {
         }
     }
 
+    /// The position window of the current run: frames past the hardware pointer the
+    /// DMA may be moving now; 0 without a transfer.
+    fn live_window(&self) -> u32 {
+        if self.cookie.is_some() {
+            self.window
+        } else {
+            0
+        }
+    }
+
+    /// Whether the stream is in XRUN with the hardware at `hw` (crate docs, "What counts
+    /// as an XRUN"): `avail` reached the stop threshold, or, for capture with a stop
+    /// threshold within the ring, the frames the DMA may be writing past `hw` land on
+    /// ring slots of frames the application has not read (`avail > buffer - window`).
+    fn xrun_at(&self, hw: u32) -> bool {
+        let avail = self.avail_at(hw);
+        avail >= self.sw.stop_threshold
+            || (self.stream == Stream::Capture
+                && self.sw.stop_threshold <= self.pos.buffer
+                && avail > self.pos.buffer.saturating_sub(self.live_window()))
+    }
+
+    /// Playback: frames the application may write with the hardware at `hw`. None while
+    /// the application pointer is less than the position window ahead of `hw`: the DMA
+    /// may be reading there already, so a write could come too late to be played; the
+    /// underrun is declared once `hw` reaches the application pointer. With a stop
+    /// threshold beyond the ring (run on), `writei` moves the application pointer past
+    /// the window instead, and this counts the room after that move.
+    fn write_room(&self, hw: u32) -> u32 {
+        let limit = self.pos.buffer.saturating_sub(self.live_window());
+        let avail = self.pos.playback_avail(hw);
+        if avail <= limit {
+            avail
+        } else if self.sw.stop_threshold > self.pos.buffer {
+            limit
+        } else {
+            0
+        }
+    }
+
     /// Update the pointer and check for an XRUN (thread context, like ALSA's
     /// `hwsync`). Returns the refined hardware pointer.
     fn hwsync(&mut self) -> u32 {
         let hw = self.hw_now();
-        if matches!(self.state, PcmState::Running) && self.avail_at(hw) >= self.sw.stop_threshold {
+        if matches!(self.state, PcmState::Running) && self.xrun_at(hw) {
             let mut rep = IrqReport::default();
             self.xrun(&mut rep);
             return self.pos.hw;
@@ -726,7 +817,7 @@ impl<Ch: DmaChannel<Read = DmaRing, Write = DmaRing>> Pcm<Ch> {
             }
             return;
         }
-        if self.avail_at(now) >= self.sw.stop_threshold {
+        if self.xrun_at(now) {
             self.xrun(rep);
         }
     }
@@ -779,7 +870,10 @@ impl<Ch: DmaChannel<Read = DmaRing, Write = DmaRing>> Pcm<Ch> {
         if self.stream == Stream::Playback && !self.update_stopping() {
             return Ok(false);
         }
-        let avail = self.avail_at(hw).min(self.pos.buffer);
+        let avail = match self.stream {
+            Stream::Capture => self.pos.capture_avail(hw).min(self.pos.buffer),
+            Stream::Playback => self.write_room(hw),
+        };
         Ok(avail >= self.sw.avail_min
             || (self.state == PcmState::Draining && self.stream == Stream::Capture && avail > 0))
     }
@@ -822,6 +916,11 @@ impl<Ch: DmaChannel<Read = DmaRing, Write = DmaRing>> Pcm<Ch> {
             self.pos.appl,
             &mut buf[..n as usize * self.hw().frame_bytes()],
         );
+        if self.state == PcmState::Running && self.xrun_at(self.hw_now()) {
+            // Read, then validate: the DMA moved on during the copy and may have
+            // overwritten frames before they were copied. They are not returned.
+            return Err(self.xrun_in_transfer());
+        }
         self.pos.appl = self.pos.add(self.pos.appl, n);
         self.transfer_run = self.run;
         Ok(n as usize)
@@ -847,17 +946,30 @@ impl<Ch: DmaChannel<Read = DmaRing, Write = DmaRing>> Pcm<Ch> {
         if !self.update_stopping() {
             return Err(nb::Error::WouldBlock);
         }
-        if self.pos.playback_avail(hw) > self.pos.buffer {
-            // The hardware passed the application (possible with a stop threshold
-            // beyond the ring): continue from where the hardware is.
-            self.pos.appl = hw;
+        let window = self.live_window();
+        if self.sw.stop_threshold > self.pos.buffer
+            && self.pos.playback_avail(hw) > self.pos.buffer - window
+        {
+            // Run on (stop threshold beyond the ring): the hardware passed the
+            // application or may be reading where it would write; continue after the
+            // frames the DMA may be reading now.
+            self.pos.appl = self.pos.add(hw, window);
         }
-        let avail = self.pos.playback_avail(hw);
+        let avail = self.write_room(hw);
         if avail == 0 || frames == 0 {
             return Err(nb::Error::WouldBlock);
         }
         let n = avail.min(frames);
         self.copy_to_ring(self.pos.appl, &buf[..n as usize * self.hw().frame_bytes()]);
+        if self.sw.stop_threshold <= self.pos.buffer && self.cookie.is_some() {
+            // Validate after the copy: if the DMA moved on meanwhile and may have
+            // reached the first frame written before it was there, those frames are
+            // not accepted (an underrun, like a write that came too late).
+            let now = self.hw_now();
+            if self.pos.playback_avail(now) > self.pos.buffer - window {
+                return Err(self.xrun_in_transfer());
+            }
+        }
         self.pos.appl = self.pos.add(self.pos.appl, n);
         self.transfer_run = self.run;
         if self.state == PcmState::Prepared
@@ -962,18 +1074,55 @@ impl<Ch: DmaChannel<Read = DmaRing, Write = DmaRing>> Pcm<Ch> {
         buf: &mut [u8],
         timeout_us: u64,
         clock: &mut C,
+        wait: impl FnMut(&mut Self, &mut C),
+    ) -> Result<usize, PcmError> {
+        self.transfer_blocking(buf.len(), timeout_us, clock, wait, true, |pcm, at| {
+            pcm.readi(&mut buf[at..])
+        })
+    }
+
+    /// Blocking [`writei`](Self::writei): write all of `buf`, calling `wait` whenever
+    /// there is no room. Fails with [`PcmError::Timeout`] when `timeout_us` pass
+    /// without progress; returns early with the frames written so far on an error
+    /// after some progress.
+    pub fn writei_timeout<C: crate::blocking::Clock>(
+        &mut self,
+        buf: &[u8],
+        timeout_us: u64,
+        clock: &mut C,
+        wait: impl FnMut(&mut Self, &mut C),
+    ) -> Result<usize, PcmError> {
+        self.transfer_blocking(buf.len(), timeout_us, clock, wait, false, |pcm, at| {
+            pcm.writei(&buf[at..])
+        })
+    }
+
+    /// The loop of [`readi_timeout`](Self::readi_timeout) and
+    /// [`writei_timeout`](Self::writei_timeout): `attempt(self, byte_offset)` moves frames
+    /// of the remaining `len - byte_offset` bytes without blocking. The timeout restarts
+    /// at every progress; with `one_run`, a call returns early when the stream restarted
+    /// after some frames were moved. `byte_offset` is always a whole number of frames
+    /// below `len`, so `attempt` may slice the caller's buffer at it.
+    fn transfer_blocking<C: crate::blocking::Clock>(
+        &mut self,
+        len: usize,
+        timeout_us: u64,
+        clock: &mut C,
         mut wait: impl FnMut(&mut Self, &mut C),
+        one_run: bool,
+        mut attempt: impl FnMut(&mut Self, usize) -> nb::Result<usize, PcmError>,
     ) -> Result<usize, PcmError> {
         let fb = self.hw.map_or(1, |h| h.frame_bytes());
         let mut done = 0usize;
         let mut deadline = clock.now_us().saturating_add(timeout_us);
         let mut run = self.run;
-        while done * fb < buf.len() {
-            if done > 0 && self.run != run {
+        while done * fb < len {
+            if one_run && done > 0 && self.run != run {
                 // The stream restarted: what was read belongs to the previous run.
                 return Ok(done);
             }
-            match self.readi(&mut buf[done * fb..]) {
+            match attempt(self, done * fb) {
+                // Nothing more will come (a drained capture).
                 Ok(0) => return Ok(done),
                 Ok(n) => {
                     run = self.transfer_run;
@@ -993,38 +1142,32 @@ impl<Ch: DmaChannel<Read = DmaRing, Write = DmaRing>> Pcm<Ch> {
         }
         Ok(done)
     }
+}
 
-    /// Blocking [`writei`](Self::writei): write all of `buf`, calling `wait` whenever
-    /// there is no room. Fails with [`PcmError::Timeout`] when `timeout_us` pass
-    /// without progress; returns early with the frames written so far on an error
-    /// after some progress.
-    pub fn writei_timeout<C: crate::blocking::Clock>(
-        &mut self,
-        buf: &[u8],
-        timeout_us: u64,
-        clock: &mut C,
-        mut wait: impl FnMut(&mut Self, &mut C),
-    ) -> Result<usize, PcmError> {
-        let fb = self.hw.map_or(1, |h| h.frame_bytes());
-        let mut done = 0usize;
-        let mut deadline = clock.now_us().saturating_add(timeout_us);
-        while done * fb < buf.len() {
-            match self.writei(&buf[done * fb..]) {
-                Ok(n) => {
-                    done += n;
-                    deadline = clock.now_us().saturating_add(timeout_us);
-                }
-                Err(nb::Error::WouldBlock) => {
-                    if clock.now_us() >= deadline {
-                        return Err(PcmError::Timeout { frames: done });
-                    }
-                    wait(self, clock);
-                }
-                Err(nb::Error::Other(e)) => {
-                    return if done > 0 { Ok(done) } else { Err(e) };
-                }
-            }
-        }
-        Ok(done)
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::params::Format;
+
+    #[test]
+    fn position_window_follows_the_residue_granularity() {
+        let hw = HwParams {
+            rate: 48_000,
+            channels: 2,
+            format: Format::S16Le,
+            period_frames: 256,
+            periods: 4,
+        };
+        // Position per period or per descriptor: the whole period after the pointer.
+        assert_eq!(position_window(ResidueGranularity::Segment, &hw, 8), 256);
+        assert_eq!(position_window(ResidueGranularity::Descriptor, &hw, 8), 256);
+        // Per burst: the frames one burst touches (3 samples of stereo from any sample
+        // offset: 2 frames; a single sample: its frame).
+        assert_eq!(position_window(ResidueGranularity::Burst, &hw, 8), 4);
+        assert_eq!(position_window(ResidueGranularity::Burst, &hw, 3), 2);
+        assert_eq!(position_window(ResidueGranularity::Burst, &hw, 1), 1);
+        assert_eq!(position_window(ResidueGranularity::Burst, &hw, 0), 1);
+        // Never more than a period.
+        assert_eq!(position_window(ResidueGranularity::Burst, &hw, 1000), 256);
     }
 }

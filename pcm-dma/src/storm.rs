@@ -9,14 +9,20 @@
 //!
 //! The hardware is a [`Rig`]: it owns virtual time, the peripheral and the DMA model,
 //! and runs the interrupt work (`Pcm::on_period`) when the hardware would interrupt.
-//! [`SoftRig`] runs the storm on `sdma_core::soft`; a rig over the SDMA driver on
+//! [`SoftRig`] runs the storm on `sdma_core::soft`, also behind [`SegmentResidue`] (a
+//! residue reported per period, as the SDMA driver does); a rig over the SDMA driver on
 //! `sdma-sim` implements the same trait.
 
 extern crate std;
 
 use std::vec::Vec;
 
-use sdma_core::dmaengine::{DmaChannel, TxState};
+use core::marker::PhantomData;
+
+use sdma_core::dmaengine::{
+    Buffers, Capabilities, Cookie, DmaChannel, Error as DmaError, Event, Prepared, Reclaimed,
+    Rejected, ResidueGranularity, Retired, Segment, SlaveConfig, TxState, TxStatus,
+};
 use sdma_core::soft::{Fifo, Peripheral, SoftChannel, SoftDma};
 
 use crate::blocking::Clock;
@@ -492,11 +498,159 @@ pub const SOFT_FIFO_WORDS: usize = 32;
 /// The DMA channel type of [`SoftRig`].
 pub type SoftPcmChannel = SoftChannel<Fifo<SOFT_FIFO_WORDS>, DmaRing, DmaRing, 4>;
 
+/// The soft channel with a per-period residue: the channel type of
+/// [`SoftRig::with_segment_residue`].
+pub type SegmentPcmChannel = SegmentResidue<SoftPcmChannel>;
+
+/// A channel whose position is known per period only, like the SDMA driver's
+/// (`ResidueGranularity::Segment`: its residue changes once per buffer descriptor):
+/// `inner` with the residue of a running cyclic transfer rounded up to whole periods,
+/// and that granularity in its capabilities. Everything else is passed through.
+#[derive(Debug)]
+pub struct SegmentResidue<C> {
+    inner: C,
+    /// Period length of the last cyclic transfer prepared, bytes (0: none yet).
+    period_bytes: usize,
+}
+
+impl<C> SegmentResidue<C> {
+    /// `inner` with a per-period residue.
+    pub fn new(inner: C) -> Self {
+        SegmentResidue {
+            inner,
+            period_bytes: 0,
+        }
+    }
+
+    /// The wrapped channel.
+    pub fn inner(&self) -> &C {
+        &self.inner
+    }
+
+    /// The wrapped channel, mutably.
+    pub fn inner_mut(&mut self) -> &mut C {
+        &mut self.inner
+    }
+}
+
+impl<C: DmaChannel> DmaChannel for SegmentResidue<C> {
+    type Read = C::Read;
+    type Write = C::Write;
+
+    fn capabilities(&self) -> Capabilities {
+        Capabilities {
+            residue: ResidueGranularity::Segment,
+            ..self.inner.capabilities()
+        }
+    }
+    fn configure(&mut self, config: SlaveConfig) -> Result<(), DmaError> {
+        self.inner.configure(config)
+    }
+    fn prep_cyclic(
+        &mut self,
+        buffers: Buffers<C::Read, C::Write>,
+        period_len: usize,
+    ) -> Result<Prepared<C::Read, C::Write>, Rejected<Buffers<C::Read, C::Write>>> {
+        let prepared = self.inner.prep_cyclic(buffers, period_len)?;
+        self.period_bytes = period_len;
+        Ok(prepared)
+    }
+    fn prep_slave_sg(
+        &mut self,
+        buffers: Buffers<C::Read, C::Write>,
+        segments: &[Segment],
+    ) -> Result<Prepared<C::Read, C::Write>, Rejected<Buffers<C::Read, C::Write>>> {
+        self.inner.prep_slave_sg(buffers, segments)
+    }
+    fn prep_memcpy(
+        &mut self,
+        src: C::Read,
+        dst: C::Write,
+    ) -> Result<Prepared<C::Read, C::Write>, Rejected<Buffers<C::Read, C::Write>>> {
+        self.inner.prep_memcpy(src, dst)
+    }
+    fn submit(
+        &mut self,
+        prepared: Prepared<C::Read, C::Write>,
+    ) -> Result<Cookie, Rejected<Prepared<C::Read, C::Write>>> {
+        self.inner.submit(prepared)
+    }
+    fn issue_pending(&mut self) {
+        self.inner.issue_pending()
+    }
+    fn terminate_async(&mut self) {
+        self.inner.terminate_async()
+    }
+    fn synchronize(&mut self) -> nb::Result<Retired, DmaError> {
+        self.inner.synchronize()
+    }
+    fn pause(&mut self) -> Result<(), DmaError> {
+        self.inner.pause()
+    }
+    fn resume(&mut self) -> Result<(), DmaError> {
+        self.inner.resume()
+    }
+    fn tx_status(&self, cookie: Cookie) -> TxStatus {
+        let mut st = self.inner.tx_status(cookie);
+        if self.period_bytes > 0 && matches!(st.state, TxState::InProgress | TxState::Paused) {
+            // Bytes left in the lap, counted in whole periods: the period in progress
+            // counts as not started.
+            st.residue = st.residue.div_ceil(self.period_bytes) * self.period_bytes;
+        }
+        st
+    }
+    fn reclaim(&mut self) -> Option<Reclaimed<C::Read, C::Write>> {
+        self.inner.reclaim()
+    }
+    fn begin_callback(&mut self) -> Option<Event> {
+        self.inner.begin_callback()
+    }
+    fn end_callback(&mut self) {
+        self.inner.end_callback()
+    }
+}
+
+/// A channel [`SoftRig`] can drive: the soft channel itself or a wrapper around it.
+pub trait SoftRigChannel: DmaChannel<Read = DmaRing, Write = DmaRing> {
+    /// The channel over `soft`.
+    fn from_soft(soft: SoftPcmChannel) -> Self;
+    /// The soft channel inside.
+    fn soft(&self) -> &SoftPcmChannel;
+    /// The soft channel inside, mutably.
+    fn soft_mut(&mut self) -> &mut SoftPcmChannel;
+}
+
+impl SoftRigChannel for SoftPcmChannel {
+    fn from_soft(soft: SoftPcmChannel) -> Self {
+        soft
+    }
+    fn soft(&self) -> &SoftPcmChannel {
+        self
+    }
+    fn soft_mut(&mut self) -> &mut SoftPcmChannel {
+        self
+    }
+}
+
+impl SoftRigChannel for SegmentPcmChannel {
+    fn from_soft(soft: SoftPcmChannel) -> Self {
+        SegmentResidue::new(soft)
+    }
+    fn soft(&self) -> &SoftPcmChannel {
+        &self.inner
+    }
+    fn soft_mut(&mut self) -> &mut SoftPcmChannel {
+        &mut self.inner
+    }
+}
+
 /// A [`Rig`] over `sdma_core::soft`: a peripheral with a FIFO clocked at the sample
 /// rate, the software DMA moving whole frames right after each peripheral frame, and a
-/// stop confirmed `stop_latency_ns` after it is requested.
+/// stop confirmed `stop_latency_ns` after it is requested. `Ch` is the PCM's channel:
+/// the soft channel ([`SoftRig::new`]) or the soft channel with a per-period residue
+/// ([`SoftRig::with_segment_residue`]).
 #[derive(Debug)]
-pub struct SoftRig {
+pub struct SoftRig<Ch = SoftPcmChannel> {
     hw: HwParams,
     stream: Stream,
     /// Device frames so far.
@@ -510,11 +664,27 @@ pub struct SoftRig {
     frame: Vec<u8>,
     last_now: u64,
     seen_starts: u32,
+    channel: PhantomData<fn() -> Ch>,
 }
 
 impl SoftRig {
-    /// A rig for `stream` with the audio set-up `hw`.
+    /// A rig for `stream` with the audio set-up `hw`, over the soft channel (residue per
+    /// burst: exact to the word).
     pub fn new(stream: Stream, hw: HwParams) -> Self {
+        SoftRig::build(stream, hw)
+    }
+}
+
+impl SoftRig<SegmentPcmChannel> {
+    /// A rig for `stream` with the audio set-up `hw`, over the soft channel behind
+    /// [`SegmentResidue`]: the hardware pointer is known per period, as with SDMA.
+    pub fn with_segment_residue(stream: Stream, hw: HwParams) -> Self {
+        SoftRig::build(stream, hw)
+    }
+}
+
+impl<Ch: SoftRigChannel> SoftRig<Ch> {
+    fn build(stream: Stream, hw: HwParams) -> Self {
         SoftRig {
             hw,
             stream,
@@ -525,13 +695,17 @@ impl SoftRig {
             frame: std::vec![0u8; hw.frame_bytes()],
             last_now: 0,
             seen_starts: 0,
+            channel: PhantomData,
         }
     }
 
     /// A PCM in `Open` over a soft channel for this rig (leaks a ring of the set-up's
     /// size: the ring is `'static`).
-    pub fn pcm(&self, stop_latency_ns: u64) -> Pcm<SoftPcmChannel> {
-        let ch = SoftPcmChannel::new(1, SoftDma::new(Fifo::new(), stop_latency_ns));
+    pub fn pcm(&self, stop_latency_ns: u64) -> Pcm<Ch> {
+        let ch = Ch::from_soft(SoftPcmChannel::new(
+            1,
+            SoftDma::new(Fifo::new(), stop_latency_ns),
+        ));
         let ring: &'static mut [u32] = std::boxed::Box::leak(
             std::vec![0u32; self.hw.buffer_bytes().div_ceil(4)].into_boxed_slice(),
         );
@@ -567,41 +741,39 @@ fn bytemuck_u8(words: &'static mut [u32]) -> &'static mut [u8] {
     unsafe { core::slice::from_raw_parts_mut(words.as_mut_ptr().cast::<u8>(), len) }
 }
 
-impl Rig for SoftRig {
-    type Channel = SoftPcmChannel;
+impl<Ch: SoftRigChannel> Rig for SoftRig<Ch> {
+    type Channel = Ch;
 
     fn now_ns(&self) -> u64 {
         self.last_now
     }
 
-    fn advance(
-        &mut self,
-        pcm: &mut Pcm<SoftPcmChannel>,
-        dt_ns: u64,
-        dev: &mut dyn Device<SoftPcmChannel>,
-    ) {
+    fn advance(&mut self, pcm: &mut Pcm<Ch>, dt_ns: u64, dev: &mut dyn Device<Ch>) {
         let channels = self.hw.channels as usize;
         let sb = self.hw.format.sample_bytes();
-        let end = pcm.channel().controller().now() + dt_ns;
+        let end = pcm.channel().soft().controller().now() + dt_ns;
         loop {
-            let now = pcm.channel().controller().now();
+            let now = pcm.channel().soft().controller().now();
             let next = self.frame_time_ns(self.frames + 1);
             if next > end {
-                pcm.channel_mut().tick(end - now);
+                pcm.channel_mut().soft_mut().tick(end - now);
                 let r = pcm.on_period();
                 dev.irq(end, pcm, &r);
                 self.last_now = end;
                 return;
             }
-            pcm.channel_mut().controller_mut().advance_time(next - now);
+            pcm.channel_mut()
+                .soft_mut()
+                .controller_mut()
+                .advance_time(next - now);
             self.frames += 1;
-            let starts = pcm.channel().controller().stats().starts;
+            let starts = pcm.channel().soft().controller().stats().starts;
             if starts != self.seen_starts {
                 // A new transfer started: the DAI flushes its receive FIFO at trigger
                 // START, so words that waited there while the DMA was stopped do not
                 // lead the new run. (Words queued for playback are played.)
                 self.seen_starts = starts;
-                let fifo = pcm.channel_mut().controller_mut().peripheral();
+                let fifo = pcm.channel_mut().soft_mut().controller_mut().peripheral();
                 while fifo.read_word().is_some() {}
                 self.rx_words = 0;
             }
@@ -611,7 +783,7 @@ impl Rig for SoftRig {
                     if self.rx_words + channels <= SOFT_FIFO_WORDS {
                         for s in self.frame.chunks_exact(sb) {
                             let w = pattern::read_sample(self.hw.format, s, 0);
-                            let fifo = pcm.channel_mut().controller_mut().peripheral();
+                            let fifo = pcm.channel_mut().soft_mut().controller_mut().peripheral();
                             let _ = fifo.push(w);
                         }
                         self.rx_words += channels;
@@ -619,11 +791,11 @@ impl Rig for SoftRig {
                         self.device_overruns += 1;
                     }
                     let n = self.rx_words;
-                    let moved = pcm.channel_mut().step(n);
+                    let moved = pcm.channel_mut().soft_mut().step(n);
                     self.rx_words -= moved;
                 }
                 Stream::Playback => {
-                    let fifo = pcm.channel_mut().controller_mut().peripheral();
+                    let fifo = pcm.channel_mut().soft_mut().controller_mut().peripheral();
                     if fifo.delivered() >= channels {
                         for c in 0..channels {
                             let w = fifo.pop().unwrap_or(0).to_le_bytes();
@@ -634,8 +806,15 @@ impl Rig for SoftRig {
                         self.device_underruns += 1;
                     }
                     let free = SOFT_FIFO_WORDS
-                        - pcm.channel_mut().controller_mut().peripheral().delivered();
-                    pcm.channel_mut().step(free / channels * channels);
+                        - pcm
+                            .channel_mut()
+                            .soft_mut()
+                            .controller_mut()
+                            .peripheral()
+                            .delivered();
+                    pcm.channel_mut()
+                        .soft_mut()
+                        .step(free / channels * channels);
                 }
             }
             let r = pcm.on_period();
@@ -644,7 +823,7 @@ impl Rig for SoftRig {
         }
     }
 
-    fn hazards(&self, pcm: &Pcm<SoftPcmChannel>) -> u64 {
-        pcm.channel().controller().stats().overlapping_starts as u64
+    fn hazards(&self, pcm: &Pcm<Ch>) -> u64 {
+        pcm.channel().soft().controller().stats().overlapping_starts as u64
     }
 }

@@ -76,6 +76,32 @@ fn pending_list_recovers_every_xrun_in_the_interrupt_without_blocking() {
         );
         assert_eq!(v["application"]["timeouts"], 0, "seed {seed}");
         assert_eq!(v["application"]["hazards"], 0, "seed {seed}");
+        assert_eq!(v["frames_lost"], 0, "seed {seed}");
+        assert_eq!(v["application"]["frames_lost"], 0, "seed {seed}");
+    }
+}
+
+/// The SDMA driver reports a cyclic transfer's position per period (per BD): the DMA
+/// may be writing (capture) or reading (playback) anywhere in the period after the
+/// known pointer. Before `pcm-dma` took that into account, these storms lost frames in
+/// both directions and both recovery modes (seed 3: 1 + 12, seed 4: 14 + 14): a capture
+/// read returned frames of the next lap, a playback write landed in the period the DMA
+/// was already playing.
+#[test]
+fn pending_list_loses_no_frame_with_a_per_period_position() {
+    for seed in [3, 4] {
+        let v = run(&args(Policy::PendingList, 400, seed)).unwrap();
+        for mode in [&v, &v["application"]] {
+            for stream in ["capture", "playback"] {
+                let s = &mode[stream];
+                assert_eq!(s["frames_lost"], 0, "seed {seed} {stream}: {s}");
+                assert!(
+                    s["frames_checked"].as_u64().unwrap() > 10_000,
+                    "seed {seed} {stream}: {s}"
+                );
+                assert_eq!(s["errors"], 0, "seed {seed} {stream}");
+            }
+        }
     }
 }
 
