@@ -223,7 +223,7 @@ impl<P: Platform + 'static> SdmaChannel<P> {
     }
 
     fn now(&self) -> u64 {
-        self.sdma.platform().now_ns()
+        self.sdma.now_ns()
     }
 
     /// HE clear, and no unconfirmed STOP_STAT write younger than the bound.

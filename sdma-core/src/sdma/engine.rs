@@ -13,7 +13,7 @@ use sdma_pac::{cmd, modify_reg, read_reg, write_reg};
 use super::area::{AreaPtr, DmaArea, STAGING_WORDS};
 use super::channel::{ChannelRequest, SdmaChannel};
 use super::error::SdmaError;
-use super::firmware::{Firmware, ScriptAddrs};
+use super::firmware::{Firmware, ScriptAddrs, SCRIPT_COUNT};
 use super::platform::Platform;
 use super::script::{self, PeripheralType, Script, ScriptLookup};
 use crate::dmaengine::Direction;
@@ -71,8 +71,12 @@ pub struct EngineStats {
     pub event_errors: u64,
 }
 
+/// The i.MX6Q ROM script table, in the engine's form.
+const ROM_SCRIPTS: [Option<u16>; SCRIPT_COUNT] = ScriptAddrs::imx6q_rom_defaults().to_array();
+
 struct EngineState {
-    scripts: ScriptAddrs,
+    /// ROM defaults merged with a loaded firmware's table, indexed by `ScriptId`.
+    scripts: [Option<u16>; SCRIPT_COUNT],
     ram_loaded: bool,
     /// Per-channel deadline (ns), 0 = none.
     deadlines: [u64; NUM_CHANNELS],
@@ -132,7 +136,7 @@ impl<P: Platform> Sdma<P> {
             area: AreaPtr::new(area),
             config,
             state: Mutex::new(RefCell::new(EngineState {
-                scripts: ScriptAddrs::imx6q_rom_defaults(),
+                scripts: ROM_SCRIPTS,
                 ram_loaded: false,
                 deadlines: [0; NUM_CHANNELS],
                 stats: EngineStats::default(),
@@ -154,6 +158,15 @@ impl<P: Platform> Sdma<P> {
         &self.area
     }
 
+    /// [`Platform::now_ns`], called out of line: every timeout, stop bound and deadline of
+    /// the driver reads the time, and a platform's tick-to-ns conversion (a 64- or 128-bit
+    /// multiply and divide on a 32-bit core) would otherwise be inlined at each of those
+    /// call sites. One call costs a few cycles next to that conversion.
+    #[inline(never)]
+    pub(crate) fn now_ns(&self) -> u64 {
+        self.platform.now_ns()
+    }
+
     fn with_state<R>(&self, f: impl FnOnce(&mut EngineState) -> R) -> R {
         critical_section::with(|cs| f(&mut self.state.borrow_ref_mut(cs)))
     }
@@ -165,7 +178,7 @@ impl<P: Platform> Sdma<P> {
 
     /// The script table in use (ROM defaults merged with a loaded firmware).
     pub fn scripts(&self) -> ScriptAddrs {
-        self.with_state(|s| s.scripts)
+        self.with_state(|s| ScriptAddrs::from_array(&s.scripts))
     }
 
     /// Whether a firmware's RAM code is loaded.
@@ -201,12 +214,9 @@ impl<P: Platform> Sdma<P> {
         self.initialized.store(false, Ordering::Release);
         // Soft reset; the bit clears itself.
         write_reg!(sdma_pac::sdma, regs, RESET, RESET: 1);
-        let limit = self
-            .platform
-            .now_ns()
-            .saturating_add(self.config.reset_timeout_ns);
+        let limit = self.now_ns().saturating_add(self.config.reset_timeout_ns);
         while read_reg!(sdma_pac::sdma, regs, RESET, RESET) != 0 {
-            if self.platform.now_ns() > limit {
+            if self.now_ns() > limit {
                 return Err(SdmaError::ResetTimeout);
             }
         }
@@ -290,7 +300,6 @@ impl<P: Platform> Sdma<P> {
             .write_bd_at(off, BufferDescriptor::new(mode, buf, ext));
         write_reg!(sdma_pac::sdma, regs, HSTART, 1);
         let limit = self
-            .platform
             .now_ns()
             .saturating_add(self.config.channel0_timeout_ns);
         let mut seen_running = false;
@@ -301,7 +310,7 @@ impl<P: Platform> Sdma<P> {
             if !he0 && (!m.done() || seen_running) {
                 break m;
             }
-            if self.platform.now_ns() > limit {
+            if self.now_ns() > limit {
                 // Give up: withdraw the command so a late engine does not run it.
                 write_reg!(sdma_pac::sdma, regs, STOP_STAT, 1);
                 self.with_state(|s| s.stats.channel0_timeouts += 1);
@@ -357,7 +366,7 @@ impl<P: Platform> Sdma<P> {
         }
         let table = fw.script_addrs();
         self.with_state(|s| {
-            s.scripts = ScriptAddrs::imx6q_rom_defaults().merge(&table);
+            s.scripts = ScriptAddrs::imx6q_rom_defaults().merge(&table).to_array();
             s.ram_loaded = words > 0;
         });
         Ok(FirmwareInfo {
@@ -374,8 +383,11 @@ impl<P: Platform> Sdma<P> {
         peripheral: PeripheralType,
         direction: Direction,
     ) -> Result<Script, SdmaError> {
-        let (table, ram) = self.with_state(|s| (s.scripts, s.ram_loaded));
-        match script::resolve(&table, ram, peripheral, direction) {
+        // Resolved in place: copying the 47-entry table out would cost more than the
+        // lookup it protects.
+        let lookup = self
+            .with_state(|s| script::resolve_in(&s.scripts, s.ram_loaded, peripheral, direction));
+        match lookup {
             ScriptLookup::Found(s) => Ok(s),
             ScriptLookup::NotLoaded(script) => Err(SdmaError::ScriptNotLoaded { script }),
             ScriptLookup::NoScript => Err(SdmaError::NoScript {
@@ -525,7 +537,7 @@ impl<P: Platform> Sdma<P> {
     /// Channels whose deadline has passed (cleared), and re-arms the platform deadline
     /// for the rest.
     fn take_due(&self) -> u32 {
-        let now = self.platform.now_ns();
+        let now = self.now_ns();
         let (due, next) = self.with_state(|s| {
             let mut due = 0u32;
             for (c, d) in s.deadlines.iter_mut().enumerate() {

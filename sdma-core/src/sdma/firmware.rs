@@ -29,6 +29,7 @@ mod table;
 mod tests;
 
 pub use table::{ScriptAddrs, TableLayout, RAM_CODE_START_INDEX};
+pub(crate) use table::{ScriptId, SCRIPT_COUNT};
 
 /// The magic word at offset 0 (`"SDMA"` read little-endian).
 pub const MAGIC: u32 = 0x414D_4453;

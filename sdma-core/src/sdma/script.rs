@@ -5,7 +5,7 @@
 //! by a loaded firmware); an address at or above [`ROM_END`] is a RAM script that needs the
 //! firmware's code in program memory.
 
-use super::firmware::{ScriptAddrs, ROM_END};
+use super::firmware::{ScriptAddrs, ScriptId, ROM_END, SCRIPT_COUNT};
 use crate::dmaengine::Direction;
 
 /// SDMA peripheral types (Linux `enum sdma_peripheral_type`, same numbering, which is
@@ -65,29 +65,125 @@ impl PeripheralType {
     }
 }
 
+/// Which script serves `direction` on `peripheral` (Linux `sdma_get_pc`); evaluated at
+/// compile time only, into [`SCRIPTS`] (run-time code never calls it).
+const fn select(peripheral: PeripheralType, direction: Direction) -> Option<ScriptId> {
+    use Direction::*;
+    use PeripheralType::*;
+    use ScriptId as S;
+    Some(match (peripheral, direction) {
+        (Memory, MemToMem) => S::ap_2_ap,
+        (_, MemToMem) | (Memory, _) => return None,
+        (Ssi | Sai | Ext, DevToMem) => S::app_2_mcu,
+        (Ssi | Sai | Ext | Uart, MemToDev) => S::mcu_2_app,
+        (SsiSp | Esai | Mmc | Sdhc | CspiSp | MshcSp | AsrcSp, DevToMem) => S::shp_2_mcu,
+        (SsiSp | Esai | Mmc | Sdhc | CspiSp | MshcSp | AsrcSp | UartSp, MemToDev) => S::mcu_2_shp,
+        (Uart, DevToMem) => S::uart_2_mcu,
+        (UartSp, DevToMem) => S::uartsh_2_mcu,
+        (Spdif, DevToMem) => S::spdif_2_mcu,
+        (Spdif, MemToDev) => S::mcu_2_spdif,
+        (SsiDual, DevToMem) => S::ssish_2_mcu,
+        (SsiDual, MemToDev) => S::mcu_2_ssish,
+        (Asrc, _) => S::asrc_2_mcu,
+        (Cspi, DevToMem) => S::app_2_mcu,
+        (Cspi, MemToDev) => S::mcu_2_ecspi,
+        _ => return None,
+    })
+}
+
+/// Every script [`select`] can pick, in no particular order. The run-time tables name
+/// scripts by position in this list, so only these names are kept in the program.
+const CHOICES: [ScriptId; 13] = {
+    use ScriptId as S;
+    [
+        S::ap_2_ap,
+        S::app_2_mcu,
+        S::mcu_2_app,
+        S::shp_2_mcu,
+        S::mcu_2_shp,
+        S::uart_2_mcu,
+        S::uartsh_2_mcu,
+        S::spdif_2_mcu,
+        S::mcu_2_spdif,
+        S::ssish_2_mcu,
+        S::mcu_2_ssish,
+        S::asrc_2_mcu,
+        S::mcu_2_ecspi,
+    ]
+};
+
+/// `CHOICES[i].name()`, resolved at compile time.
+const CHOICE_NAMES: [&str; CHOICES.len()] = {
+    let mut names = [""; CHOICES.len()];
+    let mut i = 0;
+    while i < CHOICES.len() {
+        names[i] = CHOICES[i].name();
+        i += 1;
+    }
+    names
+};
+
+/// Number of [`PeripheralType`]s.
+const PERIPHERAL_TYPES: usize = PeripheralType::I2c as usize + 1;
+/// Number of [`Direction`]s.
+const DIRECTIONS: usize = Direction::MemToMem as usize + 1;
+/// [`SCRIPTS`] entry of a combination without a script.
+const NO_SCRIPT: u8 = u8::MAX;
+
+/// The script selection as a table, indexed by `[peripheral as usize][direction as usize]`,
+/// holding a position in [`CHOICES`] or [`NO_SCRIPT`]: [`select`] evaluated at compile
+/// time, so that choosing a script at run time is one byte load (84 bytes of table), not
+/// a `match` over every combination.
+const SCRIPTS: [[u8; DIRECTIONS]; PERIPHERAL_TYPES] = {
+    let mut table = [[NO_SCRIPT; DIRECTIONS]; PERIPHERAL_TYPES];
+    let mut p = 0;
+    while p < PERIPHERAL_TYPES {
+        let Some(peripheral) = PeripheralType::from_linux(p as u32) else {
+            panic!("PeripheralType numbering has a hole");
+        };
+        let dirs = [
+            Direction::MemToDev,
+            Direction::DevToMem,
+            Direction::MemToMem,
+        ];
+        let mut d = 0;
+        while d < DIRECTIONS {
+            if let Some(id) = select(peripheral, dirs[d]) {
+                let mut i = 0;
+                while CHOICES[i] as usize != id as usize {
+                    // Past the end: a compile error, "index out of bounds".
+                    i += 1;
+                }
+                table[p][dirs[d] as usize] = i as u8;
+            }
+            d += 1;
+        }
+        p += 1;
+    }
+    table
+};
+
+/// The script for `direction` on `peripheral` and its name, `None` when the driver has
+/// none.
+pub(crate) const fn script_choice(
+    peripheral: PeripheralType,
+    direction: Direction,
+) -> Option<(ScriptId, &'static str)> {
+    let i = SCRIPTS[peripheral as usize][direction as usize] as usize;
+    if i < CHOICES.len() {
+        Some((CHOICES[i], CHOICE_NAMES[i]))
+    } else {
+        None
+    }
+}
+
 /// Name of the script (as in the firmware table) for `direction` on `peripheral`, or
 /// `None` when the driver has no script for the combination.
 pub const fn script_name(peripheral: PeripheralType, direction: Direction) -> Option<&'static str> {
-    use Direction::*;
-    use PeripheralType::*;
-    Some(match (peripheral, direction) {
-        (Memory, MemToMem) => "ap_2_ap",
-        (_, MemToMem) | (Memory, _) => return None,
-        (Ssi | Sai | Ext, DevToMem) => "app_2_mcu",
-        (Ssi | Sai | Ext | Uart, MemToDev) => "mcu_2_app",
-        (SsiSp | Esai | Mmc | Sdhc | CspiSp | MshcSp | AsrcSp, DevToMem) => "shp_2_mcu",
-        (SsiSp | Esai | Mmc | Sdhc | CspiSp | MshcSp | AsrcSp | UartSp, MemToDev) => "mcu_2_shp",
-        (Uart, DevToMem) => "uart_2_mcu",
-        (UartSp, DevToMem) => "uartsh_2_mcu",
-        (Spdif, DevToMem) => "spdif_2_mcu",
-        (Spdif, MemToDev) => "mcu_2_spdif",
-        (SsiDual, DevToMem) => "ssish_2_mcu",
-        (SsiDual, MemToDev) => "mcu_2_ssish",
-        (Asrc, _) => "asrc_2_mcu",
-        (Cspi, DevToMem) => "app_2_mcu",
-        (Cspi, MemToDev) => "mcu_2_ecspi",
-        _ => return None,
-    })
+    match script_choice(peripheral, direction) {
+        Some((_, name)) => Some(name),
+        None => None,
+    }
 }
 
 /// A resolved script: its name and program-memory start address.
@@ -115,10 +211,20 @@ pub fn resolve(
     peripheral: PeripheralType,
     direction: Direction,
 ) -> ScriptLookup {
-    let Some(name) = script_name(peripheral, direction) else {
+    resolve_in(&table.to_array(), ram_loaded, peripheral, direction)
+}
+
+/// [`resolve`] on the table in the engine's form ([`ScriptAddrs::to_array`]).
+pub(crate) fn resolve_in(
+    addrs: &[Option<u16>; SCRIPT_COUNT],
+    ram_loaded: bool,
+    peripheral: PeripheralType,
+    direction: Direction,
+) -> ScriptLookup {
+    let Some((id, name)) = script_choice(peripheral, direction) else {
         return ScriptLookup::NoScript;
     };
-    match table.get(name) {
+    match addrs[id as usize] {
         Some(addr) if addr >= ROM_END && !ram_loaded => ScriptLookup::NotLoaded(name),
         Some(addr) => ScriptLookup::Found(Script { name, addr }),
         None => ScriptLookup::NotLoaded(name),
@@ -139,6 +245,60 @@ pub enum ScriptLookup {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    const ALL_DIRECTIONS: [Direction; 3] = [
+        Direction::MemToDev,
+        Direction::DevToMem,
+        Direction::MemToMem,
+    ];
+
+    fn all_peripherals() -> impl Iterator<Item = PeripheralType> {
+        (0..).map_while(PeripheralType::from_linux)
+    }
+
+    #[test]
+    fn table_agrees_with_the_selection_for_every_combination() {
+        let mut found = 0;
+        for p in all_peripherals() {
+            for d in ALL_DIRECTIONS {
+                let want = select(p, d);
+                assert_eq!(script_choice(p, d).map(|(id, _)| id), want, "{p:?} {d:?}");
+                assert_eq!(script_name(p, d), want.map(ScriptId::name), "{p:?} {d:?}");
+                found += usize::from(want.is_some());
+            }
+        }
+        assert_eq!(all_peripherals().count(), PERIPHERAL_TYPES);
+        // 16 peripheral types have a capture script, 16 a playback one; plus ap_2_ap.
+        assert_eq!(found, 33);
+    }
+
+    #[test]
+    fn lookup_by_id_reads_the_named_field() {
+        // Every script at a distinct address: the engine's indexed form must find each
+        // one exactly where the name-based accessor does.
+        let mut t = ScriptAddrs::none();
+        for (i, name) in ScriptAddrs::NAMES.iter().enumerate() {
+            assert!(t.set(name, Some(100 + i as u16)));
+        }
+        let a = t.to_array();
+        for (i, id) in ScriptId::ALL.iter().enumerate() {
+            assert_eq!(id.name(), ScriptAddrs::NAMES[i]);
+            assert_eq!(a[*id as usize], t.get(id.name()), "{}", id.name());
+        }
+        assert_eq!(ScriptAddrs::from_array(&a), t);
+        for p in all_peripherals() {
+            for d in ALL_DIRECTIONS {
+                let want = match script_name(p, d) {
+                    None => ScriptLookup::NoScript,
+                    Some(name) => ScriptLookup::Found(Script {
+                        name,
+                        addr: t.get(name).expect("every script is set"),
+                    }),
+                };
+                assert_eq!(resolve(&t, true, p, d), want, "{p:?} {d:?}");
+            }
+        }
+    }
 
     #[test]
     fn rom_scripts_for_audio_and_memory() {

@@ -31,6 +31,31 @@ macro_rules! script_addrs {
         /// Every script name, in field order.
         const NAMES: &[&str] = &[$(stringify!($field)),*];
 
+        /// Number of named scripts.
+        pub(crate) const SCRIPT_COUNT: usize = NAMES.len();
+
+        /// A script of the table by position: the driver's script selection names scripts
+        /// with this (a byte) instead of by string, so that finding an address is one
+        /// `match` on a small integer, not a chain of string comparisons.
+        #[allow(non_camel_case_types)] // the names are the fields'
+        // One id per field; the driver's selection names only some of them.
+        #[cfg_attr(not(test), allow(dead_code))]
+        #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+        pub(crate) enum ScriptId {
+            $($field,)*
+        }
+
+        impl ScriptId {
+            /// Every script, in field order (`ALL[i].name() == NAMES[i]`).
+            #[cfg(test)]
+            pub(crate) const ALL: &'static [ScriptId] = &[$(ScriptId::$field),*];
+
+            /// The script's name in the firmware table (as in [`ScriptAddrs::NAMES`]).
+            pub(crate) const fn name(self) -> &'static str {
+                NAMES[self as usize]
+            }
+        }
+
         impl ScriptAddrs {
             /// Every script name this table knows, in declaration order.
             pub const NAMES: &'static [&'static str] = NAMES;
@@ -50,6 +75,18 @@ macro_rules! script_addrs {
                     }
                     None => false,
                 }
+            }
+
+            /// Every address, in field order: the form the engine keeps, so that finding
+            /// the address of a [`ScriptId`] is one indexed load.
+            pub(crate) const fn to_array(self) -> [Option<u16>; SCRIPT_COUNT] {
+                [$(self.$field),*]
+            }
+
+            /// The inverse of [`to_array`](Self::to_array).
+            pub(crate) const fn from_array(a: &[Option<u16>; SCRIPT_COUNT]) -> ScriptAddrs {
+                let [$($field),*] = *a;
+                ScriptAddrs { $($field),* }
             }
 
             fn slot(&self, name: &str) -> Option<&Option<u16>> {
