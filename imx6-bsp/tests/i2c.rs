@@ -33,6 +33,39 @@ fn driver(model: &I2cModel) -> I2c<&I2cModel> {
     d
 }
 
+/// The bus events of a write phase to the codec after a (repeated) START: its address
+/// with the write bit, then `bytes`, every one ACKed by the codec.
+fn write_phase(bytes: &[u8]) -> Vec<BusEvent> {
+    let address = BusEvent::Address(CODEC << 1, true);
+    std::iter::once(address)
+        .chain(bytes.iter().map(|&b| BusEvent::Tx(b, true)))
+        .collect()
+}
+
+/// The bus events of a read phase from the codec after a (repeated) START: its address
+/// with the read bit, then `bytes`, every one ACKed by the master but the last.
+fn read_phase(bytes: &[u8]) -> Vec<BusEvent> {
+    let address = BusEvent::Address(CODEC << 1 | 1, true);
+    let data = bytes
+        .iter()
+        .enumerate()
+        .map(|(i, &b)| BusEvent::Rx(b, i + 1 < bytes.len()));
+    std::iter::once(address).chain(data).collect()
+}
+
+/// One transaction: START, the phases joined by repeated STARTs, STOP.
+fn transaction(phases: &[Vec<BusEvent>]) -> Vec<BusEvent> {
+    let mut events = vec![BusEvent::Start];
+    for (i, phase) in phases.iter().enumerate() {
+        if i > 0 {
+            events.push(BusEvent::RepeatedStart);
+        }
+        events.extend_from_slice(phase);
+    }
+    events.push(BusEvent::Stop);
+    events
+}
+
 #[test]
 fn init_resets_programs_divider_enables_then_settles() {
     let model = I2cModel::new(Mode::Qemu);
@@ -82,15 +115,7 @@ fn write_sends_start_address_bytes_stop() {
     i2c.write(CODEC, &[0x00, 0x30, 0x72, 0x60]).expect("acked");
     assert_eq!(
         model.events(),
-        vec![
-            BusEvent::Start,
-            BusEvent::Address(0x14, true),
-            BusEvent::Tx(0x00, true),
-            BusEvent::Tx(0x30, true),
-            BusEvent::Tx(0x72, true),
-            BusEvent::Tx(0x60, true),
-            BusEvent::Stop,
-        ]
+        transaction(&[write_phase(&[0x00, 0x30, 0x72, 0x60])])
     );
     assert!(!model.bus_busy());
     // The device saw the register write.
@@ -111,17 +136,7 @@ fn write_read_uses_repeated_start_and_nacks_the_last_byte() {
         assert_eq!(buf, [0xA0, 0x11], "{mode:?}");
         assert_eq!(
             model.events(),
-            vec![
-                BusEvent::Start,
-                BusEvent::Address(0x14, true),
-                BusEvent::Tx(0x00, true),
-                BusEvent::Tx(0x00, true),
-                BusEvent::RepeatedStart,
-                BusEvent::Address(0x15, true),
-                BusEvent::Rx(0xA0, true),
-                BusEvent::Rx(0x11, false),
-                BusEvent::Stop,
-            ],
+            transaction(&[write_phase(&[0x00, 0x00]), read_phase(&[0xA0, 0x11])]),
             "{mode:?}"
         );
         assert!(!model.bus_busy());
@@ -178,17 +193,7 @@ fn read_then_write_in_one_transaction_clocks_no_extra_byte() {
     .expect("acked");
     assert_eq!(
         model.events(),
-        vec![
-            BusEvent::Start,
-            BusEvent::Address(0x15, true),
-            BusEvent::Rx(0xA0, true),
-            BusEvent::Rx(0x11, false),
-            BusEvent::RepeatedStart,
-            BusEvent::Address(0x14, true),
-            BusEvent::Tx(0x00, true),
-            BusEvent::Tx(0x30, true),
-            BusEvent::Stop,
-        ]
+        transaction(&[read_phase(&[0xA0, 0x11]), write_phase(&[0x00, 0x30])])
     );
     assert_eq!((a[0], b[0]), (0xA0, 0x11));
 }

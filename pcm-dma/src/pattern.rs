@@ -43,10 +43,19 @@ pub fn modulus(format: Format) -> u32 {
 /// Samples that do not fit whole into `out` are not written (a short `out` is a caller
 /// bug the checker then reports as missing data; it never panics).
 pub fn write_frame(format: Format, channels: u16, frame: u64, out: &mut [u8]) {
+    for ch in 0..channels {
+        write_sample(format, out, ch, encode(format, channels, frame, ch));
+    }
+}
+
+/// Write `value` (its low `sample_bytes`, little-endian) as sample `channel` of the
+/// frame in `frame_bytes`; nothing when the sample does not lie whole inside
+/// `frame_bytes`. The inverse of [`read_sample`]: a peripheral FIFO word to a sample.
+pub fn write_sample(format: Format, frame_bytes: &mut [u8], channel: u16, value: u32) {
     let sb = format.sample_bytes();
-    for (ch, dst) in (0..channels).zip(out.chunks_exact_mut(sb)) {
-        let v = encode(format, channels, frame, ch).to_le_bytes();
-        dst.copy_from_slice(&v[..sb]);
+    let at = usize::from(channel) * sb;
+    if let Some(dst) = frame_bytes.get_mut(at..at + sb) {
+        dst.copy_from_slice(&value.to_le_bytes()[..sb]);
     }
 }
 
@@ -176,5 +185,10 @@ mod tests {
         assert_eq!(read_sample(f, &frame, 2), 0);
         assert_eq!(decode(f, read_sample(f, &frame, 2)), None);
         assert_eq!(read_sample(Format::S32Le, &frame[..3], 0), 0);
+        // `write_sample` is `read_sample`'s inverse, and skips what does not fit.
+        let mut out = [0u8; 4];
+        write_sample(f, &mut out, 1, read_sample(f, &frame, 1));
+        write_sample(f, &mut out, 2, 0xFFFF);
+        assert_eq!(out, [0, 0, frame[2], frame[3]]);
     }
 }

@@ -11,18 +11,21 @@
 //! and runs the interrupt work (`Pcm::on_period`) when the hardware would interrupt.
 //! [`SoftRig`] runs the storm on `sdma_core::soft`, also behind [`SegmentResidue`] (a
 //! residue reported per period, as the SDMA driver does); a rig over the SDMA driver on
-//! `sdma-sim` implements the same trait.
+//! `sdma-sim` implements the same trait. Channel wrappers such as [`SegmentResidue`]
+//! state only what they change ([`Interpose`]) and share one pass-through
+//! ([`Interposed`]). [`PatternDevice`] is the data side of every storm, and
+//! [`StormReport::check_clean`] / [`StormReport::check_recovery_p99`] are the
+//! SCENARIOS.md goals every rig's storm is held to.
 
 extern crate std;
 
+use std::format;
+use std::string::String;
 use std::vec::Vec;
 
 use core::marker::PhantomData;
 
-use sdma_core::dmaengine::{
-    Buffers, Capabilities, Cookie, DmaChannel, Error as DmaError, Event, Prepared, Reclaimed,
-    Rejected, ResidueGranularity, Retired, Segment, SlaveConfig, TxState, TxStatus,
-};
+use sdma_core::dmaengine::{DmaChannel, TxState};
 use sdma_core::soft::{Fifo, Peripheral, SoftChannel, SoftDma};
 
 use crate::blocking::Clock;
@@ -31,6 +34,10 @@ use crate::pattern::{self, Checker};
 use crate::pcm::{DmaLink, IrqReport, Pcm};
 use crate::ring::DmaRing;
 use crate::PcmError;
+
+mod interpose;
+
+pub use interpose::{Interpose, Interposed, PeriodResidue, SegmentResidue};
 
 /// The device side of the storm, called by a [`Rig`] as the hardware runs.
 pub trait Device<Ch> {
@@ -237,6 +244,69 @@ impl core::fmt::Display for StormReport {
     }
 }
 
+impl StormReport {
+    /// The figures every storm over a channel with the terminate-pending contract must
+    /// show (SCENARIOS.md): no unexpected PCM error; at least `min_xruns` XRUNs, each
+    /// recovered; no timeout; no hazard; no frame lost; more than 100 frames checked per
+    /// XRUN (the data really flowed between XRUNs); and a restart path that never
+    /// blocked. `Err` names the seed and the first figure that fails.
+    pub fn check_clean(&self, min_xruns: u64) -> Result<(), String> {
+        let seed = self.config.seed;
+        let fail = |what: String| Err(format!("seed {seed:#x}: {what}\n{self}"));
+        if self.errors != 0 {
+            return fail(format!(
+                "{} unexpected errors, first {:?}",
+                self.errors, self.first_error
+            ));
+        }
+        if self.xruns < min_xruns {
+            return fail(format!("only {} xruns (want {min_xruns})", self.xruns));
+        }
+        if self.recovered != self.xruns {
+            return fail(format!(
+                "not every XRUN recovered ({} of {})",
+                self.recovered, self.xruns
+            ));
+        }
+        if self.timeouts != 0 {
+            return fail(format!("{} timeouts", self.timeouts));
+        }
+        if self.hazards != 0 {
+            return fail(format!("{} hazards", self.hazards));
+        }
+        if self.frames_lost != 0 {
+            return fail(format!("{} frames lost", self.frames_lost));
+        }
+        if self.frames_checked <= 100 * self.xruns {
+            return fail(format!(
+                "too few frames checked ({} for {} xruns)",
+                self.frames_checked, self.xruns
+            ));
+        }
+        if self.prepare_block_us.max != 0 {
+            return fail(format!(
+                "the restart path blocked ({} us)",
+                self.prepare_block_us.max
+            ));
+        }
+        Ok(())
+    }
+
+    /// The recovery goal of SCENARIOS.md for immediate recovery: p99 of
+    /// [`recovery_us`](Self::recovery_us) within one period + the channel's stop latency
+    /// (`stop_latency_us`) + 100 µs. `Err` names the seed and the figures.
+    pub fn check_recovery_p99(&self, stop_latency_us: u64) -> Result<(), String> {
+        let bound = self.config.hw.period_us() + stop_latency_us + 100;
+        if self.recovery_us.p99 > bound {
+            return Err(format!(
+                "seed {:#x}: recovery p99 {} us > {bound} us (one period + {stop_latency_us} us stop latency + 100 us)",
+                self.config.seed, self.recovery_us.p99
+            ));
+        }
+        Ok(())
+    }
+}
+
 /// A small deterministic generator (SplitMix64).
 #[derive(Clone, Copy, Debug)]
 pub struct SplitMix(pub u64);
@@ -260,13 +330,53 @@ impl SplitMix {
     }
 }
 
+/// The device side that plays the counter pattern (`pattern`): the capture source
+/// counts frames up from 0, and every played frame goes through a [`Checker`] that
+/// accepts silence between runs, since silence is played while a stream recovers but no
+/// accepted frame may be lost. The device of every storm, and of tests that drive a rig
+/// by hand.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PatternDevice {
+    hw: HwParams,
+    /// The capture frame number produced next.
+    pub next_frame: u64,
+    /// The played frames, checked.
+    pub played: Checker,
+    /// Periods reported by `pcm.on_period()` so far.
+    pub periods: u64,
+}
+
+impl PatternDevice {
+    /// A device for streams with the audio set-up `hw`, before its first frame.
+    pub fn new(hw: HwParams) -> Self {
+        PatternDevice {
+            hw,
+            next_frame: 0,
+            played: Checker::new(hw.format, hw.channels).allow_gaps(),
+            periods: 0,
+        }
+    }
+}
+
+impl<Ch> Device<Ch> for PatternDevice {
+    fn capture_frame(&mut self, out: &mut [u8]) {
+        pattern::write_frame(self.hw.format, self.hw.channels, self.next_frame, out);
+        self.next_frame += 1;
+    }
+
+    fn playback_frame(&mut self, frame: &[u8]) {
+        self.played.frame(frame);
+    }
+
+    fn irq(&mut self, _now_ns: u64, _pcm: &Pcm<Ch>, report: &IrqReport) {
+        self.periods += u64::from(report.periods);
+    }
+}
+
 /// What the device side and the interrupt side observe.
 struct Observer {
-    hw: HwParams,
-    /// Capture source frame counter.
-    source_frame: u64,
-    /// Playback output checker.
-    played: Checker,
+    /// The data: the capture source and the playback checker.
+    data: PatternDevice,
     xrun_at: Option<u64>,
     seen_xruns: u32,
     seen_starts: u32,
@@ -277,12 +387,11 @@ struct Observer {
 
 impl<Ch: DmaChannel<Read = DmaRing, Write = DmaRing>> Device<Ch> for Observer {
     fn capture_frame(&mut self, out: &mut [u8]) {
-        pattern::write_frame(self.hw.format, self.hw.channels, self.source_frame, out);
-        self.source_frame += 1;
+        Device::<Ch>::capture_frame(&mut self.data, out);
     }
 
     fn playback_frame(&mut self, frame: &[u8]) {
-        self.played.frame(frame);
+        Device::<Ch>::playback_frame(&mut self.data, frame);
     }
 
     fn irq(&mut self, now_ns: u64, pcm: &Pcm<Ch>, report: &IrqReport) {
@@ -335,9 +444,7 @@ pub fn run<R: Rig>(rig: &mut R, pcm: &mut Pcm<R::Channel>, cfg: &StormConfig) ->
     let hw = cfg.hw;
     let fb = hw.frame_bytes();
     let mut obs = Observer {
-        hw,
-        source_frame: 0,
-        played: Checker::new(hw.format, hw.channels).allow_gaps(),
+        data: PatternDevice::new(hw),
         xrun_at: None,
         seen_xruns: 0,
         seen_starts: 0,
@@ -480,7 +587,7 @@ pub fn run<R: Rig>(rig: &mut R, pcm: &mut Pcm<R::Channel>, cfg: &StormConfig) ->
     rep.hazards = rig.hazards(pcm);
     let checker = match cfg.stream {
         Stream::Capture => captured,
-        Stream::Playback => obs.played,
+        Stream::Playback => obs.data.played,
     };
     rep.frames_lost = checker.bad;
     rep.frames_checked = checker.good;
@@ -501,114 +608,6 @@ pub type SoftPcmChannel = SoftChannel<Fifo<SOFT_FIFO_WORDS>, DmaRing, DmaRing, 4
 /// The soft channel with a per-period residue: the channel type of
 /// [`SoftRig::with_segment_residue`].
 pub type SegmentPcmChannel = SegmentResidue<SoftPcmChannel>;
-
-/// A channel whose position is known per period only, like the SDMA driver's
-/// (`ResidueGranularity::Segment`: its residue changes once per buffer descriptor):
-/// `inner` with the residue of a running cyclic transfer rounded up to whole periods,
-/// and that granularity in its capabilities. Everything else is passed through.
-#[derive(Debug)]
-pub struct SegmentResidue<C> {
-    inner: C,
-    /// Period length of the last cyclic transfer prepared, bytes (0: none yet).
-    period_bytes: usize,
-}
-
-impl<C> SegmentResidue<C> {
-    /// `inner` with a per-period residue.
-    pub fn new(inner: C) -> Self {
-        SegmentResidue {
-            inner,
-            period_bytes: 0,
-        }
-    }
-
-    /// The wrapped channel.
-    pub fn inner(&self) -> &C {
-        &self.inner
-    }
-
-    /// The wrapped channel, mutably.
-    pub fn inner_mut(&mut self) -> &mut C {
-        &mut self.inner
-    }
-}
-
-impl<C: DmaChannel> DmaChannel for SegmentResidue<C> {
-    type Read = C::Read;
-    type Write = C::Write;
-
-    fn capabilities(&self) -> Capabilities {
-        Capabilities {
-            residue: ResidueGranularity::Segment,
-            ..self.inner.capabilities()
-        }
-    }
-    fn configure(&mut self, config: SlaveConfig) -> Result<(), DmaError> {
-        self.inner.configure(config)
-    }
-    fn prep_cyclic(
-        &mut self,
-        buffers: Buffers<C::Read, C::Write>,
-        period_len: usize,
-    ) -> Result<Prepared<C::Read, C::Write>, Rejected<Buffers<C::Read, C::Write>>> {
-        let prepared = self.inner.prep_cyclic(buffers, period_len)?;
-        self.period_bytes = period_len;
-        Ok(prepared)
-    }
-    fn prep_slave_sg(
-        &mut self,
-        buffers: Buffers<C::Read, C::Write>,
-        segments: &[Segment],
-    ) -> Result<Prepared<C::Read, C::Write>, Rejected<Buffers<C::Read, C::Write>>> {
-        self.inner.prep_slave_sg(buffers, segments)
-    }
-    fn prep_memcpy(
-        &mut self,
-        src: C::Read,
-        dst: C::Write,
-    ) -> Result<Prepared<C::Read, C::Write>, Rejected<Buffers<C::Read, C::Write>>> {
-        self.inner.prep_memcpy(src, dst)
-    }
-    fn submit(
-        &mut self,
-        prepared: Prepared<C::Read, C::Write>,
-    ) -> Result<Cookie, Rejected<Prepared<C::Read, C::Write>>> {
-        self.inner.submit(prepared)
-    }
-    fn issue_pending(&mut self) {
-        self.inner.issue_pending()
-    }
-    fn terminate_async(&mut self) {
-        self.inner.terminate_async()
-    }
-    fn synchronize(&mut self) -> nb::Result<Retired, DmaError> {
-        self.inner.synchronize()
-    }
-    fn pause(&mut self) -> Result<(), DmaError> {
-        self.inner.pause()
-    }
-    fn resume(&mut self) -> Result<(), DmaError> {
-        self.inner.resume()
-    }
-    fn tx_status(&self, cookie: Cookie) -> TxStatus {
-        let mut st = self.inner.tx_status(cookie);
-        if self.period_bytes > 0 && matches!(st.state, TxState::InProgress | TxState::Paused) {
-            // Bytes left in the lap, counted in whole periods: the period in progress
-            // counts as not started.
-            st.residue = st.residue.div_ceil(self.period_bytes) * self.period_bytes;
-        }
-        st
-    }
-    fn reclaim(&mut self) -> Option<Reclaimed<C::Read, C::Write>> {
-        self.inner.reclaim()
-    }
-    fn begin_callback(&mut self) -> Option<Event> {
-        self.inner.begin_callback()
-    }
-    fn end_callback(&mut self) {
-        self.inner.end_callback()
-    }
-}
 
 /// A channel [`SoftRig`] can drive: the soft channel itself or a wrapper around it.
 pub trait SoftRigChannel: DmaChannel<Read = DmaRing, Write = DmaRing> {
@@ -637,10 +636,10 @@ impl SoftRigChannel for SegmentPcmChannel {
         SegmentResidue::new(soft)
     }
     fn soft(&self) -> &SoftPcmChannel {
-        &self.inner
+        self.inner()
     }
     fn soft_mut(&mut self) -> &mut SoftPcmChannel {
-        &mut self.inner
+        self.inner_mut()
     }
 }
 
@@ -750,7 +749,6 @@ impl<Ch: SoftRigChannel> Rig for SoftRig<Ch> {
 
     fn advance(&mut self, pcm: &mut Pcm<Ch>, dt_ns: u64, dev: &mut dyn Device<Ch>) {
         let channels = self.hw.channels as usize;
-        let sb = self.hw.format.sample_bytes();
         let end = pcm.channel().soft().controller().now() + dt_ns;
         loop {
             let now = pcm.channel().soft().controller().now();
@@ -781,8 +779,8 @@ impl<Ch: SoftRigChannel> Rig for SoftRig<Ch> {
                 Stream::Capture => {
                     dev.capture_frame(&mut self.frame);
                     if self.rx_words + channels <= SOFT_FIFO_WORDS {
-                        for s in self.frame.chunks_exact(sb) {
-                            let w = pattern::read_sample(self.hw.format, s, 0);
+                        for c in 0..self.hw.channels {
+                            let w = pattern::read_sample(self.hw.format, &self.frame, c);
                             let fifo = pcm.channel_mut().soft_mut().controller_mut().peripheral();
                             let _ = fifo.push(w);
                         }
@@ -797,9 +795,9 @@ impl<Ch: SoftRigChannel> Rig for SoftRig<Ch> {
                 Stream::Playback => {
                     let fifo = pcm.channel_mut().soft_mut().controller_mut().peripheral();
                     if fifo.delivered() >= channels {
-                        for c in 0..channels {
-                            let w = fifo.pop().unwrap_or(0).to_le_bytes();
-                            self.frame[c * sb..(c + 1) * sb].copy_from_slice(&w[..sb]);
+                        for c in 0..self.hw.channels {
+                            let w = fifo.pop().unwrap_or(0);
+                            pattern::write_sample(self.hw.format, &mut self.frame, c, w);
                         }
                         dev.playback_frame(&self.frame);
                     } else {

@@ -4,30 +4,14 @@
 
 use pcm_dma::blocking::{block_with_timeout, Clock};
 use pcm_dma::pattern::{self, Checker};
-use pcm_dma::storm::{Device, Rig, SoftPcmChannel, SoftRig};
-use pcm_dma::{Format, HwParams, IrqReport, ParamError, Pcm, PcmError, PcmState, Stream, SwParams};
+use pcm_dma::storm::{PatternDevice, Rig, SoftPcmChannel, SoftRig};
+use pcm_dma::{Format, HwParams, ParamError, Pcm, PcmError, PcmState, Stream, SwParams};
 
-struct Dev {
+fn setup(
+    stream: Stream,
     hw: HwParams,
-    frame: u64,
-    played: Checker,
-    periods: u32,
-}
-
-impl Device<SoftPcmChannel> for Dev {
-    fn capture_frame(&mut self, out: &mut [u8]) {
-        pattern::write_frame(self.hw.format, self.hw.channels, self.frame, out);
-        self.frame += 1;
-    }
-    fn playback_frame(&mut self, frame: &[u8]) {
-        self.played.frame(frame);
-    }
-    fn irq(&mut self, _now_ns: u64, _pcm: &Pcm<SoftPcmChannel>, r: &IrqReport) {
-        self.periods += r.periods;
-    }
-}
-
-fn setup(stream: Stream, hw: HwParams, boundary: u32) -> (SoftRig, Pcm<SoftPcmChannel>, Dev) {
+    boundary: u32,
+) -> (SoftRig, Pcm<SoftPcmChannel>, PatternDevice) {
     let rig = SoftRig::new(stream, hw);
     let mut pcm = rig.pcm(200_000);
     pcm.hw_params(hw).unwrap();
@@ -35,13 +19,7 @@ fn setup(stream: Stream, hw: HwParams, boundary: u32) -> (SoftRig, Pcm<SoftPcmCh
     sw.boundary = boundary;
     pcm.sw_params(sw).unwrap();
     pcm.prepare().unwrap();
-    let dev = Dev {
-        hw,
-        frame: 0,
-        played: Checker::new(hw.format, hw.channels).allow_gaps(),
-        periods: 0,
-    };
-    (rig, pcm, dev)
+    (rig, pcm, PatternDevice::new(hw))
 }
 
 /// Capture and playback of the counter pattern in every format, with a boundary of
@@ -86,7 +64,7 @@ fn exact_continuity_every_format_across_boundary_wraps() {
             assert_eq!((check.bad, check.runs, check.silent), (0, 1, 0));
             assert!(wraps > 50, "only {wraps} boundary wraps");
             assert_eq!(pcm.counters().xruns, 0);
-            assert!(dev.periods as u64 >= check.good / 64 - 2);
+            assert!(dev.periods >= check.good / 64 - 2);
 
             // Playback: keep the ring topped up; the device must receive the exact
             // sequence (silence only before the first frame).

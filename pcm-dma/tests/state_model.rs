@@ -4,8 +4,8 @@
 //! in a state the model allows.
 #![allow(clippy::unwrap_used)]
 
-use pcm_dma::storm::{Device, Rig, SoftPcmChannel, SoftRig};
-use pcm_dma::{pattern, HwParams, IrqReport, Pcm, PcmError, PcmState, Stream, SwParams};
+use pcm_dma::storm::{PatternDevice, Rig, SoftPcmChannel, SoftRig};
+use pcm_dma::{HwParams, Pcm, PcmError, PcmState, Stream, SwParams};
 use proptest::prelude::*;
 use PcmState::*;
 
@@ -112,20 +112,6 @@ fn allowed(
     }
 }
 
-struct Quiet {
-    hw: HwParams,
-    frame: u64,
-}
-
-impl Device<SoftPcmChannel> for Quiet {
-    fn capture_frame(&mut self, out: &mut [u8]) {
-        pattern::write_frame(self.hw.format, self.hw.channels, self.frame, out);
-        self.frame += 1;
-    }
-    fn playback_frame(&mut self, _frame: &[u8]) {}
-    fn irq(&mut self, _now_ns: u64, _pcm: &Pcm<SoftPcmChannel>, _report: &IrqReport) {}
-}
-
 /// Everything an illegal call must leave untouched.
 fn snapshot(pcm: &Pcm<SoftPcmChannel>) -> impl PartialEq + core::fmt::Debug {
     let st = pcm.status();
@@ -143,7 +129,7 @@ fn snapshot(pcm: &Pcm<SoftPcmChannel>) -> impl PartialEq + core::fmt::Debug {
 fn apply(
     pcm: &mut Pcm<SoftPcmChannel>,
     rig: &mut SoftRig,
-    dev: &mut Quiet,
+    dev: &mut PatternDevice,
     call: Call,
 ) -> Result<(), PcmError> {
     let hw = HwParams::scenario_default();
@@ -195,7 +181,7 @@ fn check(stream: Stream, calls: &[Call]) -> Result<(), TestCaseError> {
     let hw = HwParams::scenario_default();
     let mut rig = SoftRig::new(stream, hw);
     let mut pcm = rig.pcm(300_000);
-    let mut dev = Quiet { hw, frame: 0 };
+    let mut dev = PatternDevice::new(hw);
     let mut before_suspend = Open;
     for (i, &c) in calls.iter().enumerate() {
         let s = pcm.state();

@@ -9,12 +9,15 @@
 #![allow(clippy::unwrap_used)]
 #![cfg(loom)]
 
+mod common;
+
+use common::MockHw;
 use loom::cell::UnsafeCell;
 use loom::sync::{Arc, Mutex};
 use loom::thread;
-use sdma_core::dmaengine::{Cookie, Error, Progress, TxState};
+use sdma_core::dmaengine::{Cookie, Progress, TxState};
 use sdma_core::vchan::doorbell::Doorbell;
-use sdma_core::vchan::{Controller, VChan};
+use sdma_core::vchan::VChan;
 
 #[test]
 fn doorbell_loses_no_flag_raised_concurrently_with_take() {
@@ -80,35 +83,6 @@ fn doorbell_publishes_what_the_isr_wrote_before_raising() {
     });
 }
 
-#[derive(Default)]
-struct Hw {
-    running: Option<u32>,
-    stopping: bool,
-    overlapping_starts: u32,
-}
-
-impl Controller<u32> for Hw {
-    fn start(&mut self, _c: Cookie, id: &u32) -> Result<(), Error> {
-        if self.running.is_some() || self.stopping {
-            self.overlapping_starts += 1;
-        }
-        self.running = Some(*id);
-        Ok(())
-    }
-    fn request_stop(&mut self, _c: Cookie) {
-        self.stopping = true;
-    }
-    fn stop_confirmed(&mut self) -> bool {
-        !self.stopping
-    }
-    fn pause(&mut self, _c: Cookie) -> Result<(), Error> {
-        Ok(())
-    }
-    fn resume(&mut self, _c: Cookie) -> Result<(), Error> {
-        Ok(())
-    }
-}
-
 /// Thread context does STOP + START (terminate, submit, issue) while the interrupt
 /// handler reports a period and the hardware confirms the stop, in every order. The
 /// channel is shared through a mutex (the critical section) and the IRQ raises the
@@ -119,7 +93,7 @@ impl Controller<u32> for Hw {
 fn stop_start_from_thread_against_the_interrupt_handler() {
     loom::model(|| {
         let mut vc: VChan<u32, 4> = VChan::new();
-        let mut hw = Hw::default();
+        let mut hw = MockHw::default();
         let a = vc.submit(1, true).unwrap();
         vc.issue_pending(&mut hw);
         let shared = Arc::new(Mutex::new((vc, hw)));
@@ -144,10 +118,7 @@ fn stop_start_from_thread_against_the_interrupt_handler() {
                     // interrupt handler notices it.
                     let mut g = shared.lock().unwrap();
                     let (vc, hw) = &mut *g;
-                    if hw.stopping {
-                        hw.stopping = false;
-                        hw.running = None;
-                    }
+                    hw.confirm_stop();
                     vc.poll_stop(hw);
                 }
                 bell.raise(1);
@@ -176,10 +147,7 @@ fn stop_start_from_thread_against_the_interrupt_handler() {
         let mut g = shared.lock().unwrap();
         let (vc, hw) = &mut *g;
         // If the ISR ran before the terminate, the stop is still unconfirmed: confirm now.
-        if hw.stopping {
-            hw.stopping = false;
-            hw.running = None;
-        }
+        hw.confirm_stop();
         assert!(vc.synchronize(hw).is_ok());
         assert_eq!(vc.tx_state(a), TxState::Retired);
         assert_eq!(vc.tx_state(b), TxState::InProgress);

@@ -9,7 +9,11 @@ use std::collections::{BTreeMap, VecDeque};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, RngSeed, TestRunner};
 use sdma_core::dmaengine::{Cookie, Error, EventKind, Outcome, Progress, TxState};
-use sdma_core::vchan::{Controller, VChan};
+use sdma_core::vchan::VChan;
+
+mod common;
+
+use common::MockHw;
 
 const SEED: u64 = 0x5D3A_2020_0819;
 const CAP: usize = 6;
@@ -45,41 +49,6 @@ fn op() -> impl Strategy<Value = Op> {
         2 => any::<bool>().prop_map(|terminate_inside| Op::Dispatch { terminate_inside }),
         2 => Just(Op::Reclaim),
     ]
-}
-
-/// The hardware double: starts of ids divisible by 7 fail (a context-load timeout).
-#[derive(Default)]
-struct Hw {
-    running: Option<u32>,
-    stopping: bool,
-    starts: Vec<u32>,
-}
-
-impl Controller<u32> for Hw {
-    fn start(&mut self, _c: Cookie, id: &u32) -> Result<(), Error> {
-        assert!(
-            self.running.is_none() && !self.stopping,
-            "seed {SEED:#x}: start while busy"
-        );
-        if id % 7 == 0 {
-            return Err(Error::Hardware);
-        }
-        self.running = Some(*id);
-        self.starts.push(*id);
-        Ok(())
-    }
-    fn request_stop(&mut self, _c: Cookie) {
-        self.stopping = true;
-    }
-    fn stop_confirmed(&mut self) -> bool {
-        !self.stopping
-    }
-    fn pause(&mut self, _c: Cookie) -> Result<(), Error> {
-        Ok(())
-    }
-    fn resume(&mut self, _c: Cookie) -> Result<(), Error> {
-        Ok(())
-    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -186,7 +155,8 @@ impl Model {
 
 fn run(ops: &[Op]) -> Result<(), TestCaseError> {
     let mut vc: VChan<u32, CAP> = VChan::new();
-    let mut hw = Hw::default();
+    // The hardware double: starts of ids divisible by 7 fail (a context-load timeout).
+    let mut hw = MockHw::failing_every(7);
     let mut m = Model {
         next: 1,
         ..Model::default()
@@ -265,9 +235,7 @@ fn run(ops: &[Op]) -> Result<(), TestCaseError> {
                 }
             }
             Op::Confirm => {
-                if hw.stopping {
-                    hw.stopping = false;
-                    hw.running = None;
+                if hw.confirm_stop() {
                     vc.poll_stop(&mut hw);
                     m.confirm();
                 }
@@ -362,6 +330,12 @@ fn run(ops: &[Op]) -> Result<(), TestCaseError> {
             );
         }
         prop_assert_eq!(&hw.starts, &m.starts, "{}", ctx);
+        prop_assert_eq!(
+            hw.overlapping_starts,
+            0,
+            "{}: started while the hardware runs or its stop is unconfirmed",
+            ctx
+        );
         prop_assert_eq!(vc.running().map(|(c, _)| c.0), m.running(), "{}", ctx);
     }
     Ok(())

@@ -47,8 +47,8 @@ use std::collections::BTreeMap;
 
 use crate::hazard::{ErrorRecord, Hazard, HazardKind, SimError};
 use crate::layout::{
-    greg, Bd, Command, BD_CONT, BD_DONE, BD_INTR, BD_LAST, BD_SIZE, BD_WRAP, CCB_SIZE,
-    CONTEXT_BASE, CTX_PC_WORD,
+    decode_command, greg, Bd, Command, BD_CONT, BD_DONE, BD_INTR, BD_LAST, BD_SIZE, BD_WRAP,
+    CCB_SIZE, CONTEXT_BASE, CTX_PC_WORD,
 };
 use crate::memory::{MemError, SimMemory, DEFAULT_BUS_BASE};
 use crate::regs::*;
@@ -1340,7 +1340,7 @@ impl Sim {
     /// Executes one channel-0 command; false on error (the BD gets RROR).
     fn channel0_command(&mut self, bd: &Bd) -> bool {
         let byte = bd.command();
-        let Some(cmd) = Command::decode(byte) else {
+        let Some(cmd) = decode_command(byte) else {
             self.error(SimError::BadChannel0Command { command: byte });
             return false;
         };

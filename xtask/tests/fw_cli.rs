@@ -2,6 +2,7 @@
 
 mod common;
 use common::*;
+use std::path::Path;
 
 #[test]
 fn asm_disasm_asm_round_trips_our_scripts() {
@@ -58,6 +59,15 @@ fn asm_disasm_asm_round_trips_our_scripts() {
     );
 }
 
+/// `fw pack --asm xtask/scripts/SCRIPT`, then `extra`, then `-o OUT`.
+fn pack_asm(script: &str, extra: &[&str], out: &Path) -> Vec<String> {
+    let asm = scripts().join(script);
+    let mut args = vec!["fw", "pack", "--asm", s(&asm)];
+    args.extend_from_slice(extra);
+    args.extend_from_slice(&["-o", s(out)]);
+    args.into_iter().map(String::from).collect()
+}
+
 #[test]
 fn asm_errors_are_one_line_with_file_and_line_and_leave_no_output() {
     let dir = scratch("asmerr");
@@ -91,20 +101,18 @@ fn asm_errors_are_one_line_with_file_and_line_and_leave_no_output() {
 fn pack_check_info_extract_pack_round_trip() {
     let dir = scratch("pack");
     let fw1 = dir.join("ours.bin");
-    ok(&[
-        "fw",
-        "pack",
-        "--asm",
-        s(&scripts().join("memcpy.sdma")),
-        "--script",
-        "ap_2_ap=start",
-        "--script",
-        "mcu_2_app=747",
-        "--version",
-        "3.5",
-        "-o",
-        s(&fw1),
-    ]);
+    ok(&pack_asm(
+        "memcpy.sdma",
+        &[
+            "--script",
+            "ap_2_ap=start",
+            "--script",
+            "mcu_2_app=747",
+            "--version",
+            "3.5",
+        ],
+        &fw1,
+    ));
     let check = ok(&["fw", "check", s(&fw1)]);
     assert!(
         check.contains("ok: version 3.5, 45 table entries, 11 code words at 0x1800"),
@@ -152,14 +160,7 @@ fn pack_check_info_extract_pack_round_trip() {
 fn bad_firmware_files_fail_check_and_pack_writes_nothing_invalid() {
     let dir = scratch("badfw");
     let good = dir.join("good.bin");
-    ok(&[
-        "fw",
-        "pack",
-        "--asm",
-        s(&scripts().join("fill.sdma")),
-        "-o",
-        s(&good),
-    ]);
+    ok(&pack_asm("fill.sdma", &[], &good));
     let bytes = std::fs::read(&good).expect("good");
 
     let cases: Vec<(&str, Vec<u8>, &str)> = vec![
@@ -199,30 +200,12 @@ fn bad_firmware_files_fail_check_and_pack_writes_nothing_invalid() {
     // A script address outside ROM and RAM code: pack refuses and writes nothing.
     let out = dir.join("never.bin");
     fails(
-        &[
-            "fw",
-            "pack",
-            "--asm",
-            s(&scripts().join("fill.sdma")),
-            "--script",
-            "mcu_2_app=0x1f00",
-            "-o",
-            s(&out),
-        ],
+        &pack_asm("fill.sdma", &["--script", "mcu_2_app=0x1f00"], &out),
         "points neither into ROM nor into the RAM code",
     );
     assert!(!out.exists());
     fails(
-        &[
-            "fw",
-            "pack",
-            "--asm",
-            s(&scripts().join("fill.sdma")),
-            "--script",
-            "nonsense=1",
-            "-o",
-            s(&out),
-        ],
+        &pack_asm("fill.sdma", &["--script", "nonsense=1"], &out),
         "no script `nonsense`",
     );
     // disasm refuses whole firmware files.

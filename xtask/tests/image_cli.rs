@@ -2,6 +2,7 @@
 
 mod common;
 use common::*;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
 /// A minimal ARM ELF32 executable with one PT_LOAD segment at `addr` (entry = addr).
@@ -33,6 +34,31 @@ fn program(len: usize) -> Vec<u8> {
     code
 }
 
+/// `image --board sabrelite --elf ELF -o OUT`, then `extra`.
+fn image_args(elf: &Path, out: &Path, extra: &[&str]) -> Vec<String> {
+    let mut args = vec![
+        "image",
+        "--board",
+        "sabrelite",
+        "--elf",
+        s(elf),
+        "-o",
+        s(out),
+    ];
+    args.extend_from_slice(extra);
+    args.into_iter().map(String::from).collect()
+}
+
+/// `DIR/app.elf` (a `len`-byte program at 0x1000_1000) and `DIR/app.imx`, the image
+/// `cargo xtask image` made of it.
+fn sabrelite_image(dir: &Path, len: usize) -> (PathBuf, PathBuf) {
+    let elf = dir.join("app.elf");
+    std::fs::write(&elf, arm_elf(40, 0x1000_1000, &program(len))).expect("elf");
+    let img = dir.join("app.imx");
+    ok(&image_args(&elf, &img, &[]));
+    (elf, img)
+}
+
 #[test]
 fn image_matches_mkimage_byte_for_byte_and_dumpimage_lists_it() {
     let dir = scratch("image");
@@ -45,17 +71,7 @@ fn image_matches_mkimage_byte_for_byte_and_dumpimage_lists_it() {
         std::fs::write(&elf, arm_elf(40, addr, &program(len))).expect("elf");
         let out = dir.join("app.imx");
         let explain = dir.join(format!("explain-{addr:x}"));
-        ok(&[
-            "image",
-            "--board",
-            "sabrelite",
-            "--elf",
-            s(&elf),
-            "-o",
-            s(&out),
-            "--explain",
-            s(&explain),
-        ]);
+        ok(&image_args(&elf, &out, &["--explain", s(&explain)]));
         let ours = std::fs::read(&out).expect("image");
         assert_eq!(ours.len(), 0xC00 + len.div_ceil(4096) * 4096);
         assert_eq!(&ours[0xC00..0xC00 + len], &program(len)[..]);
@@ -124,18 +140,7 @@ fn bad_elves_fail_with_one_line_and_write_nothing() {
     for (i, (elf, want)) in cases.into_iter().enumerate() {
         let p = dir.join(format!("bad{i}.elf"));
         std::fs::write(&p, elf).expect("elf");
-        fails(
-            &[
-                "image",
-                "--board",
-                "sabrelite",
-                "--elf",
-                s(&p),
-                "-o",
-                s(&out),
-            ],
-            want,
-        );
+        fails(&image_args(&p, &out, &[]), want);
         assert!(!out.exists(), "case {i} left a file");
         let leftovers = std::fs::read_dir(&dir).expect("dir").count();
         assert_eq!(leftovers, i + 1, "only the inputs remain");
@@ -145,18 +150,7 @@ fn bad_elves_fail_with_one_line_and_write_nothing() {
 #[test]
 fn flash_writes_the_image_into_a_disk_image_at_1k() {
     let dir = scratch("flash");
-    let elf = dir.join("app.elf");
-    std::fs::write(&elf, arm_elf(40, 0x1000_1000, &program(3000))).expect("elf");
-    let img = dir.join("app.imx");
-    ok(&[
-        "image",
-        "--board",
-        "sabrelite",
-        "--elf",
-        s(&elf),
-        "-o",
-        s(&img),
-    ]);
+    let (elf, img) = sabrelite_image(&dir, 3000);
     let disk = dir.join("sd.img");
     let mut original = vec![0xA5u8; 1 << 20];
     original[0x1FE] = 0x55;
@@ -196,17 +190,6 @@ fn flash_usb_without_tools_says_what_to_install() {
         return;
     }
     let dir = scratch("usb");
-    let elf = dir.join("app.elf");
-    std::fs::write(&elf, arm_elf(40, 0x1000_1000, &program(64))).expect("elf");
-    let img = dir.join("app.imx");
-    ok(&[
-        "image",
-        "--board",
-        "sabrelite",
-        "--elf",
-        s(&elf),
-        "-o",
-        s(&img),
-    ]);
+    let (_elf, img) = sabrelite_image(&dir, 64);
     fails(&["flash", s(&img), "--usb"], "neither `uuu` nor `imx_usb`");
 }

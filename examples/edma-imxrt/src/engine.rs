@@ -99,17 +99,7 @@ impl ChannelRegs {
     pub fn install(&self, t: &Tcd) {
         let r = self.tcd();
         write_reg!(tcd, r, TCD_CSR, 0);
-        write_reg!(tcd, r, TCD_SADDR, t.saddr);
-        write_reg!(tcd, r, TCD_SOFF, t.soff);
-        write_reg!(tcd, r, TCD_ATTR, t.attr);
-        write_reg!(tcd, r, TCD_NBYTES_MLNO, t.nbytes);
-        write_reg!(tcd, r, TCD_SLAST, t.slast);
-        write_reg!(tcd, r, TCD_DADDR, t.daddr);
-        write_reg!(tcd, r, TCD_DOFF, t.doff);
-        write_reg!(tcd, r, TCD_CITER_ELINKNO, t.citer);
-        write_reg!(tcd, r, TCD_DLASTSGA, t.dlast_sga);
-        write_reg!(tcd, r, TCD_BITER_ELINKNO, t.biter);
-        write_reg!(tcd, r, TCD_CSR, t.csr);
+        write_tcd(r, t);
     }
 
     /// Leave the stopped channel harmless: `CSR = 0` (no ESG, no interrupts) and
@@ -122,21 +112,42 @@ impl ChannelRegs {
 
     /// The channel registers as a [`Tcd`] (tests, traces).
     pub fn read_tcd(&self) -> Tcd {
-        let r = self.tcd();
-        Tcd {
-            saddr: read_reg!(tcd, r, TCD_SADDR),
-            soff: read_reg!(tcd, r, TCD_SOFF),
-            attr: read_reg!(tcd, r, TCD_ATTR),
-            nbytes: read_reg!(tcd, r, TCD_NBYTES_MLNO),
-            slast: read_reg!(tcd, r, TCD_SLAST),
-            daddr: read_reg!(tcd, r, TCD_DADDR),
-            doff: read_reg!(tcd, r, TCD_DOFF),
-            citer: read_reg!(tcd, r, TCD_CITER_ELINKNO),
-            dlast_sga: read_reg!(tcd, r, TCD_DLASTSGA),
-            csr: read_reg!(tcd, r, TCD_CSR),
-            biter: read_reg!(tcd, r, TCD_BITER_ELINKNO),
-        }
+        read_tcd(self.tcd())
     }
+}
+
+/// The TCD registers `r` as a [`Tcd`]: the one mapping between the two, shared by the
+/// driver and the behavioural model.
+pub(crate) fn read_tcd(r: &tcd::RegisterBlock) -> Tcd {
+    Tcd {
+        saddr: read_reg!(tcd, r, TCD_SADDR),
+        soff: read_reg!(tcd, r, TCD_SOFF),
+        attr: read_reg!(tcd, r, TCD_ATTR),
+        nbytes: read_reg!(tcd, r, TCD_NBYTES_MLNO),
+        slast: read_reg!(tcd, r, TCD_SLAST),
+        daddr: read_reg!(tcd, r, TCD_DADDR),
+        doff: read_reg!(tcd, r, TCD_DOFF),
+        citer: read_reg!(tcd, r, TCD_CITER_ELINKNO),
+        dlast_sga: read_reg!(tcd, r, TCD_DLASTSGA),
+        csr: read_reg!(tcd, r, TCD_CSR),
+        biter: read_reg!(tcd, r, TCD_BITER_ELINKNO),
+    }
+}
+
+/// Write `t` into the TCD registers `r`, every field, `CSR` last, so that the channel
+/// never acts on a half-written TCD.
+pub(crate) fn write_tcd(r: &tcd::RegisterBlock, t: &Tcd) {
+    write_reg!(tcd, r, TCD_SADDR, t.saddr);
+    write_reg!(tcd, r, TCD_SOFF, t.soff);
+    write_reg!(tcd, r, TCD_ATTR, t.attr);
+    write_reg!(tcd, r, TCD_NBYTES_MLNO, t.nbytes);
+    write_reg!(tcd, r, TCD_SLAST, t.slast);
+    write_reg!(tcd, r, TCD_DADDR, t.daddr);
+    write_reg!(tcd, r, TCD_DOFF, t.doff);
+    write_reg!(tcd, r, TCD_CITER_ELINKNO, t.citer);
+    write_reg!(tcd, r, TCD_DLASTSGA, t.dlast_sga);
+    write_reg!(tcd, r, TCD_BITER_ELINKNO, t.biter);
+    write_reg!(tcd, r, TCD_CSR, t.csr);
 }
 
 /// One-time controller set-up, before any channel is created: `CR = ERCA | EMLM`

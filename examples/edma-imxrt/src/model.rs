@@ -40,7 +40,7 @@ use std::vec::Vec;
 use imxrt_ral::{dma, dma::tcd, dmamux, read_reg, write_reg};
 
 use crate::addr::{RegionMap, Window};
-use crate::engine::CHANNELS;
+use crate::engine::{self, CHANNELS};
 use crate::tcd::{
     Tcd, TcdPool, CSR_ACTIVE, CSR_DONE, CSR_DREQ, CSR_ESG, CSR_INTHALF, CSR_INTMAJOR, CSR_START,
 };
@@ -335,35 +335,11 @@ impl<const K: usize> EdmaModel<K> {
     }
 
     fn read_tcd(&self, ch: usize) -> Tcd {
-        let r = self.tcd_regs(ch);
-        Tcd {
-            saddr: read_reg!(tcd, r, TCD_SADDR),
-            soff: read_reg!(tcd, r, TCD_SOFF),
-            attr: read_reg!(tcd, r, TCD_ATTR),
-            nbytes: read_reg!(tcd, r, TCD_NBYTES_MLNO),
-            slast: read_reg!(tcd, r, TCD_SLAST),
-            daddr: read_reg!(tcd, r, TCD_DADDR),
-            doff: read_reg!(tcd, r, TCD_DOFF),
-            citer: read_reg!(tcd, r, TCD_CITER_ELINKNO),
-            dlast_sga: read_reg!(tcd, r, TCD_DLASTSGA),
-            csr: read_reg!(tcd, r, TCD_CSR),
-            biter: read_reg!(tcd, r, TCD_BITER_ELINKNO),
-        }
+        engine::read_tcd(self.tcd_regs(ch))
     }
 
     fn write_tcd(&mut self, ch: usize, t: &Tcd) {
-        let r = self.tcd_regs(ch);
-        write_reg!(tcd, r, TCD_SADDR, t.saddr);
-        write_reg!(tcd, r, TCD_SOFF, t.soff);
-        write_reg!(tcd, r, TCD_ATTR, t.attr);
-        write_reg!(tcd, r, TCD_NBYTES_MLNO, t.nbytes);
-        write_reg!(tcd, r, TCD_SLAST, t.slast);
-        write_reg!(tcd, r, TCD_DADDR, t.daddr);
-        write_reg!(tcd, r, TCD_DOFF, t.doff);
-        write_reg!(tcd, r, TCD_CITER_ELINKNO, t.citer);
-        write_reg!(tcd, r, TCD_DLASTSGA, t.dlast_sga);
-        write_reg!(tcd, r, TCD_CSR, t.csr);
-        write_reg!(tcd, r, TCD_BITER_ELINKNO, t.biter);
+        engine::write_tcd(self.tcd_regs(ch), t);
         self.live[ch].seen = *t;
     }
 

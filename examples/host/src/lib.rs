@@ -5,6 +5,8 @@
 //!   real SDMA driver of `sdma-core` on it, and the driver's interrupt and deadline
 //!   entries wired to the simulator — as a [`pcm_dma::storm::Rig`], so that
 //!   `pcm_dma::storm::run` drives it exactly as it drives the software DMA.
+//! * [`board`]: the simulated board with the driver brought up, as the rig and the
+//!   benchmark cases start.
 //! * [`policy::Policy`]: the three terminate policies compared by `cargo xtask demo`
 //!   (`pending-list`, `linux-5.8`, `linux-5.15`) and how each is set up and recovered.
 //! * [`report`]: one policy's storm figures as the JSON object `cargo xtask demo` reads.
@@ -13,6 +15,7 @@
 //! The programs: `xrun-storm` (one policy's storm, the harness of `cargo xtask demo`) and
 //! `sdma-bench` (the cases `cargo xtask bench` runs under callgrind).
 
+pub mod board;
 pub mod demo;
 pub mod policy;
 pub mod report;

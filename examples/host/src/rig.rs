@@ -10,7 +10,8 @@
 //! Two things of a real audio interface that the PCM runtime does not model are done
 //! here:
 //!
-//! * the DAI trigger ([`DaiChannel`]): ALSA triggers the DAI next to the DMA. Capture:
+//! * the DAI trigger ([`DaiTrigger`], attached to the driver's channel as a
+//!   [`DaiChannel`]): ALSA triggers the DAI next to the DMA. Capture:
 //!   at STOP (`terminate_async`) the SSI's receive clock stops and its FIFO is cleared,
 //!   so its DMA request drops and no stale word leads the next run; at START
 //!   (`issue_pending`) the FIFO is cleared again and the clock restarts, so the first
@@ -22,17 +23,15 @@
 //!   every played word is handed to the storm's checker, frame by frame.
 
 use pcm_dma::pattern;
-use pcm_dma::storm::{Device, Rig};
+use pcm_dma::storm::{Device, Interpose, Interposed, Rig};
 use pcm_dma::{DmaLink, DmaRing, Format, HwParams, Pcm, Stream};
-use sdma_core::dmaengine::{
-    Buffers, Capabilities, Cookie, DmaChannel, Error as DmaError, Event, Prepared, Reclaimed,
-    Rejected, Retired, Segment, SlaveConfig, TxStatus,
-};
-use sdma_core::sdma::{ChannelRequest, PeripheralType, Sdma, SdmaChannel, SdmaConfig};
+use sdma_core::dmaengine::DmaChannel;
+use sdma_core::sdma::{Sdma, SdmaChannel};
 use sdma_core::vchan::Channel;
-use sdma_sim::platform::{alloc_area, alloc_buffer, leak_board, SimPlatform};
-use sdma_sim::{Board, ScriptKind, SimConfig, SimHandler, SsiConfig, SsiId};
+use sdma_sim::platform::alloc_buffer;
+use sdma_sim::{Board, SimHandler, SsiConfig, SsiId};
 
+use crate::board::{bring_up, err, ssi_channel, BringUpError};
 use crate::policy::{DemoPlatform, Policy};
 use crate::timeline::Recorder;
 
@@ -45,82 +44,33 @@ pub type SdmaPcmChannel = Channel<SdmaChannel<DemoPlatform>, DmaRing, DmaRing, S
 /// The DMA channel of the storm's PCM: the driver's channel with the DAI trigger.
 pub type DemoChannel = DaiChannel<SdmaPcmChannel>;
 
-/// A DMA channel with the audio interface's trigger attached: `terminate_async` is
-/// trigger STOP, `issue_pending` trigger START (see the module docs). Everything else is
-/// passed through.
-pub struct DaiChannel<C> {
-    inner: C,
+/// The audio interface's trigger, attached to a DMA channel ([`DaiChannel`]):
+/// `terminate_async` is trigger STOP, `issue_pending` trigger START (see the module
+/// docs). Every other call is passed through.
+pub struct DaiTrigger {
     board: &'static Board,
     ssi: SsiId,
     stream: Stream,
     clock_running: bool,
 }
 
-impl<C> DaiChannel<C> {
-    /// `inner` with the trigger of SSI `ssi` on `board`, which runs in `stream`'s
-    /// direction.
-    pub fn new(inner: C, board: &'static Board, ssi: SsiId, stream: Stream) -> Self {
-        DaiChannel {
-            inner,
+impl DaiTrigger {
+    /// The trigger of SSI `ssi` on `board`, which runs in `stream`'s direction.
+    pub fn new(board: &'static Board, ssi: SsiId, stream: Stream) -> Self {
+        DaiTrigger {
             board,
             ssi,
             stream,
             clock_running: false,
         }
     }
-
-    /// The driver's channel.
-    pub fn inner(&self) -> &C {
-        &self.inner
-    }
-
-    /// The driver's channel, mutably (for its interrupt entry).
-    pub fn inner_mut(&mut self) -> &mut C {
-        &mut self.inner
-    }
 }
 
-impl<C: DmaChannel> DmaChannel for DaiChannel<C> {
-    type Read = C::Read;
-    type Write = C::Write;
-
-    fn capabilities(&self) -> Capabilities {
-        self.inner.capabilities()
-    }
-    fn configure(&mut self, config: SlaveConfig) -> Result<(), DmaError> {
-        self.inner.configure(config)
-    }
-    fn prep_cyclic(
-        &mut self,
-        buffers: Buffers<C::Read, C::Write>,
-        period_len: usize,
-    ) -> Result<Prepared<C::Read, C::Write>, Rejected<Buffers<C::Read, C::Write>>> {
-        self.inner.prep_cyclic(buffers, period_len)
-    }
-    fn prep_slave_sg(
-        &mut self,
-        buffers: Buffers<C::Read, C::Write>,
-        segments: &[Segment],
-    ) -> Result<Prepared<C::Read, C::Write>, Rejected<Buffers<C::Read, C::Write>>> {
-        self.inner.prep_slave_sg(buffers, segments)
-    }
-    fn prep_memcpy(
-        &mut self,
-        src: C::Read,
-        dst: C::Write,
-    ) -> Result<Prepared<C::Read, C::Write>, Rejected<Buffers<C::Read, C::Write>>> {
-        self.inner.prep_memcpy(src, dst)
-    }
-    fn submit(
-        &mut self,
-        prepared: Prepared<C::Read, C::Write>,
-    ) -> Result<Cookie, Rejected<Prepared<C::Read, C::Write>>> {
-        self.inner.submit(prepared)
-    }
-    fn issue_pending(&mut self) {
+impl<C: DmaChannel> Interpose<C> for DaiTrigger {
+    fn issue_pending(&mut self, inner: &mut C) {
         // Trigger START: the DMA first (it may start now or when the old stop is
         // confirmed), then the interface, whose first request is a fresh edge.
-        self.inner.issue_pending();
+        inner.issue_pending();
         let id = self.ssi;
         match self.stream {
             Stream::Capture => self.board.with_sim(|s| {
@@ -132,7 +82,8 @@ impl<C: DmaChannel> DmaChannel for DaiChannel<C> {
         }
         self.clock_running = true;
     }
-    fn terminate_async(&mut self) {
+
+    fn terminate_async(&mut self, inner: &mut C) {
         // Trigger STOP: the interface first (no new request), then the DMA.
         if self.stream == Stream::Capture {
             let id = self.ssi;
@@ -142,30 +93,12 @@ impl<C: DmaChannel> DmaChannel for DaiChannel<C> {
             });
             self.clock_running = false;
         }
-        self.inner.terminate_async();
-    }
-    fn synchronize(&mut self) -> nb::Result<Retired, DmaError> {
-        self.inner.synchronize()
-    }
-    fn pause(&mut self) -> Result<(), DmaError> {
-        self.inner.pause()
-    }
-    fn resume(&mut self) -> Result<(), DmaError> {
-        self.inner.resume()
-    }
-    fn tx_status(&self, cookie: Cookie) -> TxStatus {
-        self.inner.tx_status(cookie)
-    }
-    fn reclaim(&mut self) -> Option<Reclaimed<C::Read, C::Write>> {
-        self.inner.reclaim()
-    }
-    fn begin_callback(&mut self) -> Option<Event> {
-        self.inner.begin_callback()
-    }
-    fn end_callback(&mut self) {
-        self.inner.end_callback()
+        inner.terminate_async();
     }
 }
+
+/// A DMA channel with the audio interface's trigger attached ([`DaiTrigger`]).
+pub type DaiChannel<C> = Interposed<C, DaiTrigger>;
 
 /// Capture pattern word `k` (S16_LE stereo: frame `k / 2`, channel `k % 2`).
 fn capture_word(k: u64) -> u32 {
@@ -235,20 +168,7 @@ impl core::fmt::Debug for SdmaRig {
 }
 
 /// Why a rig could not be built.
-#[derive(Debug)]
-pub struct RigError(pub String);
-
-impl core::fmt::Display for RigError {
-    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl std::error::Error for RigError {}
-
-fn err(what: &str, e: impl core::fmt::Debug) -> RigError {
-    RigError(format!("{what}: {e:?}"))
-}
+pub type RigError = BringUpError;
 
 impl SdmaRig {
     /// A board with the driver up and SSI1 in `stream`'s direction, and a PCM in `Open`
@@ -260,26 +180,7 @@ impl SdmaRig {
         trace: bool,
     ) -> Result<(SdmaRig, Pcm<DemoChannel>), RigError> {
         let hw = HwParams::scenario_default();
-        let cfg = SimConfig {
-            trace,
-            ..SimConfig::with_seed(seed)
-        };
-        let board = leak_board(cfg).map_err(|e| err("board", e))?;
-        let area = alloc_area(board).map_err(|e| err("driver memory", e))?;
-        // Audio channels only: the longest step another channel may be in is a burst of
-        // 8 FIFO words (counted as 32 single bytes, the slowest way to move them).
-        let other = board.with_sim(|s| {
-            s.timing()
-                .max_step_ns(ScriptKind::PeripheralToMemory, 32, 1)
-        });
-        let platform = DemoPlatform::new(
-            SimPlatform::new(board).with_other_step_ns(other),
-            policy,
-            seed,
-        );
-        let sdma: &'static Sdma<DemoPlatform> =
-            Box::leak(Box::new(Sdma::new(platform, area, SdmaConfig::default())));
-        sdma.init().map_err(|e| err("driver init", e))?;
+        let (board, sdma) = bring_up(policy, seed, trace)?;
         let ssi_cfg = match stream {
             Stream::Capture => SsiConfig::ssi1_rx(),
             Stream::Playback => SsiConfig::ssi1_tx(),
@@ -294,19 +195,13 @@ impl SdmaRig {
             }
             id
         });
-        let ctl = sdma
-            .request_channel(ChannelRequest::peripheral(
-                u32::from(ssi_cfg.event),
-                PeripheralType::SsiSp,
-                3,
-            ))
-            .map_err(|e| err("channel", e))?;
+        let ctl = ssi_channel(sdma, &ssi_cfg)?;
         // SAFETY: the Linux policies may start a transfer while the previous one can
         // still run and hand buffers back early; here the "hardware" is the simulator,
         // whose memory accesses are checked by its hazard detector and touch only the
         // leaked simulator window, never memory Rust code relies on.
         let ch: SdmaPcmChannel = unsafe { Channel::with_policy(1, ctl, policy.stop_policy()) };
-        let ch = DaiChannel::new(ch, board, ssi, stream);
+        let ch = Interposed::with_hooks(ch, DaiTrigger::new(board, ssi, stream));
         let ring = alloc_buffer(board, hw.buffer_bytes() as u32, 64).map_err(|e| err("ring", e))?;
         let link = DmaLink {
             peripheral_addr: ssi_cfg.fifo_addr,
@@ -354,11 +249,10 @@ impl SdmaRig {
             });
             self.carry.extend(words);
             let ch = usize::from(self.hw.channels);
-            let sb = self.hw.format.sample_bytes();
             let whole = self.carry.len() / ch * ch;
             for f in self.carry[..whole].chunks_exact(ch) {
-                for (i, w) in f.iter().enumerate() {
-                    self.frame[i * sb..(i + 1) * sb].copy_from_slice(&w.to_le_bytes()[..sb]);
+                for (c, w) in (0..self.hw.channels).zip(f) {
+                    pattern::write_sample(self.hw.format, &mut self.frame, c, *w);
                 }
                 dev.playback_frame(&self.frame);
             }

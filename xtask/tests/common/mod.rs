@@ -1,6 +1,8 @@
 //! Helpers for the xtask command-line tests.
 #![allow(dead_code)]
 
+use std::ffi::OsStr;
+use std::fmt::Debug;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -13,7 +15,7 @@ pub fn scratch(name: &str) -> PathBuf {
 }
 
 /// Runs `xtask ARGS` and returns its output.
-pub fn xtask(args: &[&str]) -> Output {
+pub fn xtask<A: AsRef<OsStr>>(args: &[A]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_xtask"))
         .args(args)
         .output()
@@ -21,7 +23,7 @@ pub fn xtask(args: &[&str]) -> Output {
 }
 
 /// Runs `xtask ARGS`, asserting success; returns stdout.
-pub fn ok(args: &[&str]) -> String {
+pub fn ok<A: AsRef<OsStr> + Debug>(args: &[A]) -> String {
     let o = xtask(args);
     assert!(
         o.status.success(),
@@ -32,7 +34,7 @@ pub fn ok(args: &[&str]) -> String {
 }
 
 /// Runs `xtask ARGS`, asserting failure with a one-line `error:` containing `want`.
-pub fn fails(args: &[&str], want: &str) {
+pub fn fails<A: AsRef<OsStr> + Debug>(args: &[A], want: &str) {
     let o = xtask(args);
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(!o.status.success(), "xtask {args:?} succeeded");

@@ -32,15 +32,16 @@
 use std::process::ExitCode;
 use std::time::Instant;
 
+use examples_host::board::{bring_up, ssi_channel};
 use examples_host::policy::{DemoPlatform, Policy};
 use pcm_dma::{DmaLink, HwParams, Pcm, PcmState, Stream, SwParams};
 use sdma_core::dmaengine::{
     Buffers, BusWidth, Direction, DmaChannel, EventKind, SlaveConfig, TxState,
 };
-use sdma_core::sdma::{ChannelRequest, PeripheralType, Sdma, SdmaChannel, SdmaConfig};
+use sdma_core::sdma::{Sdma, SdmaChannel};
 use sdma_core::vchan::Channel;
-use sdma_sim::platform::{alloc_area, alloc_buffer, leak_board, SimPlatform};
-use sdma_sim::{Board, ScriptKind, SimConfig, SimHandler, SsiConfig, SsiId, MS};
+use sdma_sim::platform::alloc_buffer;
+use sdma_sim::{Board, SimHandler, SsiConfig, SsiId, MS};
 
 /// Runs `f`: the one function callgrind collects in.
 #[inline(never)]
@@ -60,20 +61,7 @@ struct Setup {
 }
 
 fn setup(seed: u64) -> Result<Setup, String> {
-    let board = leak_board(SimConfig::with_seed(seed)).map_err(|e| format!("board: {e:?}"))?;
-    let area = alloc_area(board).map_err(|e| format!("area: {e:?}"))?;
-    let other = board.with_sim(|s| {
-        s.timing()
-            .max_step_ns(ScriptKind::PeripheralToMemory, 32, 1)
-    });
-    let platform = DemoPlatform::new(
-        SimPlatform::new(board).with_other_step_ns(other),
-        Policy::PendingList,
-        seed,
-    );
-    let sdma: &'static Sdma<DemoPlatform> =
-        Box::leak(Box::new(Sdma::new(platform, area, SdmaConfig::default())));
-    sdma.init().map_err(|e| format!("init: {e:?}"))?;
+    let (board, sdma) = bring_up(Policy::PendingList, seed, false).map_err(|e| e.to_string())?;
     Ok(Setup { board, sdma })
 }
 
@@ -103,14 +91,7 @@ fn channels(s: &Setup, n: usize) -> Result<(Vec<Ch>, Vec<SsiId>), String> {
     for i in 0..n {
         let cfg = ssi_rx(i as u8 + 1);
         ssis.push(s.board.with_sim(|sim| sim.add_ssi(cfg)));
-        let ctl = s
-            .sdma
-            .request_channel(ChannelRequest::peripheral(
-                u32::from(cfg.event),
-                PeripheralType::SsiSp,
-                3,
-            ))
-            .map_err(|e| format!("channel {i}: {e:?}"))?;
+        let ctl = ssi_channel(s.sdma, &cfg).map_err(|e| e.to_string())?;
         let mut ch: Ch = Channel::new(i as u16 + 1, ctl);
         ch.configure(config(&cfg))
             .map_err(|e| format!("configure: {e:?}"))?;
@@ -119,11 +100,16 @@ fn channels(s: &Setup, n: usize) -> Result<(Vec<Ch>, Vec<SsiId>), String> {
     Ok((chans, ssis))
 }
 
-fn start_cyclic(s: &Setup, ch: &mut Ch, periods: usize) -> Result<(), String> {
+/// A cyclic transfer of `periods` periods in `dir` on `ch`, submitted and issued.
+fn start_cyclic(s: &Setup, ch: &mut Ch, periods: usize, dir: Direction) -> Result<(), String> {
     let buf = alloc_buffer(s.board, (PERIOD * periods) as u32, 64)
         .map_err(|e| format!("buffer: {e:?}"))?;
+    let bufs = match dir {
+        Direction::DevToMem => Buffers::FromDevice(buf),
+        _ => Buffers::ToDevice(buf),
+    };
     let p = ch
-        .prep_cyclic(Buffers::FromDevice(buf), PERIOD)
+        .prep_cyclic(bufs, PERIOD)
         .map_err(|r| format!("prep: {:?}", r.error))?;
     ch.submit(p).map_err(|r| format!("submit: {:?}", r.error))?;
     ch.issue_pending();
@@ -139,7 +125,18 @@ struct Irq<'a> {
     calls: u64,
 }
 
-impl Irq<'_> {
+impl<'a> Irq<'a> {
+    /// The interrupt side of `chans`, not measuring.
+    fn new(sdma: &'static Sdma<DemoPlatform>, chans: &'a mut [Ch]) -> Self {
+        Irq {
+            sdma,
+            chans,
+            measure: false,
+            periods: 0,
+            calls: 0,
+        }
+    }
+
     fn body(&mut self, deadline: bool) {
         let sdma = self.sdma;
         let chans = &mut *self.chans;
@@ -192,7 +189,7 @@ fn irq_case(active: usize, configured: usize, periods: usize) -> Result<serde_js
     let s = setup(1)?;
     let (mut chans, ssis) = channels(&s, configured)?;
     for ch in chans.iter_mut() {
-        start_cyclic(&s, ch, periods)?;
+        start_cyclic(&s, ch, periods, Direction::DevToMem)?;
     }
     s.board.with_sim(|sim| {
         for id in &ssis[..active] {
@@ -200,13 +197,7 @@ fn irq_case(active: usize, configured: usize, periods: usize) -> Result<serde_js
         }
     });
     let rounds = 40u64;
-    let mut h = Irq {
-        sdma: s.sdma,
-        chans: &mut chans,
-        measure: false,
-        periods: 0,
-        calls: 0,
-    };
+    let mut h = Irq::new(s.sdma, &mut chans);
     s.board.run_for(2 * period_ns() + period_ns() / 2, &mut h);
     h.measure = true;
     s.board.run_for(rounds * period_ns(), &mut h);
@@ -225,13 +216,7 @@ fn irq_case(active: usize, configured: usize, periods: usize) -> Result<serde_js
 
 /// Runs until the channel's stop is confirmed and takes its buffers back.
 fn settle(s: &Setup, ch: &mut Ch, pool: &mut Vec<Buf>) {
-    let mut h = Irq {
-        sdma: s.sdma,
-        chans: std::slice::from_mut(ch),
-        measure: false,
-        periods: 0,
-        calls: 0,
-    };
+    let mut h = Irq::new(s.sdma, std::slice::from_mut(ch));
     s.board.run_for(2 * MS, &mut h);
     while let Some(r) = ch.reclaim() {
         if let Buffers::FromDevice(b) = r.buffers {
@@ -281,13 +266,7 @@ fn start_stop_case(measure_start: bool, periods: usize) -> Result<serde_json::Va
                 ch.tx_status(cookie)
             ));
         }
-        let mut h = Irq {
-            sdma: s.sdma,
-            chans: std::slice::from_mut(&mut ch),
-            measure: false,
-            periods: 0,
-            calls: 0,
-        };
+        let mut h = Irq::new(s.sdma, std::slice::from_mut(&mut ch));
         s.board.run_for(period_ns() + period_ns() / 2, &mut h);
         if measure_start {
             ch.terminate_async();
@@ -357,14 +336,7 @@ fn recovery_case() -> Result<serde_json::Value, String> {
     let s = setup(3)?;
     let cfg = SsiConfig::ssi1_rx();
     let ssi = s.board.with_sim(|sim| sim.add_ssi(cfg));
-    let ctl = s
-        .sdma
-        .request_channel(ChannelRequest::peripheral(
-            u32::from(cfg.event),
-            PeripheralType::SsiSp,
-            3,
-        ))
-        .map_err(|e| format!("channel: {e:?}"))?;
+    let ctl = ssi_channel(s.sdma, &cfg).map_err(|e| e.to_string())?;
     let hw = HwParams::scenario_default();
     let ring =
         alloc_buffer(s.board, hw.buffer_bytes() as u32, 64).map_err(|e| format!("ring: {e:?}"))?;
@@ -406,41 +378,19 @@ fn sim_speed() -> Result<serde_json::Value, String> {
     let mut chans = Vec::new();
     for (cfg, dir) in [(rx, Direction::DevToMem), (tx, Direction::MemToDev)] {
         let id = s.board.with_sim(|sim| sim.add_ssi(cfg));
-        let ctl = s
-            .sdma
-            .request_channel(ChannelRequest::peripheral(
-                u32::from(cfg.event),
-                PeripheralType::SsiSp,
-                3,
-            ))
-            .map_err(|e| format!("channel: {e:?}"))?;
+        let ctl = ssi_channel(s.sdma, &cfg).map_err(|e| e.to_string())?;
         let mut ch: Ch = Channel::new(chans.len() as u16 + 1, ctl);
         ch.configure(SlaveConfig {
             direction: dir,
             ..config(&cfg)
         })
         .map_err(|e| format!("{e:?}"))?;
-        let buf = alloc_buffer(s.board, (PERIOD * 4) as u32, 64).map_err(|e| format!("{e:?}"))?;
-        let bufs = match dir {
-            Direction::DevToMem => Buffers::FromDevice(buf),
-            _ => Buffers::ToDevice(buf),
-        };
-        let p = ch
-            .prep_cyclic(bufs, PERIOD)
-            .map_err(|r| format!("prep: {:?}", r.error))?;
-        ch.submit(p).map_err(|r| format!("submit: {:?}", r.error))?;
-        ch.issue_pending();
+        start_cyclic(&s, &mut ch, 4, dir)?;
         s.board.with_sim(|sim| sim.start_ssi(id));
         chans.push(ch);
     }
     let virtual_s = 60u64;
-    let mut h = Irq {
-        sdma: s.sdma,
-        chans: &mut chans,
-        measure: false,
-        periods: 0,
-        calls: 0,
-    };
+    let mut h = Irq::new(s.sdma, &mut chans);
     let t0 = Instant::now();
     s.board.run_for(virtual_s * 1_000_000_000, &mut h);
     let wall = t0.elapsed().as_secs_f64();

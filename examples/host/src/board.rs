@@ -1,0 +1,72 @@
+//! The simulated board with the SDMA driver brought up on it, as the storm rig
+//! ([`crate::rig::SdmaRig`]) and the benchmark cases (`sdma-bench`) both start: one
+//! leaked [`Board`], the driver's memory area on it, the driver on a [`DemoPlatform`]
+//! with the chosen terminate policy, `Sdma::init` done; and the driver's channels for
+//! SSI FIFOs.
+
+use sdma_core::sdma::{ChannelRequest, PeripheralType, Sdma, SdmaChannel, SdmaConfig};
+use sdma_sim::platform::{alloc_area, leak_board, SimPlatform};
+use sdma_sim::{Board, ScriptKind, SimConfig, SsiConfig};
+
+use crate::policy::{DemoPlatform, Policy};
+
+/// Why the board or a channel could not be brought up.
+#[derive(Debug)]
+pub struct BringUpError(pub String);
+
+impl core::fmt::Display for BringUpError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for BringUpError {}
+
+/// `what: {e:?}` as a [`BringUpError`].
+pub fn err(what: &str, e: impl core::fmt::Debug) -> BringUpError {
+    BringUpError(format!("{what}: {e:?}"))
+}
+
+/// A fresh simulated board (seed `seed`; `trace` records its VCD) with the driver up,
+/// under `policy`. Both are leaked: the driver keeps `'static` references.
+pub fn bring_up(
+    policy: Policy,
+    seed: u64,
+    trace: bool,
+) -> Result<(&'static Board, &'static Sdma<DemoPlatform>), BringUpError> {
+    let cfg = SimConfig {
+        trace,
+        ..SimConfig::with_seed(seed)
+    };
+    let board = leak_board(cfg).map_err(|e| err("board", e))?;
+    let area = alloc_area(board).map_err(|e| err("driver memory", e))?;
+    // Audio channels only: the longest step another channel may be in is a burst of
+    // 8 FIFO words (counted as 32 single bytes, the slowest way to move them).
+    let other = board.with_sim(|s| {
+        s.timing()
+            .max_step_ns(ScriptKind::PeripheralToMemory, 32, 1)
+    });
+    let platform = DemoPlatform::new(
+        SimPlatform::new(board).with_other_step_ns(other),
+        policy,
+        seed,
+    );
+    let sdma: &'static Sdma<DemoPlatform> =
+        Box::leak(Box::new(Sdma::new(platform, area, SdmaConfig::default())));
+    sdma.init().map_err(|e| err("driver init", e))?;
+    Ok((board, sdma))
+}
+
+/// A driver channel for the SSI FIFO `ssi`: its DMA event, the shared-peripheral SSI
+/// script, priority 3.
+pub fn ssi_channel(
+    sdma: &'static Sdma<DemoPlatform>,
+    ssi: &SsiConfig,
+) -> Result<SdmaChannel<DemoPlatform>, BringUpError> {
+    sdma.request_channel(ChannelRequest::peripheral(
+        u32::from(ssi.event),
+        PeripheralType::SsiSp,
+        3,
+    ))
+    .map_err(|e| err(&format!("channel for event {}", ssi.event), e))
+}
