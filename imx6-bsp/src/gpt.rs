@@ -1,6 +1,12 @@
 //! The general purpose timer (GPT) as the monotonic clock: a free-running 32-bit
-//! counter at [`TICK_HZ`], extended to 64 bits in software, and output compare 1 as
-//! a one-shot deadline interrupt.
+//! counter at [`TICK_HZ`], extended to 64 bits in software, output compare 1 as a
+//! one-shot deadline interrupt, and output compare 2 as a second, independent one-shot
+//! "alarm".
+//!
+//! Compare 1 ([`set_deadline`]) belongs to the SDMA driver's platform
+//! (`sdma_platform`: stop-confirmation deadlines); compare 2 ([`set_alarm`]) is free for
+//! the program (e.g. a periodic wake-up of a main loop that sleeps in `wfi`), so the
+//! two never overwrite each other's compare value.
 //!
 //! Clock: `CLKSRC` = 5 (the 24 MHz oscillator / 8) with no prescaler gives 3 MHz
 //! on i.MX6Q silicon (what Linux uses: "sched_clock: 32 bits at 3000kHz") and on
@@ -27,9 +33,10 @@
 //!   counter still off); the 64-bit extension is cleared; then [`Gpt::enable`]:
 //!   `CR = 0x34B`, and the counter restarts from 0.
 //! * [`set_deadline`]: `OCR1 = low 32 bits`, `SR = OF1`, `IR |= OF1`, all with IRQs
-//!   masked.
-//! * [`handle_interrupt`]: reads `SR & IR`, clears `OF1` in `IR` when it matched, then
-//!   writes the bits back to `SR` (write 1 to clear).
+//!   masked. [`set_alarm`]: the same on `OCR2` / `OF2`.
+//! * [`handle_interrupt`]: reads `SR & IR`, clears `OF1` and `OF2` in `IR` when they
+//!   matched (both compares are one-shot), then writes the bits back to `SR` (write 1
+//!   to clear).
 
 use core::sync::atomic::{AtomicU32, Ordering};
 
@@ -82,8 +89,10 @@ pub mod cr {
 
 /// `SR`/`IR` bits (same positions).
 pub mod sr {
-    /// Output compare 1.
+    /// Output compare 1 (the deadline).
     pub const OF1: u32 = 1 << 0;
+    /// Output compare 2 (the alarm).
+    pub const OF2: u32 = 1 << 1;
     /// Counter rollover.
     pub const ROV: u32 = 1 << 5;
     /// Every status bit.
@@ -106,6 +115,8 @@ pub const CR_CONFIG: u32 =
 pub struct Events {
     /// Output compare 1 matched: a deadline (now disarmed) was reached.
     pub deadline: bool,
+    /// Output compare 2 matched: an alarm (now disarmed) was reached.
+    pub alarm: bool,
     /// The counter wrapped.
     pub rollover: bool,
 }
@@ -162,15 +173,36 @@ impl<M: Mmio> Gpt<M> {
     /// Arms output compare 1 at counter value `low` (its status cleared first) and
     /// enables its interrupt. Not atomic: serialise against the GPT handler.
     pub fn arm_compare(&self, low: u32) {
-        self.regs.write32(reg::OCR1, low);
-        self.regs.write32(reg::SR, sr::OF1);
-        self.regs.modify32(reg::IR, 0, sr::OF1);
+        self.arm(reg::OCR1, sr::OF1, low);
     }
 
     /// Disables the compare-1 interrupt and clears its status. Not atomic.
     pub fn disarm_compare(&self) {
-        self.regs.modify32(reg::IR, sr::OF1, 0);
-        self.regs.write32(reg::SR, sr::OF1);
+        self.disarm(sr::OF1);
+    }
+
+    /// Arms output compare 2 (the alarm) at counter value `low`, like
+    /// [`Gpt::arm_compare`]: `OCR2`, then `SR = OF2`, then `IR |= OF2`. Not atomic.
+    pub fn arm_alarm(&self, low: u32) {
+        self.arm(reg::OCR2, sr::OF2, low);
+    }
+
+    /// Disables the compare-2 interrupt and clears its status. Not atomic.
+    pub fn disarm_alarm(&self) {
+        self.disarm(sr::OF2);
+    }
+
+    /// Compare value, then stale status cleared, then interrupt enabled: a match left
+    /// over from an earlier value cannot fire once the interrupt is on.
+    fn arm(&self, ocr: usize, bit: u32, low: u32) {
+        self.regs.write32(ocr, low);
+        self.regs.write32(reg::SR, bit);
+        self.regs.modify32(reg::IR, 0, bit);
+    }
+
+    fn disarm(&self, bit: u32) {
+        self.regs.modify32(reg::IR, bit, 0);
+        self.regs.write32(reg::SR, bit);
     }
 
     /// Whether the compare-1 status is set.
@@ -183,16 +215,19 @@ impl<M: Mmio> Gpt<M> {
         self.regs.modify32(reg::IR, 0, sr::ROV);
     }
 
-    /// Takes the enabled status bits: disarms compare 1 if it matched, clears the
-    /// bits it found (write 1 to clear) and says what they were. Not atomic.
+    /// Takes the enabled status bits: disarms the compares that matched (one
+    /// read-modify-write of `IR` for both), clears the bits it found (write 1 to clear)
+    /// and says what they were. Not atomic.
     pub fn take_events(&self) -> Events {
         let status = self.regs.read32(reg::SR) & self.regs.read32(reg::IR);
-        if status & sr::OF1 != 0 {
-            self.regs.modify32(reg::IR, sr::OF1, 0);
+        let matched = status & (sr::OF1 | sr::OF2);
+        if matched != 0 {
+            self.regs.modify32(reg::IR, matched, 0);
         }
         self.regs.write32(reg::SR, status);
         Events {
             deadline: status & sr::OF1 != 0,
+            alarm: status & sr::OF2 != 0,
             rollover: status & sr::ROV != 0,
         }
     }
@@ -342,6 +377,23 @@ pub fn cancel_deadline() {
     startup::free(|| gpt().disarm_compare());
 }
 
+/// Arms output compare 2 as a one-shot alarm at `at` (in [`now`] ticks) and enables
+/// its interrupt; independent of the deadline of [`set_deadline`] (module docs).
+/// The same 32-bit caveat and the same [`Deadline`] answer as [`set_deadline`]:
+/// `Passed` means act now (the compare stays armed and may still interrupt once).
+/// [`handle_interrupt`] reports the match as [`Events::alarm`].
+pub fn set_alarm(at: u64) -> Deadline {
+    startup::free(|| {
+        gpt().arm_alarm(at as u32);
+        classify_deadline(at, now())
+    })
+}
+
+/// Disarms the alarm and clears its pending status.
+pub fn cancel_alarm() {
+    startup::free(|| gpt().disarm_alarm());
+}
+
 /// Whether the compare-1 status is set (the counter passed the armed value).
 pub fn deadline_pending() -> bool {
     gpt().compare_pending()
@@ -354,7 +406,7 @@ pub fn enable_rollover_interrupt() {
 }
 
 /// Handles the GPT interrupt: clears the enabled status bits (level interrupt: do
-/// this before the GIC EOI), disarms a matched deadline, keeps the 64-bit clock
+/// this before the GIC EOI), disarms a matched deadline or alarm, keeps the 64-bit clock
 /// extended, and says what happened.
 pub fn handle_interrupt() -> Events {
     startup::free(|| {

@@ -87,6 +87,7 @@ fn take_events_reports_only_enabled_bits_and_disarms_a_matched_compare() {
         events,
         Events {
             deadline: true,
+            alarm: false,
             rollover: true
         }
     );
@@ -114,4 +115,71 @@ fn counter_and_compare_status_are_plain_reads() {
     gpt.enable_rollover_interrupt();
     assert_eq!(fake.value(reg::IR), sr::ROV);
     assert!(fake.writes().iter().all(|&(o, _)| o == reg::IR));
+}
+
+#[test]
+fn the_alarm_uses_compare_2_and_leaves_the_deadline_alone() {
+    // The deadline (compare 1) is armed and its status set; arming the alarm must not
+    // touch OCR1 or clear OF1.
+    let fake =
+        RecordingMmio::with_values(&[(reg::OCR1, 0x1111), (reg::SR, sr::OF1), (reg::IR, sr::OF1)]);
+    let gpt = Gpt::new(&fake);
+    gpt.arm_alarm(0x2222_3333);
+    assert_eq!(
+        fake.log(),
+        vec![
+            Access::Write32(reg::OCR2, 0x2222_3333),
+            Access::Write32(reg::SR, sr::OF2),
+            Access::Read32(reg::IR, sr::OF1),
+            Access::Write32(reg::IR, sr::OF1 | sr::OF2),
+        ]
+    );
+    assert_eq!(fake.value(reg::OCR1), 0x1111);
+    fake.clear_log();
+    gpt.disarm_alarm();
+    assert_eq!(
+        fake.log(),
+        vec![
+            Access::Read32(reg::IR, sr::OF1 | sr::OF2),
+            Access::Write32(reg::IR, sr::OF1),
+            Access::Write32(reg::SR, sr::OF2),
+        ]
+    );
+}
+
+#[test]
+fn take_events_disarms_both_matched_compares_in_one_write() {
+    let fake = RecordingMmio::with_values(&[
+        (reg::SR, sr::OF1 | sr::OF2),
+        (reg::IR, sr::OF1 | sr::OF2 | sr::ROV),
+    ]);
+    assert_eq!(
+        Gpt::new(&fake).take_events(),
+        Events {
+            deadline: true,
+            alarm: true,
+            rollover: false
+        }
+    );
+    assert_eq!(
+        fake.writes(),
+        vec![(reg::IR, sr::ROV), (reg::SR, sr::OF1 | sr::OF2)]
+    );
+
+    // Only the alarm matched: the deadline stays armed.
+    let alarm_only =
+        RecordingMmio::with_values(&[(reg::SR, sr::OF2), (reg::IR, sr::OF1 | sr::OF2)]);
+    assert_eq!(
+        Gpt::new(&alarm_only).take_events(),
+        Events {
+            deadline: false,
+            alarm: true,
+            rollover: false
+        }
+    );
+    assert_eq!(alarm_only.value(reg::IR), sr::OF1);
+    assert_eq!(
+        alarm_only.writes(),
+        vec![(reg::IR, sr::OF1), (reg::SR, sr::OF2)]
+    );
 }

@@ -1,7 +1,9 @@
 //! QEMU SabreLite smoke test: start-up, console, GPT, GIC and semihosting exit.
 //!
 //! Prints a banner on UART1, measures the GPT against a busy loop, takes one GPT
-//! output-compare interrupt through the GIC, prints `qemu-smoke: ok` and ends QEMU
+//! output-compare interrupt through the GIC, then compare 2 (the alarm) next to an armed
+//! compare 1 with the core asleep in `wfi` while IRQs are masked (the idle pattern of
+//! `audio-loopback`: the pending IRQ must end `wfi`), prints `qemu-smoke: ok` and ends QEMU
 //! with status 0. Built with the feature `fail`, it ends with status 3 instead, to
 //! prove that a failing program fails the run.
 //!
@@ -22,11 +24,20 @@ mod app {
     static FIRED_AT: AtomicU32 = AtomicU32::new(0);
     /// How many GPT interrupts the handler saw.
     static GPT_IRQS: AtomicU32 = AtomicU32::new(0);
+    /// Set by the GPT handler when the alarm (compare 2) interrupt came.
+    static ALARM_FIRED: AtomicBool = AtomicBool::new(false);
+    /// The raw counter when the handler saw the alarm.
+    static ALARM_AT: AtomicU32 = AtomicU32::new(0);
 
     /// Deadline distance: 2 ms.
     const DEADLINE_US: u64 = 2_000;
     /// How long to wait for the interrupt before failing: 2 s.
     const WAIT_LIMIT_US: u64 = 2_000_000;
+    /// Alarm distance in the second test: 1 ms (before a 2 ms deadline).
+    const ALARM_US: u64 = 1_000;
+    /// `wfi` calls allowed before the alarm time is reached (spurious wake-ups are
+    /// architecturally allowed; an IRQ that never ends `wfi` hangs until QEMU's limit).
+    const WFI_LIMIT: u32 = 1_000;
 
     fn on_gpt() {
         let events = gpt::handle_interrupt();
@@ -35,6 +46,15 @@ mod app {
             FIRED_AT.store(gpt::raw(), Ordering::Relaxed);
             FIRED.store(true, Ordering::Release);
         }
+        if events.alarm {
+            ALARM_AT.store(gpt::raw(), Ordering::Relaxed);
+            ALARM_FIRED.store(true, Ordering::Release);
+        }
+    }
+
+    /// Whether the raw counter `at` is at or after `target` (wrapping compare).
+    fn not_before(at: u32, target: u64) -> bool {
+        at.wrapping_sub(target as u32) <= u32::MAX / 2
     }
 
     fn fail(what: &str) -> ! {
@@ -116,6 +136,59 @@ mod app {
             irq::GPT,
             gpt::ticks_to_us(u64::from(late)),
             GPT_IRQS.load(Ordering::Relaxed)
+        );
+
+        // Compare 2 next to an armed compare 1, and `wfi` with IRQs masked.
+        FIRED.store(false, Ordering::Relaxed);
+        let now = gpt::now();
+        let deadline = now + gpt::us_to_ticks(DEADLINE_US);
+        let alarm = now + gpt::us_to_ticks(ALARM_US);
+        if gpt::set_deadline(deadline) != gpt::Deadline::Armed
+            || gpt::set_alarm(alarm) != gpt::Deadline::Armed
+        {
+            fail("the deadline or the alarm passed before it was armed");
+        }
+        // IRQs are masked here: the alarm's IRQ must end `wfi` without being taken.
+        let mut sleeps = 0u32;
+        while gpt::now() < alarm {
+            if sleeps == WFI_LIMIT {
+                fail("wfi kept returning before the alarm");
+            }
+            startup::wfi();
+            sleeps += 1;
+        }
+        let woke = gpt::now();
+        if ALARM_FIRED.load(Ordering::Acquire) {
+            fail("the alarm handler ran with IRQs masked");
+        }
+        // SAFETY: as above; the GPT handler clears both compares' status.
+        unsafe { startup::enable_irq() };
+        let limit = gpt::now() + gpt::us_to_ticks(WAIT_LIMIT_US);
+        while !(FIRED.load(Ordering::Acquire) && ALARM_FIRED.load(Ordering::Acquire))
+            && gpt::now() < limit
+        {
+            core::hint::spin_loop();
+        }
+        startup::disable_irq();
+        if !ALARM_FIRED.load(Ordering::Acquire) {
+            fail("no GPT alarm (compare 2) interrupt within 2 s");
+        }
+        if !FIRED.load(Ordering::Acquire) {
+            fail("arming the alarm lost the deadline (compare 1)");
+        }
+        let (alarm_at, deadline_at) = (
+            ALARM_AT.load(Ordering::Relaxed),
+            FIRED_AT.load(Ordering::Relaxed),
+        );
+        if !not_before(alarm_at, alarm) || !not_before(deadline_at, deadline) {
+            fail("a GPT compare interrupt came before its time");
+        }
+        println!(
+            "irq: GPT alarm (compare 2) ended wfi with IRQs masked {} us after its time \
+             ({} wfi); taken, then the 2 ms deadline (compare 1) {} us after its time",
+            gpt::ticks_to_us(woke - alarm),
+            sleeps,
+            gpt::ticks_to_us(u64::from(deadline_at.wrapping_sub(deadline as u32)))
         );
 
         if cfg!(feature = "fail") {
