@@ -25,7 +25,7 @@ use std::vec::Vec;
 
 use core::marker::PhantomData;
 
-use sdma_core::dmaengine::{DmaChannel, TxState};
+use sdma_core::dmaengine::DmaChannel;
 use sdma_core::soft::{Fifo, Peripheral, SoftChannel, SoftDma};
 
 use crate::blocking::Clock;
@@ -36,6 +36,8 @@ use crate::ring::DmaRing;
 use crate::PcmError;
 
 mod interpose;
+#[cfg(test)]
+mod tests;
 
 pub use interpose::{Interpose, Interposed, PeriodResidue, SegmentResidue};
 
@@ -47,6 +49,13 @@ pub trait Device<Ch> {
     fn playback_frame(&mut self, frame: &[u8]);
     /// Called after every interrupt-side call of `pcm.on_period()` with its report.
     fn irq(&mut self, now_ns: u64, pcm: &Pcm<Ch>, report: &IrqReport);
+    /// The hardware started running a newly issued transfer of the channel at `at_ns`
+    /// (SDMA: HE set on the freshly loaded context; restarting the same context after a
+    /// self-stop is not a new transfer). Called once per such start, in order, and never
+    /// before the call that issued the transfer returned. Default: ignored.
+    fn dma_started(&mut self, at_ns: u64) {
+        let _ = at_ns;
+    }
 }
 
 /// The hardware a storm runs on.
@@ -59,6 +68,13 @@ pub trait Rig {
     /// sample rate (through `dev`), the DMA moves data, and the interrupt handler
     /// (the channel's interrupt entry, then `pcm.on_period()`, then `dev.irq`) runs
     /// whenever the hardware would interrupt.
+    ///
+    /// Every start of a new transfer on the hardware is reported with
+    /// [`Device::dma_started`] at the virtual time it happened: a start made by the
+    /// application's calls since the previous `advance` (an issue after a confirmed stop
+    /// starts at once) at the entry of this one, before time moves; a start made by
+    /// the interrupt or deadline handler (the confirmation of a stop that a transfer
+    /// waited for) right after that handler's `dev.irq`. `restart_delay_us` rests on it.
     fn advance(
         &mut self,
         pcm: &mut Pcm<Self::Channel>,
@@ -202,8 +218,10 @@ pub struct StormReport {
     pub runs_checked: u64,
     /// STOP trigger to the first period interrupt of the restarted stream.
     pub recovery_us: Figure,
-    /// Restart call to the hardware running the new transfer (observed at interrupt
-    /// granularity).
+    /// Restart call (the issue of the new transfer: in the period interrupt, in the
+    /// read/write that detected the XRUN under automatic recovery, or the application's
+    /// `recover`) to the hardware running it ([`Device::dma_started`]): the delay the
+    /// driver imposes. Restarts whose transfer never ran are not counted.
     pub restart_delay_us: Figure,
     /// Time the restart path spent blocked.
     pub prepare_block_us: Figure,
@@ -373,16 +391,103 @@ impl<Ch> Device<Ch> for PatternDevice {
     }
 }
 
-/// What the device side and the interrupt side observe.
+/// One XRUN restart of a storm, as [`run_recorded`] saw it (virtual ns).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct RestartRecord {
+    /// Issued in the period interrupt (immediate recovery) rather than by the
+    /// application (a read/write under automatic recovery, or `recover`).
+    pub issued_in_irq: bool,
+    /// STOP trigger of the XRUN this restart recovers from (`None` if not observed).
+    pub stop_ns: Option<u64>,
+    /// That XRUN was detected and stopped in the period interrupt rather than in one of
+    /// the application's reads/writes.
+    pub stopped_in_irq: bool,
+    /// The restart call: for the application's `recover`, the instant it was called; in
+    /// the interrupt, the handler's time as the rig passes it to [`Device::irq`]; in a
+    /// read/write, the end of that call (the issue happened inside it; virtual time only
+    /// moves there by register-access costs, well under a µs).
+    pub issued_ns: u64,
+    /// When the hardware started running the new transfer ([`Device::dma_started`]);
+    /// `None` if it never ran (retired by a later stop).
+    pub started_ns: Option<u64>,
+}
+
+impl RestartRecord {
+    /// `started_ns - issued_ns`, µs (rounded down), if the transfer ran.
+    pub fn delay_us(&self) -> Option<u64> {
+        self.started_ns
+            .map(|t| t.saturating_sub(self.issued_ns) / 1000)
+    }
+}
+
+/// What the device side, the interrupt side and the application side observe.
+///
+/// Every STOP trigger and every restart is timed where it happens: in the interrupt
+/// handler ([`Device::irq`]) or in the application's call ([`Observer::app_call`],
+/// called after every PCM call of the application, before virtual time moves on). The
+/// hardware start of a restart's transfer is the rig's [`Device::dma_started`].
 struct Observer {
     /// The data: the capture source and the playback checker.
     data: PatternDevice,
+    /// STOP trigger of the latest XRUN not yet recovered.
     xrun_at: Option<u64>,
+    /// Whether that STOP was triggered in the interrupt handler.
+    xrun_in_irq: bool,
+    /// PCM counters already accounted for.
     seen_xruns: u32,
     seen_starts: u32,
-    restart_at: Option<u64>,
+    /// Index in `restarts` of the restart whose transfer has not started yet.
+    waiting: Option<usize>,
+    restarts: Vec<RestartRecord>,
     recovery: Vec<u64>,
-    restart_delay: Vec<u64>,
+}
+
+impl Observer {
+    fn new(hw: HwParams) -> Self {
+        Observer {
+            data: PatternDevice::new(hw),
+            xrun_at: None,
+            xrun_in_irq: false,
+            seen_xruns: 0,
+            seen_starts: 0,
+            waiting: None,
+            restarts: Vec::new(),
+            recovery: Vec::new(),
+        }
+    }
+
+    /// A restart was issued at `issued_ns`. A restart still waiting to run is
+    /// superseded: the stop that came before this one retired its transfer.
+    fn restart(&mut self, issued_ns: u64, in_irq: bool) {
+        self.waiting = Some(self.restarts.len());
+        self.restarts.push(RestartRecord {
+            issued_in_irq: in_irq,
+            stop_ns: self.xrun_at,
+            stopped_in_irq: self.xrun_in_irq,
+            issued_ns,
+            started_ns: None,
+        });
+    }
+
+    /// After an application call that returned at `now_ns`: an XRUN it detected was
+    /// stopped (`terminate_async`) inside it, and under automatic recovery restarted
+    /// there too.
+    fn app_call<Ch: DmaChannel<Read = DmaRing, Write = DmaRing>>(
+        &mut self,
+        now_ns: u64,
+        pcm: &Pcm<Ch>,
+    ) {
+        let c = pcm.counters();
+        if c.xruns != self.seen_xruns {
+            self.xrun_at = Some(now_ns);
+            self.xrun_in_irq = false;
+            if c.starts != self.seen_starts {
+                self.restart(now_ns, false);
+            }
+        }
+        self.seen_xruns = c.xruns;
+        self.seen_starts = c.starts;
+    }
 }
 
 impl<Ch: DmaChannel<Read = DmaRing, Write = DmaRing>> Device<Ch> for Observer {
@@ -395,35 +500,28 @@ impl<Ch: DmaChannel<Read = DmaRing, Write = DmaRing>> Device<Ch> for Observer {
     }
 
     fn irq(&mut self, now_ns: u64, pcm: &Pcm<Ch>, report: &IrqReport) {
-        let counters = pcm.counters();
-        let in_irq = u32::from(report.xrun);
-        if counters.xruns.wrapping_sub(self.seen_xruns) > in_irq {
-            // XRUNs detected by the application's read/write (between two interrupts),
-            // restarted there under automatic recovery: timed at this interrupt, at
-            // most one wait quantum late.
-            self.xrun_at = Some(now_ns);
-            if counters.starts != self.seen_starts && !report.restarted {
-                self.restart_at = Some(now_ns);
-            }
-        }
-        self.seen_xruns = counters.xruns;
-        self.seen_starts = counters.starts;
+        let c = pcm.counters();
         if report.recovered {
             if let Some(t) = self.xrun_at.take() {
                 self.recovery.push((now_ns - t) / 1000);
             }
         }
-        if report.xrun {
+        // Every XRUN the application detected was accounted for by `app_call` before
+        // time moved on: what is new here was detected (and stopped) in this handler.
+        if report.xrun || c.xruns != self.seen_xruns {
             self.xrun_at = Some(now_ns);
+            self.xrun_in_irq = true;
         }
         if report.restarted {
-            self.restart_at = Some(now_ns);
+            self.restart(now_ns, true);
         }
-        if let Some(t) = self.restart_at {
-            if pcm.status().dma == Some(TxState::InProgress) {
-                self.restart_delay.push((now_ns - t) / 1000);
-                self.restart_at = None;
-            }
+        self.seen_xruns = c.xruns;
+        self.seen_starts = c.starts;
+    }
+
+    fn dma_started(&mut self, at_ns: u64) {
+        if let Some(i) = self.waiting.take() {
+            self.restarts[i].started_ns = Some(at_ns);
         }
     }
 }
@@ -441,17 +539,19 @@ impl<R: Rig> Clock for Ctx<'_, R> {
 
 /// Run one storm on `rig` with a PCM in `Open` state over the rig's channel.
 pub fn run<R: Rig>(rig: &mut R, pcm: &mut Pcm<R::Channel>, cfg: &StormConfig) -> StormReport {
+    run_recorded(rig, pcm, cfg).0
+}
+
+/// [`run`], also returning every XRUN restart in issue order (the samples of
+/// `restart_delay_us`, with the STOP trigger each one recovers from).
+pub fn run_recorded<R: Rig>(
+    rig: &mut R,
+    pcm: &mut Pcm<R::Channel>,
+    cfg: &StormConfig,
+) -> (StormReport, Vec<RestartRecord>) {
     let hw = cfg.hw;
     let fb = hw.frame_bytes();
-    let mut obs = Observer {
-        data: PatternDevice::new(hw),
-        xrun_at: None,
-        seen_xruns: 0,
-        seen_starts: 0,
-        restart_at: None,
-        recovery: Vec::new(),
-        restart_delay: Vec::new(),
-    };
+    let mut obs = Observer::new(hw);
     let mut rep = StormReport {
         config: *cfg,
         xruns: 0,
@@ -486,8 +586,9 @@ pub fn run<R: Rig>(rig: &mut R, pcm: &mut Pcm<R::Channel>, cfg: &StormConfig) ->
     })();
     if let Err(e) = setup {
         fail(&mut rep, e);
-        return rep;
+        return (rep, Vec::new());
     }
+    obs.app_call(rig.now_ns(), pcm);
     let mut rng = SplitMix(cfg.seed);
     let mut captured = Checker::new(hw.format, hw.channels);
     let mut last_run = None;
@@ -517,8 +618,10 @@ pub fn run<R: Rig>(rig: &mut R, pcm: &mut Pcm<R::Channel>, cfg: &StormConfig) ->
             rig: &mut *rig,
             obs: &mut obs,
         };
-        let wait =
-            |p: &mut Pcm<R::Channel>, c: &mut Ctx<'_, R>| c.rig.advance(p, quantum_ns, c.obs);
+        let wait = |p: &mut Pcm<R::Channel>, c: &mut Ctx<'_, R>| {
+            c.obs.app_call(c.rig.now_ns(), p);
+            c.rig.advance(p, quantum_ns, c.obs);
+        };
         let result = match cfg.stream {
             Stream::Capture => pcm.readi_timeout(chunk, cfg.timeout_us, &mut ctx, wait),
             Stream::Playback => {
@@ -528,6 +631,7 @@ pub fn run<R: Rig>(rig: &mut R, pcm: &mut Pcm<R::Channel>, cfg: &StormConfig) ->
                 pcm.writei_timeout(chunk, cfg.timeout_us, &mut ctx, wait)
             }
         };
+        obs.app_call(rig.now_ns(), pcm);
         let (done, err) = match result {
             Ok(n) => (n, None),
             Err(PcmError::Timeout { frames }) => {
@@ -559,8 +663,11 @@ pub fn run<R: Rig>(rig: &mut R, pcm: &mut Pcm<R::Channel>, cfg: &StormConfig) ->
                         rig.advance(pcm, quantum_ns, &mut obs);
                     }
                 }
-                match pcm.recover() {
-                    Ok(()) => obs.restart_at = Some(rig.now_ns()),
+                let issued = rig.now_ns();
+                let r = pcm.recover();
+                obs.app_call(rig.now_ns(), pcm);
+                match r {
+                    Ok(()) => obs.restart(issued, false),
                     Err(e) => fail(&mut rep, e),
                 }
                 prepare_block.push((rig.now_ns() - t0) / 1000);
@@ -574,6 +681,9 @@ pub fn run<R: Rig>(rig: &mut R, pcm: &mut Pcm<R::Channel>, cfg: &StormConfig) ->
                 if let Err(e) = r {
                     fail(&mut rep, e);
                 }
+                // Not an XRUN restart; a restart still waiting was retired by the stop.
+                obs.app_call(rig.now_ns(), pcm);
+                obs.waiting = None;
             }
             Some(e) => {
                 fail(&mut rep, e);
@@ -593,10 +703,10 @@ pub fn run<R: Rig>(rig: &mut R, pcm: &mut Pcm<R::Channel>, cfg: &StormConfig) ->
     rep.frames_checked = checker.good;
     rep.runs_checked = checker.runs;
     rep.recovery_us = Figure::of(core::mem::take(&mut obs.recovery));
-    rep.restart_delay_us = Figure::of(core::mem::take(&mut obs.restart_delay));
+    rep.restart_delay_us = Figure::of(obs.restarts.iter().filter_map(|r| r.delay_us()).collect());
     rep.prepare_block_us = Figure::of(prepare_block);
     rep.virtual_us = (rig.now_ns() - start_ns) / 1000;
-    rep
+    (rep, obs.restarts)
 }
 
 /// Words in the soft rig's peripheral FIFOs.
@@ -663,6 +773,8 @@ pub struct SoftRig<Ch = SoftPcmChannel> {
     frame: Vec<u8>,
     last_now: u64,
     seen_starts: u32,
+    /// Transfer starts already reported with [`Device::dma_started`].
+    reported_starts: u32,
     channel: PhantomData<fn() -> Ch>,
 }
 
@@ -694,6 +806,7 @@ impl<Ch: SoftRigChannel> SoftRig<Ch> {
             frame: std::vec![0u8; hw.frame_bytes()],
             last_now: 0,
             seen_starts: 0,
+            reported_starts: 0,
             channel: PhantomData,
         }
     }
@@ -730,6 +843,17 @@ impl<Ch: SoftRigChannel> SoftRig<Ch> {
     fn frame_time_ns(&self, frame: u64) -> u64 {
         frame * 1_000_000_000 / self.hw.rate as u64
     }
+
+    /// Report the transfers the soft engine started since the last call as started at
+    /// `at_ns`. The soft engine acts only at frame steps and timer ticks, and this is
+    /// called after each of them (and at the entry of `advance`), so `at_ns` is exact.
+    fn report_starts(&mut self, pcm: &Pcm<Ch>, dev: &mut dyn Device<Ch>, at_ns: u64) {
+        let starts = pcm.channel().soft().controller().stats().starts;
+        for _ in 0..starts.wrapping_sub(self.reported_starts) {
+            dev.dma_started(at_ns);
+        }
+        self.reported_starts = starts;
+    }
 }
 
 fn bytemuck_u8(words: &'static mut [u32]) -> &'static mut [u8] {
@@ -749,7 +873,10 @@ impl<Ch: SoftRigChannel> Rig for SoftRig<Ch> {
 
     fn advance(&mut self, pcm: &mut Pcm<Ch>, dt_ns: u64, dev: &mut dyn Device<Ch>) {
         let channels = self.hw.channels as usize;
-        let end = pcm.channel().soft().controller().now() + dt_ns;
+        let start = pcm.channel().soft().controller().now();
+        // Transfers the application's calls started since the last call started then.
+        self.report_starts(pcm, dev, start);
+        let end = start + dt_ns;
         loop {
             let now = pcm.channel().soft().controller().now();
             let next = self.frame_time_ns(self.frames + 1);
@@ -757,6 +884,7 @@ impl<Ch: SoftRigChannel> Rig for SoftRig<Ch> {
                 pcm.channel_mut().soft_mut().tick(end - now);
                 let r = pcm.on_period();
                 dev.irq(end, pcm, &r);
+                self.report_starts(pcm, dev, end);
                 self.last_now = end;
                 return;
             }
@@ -817,6 +945,7 @@ impl<Ch: SoftRigChannel> Rig for SoftRig<Ch> {
             }
             let r = pcm.on_period();
             dev.irq(next, pcm, &r);
+            self.report_starts(pcm, dev, next);
             self.last_now = next;
         }
     }

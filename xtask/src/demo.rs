@@ -255,6 +255,21 @@ pub fn verdicts(xruns_wanted: u64, figures: &[Figures]) -> Vec<Verdict> {
     v
 }
 
+/// Whether a policy's timeline misses the story its figures promise: the run had
+/// timeouts but the drawn linux-5.8 recovery shows none (the traced storm, shorter than
+/// the run, had no killed restart). Pure.
+pub fn missing_story(f: &Figures) -> Option<String> {
+    let t = f.timeline.as_ref()?;
+    let timeouts = f.report["timeouts"].as_u64().unwrap_or(0);
+    let shown = t.marks.iter().any(|m| m.kind == "timeout");
+    (timeouts > 0 && !shown).then(|| {
+        format!(
+            "{}: the run had {timeouts} timeouts, but the traced storm none to draw",
+            f.name
+        )
+    })
+}
+
 fn run_policies(args: &Args, exe: &Path, policies: &[&str]) -> anyhow::Result<Vec<Figures>> {
     use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
     let multi = MultiProgress::with_draw_target(ProgressDrawTarget::stderr());
@@ -360,20 +375,29 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let figures = run_policies(&args, &exe, &policies)?;
 
     if let Some(dir) = &args.trace {
+        let write = |name: &str, layout: svg::Layout| -> anyhow::Result<()> {
+            if !layout.collisions().is_empty() {
+                eprintln!("demo: warning: overlapping or clipped text in {name}");
+            }
+            let path = dir.join(name);
+            std::fs::write(&path, layout.svg).with_context(|| format!("writing {}", path.display()))
+        };
         for f in &figures {
             if let Some(t) = &f.timeline {
-                let path = dir.join(format!("{}.svg", f.name));
-                std::fs::write(&path, svg::timeline_svg(&f.name, f.period_us, t))
-                    .with_context(|| format!("writing {}", path.display()))?;
+                write(
+                    &format!("{}.svg", f.name),
+                    svg::timeline_layout(&f.name, f.period_us, t),
+                )?;
+            }
+            if let Some(m) = missing_story(f) {
+                eprintln!("demo: note: {m}");
             }
         }
         let all: Vec<(&str, &harness::Timeline)> = figures
             .iter()
             .filter_map(|f| f.timeline.as_ref().map(|t| (f.name.as_str(), t)))
             .collect();
-        let path = dir.join("recovery.svg");
-        std::fs::write(&path, svg::comparison_svg(&all))
-            .with_context(|| format!("writing {}", path.display()))?;
+        write("recovery.svg", svg::comparison_layout(&all))?;
         eprintln!(
             "demo: traces in {} (<policy>.vcd, <policy>.svg, recovery.svg)",
             dir.display()
@@ -476,6 +500,22 @@ mod tests {
         assert!(t.contains("1500"));
         assert!(t.contains("5400.5"));
         assert!(t.contains("application recovery"));
+    }
+
+    #[test]
+    fn a_run_with_timeouts_wants_a_timeout_in_its_timeline() {
+        let mut f = sample("linux-5.8", 3, 0.0);
+        assert!(missing_story(&f).is_some_and(|m| m.contains("3 timeouts")));
+        if let Some(t) = &mut f.timeline {
+            t.marks.push(harness::Mark {
+                lane: "application".into(),
+                at_ns: 5000,
+                label: "timeout: read fails (-EIO)".into(),
+                kind: "timeout".into(),
+            });
+        }
+        assert_eq!(missing_story(&f), None);
+        assert_eq!(missing_story(&sample("pending-list", 0, 0.0)), None);
     }
 
     #[test]

@@ -31,6 +31,8 @@ struct EdmaRig {
     frame: Vec<u8>,
     last_now: u64,
     seen_starts: u32,
+    /// Transfer starts already reported with `Device::dma_started`.
+    reported_starts: u32,
     device_overruns: u64,
     device_underruns: u64,
     max_cycles: u64,
@@ -77,6 +79,7 @@ impl EdmaRig {
             frame: vec![0u8; hw.frame_bytes()],
             last_now: 0,
             seen_starts: 0,
+            reported_starts: 0,
             device_overruns: 0,
             device_underruns: 0,
             max_cycles: 0,
@@ -99,6 +102,22 @@ impl EdmaRig {
                 self.model.fifo_clear(self.fifo);
             }
         }
+    }
+
+    /// Report the transfers the driver started (ERQ set on a new TCD) since the last call
+    /// as started at `at_ns`: the driver runs only in the application's calls (reported
+    /// at the entry of `advance`) and in `run_engine` (reported after its `dev.irq`).
+    fn report_starts(
+        &mut self,
+        pcm: &Pcm<PcmChannel>,
+        dev: &mut dyn Device<PcmChannel>,
+        at_ns: u64,
+    ) {
+        let starts = pcm.channel().controller().stats().starts;
+        for _ in 0..starts.wrapping_sub(self.reported_starts) {
+            dev.dma_started(at_ns);
+        }
+        self.reported_starts = starts;
     }
 
     /// The eDMA runs until it has nothing to do; then the interrupt handler runs if the
@@ -138,12 +157,14 @@ impl Rig for EdmaRig {
         let channels = self.hw.channels as usize;
         // Commands the application wrote since the last call.
         self.model.sync();
+        self.report_starts(pcm, dev, self.last_now);
         let end = self.last_now + dt_ns;
         loop {
             let next = self.frame_time_ns(self.frames + 1);
             if next > end {
                 let r = self.run_engine(pcm).unwrap_or_else(|| pcm.on_period());
                 dev.irq(end, pcm, &r);
+                self.report_starts(pcm, dev, end);
                 self.last_now = end;
                 return;
             }
@@ -174,6 +195,7 @@ impl Rig for EdmaRig {
             }
             let r = self.run_engine(pcm).unwrap_or_else(|| pcm.on_period());
             dev.irq(next, pcm, &r);
+            self.report_starts(pcm, dev, next);
             self.last_now = next;
         }
     }

@@ -157,6 +157,8 @@ pub struct SdmaRig {
     pub recorder: Option<Recorder>,
     /// Progress lines, if wanted.
     pub progress: Option<Progress>,
+    /// Transfer starts (HE set on a new context) already reported to the device.
+    reported_starts: u64,
 }
 
 impl core::fmt::Debug for SdmaRig {
@@ -219,6 +221,7 @@ impl SdmaRig {
             frame: vec![0; hw.frame_bytes()],
             recorder: None,
             progress: None,
+            reported_starts: 0,
         };
         Ok((rig, pcm))
     }
@@ -259,6 +262,15 @@ impl SdmaRig {
             self.carry.drain(..whole);
         }
         let now = self.board.now();
+        // The driver sets HE on a new context (`hstart` after the context load) only
+        // inside the calls that run before this point: the application's (this runs at
+        // the entry of `advance`, before time moves) or the interrupt or deadline
+        // handler that just ran. So `now` is that instant, late by the rest of the call.
+        let starts = pcm.channel().inner().controller().stats().starts;
+        for _ in self.reported_starts..starts {
+            dev.dma_started(now);
+        }
+        self.reported_starts = starts;
         if let Some(r) = &mut self.recorder {
             r.observe(now, pcm);
         }
@@ -283,10 +295,15 @@ impl Handler<'_> {
                 pcm.channel_mut().inner_mut().on_interrupt();
             }
         });
-        let report = pcm.on_period();
         let now = board.now();
+        // The interrupt entry may have confirmed a stop (and started a pending
+        // transfer): that comes before what the period callback does.
         if let Some(r) = &mut self.rig.recorder {
-            r.irq(now, &report);
+            r.channel(now, pcm);
+        }
+        let report = pcm.on_period();
+        if let Some(r) = &mut self.rig.recorder {
+            r.irq(now, &report, pcm);
         }
         self.dev.irq(now, pcm, &report);
         self.rig.after(pcm, self.dev);
@@ -321,6 +338,9 @@ impl Rig for SdmaRig {
         // The application may have restarted the stream (or noticed an XRUN) since the
         // last call: that happened "now".
         self.after(pcm, dev);
+        if let Some(r) = &mut self.recorder {
+            r.application(self.board.now(), pcm);
+        }
         let board = self.board;
         let end = board.now().saturating_add(dt_ns);
         let mut h = Handler {

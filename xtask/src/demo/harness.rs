@@ -10,11 +10,15 @@
 //!  "recovery_us": {"p50", "p99", "max"}, "restart_delay_us": {"p50", "p99", "max"},
 //!  "prepare_block_us": {"p50", "p99", "max"},
 //!  "application": { the same figures for application recovery },
-//!  "timeline": {"stop_ns", "end_ns", "spans": [{"lane", "from_ns", "to_ns", "label"}],
-//!               "marks": [{"lane", "at_ns", "label"}]}}
+//!  "timeline": {"stop_ns", "end_ns", "story",
+//!               "windows": [{"from_ns", "to_ns", "label"}],
+//!               "spans": [{"lane", "from_ns", "to_ns", "kind", "label"}],
+//!               "marks": [{"lane", "at_ns", "kind", "label"}]}}
 //! ```
 //!
-//! (times in virtual µs, the timeline in virtual ns relative to its start), and on
+//! (times in virtual µs, the timeline in virtual ns relative to its start; `story`,
+//! `windows` and the `kind`s are optional: the windows are the stretches of time the
+//! SVG shows, each on its own scale, the kinds choose colours), and on
 //! stderr `progress DONE/TOTAL` lines (XRUNs so far) among free text. With `--trace DIR`
 //! it writes `DIR/<policy>.vcd`.
 
@@ -49,6 +53,8 @@ pub struct Span {
     pub to_ns: u64,
     /// What happens in it.
     pub label: String,
+    /// What sort of interval it is (chooses the colour; may be empty).
+    pub kind: String,
 }
 
 /// An instant on a lane.
@@ -60,6 +66,19 @@ pub struct Mark {
     pub at_ns: u64,
     /// What happened.
     pub label: String,
+    /// What sort of instant it is (chooses the colour; may be empty).
+    pub kind: String,
+}
+
+/// A stretch of time the picture shows on its own scale.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Window {
+    /// Start (ns from the timeline's origin).
+    pub from_ns: u64,
+    /// End.
+    pub to_ns: u64,
+    /// What it shows (may be empty).
+    pub label: String,
 }
 
 /// One XRUN recovery, for the SVG.
@@ -69,6 +88,10 @@ pub struct Timeline {
     pub stop_ns: u64,
     /// The end of the picture.
     pub end_ns: u64,
+    /// One line saying what this recovery shows (may be empty).
+    pub story: String,
+    /// The stretches of time to show, in order (empty: all of `0..end_ns`).
+    pub windows: Vec<Window>,
     /// Intervals.
     pub spans: Vec<Span>,
     /// Instants.
@@ -82,6 +105,22 @@ impl Timeline {
         Some(Timeline {
             stop_ns: n(v, "stop_ns")?,
             end_ns: n(v, "end_ns")?,
+            story: s(v, "story").unwrap_or_default(),
+            windows: v["windows"]
+                .as_array()
+                .map(|ws| {
+                    ws.iter()
+                        .filter_map(|x| {
+                            let (from_ns, to_ns) = (n(x, "from_ns")?, n(x, "to_ns")?);
+                            (to_ns > from_ns).then(|| Window {
+                                from_ns,
+                                to_ns,
+                                label: s(x, "label").unwrap_or_default(),
+                            })
+                        })
+                        .collect()
+                })
+                .unwrap_or_default(),
             spans: v["spans"]
                 .as_array()?
                 .iter()
@@ -91,6 +130,7 @@ impl Timeline {
                         from_ns: n(x, "from_ns")?,
                         to_ns: n(x, "to_ns")?,
                         label: s(x, "label").unwrap_or_default(),
+                        kind: s(x, "kind").unwrap_or_default(),
                     })
                 })
                 .collect(),
@@ -102,6 +142,7 @@ impl Timeline {
                         lane: s(x, "lane")?,
                         at_ns: n(x, "at_ns")?,
                         label: s(x, "label").unwrap_or_default(),
+                        kind: s(x, "kind").unwrap_or_default(),
                     })
                 })
                 .collect(),
