@@ -8,7 +8,7 @@ use sdma_core::sdma::{ChannelRequest, PeripheralType, Sdma, SdmaChannel, SdmaCon
 use sdma_sim::platform::{alloc_area, leak_board, SimPlatform};
 use sdma_sim::{Board, ScriptKind, SimConfig, SsiConfig};
 
-use crate::policy::{DemoPlatform, Policy};
+use crate::policy::{DemoPlatform, Policy, StopBound};
 
 /// Why the board or a channel could not be brought up.
 #[derive(Debug)]
@@ -28,9 +28,11 @@ pub fn err(what: &str, e: impl core::fmt::Debug) -> BringUpError {
 }
 
 /// A fresh simulated board (seed `seed`; `trace` records its VCD) with the driver up,
-/// under `policy`. Both are leaked: the driver keeps `'static` references.
+/// under `policy` (with `bound` as the `pending-list` stop bound). Both are leaked: the
+/// driver keeps `'static` references.
 pub fn bring_up(
     policy: Policy,
+    bound: StopBound,
     seed: u64,
     trace: bool,
 ) -> Result<(&'static Board, &'static Sdma<DemoPlatform>), BringUpError> {
@@ -50,6 +52,7 @@ pub fn bring_up(
         SimPlatform::new(board).with_other_step_ns(other),
         policy,
         seed,
+        bound,
     );
     let sdma: &'static Sdma<DemoPlatform> =
         Box::leak(Box::new(Sdma::new(platform, area, SdmaConfig::default())));

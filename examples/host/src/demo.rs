@@ -7,9 +7,10 @@ use std::path::Path;
 
 use pcm_dma::storm::{self, RecoveryMode, StormConfig, StormReport};
 use pcm_dma::{HwParams, Stream};
+use sdma_sim::SsiStats;
 
-use crate::policy::Policy;
-use crate::report::{mode_json, policy_json};
+use crate::policy::{Policy, StopBound};
+use crate::report::{mode_json, policy_json, with_fifo_counts, with_stop_bound};
 use crate::rig::{Progress, SdmaRig};
 use crate::timeline::{pick, timeline_json, Recorder};
 
@@ -18,6 +19,8 @@ use crate::timeline::{pick, timeline_json, Recorder};
 pub struct DemoArgs {
     /// The policy.
     pub policy: Policy,
+    /// The `pending-list` stop bound (`--stop-bound-us`); the Linux models ignore it.
+    pub stop_bound: StopBound,
     /// XRUNs per mode (half capture, half playback).
     pub xruns: u64,
     /// Seed of the run.
@@ -44,17 +47,26 @@ pub fn storm_seed(seed: u64, stream: Stream, mode: RecoveryMode) -> u64 {
     seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ (s + m)
 }
 
+/// What one storm gives besides its [`StormReport`].
+struct StormRun {
+    report: StormReport,
+    /// The driver's stop bound for the SSI channel ([`SdmaRig::stop_bound_ns`]).
+    stop_bound_ns: Option<u64>,
+    /// The SSI FIFO's counters at the end.
+    ssi: SsiStats,
+}
+
 fn one_storm(
-    policy: Policy,
+    a: &DemoArgs,
     stream: Stream,
     mode: RecoveryMode,
-    seed: u64,
     xruns: u64,
     progress: Option<Progress>,
-) -> Result<StormReport, String> {
-    let seed = storm_seed(seed, stream, mode);
+) -> Result<StormRun, String> {
+    let policy = a.policy;
+    let seed = storm_seed(a.seed, stream, mode);
     let (mut rig, mut pcm) =
-        SdmaRig::new(policy, stream, seed, false).map_err(|e| e.to_string())?;
+        SdmaRig::new(policy, a.stop_bound, stream, seed, false).map_err(|e| e.to_string())?;
     rig.progress = progress;
     let cfg = StormConfig::scenario(seed, stream, mode, xruns);
     let rep = storm::run(&mut rig, &mut pcm, &cfg);
@@ -73,7 +85,11 @@ fn one_storm(
             policy.name()
         );
     }
-    Ok(rep)
+    Ok(StormRun {
+        report: rep,
+        stop_bound_ns: rig.stop_bound_ns(),
+        ssi: rig.ssi_stats(),
+    })
 }
 
 /// Runs the storms of `a` and returns the policy's JSON object (see `report`).
@@ -84,26 +100,30 @@ pub fn run(a: &DemoArgs) -> Result<serde_json::Value, String> {
     let app = a.application && a.policy.application_mode() != a.policy.primary_mode();
     let total = a.xruns * if app { 2 } else { 1 };
     let mut done = 0;
+    let mut bound_ns = None;
     let mut mode_pair = |mode: RecoveryMode| -> Result<serde_json::Value, String> {
         let c = one_storm(
-            a.policy,
+            a,
             Stream::Capture,
             mode,
-            a.seed,
             half,
             a.progress.then(|| Progress::new(done, total)),
         )?;
         done += half;
         let p = one_storm(
-            a.policy,
+            a,
             Stream::Playback,
             mode,
-            a.seed,
             a.xruns - half,
             a.progress.then(|| Progress::new(done, total)),
         )?;
         done += a.xruns - half;
-        Ok(mode_json(&c, &p))
+        bound_ns = c.stop_bound_ns;
+        Ok(with_fifo_counts(
+            mode_json(&c.report, &p.report),
+            &c.ssi,
+            &p.ssi,
+        ))
     };
     let primary = mode_pair(a.policy.primary_mode())?;
     let application = if app {
@@ -118,13 +138,21 @@ pub fn run(a: &DemoArgs) -> Result<serde_json::Value, String> {
         None => None,
         Some(dir) => trace(a, dir)?,
     };
-    Ok(policy_json(
-        a.policy.name(),
-        a.seed,
-        period_us,
-        primary,
-        application,
-        timeline,
+    let source = match a.policy {
+        Policy::PendingList => a.stop_bound.source(),
+        Policy::Linux58 | Policy::Linux515 => "linux terminate worker, 1-2 ms",
+    };
+    Ok(with_stop_bound(
+        policy_json(
+            a.policy.name(),
+            a.seed,
+            period_us,
+            primary,
+            application,
+            timeline,
+        ),
+        bound_ns,
+        source,
     ))
 }
 
@@ -135,10 +163,12 @@ pub fn run(a: &DemoArgs) -> Result<serde_json::Value, String> {
 pub const TRACE_XRUNS: [u64; 3] = [8, 32, 128];
 
 /// A recorded capture storm of `policy` (seed derived from `seed` as for the capture
-/// storm): its VCD and the timeline of one recovery, the policy's story when one of the
-/// [`TRACE_XRUNS`] storms has it. Deterministic: the same seed gives the same bytes.
+/// storm; `pending-list` with the stop bound `bound`): its VCD and the timeline of one
+/// recovery, the policy's story when one of the [`TRACE_XRUNS`] storms has it.
+/// Deterministic: the same seed gives the same bytes.
 pub fn traced_storm(
     policy: Policy,
+    bound: StopBound,
     seed: u64,
 ) -> Result<(Vec<u8>, Option<serde_json::Value>), String> {
     let hw = HwParams::scenario_default();
@@ -148,7 +178,7 @@ pub fn traced_storm(
     let mut last = (Vec::new(), None);
     for xruns in TRACE_XRUNS {
         let (mut rig, mut pcm) =
-            SdmaRig::new(policy, Stream::Capture, seed, true).map_err(|e| e.to_string())?;
+            SdmaRig::new(policy, bound, Stream::Capture, seed, true).map_err(|e| e.to_string())?;
         rig.recorder = Some(Recorder::new());
         let cfg = StormConfig::scenario(seed, Stream::Capture, mode, xruns);
         let _ = storm::run(&mut rig, &mut pcm, &cfg);
@@ -177,7 +207,7 @@ pub fn traced_storm(
 
 /// A short recorded capture storm: writes the VCD, returns the timeline of one recovery.
 fn trace(a: &DemoArgs, dir: &Path) -> Result<Option<serde_json::Value>, String> {
-    let (vcd, timeline) = traced_storm(a.policy, a.seed)?;
+    let (vcd, timeline) = traced_storm(a.policy, a.stop_bound, a.seed)?;
     std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
     let path = dir.join(format!("{}.vcd", a.policy.name()));
     std::fs::write(&path, &vcd).map_err(|e| format!("{}: {e}", path.display()))?;
@@ -210,7 +240,7 @@ mod tests {
     #[test]
     fn pending_list_restarts_in_the_same_interrupt_and_recovers_one_period_later() {
         for seed in [1, 2] {
-            let (_, t) = traced_storm(Policy::PendingList, seed).unwrap();
+            let (_, t) = traced_storm(Policy::PendingList, StopBound::Model, seed).unwrap();
             let t = t.expect("a recovery");
             let stop = mark_at(&t, "stop")[0];
             assert_eq!(t["stop_ns"], stop, "seed {seed}");
@@ -247,6 +277,7 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("xrun-storm-test-{}", std::process::id()));
         let a = DemoArgs {
             policy: Policy::Linux58,
+            stop_bound: StopBound::Model,
             xruns: 100,
             seed: 1,
             trace: Some(dir.clone()),
@@ -280,7 +311,7 @@ mod tests {
 
     #[test]
     fn linux_5_15_shows_the_sync_stop_wait() {
-        let (_, t) = traced_storm(Policy::Linux515, 1).unwrap();
+        let (_, t) = traced_storm(Policy::Linux515, StopBound::Model, 1).unwrap();
         let t = t.expect("a recovery");
         let wait = t["spans"]
             .as_array()
@@ -300,8 +331,8 @@ mod tests {
 
     #[test]
     fn traced_storms_are_deterministic() {
-        let a = traced_storm(Policy::Linux58, 3).unwrap();
-        let b = traced_storm(Policy::Linux58, 3).unwrap();
+        let a = traced_storm(Policy::Linux58, StopBound::Model, 3).unwrap();
+        let b = traced_storm(Policy::Linux58, StopBound::Model, 3).unwrap();
         assert_eq!(a.0, b.0);
         assert_eq!(a.1, b.1);
     }

@@ -71,27 +71,90 @@ impl Policy {
     }
 }
 
+/// The stop-latency bound the `pending-list` platform reports to the driver
+/// ([`Platform::stop_latency_ns`]): how long after its STOP_STAT write a channel counts
+/// as stopped. It decides how long a restart issued during a terminate waits on the
+/// pending list, so the immediate recovery time is one period plus this bound.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum StopBound {
+    /// The simulator's own bound (`SimPlatform::stop_latency_ns`): the longest step of
+    /// the script plus one step of another channel, a few µs for the SSI script. Faithful
+    /// to the simulated engine, not a measurement of silicon.
+    #[default]
+    Model,
+    /// A fixed bound for every script class, e.g. 1 000 µs, the BSP's silicon default
+    /// (`sdma_core::sdma::DEFAULT_STOP_LATENCY_NS`, NXP's "one BD time").
+    Fixed {
+        /// The bound in ns.
+        ns: u64,
+    },
+}
+
+impl StopBound {
+    /// A fixed bound of `us` µs (`--stop-bound-us`), `None` without one.
+    pub fn from_us(us: Option<u64>) -> StopBound {
+        match us {
+            None => StopBound::Model,
+            Some(us) => StopBound::Fixed {
+                ns: us.saturating_mul(1000),
+            },
+        }
+    }
+
+    /// Where the bound comes from, for the reports.
+    pub fn source(self) -> &'static str {
+        match self {
+            StopBound::Model => "simulator model",
+            StopBound::Fixed { .. } => "fixed (--stop-bound-us)",
+        }
+    }
+}
+
 /// The driver's platform in the demo: the simulated board, with the stop confirmation
 /// of the policy.
 ///
-/// * `pending-list`: the driver's own bound, derived from the simulator's timing. The
-///   demo runs audio channels only, so the longest step another channel may be in is a
-///   peripheral burst, not a 64 KiB memory copy ([`SimPlatform::with_other_step_ns`]).
+/// * `pending-list`: the driver's own bound ([`StopBound`]): by default derived from the
+///   simulator's timing (the demo runs audio channels only, so the longest step another
+///   channel may be in is a peripheral burst, not a 64 KiB memory copy, see
+///   [`SimPlatform::with_other_step_ns`]), or a fixed one such as the silicon default.
 /// * Linux models: the terminate worker runs after `usleep_range(1000, 2000)`, so the
 ///   stop is "confirmed" 1 to 2 ms after the terminate, uniformly at random (seeded).
 #[derive(Debug)]
 pub struct DemoPlatform {
     sim: SimPlatform,
-    linux_worker: Option<AtomicU64>,
+    confirm: Confirm,
+}
+
+/// How a [`DemoPlatform`] confirms a stop.
+#[derive(Debug)]
+enum Confirm {
+    /// The driver's bound.
+    Bound(StopBound),
+    /// The Linux terminate worker; the state of its seeded delay.
+    LinuxWorker(AtomicU64),
 }
 
 impl DemoPlatform {
-    /// The platform for `policy` on the board of `sim`, seeded by `seed`.
-    pub fn new(sim: SimPlatform, policy: Policy, seed: u64) -> Self {
-        DemoPlatform {
-            sim,
-            linux_worker: (policy != Policy::PendingList)
-                .then(|| AtomicU64::new(seed ^ 0x11AB_5EED)),
+    /// The platform for `policy` on the board of `sim`, seeded by `seed`. `bound` is the
+    /// `pending-list` stop bound; the Linux models keep their 1-2 ms worker whatever it is.
+    pub fn new(sim: SimPlatform, policy: Policy, seed: u64, bound: StopBound) -> Self {
+        let confirm = match policy {
+            Policy::PendingList => Confirm::Bound(bound),
+            Policy::Linux58 | Policy::Linux515 => {
+                Confirm::LinuxWorker(AtomicU64::new(seed ^ 0x11AB_5EED))
+            }
+        };
+        DemoPlatform { sim, confirm }
+    }
+
+    /// The stop-latency bound the driver gets for a script of `class` moving bursts of
+    /// `burst_bytes`, or `None` for the Linux models (their worker delay is random; this
+    /// does not draw from it).
+    pub fn stop_bound_ns(&self, class: ScriptClass, burst_bytes: u32) -> Option<u64> {
+        match self.confirm {
+            Confirm::Bound(StopBound::Model) => Some(self.sim.stop_latency_ns(class, burst_bytes)),
+            Confirm::Bound(StopBound::Fixed { ns }) => Some(ns),
+            Confirm::LinuxWorker(_) => None,
         }
     }
 
@@ -141,9 +204,10 @@ impl Platform for DemoPlatform {
     }
     #[inline(never)]
     fn stop_latency_ns(&self, class: ScriptClass, burst_bytes: u32) -> u64 {
-        match &self.linux_worker {
-            Some(rng) => 1_000_000 + splitmix(rng) % 1_000_001,
-            None => self.sim.stop_latency_ns(class, burst_bytes),
+        match &self.confirm {
+            Confirm::LinuxWorker(rng) => 1_000_000 + splitmix(rng) % 1_000_001,
+            Confirm::Bound(StopBound::Fixed { ns }) => *ns,
+            Confirm::Bound(StopBound::Model) => self.sim.stop_latency_ns(class, burst_bytes),
         }
     }
 }
@@ -158,6 +222,19 @@ mod tests {
             assert_eq!(Policy::from_name(p.name()), Some(p));
         }
         assert_eq!(Policy::from_name("linux-6.1"), None);
+    }
+
+    #[test]
+    fn stop_bound_from_the_command_line() {
+        assert_eq!(StopBound::from_us(None), StopBound::Model);
+        assert_eq!(
+            StopBound::from_us(Some(1000)),
+            StopBound::Fixed { ns: 1_000_000 }
+        );
+        assert_eq!(
+            StopBound::from_us(Some(u64::MAX)),
+            StopBound::Fixed { ns: u64::MAX }
+        );
     }
 
     #[test]

@@ -7,6 +7,7 @@
 //! flatters; the per-stream figures are kept under `capture` and `playback`.
 
 use pcm_dma::storm::{Figure, RecoveryMode, StormReport};
+use sdma_sim::SsiStats;
 use serde_json::{json, Value};
 
 /// A time figure as JSON (µs).
@@ -96,6 +97,43 @@ pub fn policy_json(
     v
 }
 
+/// The mode object `v` of [`mode_json`] with the SSI FIFO's counters: `ssi_overruns`
+/// (receive words dropped at a full FIFO, capture) and `ssi_underruns` (transmit slots
+/// that found the FIFO empty, playback), per stream and summed.
+pub fn with_fifo_counts(mut v: Value, capture: &SsiStats, playback: &SsiStats) -> Value {
+    for (key, s) in [("capture", capture), ("playback", playback)] {
+        if let Some(o) = v[key].as_object_mut() {
+            o.insert("ssi_overruns".into(), json!(s.overruns));
+            o.insert("ssi_underruns".into(), json!(s.underruns));
+        }
+    }
+    if let Some(o) = v.as_object_mut() {
+        o.insert(
+            "ssi_overruns".into(),
+            json!(capture.overruns + playback.overruns),
+        );
+        o.insert(
+            "ssi_underruns".into(),
+            json!(capture.underruns + playback.underruns),
+        );
+    }
+    v
+}
+
+/// `v` with the policy's stop confirmation: `stop_bound_us`, the driver's stop-latency
+/// bound for the SSI script in µs (`null` for the Linux models, whose stop is confirmed
+/// by a random 1-2 ms worker delay), and `stop_bound`, where it comes from (`source`).
+pub fn with_stop_bound(mut v: Value, bound_ns: Option<u64>, source: &str) -> Value {
+    if let Some(o) = v.as_object_mut() {
+        o.insert(
+            "stop_bound_us".into(),
+            json!(bound_ns.map(|ns| ns as f64 / 1000.0)),
+        );
+        o.insert("stop_bound".into(), json!(source));
+    }
+    v
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -133,5 +171,11 @@ mod tests {
         assert_eq!(v["xruns"], 4);
         assert_eq!(v["application"]["xruns"], 2);
         assert!(v.get("timeline").is_none());
+        let v = with_stop_bound(v, Some(5_700), "simulator model");
+        assert_eq!(v["stop_bound_us"].as_f64(), Some(5.7));
+        assert_eq!(v["stop_bound"], "simulator model");
+        assert_eq!(v["name"], "pending-list");
+        let v = with_stop_bound(v, None, "linux terminate worker, 1-2 ms");
+        assert!(v["stop_bound_us"].is_null());
     }
 }

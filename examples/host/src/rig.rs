@@ -26,13 +26,13 @@ use pcm_dma::pattern;
 use pcm_dma::storm::{Device, Interpose, Interposed, Rig};
 use pcm_dma::{DmaLink, DmaRing, Format, HwParams, Pcm, Stream};
 use sdma_core::dmaengine::DmaChannel;
-use sdma_core::sdma::{Sdma, SdmaChannel};
+use sdma_core::sdma::{ScriptClass, Sdma, SdmaChannel};
 use sdma_core::vchan::Channel;
 use sdma_sim::platform::alloc_buffer;
-use sdma_sim::{Board, SimHandler, SsiConfig, SsiId};
+use sdma_sim::{Board, SimHandler, SsiConfig, SsiId, SsiStats};
 
 use crate::board::{bring_up, err, ssi_channel, BringUpError};
-use crate::policy::{DemoPlatform, Policy};
+use crate::policy::{DemoPlatform, Policy, StopBound};
 use crate::timeline::Recorder;
 
 /// Transfers a channel holds: a stopping one, a retired one and the new run, plus one.
@@ -150,6 +150,8 @@ pub struct SdmaRig {
     ssi: SsiId,
     stream: Stream,
     hw: HwParams,
+    /// Bytes of one SSI burst (FIFO watermark x sample size), as the driver sees them.
+    burst_bytes: u32,
     /// Played words not yet making a whole frame.
     carry: Vec<u32>,
     frame: Vec<u8>,
@@ -174,15 +176,17 @@ pub type RigError = BringUpError;
 
 impl SdmaRig {
     /// A board with the driver up and SSI1 in `stream`'s direction, and a PCM in `Open`
-    /// over a channel with `policy`'s stop policy. `trace` records the board's VCD.
+    /// over a channel with `policy`'s stop policy; `pending-list` confirms stops with
+    /// `bound`. `trace` records the board's VCD.
     pub fn new(
         policy: Policy,
+        bound: StopBound,
         stream: Stream,
         seed: u64,
         trace: bool,
     ) -> Result<(SdmaRig, Pcm<DemoChannel>), RigError> {
         let hw = HwParams::scenario_default();
-        let (board, sdma) = bring_up(policy, seed, trace)?;
+        let (board, sdma) = bring_up(policy, bound, seed, trace)?;
         let ssi_cfg = match stream {
             Stream::Capture => SsiConfig::ssi1_rx(),
             Stream::Playback => SsiConfig::ssi1_tx(),
@@ -217,6 +221,8 @@ impl SdmaRig {
             ssi,
             stream,
             hw,
+            burst_bytes: u32::try_from(ssi_cfg.watermark * hw.format.sample_bytes())
+                .unwrap_or(u32::MAX),
             carry: Vec::new(),
             frame: vec![0; hw.frame_bytes()],
             recorder: None,
@@ -229,6 +235,20 @@ impl SdmaRig {
     /// The hardware channel number of the PCM's channel.
     pub fn channel_number(pcm: &Pcm<DemoChannel>) -> u8 {
         pcm.channel().inner().controller().number()
+    }
+
+    /// The stop-latency bound the driver uses for this rig's SSI channel, or `None` for
+    /// the Linux models (whose stop is confirmed by a random 1-2 ms worker delay).
+    pub fn stop_bound_ns(&self) -> Option<u64> {
+        self.sdma
+            .platform()
+            .stop_bound_ns(ScriptClass::Peripheral, self.burst_bytes)
+    }
+
+    /// The SSI FIFO's counters (words moved, receive overruns, transmit underruns...).
+    pub fn ssi_stats(&self) -> SsiStats {
+        self.board
+            .with_sim(|s| s.ssi_mut(self.ssi).map(|f| f.stats()).unwrap_or_default())
     }
 
     /// Engine errors the simulator recorded (bad descriptors, bus errors...).

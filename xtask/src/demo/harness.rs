@@ -1,14 +1,16 @@
 //! The protocol between `cargo xtask demo` and the `xrun-storm` program of
 //! `examples/host`, and the release build of that program.
 //!
-//! `xrun-storm --policy NAME --xruns N --seed S [--trace DIR]` runs the storm of one
-//! policy and prints on stdout one JSON object:
+//! `xrun-storm --policy NAME --xruns N --seed S [--stop-bound-us N] [--trace DIR]` runs
+//! the storm of one policy (`--stop-bound-us`: `pending-list` only) and prints on stdout
+//! one JSON object:
 //!
 //! ```text
 //! {"name", "seed", "period_us", "xruns", "recovered", "timeouts", "hazards",
 //!  "frames_lost", "frames_repeated",
 //!  "recovery_us": {"p50", "p99", "max"}, "restart_delay_us": {"p50", "p99", "max"},
 //!  "prepare_block_us": {"p50", "p99", "max"},
+//!  "stop_bound_us", "stop_bound",
 //!  "application": { the same figures for application recovery },
 //!  "timeline": {"stop_ns", "end_ns", "story",
 //!               "windows": [{"from_ns", "to_ns", "label"}],
@@ -16,7 +18,8 @@
 //!               "marks": [{"lane", "at_ns", "kind", "label"}]}}
 //! ```
 //!
-//! (times in virtual µs, the timeline in virtual ns relative to its start; `story`,
+//! (times in virtual µs; `stop_bound_us` is the driver's stop-latency bound for the SSI
+//! script, `null` for the Linux models, and `stop_bound` says where it comes from; the timeline in virtual ns relative to its start; `story`,
 //! `windows` and the `kind`s are optional: the windows are the stretches of time the
 //! SVG shows, each on its own scale, the kinds choose colours), and on
 //! stderr `progress DONE/TOTAL` lines (XRUNs so far) among free text. With `--trace DIR`

@@ -33,7 +33,7 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use examples_host::board::{bring_up, ssi_channel};
-use examples_host::policy::{DemoPlatform, Policy};
+use examples_host::policy::{DemoPlatform, Policy, StopBound};
 use pcm_dma::{DmaLink, HwParams, Pcm, PcmState, Stream, SwParams};
 use sdma_core::dmaengine::{
     Buffers, BusWidth, Direction, DmaChannel, EventKind, SlaveConfig, TxState,
@@ -61,7 +61,8 @@ struct Setup {
 }
 
 fn setup(seed: u64) -> Result<Setup, String> {
-    let (board, sdma) = bring_up(Policy::PendingList, seed, false).map_err(|e| e.to_string())?;
+    let (board, sdma) =
+        bring_up(Policy::PendingList, StopBound::Model, seed, false).map_err(|e| e.to_string())?;
     Ok(Setup { board, sdma })
 }
 

@@ -1,22 +1,26 @@
-//! `xrun-storm --policy NAME [--xruns N] [--seed S] [--trace DIR] [--no-application]`:
-//! the XRUN storm of `shared/SCENARIOS.md` for one terminate policy on the simulated
-//! board, the harness of `cargo xtask demo`.
+//! `xrun-storm --policy NAME [--xruns N] [--seed S] [--stop-bound-us N] [--trace DIR]
+//! [--no-application]`: the XRUN storm of `shared/SCENARIOS.md` for one terminate policy
+//! on the simulated board, the harness of `cargo xtask demo`.
 //!
 //! Runs a capture storm (SSI1 receive) and a playback storm (SSI1 transmit) of about
 //! N/2 XRUNs each in the policy's primary recovery mode, and again in application mode
 //! for `pending-list`, then prints one JSON object with the figures on stdout. Progress
 //! goes to stderr as `progress DONE/TOTAL`. With `--trace DIR` a short capture storm is
 //! recorded as well: `DIR/<policy>.vcd` and the timeline of one recovery in the JSON.
+//! `--stop-bound-us N` makes `pending-list` confirm a stop N µs after its STOP_STAT write
+//! (e.g. 1000, the silicon default) instead of after the simulator's own few-µs bound;
+//! it is refused for the Linux models, whose stop is confirmed by their 1-2 ms worker.
 //! Everything is virtual time: the same arguments give the same output, byte for byte.
 
 use std::process::ExitCode;
 
 use examples_host::demo::{run, DemoArgs};
-use examples_host::policy::Policy;
+use examples_host::policy::{Policy, StopBound};
 
 fn parse() -> Result<DemoArgs, String> {
     let mut a = DemoArgs {
         policy: Policy::PendingList,
+        stop_bound: StopBound::Model,
         xruns: 10_000,
         seed: 1,
         trace: None,
@@ -33,15 +37,27 @@ fn parse() -> Result<DemoArgs, String> {
             }
             "--xruns" => a.xruns = val()?.parse().map_err(|e| format!("--xruns: {e}"))?,
             "--seed" => a.seed = val()?.parse().map_err(|e| format!("--seed: {e}"))?,
+            "--stop-bound-us" => {
+                let us = val()?
+                    .parse()
+                    .map_err(|e| format!("--stop-bound-us: {e}"))?;
+                a.stop_bound = StopBound::from_us(Some(us));
+            }
             "--trace" => a.trace = Some(val()?.into()),
             "--no-application" => a.application = false,
             "-h" | "--help" => {
                 return Err("usage: xrun-storm --policy pending-list|linux-5.8|linux-5.15 [--xruns N] [--seed S] \
-                            [--trace DIR] [--no-application]"
+                            [--stop-bound-us N] [--trace DIR] [--no-application]"
                     .into())
             }
             other => return Err(format!("unknown argument `{other}`")),
         }
+    }
+    if a.policy != Policy::PendingList && a.stop_bound != StopBound::Model {
+        return Err(format!(
+            "--stop-bound-us applies to pending-list only ({} confirms by its 1-2 ms worker)",
+            a.policy.name()
+        ));
     }
     Ok(a)
 }
