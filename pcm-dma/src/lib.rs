@@ -83,6 +83,16 @@
 //! does `terminate_async`, silences the playback ring, and prepares, submits and issues
 //! one cyclic transfer. The new run's first period event comes one period after the
 //! channel confirms the old stop (for SDMA about one BD time, ~1 ms at most).
+//!
+//! # Starting the audio interface
+//!
+//! A restarted run does not start on the hardware when `on_period`/`recover` queue it
+//! but when the channel confirms the old stop. [`IrqReport::started`] is set by the
+//! `on_period` call that saw the new run's transfer start (its `Started` event, which
+//! is always the run's first event): enable the DAI receiver/transmitter there, not at
+//! queue time, or its FIFO overruns/underruns during the stop window (on the i.MX SSI a
+//! receiver overrun drops an odd number of words and swaps left/right for the rest of
+//! the run). Stop and flush the interface when the XRUN is reported (`xrun`).
 #![cfg_attr(not(any(test, feature = "storm")), no_std)]
 
 pub mod blocking;

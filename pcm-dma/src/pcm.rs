@@ -37,6 +37,14 @@ pub struct IrqReport {
     pub restarted: bool,
     /// The first period of a restarted run arrived: that XRUN is recovered.
     pub recovered: bool,
+    /// The current run's transfer was started on the hardware since the last report
+    /// (its [`EventKind::Started`]): at `start` on an idle channel, or, for a restart
+    /// after an XRUN, when the previous transfer's stop was confirmed (about one
+    /// stop-latency bound after the restart was queued). This is the moment to start
+    /// the audio interface (enable the DAI receiver/transmitter) for a restarted
+    /// stream: enabling it earlier lets the peripheral FIFO overrun (capture) or
+    /// underrun (playback) while the DMA still waits.
+    pub started: bool,
     /// Playback drain finished (the stream is in `Setup`).
     pub drained: bool,
     /// The DMA reported an error for the running transfer (handled as an XRUN).
@@ -786,6 +794,7 @@ impl<Ch: DmaChannel<Read = DmaRing, Write = DmaRing>> Pcm<Ch> {
                 self.xrun(rep);
             }
             EventKind::Complete => {}
+            EventKind::Started => rep.started = true,
         }
     }
 

@@ -4,8 +4,8 @@
 
 use pcm_dma::blocking::{block_with_timeout, Clock};
 use pcm_dma::pattern::{self, Checker};
-use pcm_dma::storm::{PatternDevice, Rig, SoftPcmChannel, SoftRig};
-use pcm_dma::{Format, HwParams, ParamError, Pcm, PcmError, PcmState, Stream, SwParams};
+use pcm_dma::storm::{Device, PatternDevice, Rig, SoftPcmChannel, SoftRig};
+use pcm_dma::{Format, HwParams, IrqReport, ParamError, Pcm, PcmError, PcmState, Stream, SwParams};
 
 fn setup(
     stream: Stream,
@@ -193,4 +193,75 @@ fn poll_readiness_period_flag_and_recover() {
     assert_eq!(pcm.counters().recovered, 1);
     assert_eq!(pcm.counters().xruns, xruns);
     assert!(pcm.readi(&mut buf).is_ok());
+}
+
+/// Records every interrupt report and hardware start around a [`PatternDevice`].
+struct Reports {
+    dev: PatternDevice,
+    irqs: Vec<(u64, IrqReport)>,
+    dma_starts: Vec<u64>,
+}
+
+impl<Ch> Device<Ch> for Reports {
+    fn capture_frame(&mut self, out: &mut [u8]) {
+        <PatternDevice as Device<Ch>>::capture_frame(&mut self.dev, out)
+    }
+    fn playback_frame(&mut self, frame: &[u8]) {
+        <PatternDevice as Device<Ch>>::playback_frame(&mut self.dev, frame)
+    }
+    fn irq(&mut self, now_ns: u64, _pcm: &Pcm<Ch>, report: &IrqReport) {
+        if *report != IrqReport::default() {
+            self.irqs.push((now_ns, *report));
+        }
+    }
+    fn dma_started(&mut self, at_ns: u64) {
+        self.dma_starts.push(at_ns);
+    }
+}
+
+/// `IrqReport::started` says when the run's transfer really started on the hardware:
+/// not in the report that restarted the stream after an XRUN (the restart waits for the
+/// old transfer's stop, 200 µs here), but in the first report after the stop
+/// confirmation started it, once per run, and before the run's first period.
+#[test]
+fn started_reports_the_hardware_start_of_each_run_not_the_queued_restart() {
+    let hw = HwParams::scenario_default();
+    let (mut rig, mut pcm, dev) = setup(Stream::Capture, hw, 0);
+    let mut sw = SwParams::default_for(&hw);
+    sw.auto_recover = true;
+    pcm.sw_params(sw).unwrap();
+    let mut dev = Reports {
+        dev,
+        irqs: Vec::new(),
+        dma_starts: Vec::new(),
+    };
+    pcm.start().unwrap();
+    // Never read: the stream overruns once per ring and restarts in the interrupt.
+    rig.advance(&mut pcm, 10 * 4 * hw.period_us() * 1000, &mut dev);
+    let reps: Vec<IrqReport> = dev.irqs.iter().map(|(_, r)| *r).collect();
+    // The first run, started on the idle channel by `start`: reported at once.
+    assert!(reps[0].started, "{:?}", reps[0]);
+    let restarts: Vec<usize> = (0..reps.len()).filter(|&i| reps[i].restarted).collect();
+    assert!(restarts.len() >= 5, "{} restarts", restarts.len());
+    for &i in &restarts {
+        assert!(
+            !reps[i].started,
+            "started reported at queue time: {:?}",
+            reps[i]
+        );
+        // The next report that starts anything is the hardware start of this run,
+        // and no period of the new run comes before it.
+        let next = (i + 1..reps.len()).find(|&j| reps[j].started || reps[j].periods > 0);
+        if let Some(j) = next {
+            assert!(reps[j].started, "period before Started: {:?}", reps[j]);
+            assert!(!reps[i + 1..j].iter().any(|r| r.restarted));
+        }
+    }
+    let started = reps.iter().filter(|r| r.started).count();
+    assert_eq!(
+        started,
+        dev.dma_starts.len(),
+        "one Started per hardware start"
+    );
+    assert_eq!(started as u32, pcm.counters().starts);
 }

@@ -428,6 +428,14 @@ pub struct Event {
 /// Kinds of [`Event`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum EventKind {
+    /// The transfer was just started on the hardware: at `issue_pending` on an idle
+    /// channel, when the transfer before it completed, or when the stop confirmation
+    /// (interrupt, deadline or poll) of a terminated transfer started the first
+    /// transfer waiting on the pending list. Always the transfer's first event; never
+    /// delivered for a transfer retired by a terminate that already returned. For a
+    /// restarted audio stream this is the moment to enable the audio interface (the
+    /// DMA now drains/fills its FIFO).
+    Started,
     /// `count` periods of a cyclic transfer elapsed since the last period event
     /// (consecutive period interrupts coalesce when callbacks lag behind).
     Period {

@@ -56,11 +56,22 @@
 //!                                                                          │                            │
 //!  vchan                                                 A: Done(Retired) ─┤ ─ buffers reclaimable ─────┘
 //!                                                        B: start() ───────┘─> B: Active, periods flow
+//!                                                                          │
+//!  client                                                 event Started(B) ┘ (first event of B:
+//!                                                          enable the audio interface now)
 //! ```
 //!
 //! Between the STOP request and the confirmation nothing is started on the channel, and A's
 //! buffers stay owned by the channel (the hardware may still touch them). The confirmation
 //! retires A and starts B in the same step; the client never has to come back.
+//!
+//! Every transfer's first event is [`dmaengine::EventKind::Started`], queued at the very
+//! call that started it on the hardware (`issue_pending` on an idle channel, the previous
+//! transfer's completion, or the stop confirmation at an interrupt, deadline or poll). A
+//! client that must start a peripheral only once the DMA really runs (an audio
+//! interface whose FIFO would otherwise overrun during the ~1 ms stop window) does it
+//! there, not when it queues the transfer. It is never dispatched for a transfer retired
+//! by a terminate that already returned (rule 3).
 //!
 //! ## Callbacks
 //!

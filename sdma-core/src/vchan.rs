@@ -138,6 +138,8 @@ struct Slot<T> {
     cookie: Cookie,
     state: SlotState,
     cyclic: bool,
+    /// The `Started` event is not dispatched yet.
+    started: bool,
     /// Period events not yet dispatched (coalesced).
     periods: u32,
     /// Completion or error event not yet dispatched.
@@ -147,7 +149,7 @@ struct Slot<T> {
 
 impl<T> Slot<T> {
     fn has_events(&self) -> bool {
-        self.periods != 0 || self.final_event.is_some()
+        self.started || self.periods != 0 || self.final_event.is_some()
     }
     fn is_running(&self) -> bool {
         matches!(self.state, SlotState::Active | SlotState::Paused)
@@ -262,6 +264,7 @@ impl<T, const N: usize> VChan<T, N> {
             cookie,
             state: SlotState::Submitted,
             cyclic,
+            started: false,
             periods: 0,
             final_event: None,
             payload,
@@ -296,6 +299,7 @@ impl<T, const N: usize> VChan<T, N> {
     pub fn terminate_async<C: Controller<T>>(&mut self, ctl: &mut C) {
         for s in self.slots.iter_mut() {
             // No callback of anything present runs after terminate returns.
+            s.started = false;
             s.periods = 0;
             s.final_event = None;
             match s.state {
@@ -335,6 +339,7 @@ impl<T, const N: usize> VChan<T, N> {
             };
             if retire {
                 s.state = SlotState::Done(Outcome::Retired);
+                s.started = false;
                 s.periods = 0;
                 s.final_event = None;
                 self.retired_unsynced = self.retired_unsynced.saturating_add(1);
@@ -363,6 +368,9 @@ impl<T, const N: usize> VChan<T, N> {
             match ctl.start(s.cookie, &s.payload) {
                 Ok(()) => {
                     s.state = SlotState::Active;
+                    // Queued at the moment the hardware starts, whichever context
+                    // started it (issue, completion, stop confirmation).
+                    s.started = true;
                     return;
                 }
                 Err(_) => {
@@ -449,7 +457,9 @@ impl<T, const N: usize> VChan<T, N> {
             return None;
         }
         let s = self.slots.iter_mut().find(|s| s.has_events())?;
-        let kind = if s.periods != 0 {
+        let kind = if core::mem::take(&mut s.started) {
+            EventKind::Started
+        } else if s.periods != 0 {
             EventKind::Period {
                 count: core::mem::take(&mut s.periods),
             }

@@ -4,7 +4,7 @@
 // Test helpers outside #[test] functions unwrap too (clippy.toml allows it in tests).
 #![allow(clippy::unwrap_used)]
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 use proptest::prelude::*;
 use proptest::test_runner::{Config, RngSeed, TestRunner};
@@ -77,6 +77,8 @@ struct Model {
     stop_pending: bool,
     retired_unsynced: u32,
     starts: Vec<u32>,
+    /// Transfers whose `Started` event is not dispatched yet.
+    started: BTreeSet<u32>,
 }
 
 impl Model {
@@ -99,6 +101,7 @@ impl Model {
             } else {
                 s.0 = MState::Running { paused: false };
                 self.starts.push(id);
+                self.started.insert(id);
                 return;
             }
         }
@@ -106,6 +109,8 @@ impl Model {
 
     fn terminate(&mut self) {
         self.queue.clear();
+        // Every present transfer's queued events are dropped, `Started` included.
+        self.started.clear();
         for s in self.slots.values_mut() {
             s.2 = 0;
             s.3 = None;
@@ -280,9 +285,11 @@ fn run(ops: &[Op]) -> Result<(), TestCaseError> {
                 let expected = m
                     .slots
                     .iter_mut()
-                    .find(|(_, s)| s.2 != 0 || s.3.is_some())
+                    .find(|(id, s)| m.started.contains(id) || s.2 != 0 || s.3.is_some())
                     .map(|(id, s)| {
-                        let kind = if s.2 != 0 {
+                        let kind = if m.started.remove(id) {
+                            EventKind::Started
+                        } else if s.2 != 0 {
                             EventKind::Period {
                                 count: std::mem::take(&mut s.2),
                             }
@@ -305,7 +312,12 @@ fn run(ops: &[Op]) -> Result<(), TestCaseError> {
                 let expected = m
                     .slots
                     .iter()
-                    .find(|(_, s)| matches!(s.0, MState::Done(_)) && s.2 == 0 && s.3.is_none())
+                    .find(|(id, s)| {
+                        matches!(s.0, MState::Done(_))
+                            && !m.started.contains(id)
+                            && s.2 == 0
+                            && s.3.is_none()
+                    })
                     .map(|(id, s)| (*id, s.0));
                 match (got, expected) {
                     (None, None) => {}

@@ -70,6 +70,8 @@ fn cyclic_playback_delivers_the_ring_in_order_with_one_event_per_period() {
             assert_eq!(cookie, c);
             match kind {
                 EventKind::Period { count } => periods += count,
+                // Queued by issue_pending on the idle channel, before the first period.
+                EventKind::Started => assert_eq!(periods, 0, "Started after a period"),
                 other => panic!("unexpected event {other:?}"),
             }
         }
@@ -123,8 +125,15 @@ fn xrun_recovery_from_inside_the_callback_waits_for_the_stop_then_starts_by_itse
 
     ch.tick(LATENCY - 1);
     assert_eq!(ch.tx_status(second).state, TxState::WaitingForStop);
+    assert_eq!(
+        events(&mut ch),
+        vec![],
+        "no Started while B waits for the stop"
+    );
     ch.tick(1); // the timer deadline notices the confirmation: B starts by itself
     assert_eq!(ch.tx_status(second).state, TxState::InProgress);
+    // The client learns it at that very step: the moment to start the peripheral.
+    assert_eq!(events(&mut ch), vec![(second, EventKind::Started)]);
     assert_eq!(ch.controller().stats().overlapping_starts, 0);
 
     let r = ch.synchronize().unwrap();
@@ -188,7 +197,7 @@ fn memcpy_and_scatter_gather_complete_with_one_event_and_correct_data() {
     assert_eq!(ch.step(100), 32);
     let mut evs = Vec::new();
     ch.dispatch_events(|_, e| evs.push(e.kind));
-    assert_eq!(evs, vec![EventKind::Complete]);
+    assert_eq!(evs, vec![EventKind::Started, EventKind::Complete]);
     let r = ch.reclaim().unwrap();
     assert_eq!((r.cookie, r.outcome), (c, Outcome::Completed));
     let (src, dst) = r.buffers.into_memcpy().unwrap();
@@ -207,7 +216,10 @@ fn memcpy_and_scatter_gather_complete_with_one_event_and_correct_data() {
         out.push(w as u16);
     }
     assert_eq!(out, vec![4, 5, 0, 1, 2]);
-    assert_eq!(events(&mut tx), vec![(c, EventKind::Complete)]);
+    assert_eq!(
+        events(&mut tx),
+        vec![(c, EventKind::Started), (c, EventKind::Complete)]
+    );
     assert_eq!(tx.tx_status(c).state, TxState::Complete);
 }
 
@@ -292,9 +304,13 @@ fn bad_input_returns_typed_errors_and_never_disturbs_the_running_transfer() {
     assert_eq!(ch.tx_status(running), before);
     assert_eq!(ch.controller().stats().starts, 1);
     ch.step(2);
+    // Started (from the issue) and the period: no extra start, no lost event.
     assert_eq!(
         events(&mut ch),
-        vec![(running, EventKind::Period { count: 1 })]
+        vec![
+            (running, EventKind::Started),
+            (running, EventKind::Period { count: 1 })
+        ]
     );
 }
 

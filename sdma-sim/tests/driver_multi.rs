@@ -86,6 +86,8 @@ impl Client for Multi {
                 ch.submit(p).expect("submit");
                 ch.issue_pending();
             }
+            // Every transfer's first event; nothing to do for it here.
+            (_, EventKind::Started) => {}
             (_, k) => panic!("channel {i}: unexpected {k:?}"),
         }
     }

@@ -184,6 +184,11 @@ impl<P: Platform + 'static> Client<P> for Storm {
                     self.schedule_next(board);
                 }
             }
+            // A terminate drops the queued `Started` of what it retires: only the run
+            // issued last can report its start.
+            EventKind::Started => {
+                assert_eq!(Some(ev.cookie), self.current, "stale Started {ev:?}");
+            }
             EventKind::Complete | EventKind::Error => {
                 panic!("unexpected event {ev:?}");
             }

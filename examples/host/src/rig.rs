@@ -13,19 +13,25 @@
 //! * the DAI trigger ([`DaiTrigger`], attached to the driver's channel as a
 //!   [`DaiChannel`]): ALSA triggers the DAI next to the DMA. Capture:
 //!   at STOP (`terminate_async`) the SSI's receive clock stops and its FIFO is cleared,
-//!   so its DMA request drops and no stale word leads the next run; at START
-//!   (`issue_pending`) the FIFO is cleared again and the clock restarts, so the first
-//!   request of the new run is a fresh edge (the software-DMA rig of `pcm-dma` flushes at
-//!   START likewise). Playback: the transmit clock starts at the first START and keeps
-//!   running; words already in the FIFO are played (they were accepted from the
-//!   application, and the checker demands every accepted frame);
+//!   so its DMA request drops and no stale word leads the next run; when the new run's
+//!   transfer really starts on the hardware the FIFO is cleared again and the clock
+//!   restarts, so the first request of the new run is a fresh edge (the software-DMA rig
+//!   of `pcm-dma` flushes at the start likewise). "Really starts" is the channel's
+//!   `Started` event (`pcm_dma::IrqReport::started`), or `issue_pending` itself when it
+//!   started the transfer at once on an idle channel. Enabling the receiver when the
+//!   restart is merely queued (`issue_pending` during the ~1 ms stop window, as ALSA's
+//!   trigger START does) lets the 15-word receive FIFO overrun before the DMA drains it;
+//!   the odd number of dropped words swaps left and right for the rest of the run.
+//!   Playback: the transmit clock starts at the first start and keeps running; words
+//!   already in the FIFO are played (they were accepted from the application, and the
+//!   checker demands every accepted frame);
 //! * the data: the capture FIFO receives `pcm-dma`'s counter pattern (S16_LE stereo) and
 //!   every played word is handed to the storm's checker, frame by frame.
 
 use pcm_dma::pattern;
 use pcm_dma::storm::{Device, Interpose, Interposed, Rig};
 use pcm_dma::{DmaLink, DmaRing, Format, HwParams, Pcm, Stream};
-use sdma_core::dmaengine::DmaChannel;
+use sdma_core::dmaengine::{Cookie, DmaChannel, Event, EventKind, TxState};
 use sdma_core::sdma::{ScriptClass, Sdma, SdmaChannel};
 use sdma_core::vchan::Channel;
 use sdma_sim::platform::alloc_buffer;
@@ -45,13 +51,19 @@ pub type SdmaPcmChannel = Channel<SdmaChannel<DemoPlatform>, DmaRing, DmaRing, S
 pub type DemoChannel = DaiChannel<SdmaPcmChannel>;
 
 /// The audio interface's trigger, attached to a DMA channel ([`DaiChannel`]):
-/// `terminate_async` is trigger STOP, `issue_pending` trigger START (see the module
-/// docs). Every other call is passed through.
+/// `terminate_async` is trigger STOP; trigger START runs when the transfer issued last
+/// starts on the hardware (at `issue_pending` on an idle channel, else at its `Started`
+/// event). See the module docs. Every other call is passed through.
 pub struct DaiTrigger {
     board: &'static Board,
     ssi: SsiId,
     stream: Stream,
     clock_running: bool,
+    /// The transfer submitted last (the run the interface is started for).
+    last_submitted: Option<Cookie>,
+    /// The transfer the interface was last started for (never started twice for one
+    /// run: a second FIFO flush would drop words of the running run).
+    started_for: Option<Cookie>,
 }
 
 impl DaiTrigger {
@@ -62,15 +74,17 @@ impl DaiTrigger {
             ssi,
             stream,
             clock_running: false,
+            last_submitted: None,
+            started_for: None,
         }
     }
-}
 
-impl<C: DmaChannel> Interpose<C> for DaiTrigger {
-    fn issue_pending(&mut self, inner: &mut C) {
-        // Trigger START: the DMA first (it may start now or when the old stop is
-        // confirmed), then the interface, whose first request is a fresh edge.
-        inner.issue_pending();
+    /// Trigger START for the run of transfer `cookie`, which the DMA now runs.
+    fn start_interface(&mut self, cookie: Cookie) {
+        if self.started_for == Some(cookie) {
+            return;
+        }
+        self.started_for = Some(cookie);
         let id = self.ssi;
         match self.stream {
             Stream::Capture => self.board.with_sim(|s| {
@@ -81,6 +95,32 @@ impl<C: DmaChannel> Interpose<C> for DaiTrigger {
             Stream::Playback => {}
         }
         self.clock_running = true;
+    }
+}
+
+impl<C: DmaChannel> Interpose<C> for DaiTrigger {
+    fn submitted(&mut self, cookie: Cookie) {
+        self.last_submitted = Some(cookie);
+    }
+
+    fn issue_pending(&mut self, inner: &mut C) {
+        // The DMA first: on an idle channel it starts now (its `Started` event is queued
+        // by this very call), and the interface follows at once, its first request a
+        // fresh edge. If it waits for an old stop, the interface waits for `Started`.
+        inner.issue_pending();
+        if let Some(cookie) = self.last_submitted {
+            if inner.tx_status(cookie).state == TxState::InProgress {
+                self.start_interface(cookie);
+            }
+        }
+    }
+
+    fn dispatching(&mut self, event: &Event) {
+        // Only the run submitted last: a stale start of a superseded transfer (possible
+        // under the Linux models only) must not restart the interface.
+        if event.kind == EventKind::Started && Some(event.cookie) == self.last_submitted {
+            self.start_interface(event.cookie);
+        }
     }
 
     fn terminate_async(&mut self, inner: &mut C) {

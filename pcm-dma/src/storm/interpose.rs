@@ -24,6 +24,16 @@ pub trait Interpose<C: DmaChannel> {
         let _ = period_len;
     }
 
+    /// The wrapped channel accepted a transfer as `cookie`.
+    fn submitted(&mut self, cookie: Cookie) {
+        let _ = cookie;
+    }
+
+    /// The wrapped channel handed out `event` for dispatch (`begin_callback`).
+    fn dispatching(&mut self, event: &Event) {
+        let _ = event;
+    }
+
     /// `issue_pending`: must call `inner.issue_pending()` once, before or after what it
     /// adds.
     fn issue_pending(&mut self, inner: &mut C) {
@@ -109,7 +119,9 @@ impl<C: DmaChannel, H: Interpose<C>> DmaChannel for Interposed<C, H> {
         &mut self,
         prepared: Prepared<C::Read, C::Write>,
     ) -> Result<Cookie, Rejected<Prepared<C::Read, C::Write>>> {
-        self.inner.submit(prepared)
+        let cookie = self.inner.submit(prepared)?;
+        self.hooks.submitted(cookie);
+        Ok(cookie)
     }
     fn issue_pending(&mut self) {
         self.hooks.issue_pending(&mut self.inner)
@@ -133,7 +145,9 @@ impl<C: DmaChannel, H: Interpose<C>> DmaChannel for Interposed<C, H> {
         self.inner.reclaim()
     }
     fn begin_callback(&mut self) -> Option<Event> {
-        self.inner.begin_callback()
+        let event = self.inner.begin_callback()?;
+        self.hooks.dispatching(&event);
+        Some(event)
     }
     fn end_callback(&mut self) {
         self.inner.end_callback()

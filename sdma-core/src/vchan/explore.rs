@@ -190,10 +190,14 @@ impl State {
         if self.obs.terminated & bit(id) != 0 {
             return Err("callback of a terminated transfer after terminate_async returned");
         }
-        if let EventKind::Period { count } = ev.kind {
-            if count == 0 {
-                return Err("empty period event");
+        match ev.kind {
+            EventKind::Period { count: 0 } => return Err("empty period event"),
+            // Every transfer here is cyclic: a started one runs until terminated, and a
+            // terminate drops its pending `Started`.
+            EventKind::Started if self.hw.running != Some(id) || self.hw.stopping => {
+                return Err("Started event for a transfer the hardware does not run");
             }
+            _ => {}
         }
         Ok(Some(id))
     }
