@@ -97,6 +97,8 @@
 //!   `RUSTFLAGS="--cfg loom" cargo test -p sdma-core --release --test loom`.
 #![cfg_attr(not(test), no_std)]
 
+#[cfg(feature = "fault-injection")]
+pub mod fault;
 pub mod dmaengine;
 pub mod sdma;
 pub mod soft;
