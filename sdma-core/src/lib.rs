@@ -97,9 +97,9 @@
 //!   `RUSTFLAGS="--cfg loom" cargo test -p sdma-core --release --test loom`.
 #![cfg_attr(not(test), no_std)]
 
+pub mod dmaengine;
 #[cfg(feature = "fault-injection")]
 pub mod fault;
-pub mod dmaengine;
 pub mod sdma;
 pub mod soft;
 pub mod vchan;

@@ -92,6 +92,11 @@ pub enum StopPolicy {
 impl StopPolicy {
     /// Whether an issued transfer may start while a stop is unconfirmed.
     fn starts_during_stop(self) -> bool {
+        // Mutant `start-during-stop`: Linux >= 5.15 without `sync_stop`.
+        #[cfg(feature = "fault-injection")]
+        if crate::fault::is_active(crate::fault::Mutant::StartDuringStop) {
+            return true;
+        }
         match self {
             StopPolicy::PendingList => false,
             #[cfg(feature = "linux-models")]
@@ -103,6 +108,11 @@ impl StopPolicy {
 
     /// Whether the confirmation retires every live descriptor, not just the stopping one.
     fn confirmation_retires_all(self) -> bool {
+        // Mutant `retire-all-at-confirm`: the Linux <= 5.5 terminate worker.
+        #[cfg(feature = "fault-injection")]
+        if crate::fault::is_active(crate::fault::Mutant::RetireAllAtConfirm) {
+            return true;
+        }
         match self {
             StopPolicy::PendingList => false,
             #[cfg(feature = "linux-models")]
