@@ -70,7 +70,14 @@ impl SimPlatform {
     }
 }
 
-impl Platform for SimPlatform {
+// SAFETY: the register block is the leaked board's (one engine model, driven only through
+// this platform by the driver that owns it); `bus_address` answers only for ranges wholly
+// inside the board's DMA window, which maps bus to host memory one to one; the model's
+// memory is coherent, so cache maintenance is only recorded and the default barrier
+// suffices; time is the model's virtual clock (never goes back) and the deadline is the
+// board's timer; the backstop is the NXP figure or, when a test chose it, the model's own
+// worst step.
+unsafe impl Platform for SimPlatform {
     fn registers(&self) -> &RegisterBlock {
         self.board.registers()
     }

@@ -99,7 +99,10 @@ struct DeadWindow {
     qemu: bool,
 }
 
-impl Platform for DeadWindow {
+// SAFETY: test platform over the simulator's: bus addresses and cache maintenance are the
+// simulator platform's (which upholds the contract); the register window is plain test
+// memory no engine reads, so no DMA is ever aimed anywhere; the clock only moves forward.
+unsafe impl Platform for DeadWindow {
     fn registers(&self) -> &RegisterBlock {
         self.regs
     }

@@ -358,7 +358,11 @@ fn linux_policies_run_through_the_same_driver_and_fail_where_ours_does_not() {
 /// that may still be in progress or committed.
 struct NoStopBound(SimPlatform);
 
-impl Platform for NoStopBound {
+// SAFETY: deliberately breaks the backstop clause (a bound of 0 is below the true stop
+// latency) for the negative control; the engine is the simulator, whose "memory" is a
+// host buffer the hazard detector watches, so the broken bound is caught there and can
+// reach no real memory. Everything else forwards to the simulator platform.
+unsafe impl Platform for NoStopBound {
     fn registers(&self) -> &sdma_pac::sdma::RegisterBlock {
         self.0.registers()
     }
