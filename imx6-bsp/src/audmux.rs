@@ -13,7 +13,7 @@
 //! [`Audmux::apply`] writes them: internal port PTCR, PDCR, then external port PTCR,
 //! PDCR (the order of the Linux `imx-audmux` configuration calls).
 //!
-//! Facts: `shared/reference/imx6-audio-and-bsp.md` §1.2. QEMU does not emulate the
+//! Facts: `docs/hardware-facts.md#audmux`. QEMU does not emulate the
 //! AUDMUX. The AUDMUX has no interrupt; whether it has a clock gate is unverified.
 
 use crate::mmio::Mmio;

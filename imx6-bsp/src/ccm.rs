@@ -11,7 +11,7 @@
 //!   The divider searches ([`clko_divider`], [`ssi_root_dividers`]) are pure functions,
 //!   apart from the register writes, and are unit-tested.
 //!
-//! Facts: `shared/reference/imx6-audio-and-bsp.md` §1.4, §2.5, §5.1; the SSI root field
+//! Facts: `docs/hardware-facts.md#ccm`; the SSI root field
 //! positions are those of Linux `clk-imx6q.c` (`ssi1_sel` CSCMR1 `[11:10]`, `ssi2_sel`
 //! `[13:12]`, `ssi3_sel` `[15:14]`; SSI1/SSI3 dividers in CS1CDR, SSI2 in CS2CDR).
 //!

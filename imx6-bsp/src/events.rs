@@ -4,7 +4,7 @@
 //! driver sets the channel's bit in `CHNENBL[event]` and puts the event into the
 //! channel context's event mask. The numbers below are those of the Linux device tree
 //! for i.MX6Q/DL (`dmas = <&sdma EVENT TYPE PRIO>` in `imx6qdl.dtsi`), collected in
-//! `shared/reference/linux-and-peers.md` §2.11. The SoC has [`NUM_EVENTS`] events.
+//! `docs/hardware-facts.md#sdma-events`. The SoC has [`NUM_EVENTS`] events.
 //!
 //! Only the FIFO-0 requests of the SSIs are listed; the SSI dual-FIFO (FIFO 1) events
 //! are not used by Linux on this SoC and their numbers are not verified here.
@@ -104,7 +104,7 @@ mod tests {
 
     #[test]
     fn values_of_the_device_tree() {
-        // imx6qdl.dtsi `dmas` cells (reference linux-and-peers.md §2.11).
+        // imx6qdl.dtsi `dmas` cells (`docs/hardware-facts.md#sdma-events`).
         assert_eq!(SSI.map(|p| (p.rx, p.tx)), [(37, 38), (41, 42), (45, 46)]);
         assert_eq!(UART.map(|p| p.rx), [25, 27, 29, 31, 33]);
         assert_eq!(ECSPI.map(|p| p.tx), [4, 6, 8, 10]);

@@ -11,7 +11,7 @@
 //! Clock: `CLKSRC` = 5 (the 24 MHz oscillator / 8) with no prescaler gives 3 MHz
 //! on i.MX6Q silicon (what Linux uses: "sched_clock: 32 bits at 3000kHz") and on
 //! QEMU 7.2 (measured). i.MX6DL/S silicon needs `EN_24M` and a 24 MHz prescaler
-//! instead (`shared/reference/imx6-audio-and-bsp.md` 5.2); not done here.
+//! instead (`docs/hardware-facts.md#gpt`); not done here.
 //!
 //! 64-bit extension: [`now`] remembers the last counter value it saw and counts a
 //! wrap each time the counter went backwards, so it must be called at least once

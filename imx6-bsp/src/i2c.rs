@@ -28,7 +28,7 @@
 //! 100 000 reads is at least about 10 ms on silicon, about 100 byte times at 100 kHz;
 //! pick a lower limit if a faster failure matters more than clock stretching.
 //!
-//! Facts: `shared/reference/imx6-audio-and-bsp.md` §4 (register map, polled sequence,
+//! Facts: `docs/hardware-facts.md#i2c` (register map, polled sequence,
 //! QEMU behaviour); divider table from the i.MX reference manual (as in Linux
 //! `i2c-imx.c`).
 

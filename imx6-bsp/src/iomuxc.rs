@@ -10,7 +10,7 @@
 //! stale electrical setting or a wrong input path.
 //!
 //! Offsets are i.MX6Quad/Dual (`imx6q-pinfunc.h`); i.MX6DL/Solo uses different ones.
-//! Values: `shared/reference/imx6-audio-and-bsp.md` §1.3. QEMU does not emulate the
+//! Values: `docs/hardware-facts.md#iomuxc`. QEMU does not emulate the
 //! IOMUXC (reads as zero, writes ignored).
 
 use crate::mmio::Mmio;

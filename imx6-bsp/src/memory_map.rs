@@ -3,8 +3,8 @@
 //! Every base address is the physical address of the block's first register (the
 //! MMU is off in this BSP, so physical = virtual). Blocks are 16 KiB apart unless
 //! noted. Sources: U-Boot `arch/arm/include/asm/arch-mx6/imx-regs.h`, the Linux
-//! device tree `imx6qdl.dtsi`, and `shared/reference/imx6-audio-and-bsp.md` /
-//! `imx6-boot-and-flash.md` (QEMU runs).
+//! device tree `imx6qdl.dtsi`, and `docs/hardware-facts.md#memory-map`
+//! (QEMU runs).
 //!
 //! # Interrupt numbering
 //!

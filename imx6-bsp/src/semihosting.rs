@@ -4,7 +4,7 @@
 //! A semihosting call is `svc 0x123456` (A32; `svc 0xAB` in Thumb) with the
 //! operation in r0 and its argument in r1. QEMU catches it when started with
 //! `-semihosting` (or `-semihosting-config enable=on,target=native`), which
-//! `cargo xtask qemu` always passes (shared/reference/imx6-boot-and-flash.md 5):
+//! `cargo xtask qemu` always passes (`docs/hardware-facts.md#qemu-sabrelite`):
 //!
 //! - [`exit`] uses `SYS_EXIT_EXTENDED` (0x20) with `{ADP_Stopped_ApplicationExit,
 //!   code}`: QEMU exits with `code` (measured: 0 -> 0, 3 -> 3, 7 -> 7).

@@ -8,7 +8,7 @@
 //! pin and no soft reset, so [`Sgtl5000::power_up`] rewrites every register it relies
 //! on.
 //!
-//! # Sequences (`shared/reference/imx6-audio-and-bsp.md` §3, Linux `sgtl5000.c` order)
+//! # Sequences (`docs/hardware-facts.md#sgtl5000`, Linux `sgtl5000.c` order)
 //!
 //! * [`power_up`](Sgtl5000::power_up): wait ≥ 8 MCLK periods, check `CHIP_ID`, park
 //!   the clocks (`CLK_CTRL = 0x0008`) with every output muted (`ANA_CTRL = 0x0133`); if

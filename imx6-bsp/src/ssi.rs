@@ -27,7 +27,7 @@
 //! the Linux values: `SCR = 0x1058` (+ SSIEN/TE/RE when running), `STCR = SRCR = 0x20D`,
 //! `STCCR = 0x0004E100`, `SFCSR = 0x00880088`; running TX with DMA adds
 //! `SIER = 0x00100001`, RX adds `0x00400004`. Facts:
-//! `shared/reference/imx6-audio-and-bsp.md` §2. QEMU has no SSI model (reads 0), so the
+//! `docs/hardware-facts.md#ssi`. QEMU has no SSI model (reads 0), so the
 //! TX prefill wait always runs out there and [`TxStart::prefilled`] is `false`.
 //!
 //! For DMA, [`Instance::tx_fifo_address`] (STX0) and [`Instance::rx_fifo_address`]

@@ -16,7 +16,7 @@
 //! `UESC = 0x2B`, `UTIM = 0`, `UTS = 0`, `UFCR` (TX trigger 2, reference divider, RX
 //! trigger 1), `UBIR`, `UBMR`, `UCR2 = 0x4027` (8N1, ignore RTS, RX and TX on, out of
 //! reset), `UCR1 = UARTEN`. Values and order follow U-Boot's `serial_mxc.c`
-//! (`shared/reference/imx6-audio-and-bsp.md` 5.4). The UART clock gates (CCGR5
+//! (`docs/hardware-facts.md#uart`). The UART clock gates (CCGR5
 //! CG12/CG13) and pads are left as the boot loader set them (QEMU needs neither; on a
 //! SabreLite see [`crate::board::sabrelite::SabreLite::prepare_console`]).
 //!

@@ -80,7 +80,7 @@ pub struct HwParams {
 }
 
 impl HwParams {
-    /// The default audio set-up of SCENARIOS.md: 48 kHz, 2 channels, S16_LE, 256-frame
+    /// The default audio set-up of `docs/scenarios.md`: 48 kHz, 2 channels, S16_LE, 256-frame
     /// periods, 4 periods.
     pub const fn scenario_default() -> Self {
         HwParams {
@@ -192,7 +192,7 @@ pub struct SwParams {
     /// reports its position per period, crate docs "What counts as an XRUN").
     pub restart_prefill: u32,
     /// Recover from an XRUN inside the period interrupt, at once (prepare + start in
-    /// the same interrupt): the "immediate recovery" mode of SCENARIOS.md.
+    /// the same interrupt): the "immediate recovery" mode of `docs/scenarios.md`.
     pub auto_recover: bool,
     /// Position wrap point, a multiple of the ring size of at least 4 rings (positions
     /// up to 2 rings apart are told apart from wrapped ones); 0 selects the largest

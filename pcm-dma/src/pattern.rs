@@ -1,4 +1,4 @@
-//! The counter test pattern of SCENARIOS.md: every sample carries a counter, so a
+//! The counter test pattern of `docs/scenarios.md`: every sample carries a counter, so a
 //! lost, repeated or reordered frame, and a channel slip, is detected exactly. Silence
 //! (all bits zero) is never a pattern value.
 //!

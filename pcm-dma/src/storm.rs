@@ -1,11 +1,11 @@
-//! The XRUN storm of SCENARIOS.md, generic over the DMA channel (host only, feature
+//! The XRUN storm of `docs/scenarios.md`, generic over the DMA channel (host only, feature
 //! `storm`).
 //!
 //! An application reads (capture) or writes (playback) the counter pattern with random
 //! stalls drawn from a seeded distribution, long enough to overrun or underrun the ring
 //! again and again, and recovers every XRUN either at once in the period interrupt
 //! ([`RecoveryMode::Immediate`]) or when it notices ([`RecoveryMode::Application`]).
-//! Every frame is checked; [`StormReport`] carries the SCENARIOS.md figures.
+//! Every frame is checked; [`StormReport`] carries the `docs/scenarios.md` figures.
 //!
 //! The hardware is a [`Rig`]: it owns virtual time, the peripheral and the DMA model,
 //! and runs the interrupt work (`Pcm::on_period`) when the hardware would interrupt.
@@ -15,7 +15,7 @@
 //! state only what they change ([`Interpose`]) and share one pass-through
 //! ([`Interposed`]). [`PatternDevice`] is the data side of every storm, and
 //! [`StormReport::check_clean`] / [`StormReport::check_recovery_p99`] are the
-//! SCENARIOS.md goals every rig's storm is held to.
+//! `docs/scenarios.md` goals every rig's storm is held to.
 
 extern crate std;
 
@@ -134,7 +134,7 @@ pub struct StormConfig {
 }
 
 impl StormConfig {
-    /// The SCENARIOS.md set-up with stalls that XRUN often: 30 % of the cycles stall
+    /// The `docs/scenarios.md` set-up with stalls that XRUN often: 30 % of the cycles stall
     /// 1 to 4 ring times.
     pub fn scenario(seed: u64, stream: Stream, mode: RecoveryMode, target_xruns: u64) -> Self {
         let hw = HwParams::scenario_default();
@@ -196,7 +196,7 @@ impl core::fmt::Display for Figure {
     }
 }
 
-/// The SCENARIOS.md figures of one storm.
+/// The `docs/scenarios.md` figures of one storm.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct StormReport {
     /// The configuration.
@@ -264,7 +264,7 @@ impl core::fmt::Display for StormReport {
 
 impl StormReport {
     /// The figures every storm over a channel with the terminate-pending contract must
-    /// show (SCENARIOS.md): no unexpected PCM error; at least `min_xruns` XRUNs, each
+    /// show (`docs/scenarios.md`): no unexpected PCM error; at least `min_xruns` XRUNs, each
     /// recovered; no timeout; no hazard; no frame lost; more than 100 frames checked per
     /// XRUN (the data really flowed between XRUNs); and a restart path that never
     /// blocked. `Err` names the seed and the first figure that fails.
@@ -310,7 +310,7 @@ impl StormReport {
         Ok(())
     }
 
-    /// The recovery goal of SCENARIOS.md for immediate recovery: p99 of
+    /// The recovery goal of `docs/scenarios.md` for immediate recovery: p99 of
     /// [`recovery_us`](Self::recovery_us) within one period + the channel's stop latency
     /// (`stop_latency_us`) + 100 µs. `Err` names the seed and the figures.
     pub fn check_recovery_p99(&self, stop_latency_us: u64) -> Result<(), String> {

@@ -1,4 +1,4 @@
-//! XRUN storms on `sdma_core::soft` (SCENARIOS.md): at least 10 000 XRUNs, each
+//! XRUN storms on `sdma_core::soft` (`docs/scenarios.md`): at least 10 000 XRUNs, each
 //! recovered, no timeout, no hazard, and every run exactly continuous.
 #![allow(clippy::unwrap_used)]
 
@@ -85,7 +85,7 @@ fn storm_10k_xruns_immediate_recovery() {
     ] {
         let rep = storm(seed, stream, RecoveryMode::Immediate, 10_000, latency_ns);
         assert_clean(&rep, 10_000);
-        // Goal of SCENARIOS.md: recovery within one period + the stop latency +
+        // Goal of `docs/scenarios.md`: recovery within one period + the stop latency +
         // 100 us at p99 (the soft rig notices the stop at frame granularity).
         rep.check_recovery_p99(latency_ns / 1000)
             .unwrap_or_else(|e| panic!("{e}"));
@@ -105,7 +105,7 @@ fn storm_10k_xruns_application_recovery() {
     }
 }
 
-/// Several seeds, each with its own stop latency drawn from the seed (SCENARIOS.md:
+/// Several seeds, each with its own stop latency drawn from the seed (`docs/scenarios.md`:
 /// randomize the stop point inside its bound), both directions, both recovery modes.
 #[test]
 fn storms_with_seeded_stop_latency() {

@@ -1,5 +1,5 @@
 //! The generated register map checked against an independent table typed in from the
-//! reference (`linux-and-peers.md` §2.2; NXP header names). Nothing here is derived from
+//! facts (`docs/hardware-facts.md#sdma-registers`; NXP header names). Nothing here is derived from
 //! `sdma.svd`: a wrong edit of the description or of the generator fails these tests.
 
 use sdma_pac::sdma::{self, offsets, RegisterBlock, REGISTERS};

@@ -1,6 +1,6 @@
 //! `cargo xtask demo [--xruns N] [--seed S] [--stop-bound-us N] [--json] [--trace DIR]`:
 //! the XRUN storm of
-//! `shared/SCENARIOS.md` on the simulated board (SDMA + SSI1 capture and playback +
+//! `docs/scenarios.md#xrun-storm` on the simulated board (SDMA + SSI1 capture and playback +
 //! `pcm-dma`), with three terminate policies side by side: `pending-list` (this
 //! project), `linux-5.8` and `linux-5.15`.
 //!

@@ -6,11 +6,40 @@
 //! semihosting `SYS_EXIT_EXTENDED` (`imx6_bsp::semihosting::exit`). A run that
 //! outlives `--timeout` is killed and exits with 124.
 //!
-//! QEMU 7.2 flags, checked on 7.2.22 (shared/reference/imx6-boot-and-flash.md 5):
+//! QEMU 7.2 flags, checked on 7.2.22 (`docs/hardware-facts.md#qemu-sabrelite`):
 //! `-semihosting-config enable=on,target=native` (or `-semihosting`) makes the
 //! semihosting `svc` reach QEMU; without it the program hangs in its SVC vector.
 //! `-serial stdio` is UART1; `-display none -monitor none` keep stdio for it alone.
 //! `-m 1G` matches the SabreLite (the program itself fits QEMU's default 128 MiB).
+//!
+//! # Guest time is instruction time
+//!
+//! Every run passes [`ICOUNT`], `-icount shift=0,align=off,sleep=on`: QEMU's virtual
+//! clock (which drives the GPT, so every `gpt::now`, deadline and alarm of a program)
+//! advances by exactly 2^0 = 1 ns per guest instruction executed, and jumps straight to
+//! the next timer deadline while the core sleeps in `wfi`. Guest time therefore no
+//! longer follows the host's wall clock: a run gives the same timings whether the host
+//! is idle or busy (without it, `qemu-smoke` failed about 1 run in 6 beside two busy
+//! loops, because a host stall between reading the counter and arming a compare let
+//! the compare time pass). Why this setting:
+//!
+//! - a fixed shift, not `shift=auto`: `auto` re-tunes the instructions-per-ns ratio to
+//!   keep guest time near host time, so it brings the host's load back into guest time;
+//! - `shift=0` (1 ns per instruction, a 1 GHz core at one instruction per cycle) is the
+//!   closest power of two to a Cortex-A9 at 792 MHz-1 GHz, so a program's time figures
+//!   keep their silicon order of magnitude. QEMU executes far fewer than 10^9
+//!   instructions per host second, so guest time runs slower than the wall clock: a
+//!   2 s guest wait takes several host seconds, well inside `--timeout`;
+//! - `align=off` (the default, stated): QEMU does not sleep the host to keep guest time
+//!   behind real time, which would again tie the two clocks;
+//! - `sleep=on` (the default, stated): an idle `wfi` costs no host time, and a program
+//!   that sleeps with no timer armed hangs in guest time until `--timeout` (as it would
+//!   hang on silicon), rather than being woken by host time.
+//!
+//! So every time a QEMU program prints (for instance the GPT interrupt latencies of
+//! `qemu-smoke`) is a count of guest instructions at 1 ns each, not a silicon latency.
+//! `-icount` also makes TCG single-threaded, which these single-core programs need
+//! anyway.
 //!
 //! `cargo xtask qemu --elf PATH` runs an ELF built elsewhere; `.cargo/config.toml`
 //! uses it as the runner of `armv7a-none-eabi`, so `cargo run --target
@@ -29,6 +58,11 @@ use crate::{setup, util};
 
 /// The package that holds the bare-metal programs.
 pub const PROGRAMS_PACKAGE: &str = "examples-bare-metal";
+
+/// QEMU's instruction-count clock for every run: 1 ns of guest time per guest
+/// instruction, no alignment to host time, time jumps over idle `wfi` (see the module
+/// docs for why).
+pub const ICOUNT: [&str; 2] = ["-icount", "shift=0,align=off,sleep=on"];
 
 /// Exit status of a run that hit its time limit (as `timeout(1)` uses).
 pub const TIMEOUT_STATUS: u8 = 124;
@@ -85,6 +119,7 @@ pub fn qemu_command(elf: &Path, uart2: bool, extra: &[String]) -> Command {
         cmd.args(["-serial", "stdio"]);
     }
     cmd.args(["-semihosting-config", "enable=on,target=native"]);
+    cmd.args(ICOUNT);
     cmd.arg("-kernel").arg(elf);
     cmd.args(extra);
     cmd
@@ -230,7 +265,8 @@ mod tests {
         assert_eq!(
             line,
             "qemu-system-arm -M sabrelite -m 1G -display none -monitor none -serial stdio \
-             -semihosting-config enable=on,target=native -kernel /t/app"
+             -semihosting-config enable=on,target=native -icount shift=0,align=off,sleep=on \
+             -kernel /t/app"
         );
         let line = util::display_command(&qemu_command(
             Path::new("/t/app"),

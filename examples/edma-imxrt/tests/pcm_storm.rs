@@ -1,4 +1,4 @@
-//! The `pcm-dma` XRUN storm (SCENARIOS.md, `pcm_dma::storm`) run over the eDMA driver
+//! The `pcm-dma` XRUN storm (`docs/scenarios.md`, `pcm_dma::storm`) run over the eDMA driver
 //! and the behavioural eDMA model: the same PCM runtime, the same checks as on
 //! `sdma_core::soft`.
 #![allow(clippy::unwrap_used)]

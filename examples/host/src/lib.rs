@@ -1,6 +1,6 @@
 //! Host programs that run the SDMA driver and `pcm-dma` on the simulated board.
 //!
-//! * [`rig::SdmaRig`]: the hardware of the XRUN storm of `shared/SCENARIOS.md` — the
+//! * [`rig::SdmaRig`]: the hardware of the XRUN storm of `docs/scenarios.md#xrun-storm` — the
 //!   simulated SDMA engine with SSI1 (capture on event 37, playback on event 38), the
 //!   real SDMA driver of `sdma-core` on it, and the driver's interrupt and deadline
 //!   entries wired to the simulator — as a [`pcm_dma::storm::Rig`], so that

@@ -7,7 +7,7 @@
 //!
 //! # What QEMU 7.2 `-M sabrelite` emulates
 //!
-//! (`shared/reference/imx6-audio-and-bsp.md` §6.) UART1-5, the GPT, the GIC, the
+//! (`docs/hardware-facts.md#qemu-sabrelite`.) UART1-5, the GPT, the GIC, the
 //! I2C controllers (with nothing on the bus: the codec is absent) and the CCM as a
 //! register file are emulated. The SSI, AUDMUX, SDMA, IOMUXC and PL310 are not: their
 //! registers read 0 and writes are dropped, without an abort. So on QEMU:

@@ -36,7 +36,7 @@
 //! [`crate::ssi::SSI1`]'s FIFOs and events, then [`crate::ssi::Ssi::start_rx`] /
 //! [`crate::ssi::Ssi::start_tx`] through [`SabreLite::ssi`].
 //!
-//! Facts: `shared/reference/imx6-audio-and-bsp.md` §1-§5.
+//! Facts: `docs/hardware-facts.md#sabrelite-wiring` and the sections of each block.
 
 use core::fmt;
 

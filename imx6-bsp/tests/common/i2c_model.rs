@@ -1,6 +1,6 @@
 //! Behavioural model of the i.MX I2C controller (master side) with devices on its bus.
 //!
-//! It follows the register semantics of `shared/reference/imx6-audio-and-bsp.md` §4
+//! It follows the register semantics of `docs/hardware-facts.md#i2c`
 //! and of QEMU's `imx_i2c.c`: MSTA 0 -> 1 is START (IBB set), 1 -> 0 is STOP (IBB
 //! clear); RSTA is a repeated START; a write of I2DR in transmit mode sends a byte
 //! (the first after a START is the address); in receive mode, every read of I2DR while

@@ -205,7 +205,7 @@ pub fn build(payload: &[u8], entry: u32, dcd: &[DcdCmd]) -> Result<Vec<u8>, Imag
 mod tests {
     use super::*;
 
-    /// The reference's worked example (imx6-boot-and-flash.md §1.5), checked
+    /// The worked example of `docs/hardware-facts.md#boot-image`, checked
     /// against its hex dump of mkimage's output.
     #[test]
     fn worked_example_matches_mkimage_dump() {

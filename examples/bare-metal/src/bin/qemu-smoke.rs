@@ -9,6 +9,27 @@
 //!
 //! Run it with `cargo xtask qemu qemu-smoke` (add `--features fail` for the failing
 //! variant).
+//!
+//! # Timing checks and their margins, in guest time
+//!
+//! `cargo xtask qemu` runs QEMU with `-icount shift=0`: guest time is 1 ns per guest
+//! instruction and does not depend on the host's load (see `xtask/src/qemu.rs`). The
+//! GPT counts at 3 MHz (one tick = 333 ns). Every check below holds with a margin stated
+//! in that guest time:
+//!
+//! - `delay_us(1000)` must take at least 3 000 ticks: a lower bound with no margin
+//!   needed (the busy wait polls the same counter).
+//! - The deadline (2 ms) and the alarm (1 ms) are computed from `gpt::now()` and armed a
+//!   few hundred instructions later (well under 1 µs of guest time): the margin before
+//!   "passed before it was armed" is at least 999 µs of guest time, about 10^6
+//!   instructions. On silicon the margin is the same unless something stalls the core
+//!   for a millisecond.
+//! - An interrupt is awaited for at most 2 s of guest time (1 000 times its 2 ms
+//!   distance); only a missing interrupt reaches that limit.
+//! - `wfi` may return early at most 1 000 times before the alarm time.
+//! - The printed latencies (interrupt taken after its compare time, `wfi` ended after
+//!   the alarm time) are guest-instruction time in GPT ticks, not silicon latencies: a
+//!   latency below one tick prints as 0 ticks.
 #![cfg_attr(target_os = "none", no_std, no_main)]
 
 #[cfg(target_os = "none")]
@@ -50,6 +71,11 @@ mod app {
             ALARM_AT.store(gpt::raw(), Ordering::Relaxed);
             ALARM_FIRED.store(true, Ordering::Release);
         }
+    }
+
+    /// GPT ticks in nanoseconds (guest time under QEMU).
+    fn ticks_to_ns(ticks: u64) -> u64 {
+        ticks * 1_000_000_000 / u64::from(gpt::TICK_HZ)
     }
 
     /// Whether the raw counter `at` is at or after `target` (wrapping compare).
@@ -132,9 +158,11 @@ mod app {
             fail("unexpected interrupts");
         }
         println!(
-            "irq: GPT compare (GIC ID {}) taken {} us after its deadline; {} GPT interrupt(s)",
+            "irq: GPT compare (GIC ID {}) taken {} ticks ({} ns of guest time) after its \
+             deadline; {} GPT interrupt(s)",
             irq::GPT,
-            gpt::ticks_to_us(u64::from(late)),
+            late,
+            ticks_to_ns(u64::from(late)),
             GPT_IRQS.load(Ordering::Relaxed)
         );
 
@@ -183,12 +211,16 @@ mod app {
         if !not_before(alarm_at, alarm) || !not_before(deadline_at, deadline) {
             fail("a GPT compare interrupt came before its time");
         }
+        let deadline_late = u64::from(deadline_at.wrapping_sub(deadline as u32));
         println!(
-            "irq: GPT alarm (compare 2) ended wfi with IRQs masked {} us after its time \
-             ({} wfi); taken, then the 2 ms deadline (compare 1) {} us after its time",
-            gpt::ticks_to_us(woke - alarm),
+            "irq: GPT alarm (compare 2) ended wfi with IRQs masked {} ticks ({} ns of guest \
+             time) after its time ({} wfi); taken, then the 2 ms deadline (compare 1) {} \
+             ticks ({} ns) after its time",
+            woke - alarm,
+            ticks_to_ns(woke - alarm),
             sleeps,
-            gpt::ticks_to_us(u64::from(deadline_at.wrapping_sub(deadline as u32)))
+            deadline_late,
+            ticks_to_ns(deadline_late)
         );
 
         if cfg!(feature = "fail") {

@@ -1,5 +1,5 @@
 //! `xrun-storm --policy NAME [--xruns N] [--seed S] [--stop-bound-us N] [--trace DIR]
-//! [--no-application]`: the XRUN storm of `shared/SCENARIOS.md` for one terminate policy
+//! [--no-application]`: the XRUN storm of `docs/scenarios.md#xrun-storm` for one terminate policy
 //! on the simulated board, the harness of `cargo xtask demo`.
 //!
 //! Runs a capture storm (SSI1 receive) and a playback storm (SSI1 transmit) of about
