@@ -60,7 +60,7 @@ impl Gate {
     }
 }
 
-/// Clock gates of the blocks this BSP uses (reference §5.1).
+/// Clock gates of the blocks this BSP uses (`docs/hardware-facts.md#ccm`).
 pub mod gates {
     use super::Gate;
 
@@ -464,7 +464,7 @@ mod tests {
 
     #[test]
     fn ccosr_matches_linux_sabrelite_value() {
-        // Reference §1.4: clear 0x01FF0100, OR in 0x010E0100. From the QEMU reset value.
+        // `docs/hardware-facts.md#ccm` (CLKO1): clear 0x01FF0100, OR in 0x010E0100. From the QEMU reset value.
         let qemu_reset = 0x000A_0001;
         let expected = (qemu_reset & !0x01FF_0100) | 0x010E_0100;
         assert_eq!(ccosr_cko2_on_pad(qemu_reset, Cko2Source::Osc, 1), expected);

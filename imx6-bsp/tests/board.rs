@@ -1,5 +1,5 @@
 //! The SabreLite board type against register fakes: the bring-up order across blocks
-//! and its values (reference §1-§5), read-back verdicts on silicon and on QEMU, the
+//! and its values (`docs/hardware-facts.md#sabrelite-wiring`), read-back verdicts on silicon and on QEMU, the
 //! console set-up, and the codec over the I2C controller model (absent codec on QEMU:
 //! typed NACK within the poll bound; present codec: the full start sequence).
 
@@ -62,7 +62,7 @@ impl Mmio for Tap<'_> {
     }
 }
 
-/// The board's fakes. The CCM starts at the QEMU reset values (reference §5.1, §1.4).
+/// The board's fakes. The CCM starts at the QEMU reset values (`docs/hardware-facts.md#ccm`).
 struct Fakes {
     ccm: RecordingMmio,
     iomuxc: RecordingMmio,
@@ -184,7 +184,7 @@ fn bring_up_writes_the_reference_values() {
             (ccgr5, (0b11 << 6) | (0b11 << 12)),
             (ccgr5, (0b11 << 6) | (0b11 << 12) | (0b11 << 18)),
             (0x70, 0xFC3F_FFFF),
-            // Reference §1.4: clear 0x01FF0100, OR in 0x010E0100.
+            // `docs/hardware-facts.md#ccm` (CLKO1): clear 0x01FF0100, OR in 0x010E0100.
             (ccm::reg::CCOSR, (CCOSR_RESET & !0x01FF_0100) | 0x010E_0100),
         ]
     );
@@ -204,7 +204,7 @@ fn bring_up_writes_the_reference_values() {
     }
     assert_eq!(pad_writes, expected);
     assert_eq!(report.pads, pads.len());
-    // The Linux values of reference §1.3 for two representative pads.
+    // The Linux values of `docs/hardware-facts.md#iomuxc` for two representative pads.
     assert!(pad_writes.contains(&(0x744, 0x130B0)));
     assert!(pad_writes.contains(&(0x0A4, 0x16)));
 
@@ -336,7 +336,7 @@ fn console_pins_only_on_silicon() {
         vec![(ccgr5, 0b11 << 24), (ccgr5, 0b1111 << 24)]
     );
     let pads = fakes.writes_to("iomuxc");
-    // UART2 TX/RX on EIM_D26/D27, ALT4, RX select input = 1 (reference §1.3).
+    // UART2 TX/RX on EIM_D26/D27, ALT4, RX select input = 1 (`docs/hardware-facts.md#iomuxc`).
     assert_eq!(
         pads,
         vec![
@@ -425,7 +425,7 @@ fn present_codec_is_probed_then_started_for_the_loopback() {
         .start_codec(&CodecSetup::SABRELITE_MIC, &mut NoopDelay::new())
         .expect("codec answers");
     assert_eq!(report.chip.part, 0xA0);
-    // 24 MHz MCLK at 48 kHz needs the PLL (reference §3.4).
+    // 24 MHz MCLK at 48 kHz needs the PLL (`docs/hardware-facts.md#sgtl5000`).
     assert_eq!(report.clocks.clk_ctrl, 0x000B);
 
     let mut codec = board.codec();

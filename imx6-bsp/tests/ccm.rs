@@ -7,7 +7,7 @@ use imx6_bsp::ccm::{
     gates, reg, Ccm, Cko2Source, GateMode, SsiClockSource, SsiIndex, SsiRootDividers,
 };
 
-/// CCGR values QEMU 7.2 reports after reset (reference §5.1).
+/// CCGR values QEMU 7.2 reports after reset (`docs/hardware-facts.md#ccm`).
 fn qemu_reset() -> RecordingMmio {
     let fake = RecordingMmio::new();
     for n in 0..7 {
@@ -59,7 +59,7 @@ fn codec_mclk_is_the_oscillator_on_clko1() {
     let fake = RecordingMmio::with_values(&[(reg::CCOSR, 0x000A_0001)]);
     let ccm = Ccm::new(&fake);
     assert_eq!(ccm.enable_sabrelite_codec_mclk(), 24_000_000);
-    // Reference §1.4: clear 0x01FF0100, OR in 0x010E0100.
+    // `docs/hardware-facts.md#ccm` (CLKO1): clear 0x01FF0100, OR in 0x010E0100.
     assert_eq!(
         fake.writes(),
         vec![(reg::CCOSR, (0x000A_0001 & !0x01FF_0100) | 0x010E_0100)]

@@ -1,5 +1,5 @@
 //! IOMUXC driver against the register-recording fake: the SabreLite pad values of the
-//! reference (§1.3), written select-input first, pad control, then mux.
+//! facts (`docs/hardware-facts.md#iomuxc`), written select-input first, pad control, then mux.
 
 mod common;
 

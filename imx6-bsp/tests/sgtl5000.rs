@@ -288,7 +288,7 @@ fn playback_powers_up_muted_and_ends_unmuted_with_linux_ana_power() {
     let ana_ctrl_before = model.get(reg::ANA_CTRL);
     codec.enable_playback().expect("ok");
     power_steps_are_muted(&model, ana_ctrl_before);
-    // Reference §3.3 step 12: 0x77F8 while playing through the PLL.
+    // `docs/hardware-facts.md#sgtl5000` (power-up, analog power): 0x77F8 while playing through the PLL.
     assert_eq!(model.get(reg::ANA_POWER), 0x77F8);
     assert_eq!(model.get(reg::ANA_CTRL) & ana_ctrl::HP_MUTE, 0);
     assert_eq!(model.get(reg::ANA_CTRL) & ana_ctrl::HP_SEL_LINE_IN, 0);

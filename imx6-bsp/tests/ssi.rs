@@ -1,5 +1,5 @@
 //! SSI driver against the register-recording fake: configuration values and the
-//! enable/disable orders of reference §2.3-2.4.
+//! enable/disable orders of `docs/hardware-facts.md#ssi`.
 
 mod common;
 

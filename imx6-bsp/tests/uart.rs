@@ -1,5 +1,5 @@
 //! UART driver against the register-recording fake: the init sequence of U-Boot's
-//! `serial_mxc.c` (reference 5.4), the bounded reset wait, polled transmit with
+//! `serial_mxc.c` (`docs/hardware-facts.md#uart`), the bounded reset wait, polled transmit with
 //! `\n` -> `\r\n`, receive, and a refused rate that touches nothing.
 
 mod common;

@@ -325,28 +325,9 @@ impl StormReport {
     }
 }
 
-/// A small deterministic generator (SplitMix64).
-#[derive(Clone, Copy, Debug)]
-pub struct SplitMix(pub u64);
-
-impl SplitMix {
-    /// Next 64 random bits.
-    pub fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    /// Uniform in `lo..=hi`.
-    pub fn range(&mut self, lo: u64, hi: u64) -> u64 {
-        if hi <= lo {
-            return lo;
-        }
-        lo + self.next_u64() % (hi - lo + 1)
-    }
-}
+/// The storm's seeded generator: the workspace's one SplitMix64, from the simulator's
+/// `rng` module, re-exported so that storm users need no other dependency.
+pub use sdma_sim::rng::SplitMix;
 
 /// The device side that plays the counter pattern (`pattern`): the capture source
 /// counts frames up from 0, and every played frame goes through a [`Checker`] that

@@ -1,5 +1,5 @@
-//! BD, CCB, context and channel-0 command encodings, checked against the reference
-//! (`docs/hardware-facts.md#buffer-descriptors`, `#channel-0-commands`) and by encode/decode round trips.
+//! BD, CCB, context and channel-0 command encodings, checked against the
+//! facts (`docs/hardware-facts.md#buffer-descriptors`, `#channel-0-commands`) and by encode/decode round trips.
 
 use sdma_pac::bd::{status, BdMode, BufferDescriptor, BD_SIZE};
 use sdma_pac::ccb::{ChannelControlBlock, CCB_SIZE, NUM_CHANNELS};

@@ -7,6 +7,7 @@ use sdma_core::sdma::{Platform, ScriptClass};
 use sdma_core::vchan::StopPolicy;
 use sdma_pac::sdma::RegisterBlock;
 use sdma_sim::platform::SimPlatform;
+use sdma_sim::rng::SplitMix;
 
 /// A terminate policy of the comparison.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -164,15 +165,13 @@ impl DemoPlatform {
     }
 }
 
-/// SplitMix64 step.
+/// The next draw of the seeded generator whose state `state` holds (the platform
+/// answers through `&self`, so the state lives in an atomic).
 fn splitmix(state: &AtomicU64) -> u64 {
-    let s = state
-        .fetch_add(0x9E37_79B9_7F4A_7C15, Ordering::Relaxed)
-        .wrapping_add(0x9E37_79B9_7F4A_7C15);
-    let mut z = s;
-    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    z ^ (z >> 31)
+    let mut g = SplitMix(state.load(Ordering::Relaxed));
+    let draw = g.next_u64();
+    state.store(g.0, Ordering::Relaxed);
+    draw
 }
 
 // Each method is a real function (never inlined), so that `cargo xtask bench` can leave

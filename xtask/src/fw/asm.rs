@@ -8,7 +8,7 @@
 //! - `.equ NAME, VALUE` defines a constant; `.dc.w V, ...` emits raw words;
 //! - values are decimal, `0x` hex or `0b` binary, optionally negative, and may
 //!   be OR-ed with `|` (`stf r7, MD | SZ32`);
-//! - operands as in the reference: `ld r1, (r2, 4)`, `loop exit, 0` (or a raw
+//! - operands as in `docs/hardware-facts.md#sdma-instruction-set`: `ld r1, (r2, 4)`, `loop exit, 0` (or a raw
 //!   body length), `bf label` (or a raw signed offset), `jmp label` (needs a
 //!   load address) or `jmp 0x1abc`. `yield` = `done 0`, `yieldge` = `done 1`.
 //!
@@ -420,7 +420,7 @@ mod tests {
         a.words[0]
     }
 
-    /// Reference §2.3 (S3 test suite and S5 listing).
+    /// The published test vectors of `docs/hardware-facts.md#sdma-instruction-set`.
     #[test]
     fn reference_vectors() {
         let v: &[(&str, u16)] = &[

@@ -67,7 +67,7 @@ const fn op(name: &'static str, base: u16, form: Form) -> Op {
     Op { name, base, form }
 }
 
-/// The instruction table (reference §2.2).
+/// The instruction table (`docs/hardware-facts.md#sdma-instruction-set`).
 pub const OPS: &[Op] = &[
     op("done", 0x0000, Form::J3),
     op("notify", 0x0001, Form::J3),

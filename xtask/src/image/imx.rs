@@ -20,7 +20,7 @@ pub const MAX_DCD_LEN: usize = 1768;
 
 /// One DCD command, as `imximage.cfg` spells them.
 // The SabreLite DCD only writes; the other commands complete the format (and
-// the reference's worked example uses a check).
+// the worked example of `docs/hardware-facts.md#boot-image` uses a check).
 #[cfg_attr(not(test), allow(dead_code))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum DcdCmd {
