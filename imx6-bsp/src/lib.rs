@@ -65,7 +65,9 @@ pub mod mmio;
 pub mod sgtl5000;
 pub mod ssi;
 
-// Caches, boards and the SDMA driver's platform (issue 9).
+// Caches, boards and the SDMA driver's platform (issue 9); MMU and caches on (issue 18).
 pub mod board;
+pub mod cache;
+pub mod mmu;
 pub mod pl310;
 pub mod sdma_platform;

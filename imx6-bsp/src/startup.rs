@@ -20,12 +20,37 @@
 //!    SVC) from the symbols of `link.x`.
 //! 5. `.data` is copied from its load address when that differs from its run address
 //!    (never with the shipped `link.x`, which runs from where QEMU or the ROM loaded
-//!    it), and `.bss` is zeroed.
-//! 6. It calls the program's entry, which the program names with [`entry!`](crate::entry).
+//!    it); `.bss` and the used part of the DMA-coherent window are zeroed.
+//! 6. It turns on the memory system (result in [`memory_setup`]): the PL310 L2 (if the
+//!    SoC has one), the flat translation table built from the SoC's region table plus
+//!    the DMA-coherent window, then the MMU, the L1 caches and branch prediction (see
+//!    [`crate::mmu`], [`crate::cache`], [`crate::pl310`]).
+//! 7. It calls the program's entry, which the program names with [`entry!`](crate::entry).
 //!
-//! With the MMU off every data access is Strongly-ordered: unaligned accesses fault
-//! (the `armv7a-none-eabi` target compiles with `+strict-align`), and the caches do
-//! not help. Turning on the MMU with a flat map is future work.
+//! # The DMA policy
+//!
+//! DDR is normal write-back cacheable memory, except one window that `link.x` places
+//! on its own 1 MiB sections, `.dma_coherent`, which is mapped normal **non-cacheable**.
+//! Memory that the SDMA engine and the CPU share word by word lives there: the SDMA
+//! driver's [`DmaArea`](sdma_core::sdma::DmaArea) (channel control blocks, buffer
+//! descriptor rings whose BD words the engine writes back next to BDs the CPU is
+//! writing, the channel-0 staging buffer), which cache-line maintenance could not keep
+//! apart. A program puts it there with [`dma_coherent!`](crate::dma_coherent) (or
+//! `#[link_section = ".dma_coherent"]`), and [`is_dma_coherent`] lets a program check it.
+//! Data buffers (audio rings, memcpy sources and destinations) stay cacheable: the
+//! driver cleans and invalidates them around every transfer through the platform's
+//! cache maintenance (L1 by address, then the PL310 by line), which now runs for real.
+//!
+//! # The choice of a hand-written start-up over `aarch32-rt`
+//!
+//! `aarch32-rt` (the rust-embedded run-time for AArch32) provides a vector table,
+//! stacks and `.data`/`.bss` set-up. It is not used, because the i.MX6 start-up needs
+//! what it does not do: park the secondary cores, clean and invalidate the caches and
+//! turn off an MMU the ROM or U-Boot may have left on, set VBAR, and link `_start` as
+//! the first byte of an image with explicit program headers (an i.MX boot image and
+//! `objcopy -O binary` start executing at the first byte; see `link.x`); its linker
+//! script and `memory.x` convention would replace `link.x`. The CP15 accesses in Rust
+//! use `aarch32-cpu` 0.3 (MSRV 1.83; 0.4 needs 1.93, above this workspace's 1.85).
 //!
 //! # Exceptions
 //!
@@ -106,7 +131,8 @@ _start:
     cps     #0x13                           @ SVC: the program runs here
     ldr     sp, =__svc_stack_top
 
-    @ 5. .data from its load address (only if it was linked elsewhere), .bss zeroed.
+    @ 5. .data from its load address (only if it was linked elsewhere), .bss and the
+    @    used part of the DMA-coherent window zeroed.
     ldr     r0, =__sdata
     ldr     r1, =__edata
     ldr     r2, =__sidata
@@ -122,9 +148,17 @@ _start:
 5:  cmp     r0, r1
     strlo   r2, [r0], #4
     blo     5b
+    ldr     r0, =__dma_coherent_start
+    ldr     r1, =__dma_coherent_used_end
+6:  cmp     r0, r1
+    strlo   r2, [r0], #4
+    blo     6b
     dsb
 
-    @ 6. The program. It never returns; park if it does anyway.
+    @ 6. Memory system on: L2, translation table, MMU, L1 caches (in Rust).
+    bl      __imx6_bsp_memory_system_on
+
+    @ 7. The program. It never returns; park if it does anyway.
     mov     lr, #0                          @ end of the frame chain for debuggers
     bl      __imx6_bsp_main
     b       __imx6_bsp_park
@@ -193,8 +227,12 @@ __imx6_bsp_fiq:
 /// Defines the program's entry point: `entry!(main)` with `fn main() -> !`.
 ///
 /// `_start` calls it once start-up is done, on core 0, in SVC mode, with IRQs
-/// masked. A bare-metal program without it fails to link with
+/// masked, the MMU and caches on. A bare-metal program without it fails to link with
 /// `undefined symbol: __imx6_bsp_main`.
+///
+/// `entry!(main, memory = PATH)` names the [`MemorySystem`](crate::mmu::MemorySystem)
+/// the start-up maps (a `const` or `static`); the default is the i.MX6Q/DL one,
+/// [`crate::memory_map::MEMORY_SYSTEM`].
 ///
 /// ```ignore
 /// #![no_std]
@@ -208,13 +246,187 @@ __imx6_bsp_fiq:
 #[macro_export]
 macro_rules! entry {
     ($path:path) => {
+        $crate::entry!($path, memory = $crate::memory_map::MEMORY_SYSTEM);
+    };
+    ($path:path, memory = $memory:path) => {
         #[doc(hidden)]
         #[export_name = "__imx6_bsp_main"]
         pub extern "C" fn __imx6_bsp_main() -> ! {
             let main: fn() -> ! = $path;
             main()
         }
+
+        #[doc(hidden)]
+        #[export_name = "__imx6_bsp_memory_system"]
+        pub fn __imx6_bsp_memory_system() -> &'static $crate::mmu::MemorySystem {
+            static MEMORY: $crate::mmu::MemorySystem = $memory;
+            &MEMORY
+        }
     };
+}
+
+/// Places a `static` in the DMA-coherent window (normal non-cacheable memory, see the
+/// [module docs](self)): `dma_coherent! { static mut AREA: DmaArea = DmaArea::new(); }`.
+///
+/// The window is zeroed by the start-up and not loaded from the image, so the
+/// initialiser must be all zeros (as [`DmaArea::new`](sdma_core::sdma::DmaArea::new) is).
+#[macro_export]
+macro_rules! dma_coherent {
+    ($(#[$attr:meta])* $vis:vis static mut $name:ident: $ty:ty = $init:expr;) => {
+        $(#[$attr])*
+        #[cfg_attr(target_os = "none", link_section = ".dma_coherent")]
+        $vis static mut $name: $ty = $init;
+    };
+}
+
+/// What the start-up did to the memory system, kept for [`memory_setup`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MemorySetup {
+    /// Not run (host, or before `_start` reached it).
+    NotRun,
+    /// MMU and caches on as the region table says.
+    Done,
+    /// The region table was refused: MMU and L1 caches stay off.
+    BadRegion(crate::mmu::MmuError),
+    /// The L2 did not come up (a way operation never finished); MMU and L1 are on.
+    L2(crate::pl310::L2Error),
+}
+
+/// The result of the start-up's memory set-up, and the PL310 base it used.
+struct SetupRecord {
+    result: MemorySetup,
+    l2_base: Option<usize>,
+}
+
+/// Written once by [`memory_system_on`] before the program runs; read afterwards.
+static mut SETUP: SetupRecord = SetupRecord {
+    result: MemorySetup::NotRun,
+    l2_base: None,
+};
+
+/// The first-level translation table (16 KiB, in `.bss`; written once at start-up).
+#[cfg(all(target_arch = "arm", target_os = "none"))]
+static mut TABLE: crate::mmu::TranslationTable = crate::mmu::TranslationTable::new();
+
+/// What the start-up's memory set-up did (see [`MemorySetup`]).
+pub fn memory_setup() -> MemorySetup {
+    // SAFETY: `SETUP` is written only by `memory_system_on`, before `main` runs (one
+    // core, no interrupts yet); afterwards it is only read.
+    unsafe { (*core::ptr::addr_of!(SETUP)).result }
+}
+
+/// The outer cache's state, read from the PL310 the start-up used.
+pub fn l2_state() -> crate::pl310::L2State {
+    // SAFETY: as in `memory_setup`.
+    let base = unsafe { (*core::ptr::addr_of!(SETUP)).l2_base };
+    match base {
+        Some(base) => {
+            // SAFETY: the base came from the memory system's description of this SoC:
+            // a PL310 register block, mapped as Device memory; `state` only reads.
+            let regs = unsafe { crate::mmio::MmioBlock::new(base) };
+            crate::pl310::Pl310::new(regs).state()
+        }
+        None => crate::pl310::L2State::Absent,
+    }
+}
+
+/// The DMA-coherent window `[start, end)` that `link.x` reserved (empty on the host).
+pub fn dma_coherent_window() -> core::ops::Range<usize> {
+    #[cfg(all(target_arch = "arm", target_os = "none"))]
+    {
+        extern "C" {
+            static __dma_coherent_start: u8;
+            static __dma_coherent_end: u8;
+        }
+        // Only the addresses of the linker symbols are taken (no read).
+        core::ptr::addr_of!(__dma_coherent_start) as usize
+            ..core::ptr::addr_of!(__dma_coherent_end) as usize
+    }
+    #[cfg(not(all(target_arch = "arm", target_os = "none")))]
+    {
+        0..0
+    }
+}
+
+/// Whether `[addr, addr + len)` lies in the DMA-coherent window and that window is
+/// mapped non-cacheable (so, with the MMU on, the CPU and a DMA master see the same
+/// words without cache maintenance).
+pub fn is_dma_coherent(addr: usize, len: usize) -> bool {
+    let window = dma_coherent_window();
+    let inside = addr >= window.start
+        && addr
+            .checked_add(len)
+            .is_some_and(|end| end <= window.end && end > window.start);
+    #[cfg(all(target_arch = "arm", target_os = "none"))]
+    {
+        // SAFETY: the table is written only before `main`; this is a read.
+        let table = unsafe { &*core::ptr::addr_of!(TABLE) };
+        inside && crate::mmu::is_on() && table.is_all(addr, len, crate::mmu::Memory::NormalUncached)
+    }
+    #[cfg(not(all(target_arch = "arm", target_os = "none")))]
+    {
+        inside
+    }
+}
+
+/// The start-up's step 6 (called by `_start`, before the program): L2, table, MMU, L1.
+#[cfg(all(target_arch = "arm", target_os = "none"))]
+#[no_mangle]
+extern "C" fn __imx6_bsp_memory_system_on() {
+    extern "Rust" {
+        fn __imx6_bsp_memory_system() -> &'static crate::mmu::MemorySystem;
+    }
+    // SAFETY: `entry!` defines the function; it returns a reference to a static.
+    let memory = unsafe { __imx6_bsp_memory_system() };
+    // SAFETY: called once, from `_start`, before the program and with IRQs masked: the
+    // only access to `SETUP` and `TABLE` so far.
+    let record = unsafe { &mut *core::ptr::addr_of_mut!(SETUP) };
+    // SAFETY: as above; `TABLE` is a static (never moves) written only here.
+    let table = unsafe { &mut *core::ptr::addr_of_mut!(TABLE) };
+    record.l2_base = memory.l2_cache;
+    record.result = memory_system_on(memory, table);
+}
+
+/// Turns the memory system on (start-up step 6): the PL310 (if any), the table of
+/// `memory` plus the DMA-coherent window, MMU, L1 caches, branch prediction.
+#[cfg(all(target_arch = "arm", target_os = "none"))]
+fn memory_system_on(
+    memory: &crate::mmu::MemorySystem,
+    table: &'static mut crate::mmu::TranslationTable,
+) -> MemorySetup {
+    use crate::mmu::{Memory, Region, SECTION};
+    let window = dma_coherent_window();
+    let built = table.build(memory.regions).and_then(|()| {
+        if window.is_empty() {
+            return Ok(());
+        }
+        // `link.x` aligns the window to whole sections.
+        let size = (window.end - window.start) as u32;
+        table.map(&Region::new(
+            window.start as u32,
+            size.max(SECTION),
+            Memory::NormalUncached,
+        ))
+    });
+    if let Err(e) = built {
+        return MemorySetup::BadRegion(e);
+    }
+    // The L2 first, while every access is still uncached.
+    let l2 = memory.l2_cache.map(|base| {
+        // SAFETY: the memory system names a PL310 register block at `base`.
+        crate::pl310::Pl310::new(unsafe { crate::mmio::MmioBlock::new(base) }).enable()
+    });
+    let table: &'static crate::mmu::TranslationTable = table;
+    // SAFETY: start-up, MMU off, L1 clean and invalid (`_start`), Secure SVC; the table
+    // is a static that maps the program (checked by `qemu-smoke` and the self-test).
+    unsafe {
+        crate::mmu::install(table);
+        crate::cache::enable();
+    }
+    match l2 {
+        Some(Err(e)) => MemorySetup::L2(e),
+        _ => MemorySetup::Done,
+    }
 }
 
 /// Called by the IRQ vector.

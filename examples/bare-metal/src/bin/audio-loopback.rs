@@ -126,7 +126,10 @@ mod app {
     // reference to a `static mut` is ever formed directly).
     static mut CAPTURE_RING: Ring = Ring([0; RING_BYTES]);
     static mut PLAYBACK_RING: Ring = Ring([0; RING_BYTES]);
-    static mut AREA: DmaArea = DmaArea::new();
+    imx6_bsp::dma_coherent! {
+        /// The driver's CCBs, BD rings and staging buffer: in the non-cacheable window.
+        static mut AREA: DmaArea = DmaArea::new();
+    }
     static mut ENGINE: Option<Engine> = None;
 
     type Engine = Sdma<Imx6SdmaPlatform>;
@@ -279,6 +282,7 @@ mod app {
             env!("CARGO_PKG_VERSION"),
             profile.machine.name()
         );
+        println!("{}", imx6_bsp::cache::state());
 
         let mut delay = GptDelay;
         let (mut board, report) = match SabreLite::bring_up(blocks, profile, &mut delay) {

@@ -46,6 +46,7 @@ mod app {
             startup::core_id(),
             profile.machine.name()
         );
+        println!("{}", imx6_bsp::cache::state());
 
         // GPT: the clock every later figure uses.
         let t0 = gpt::now();

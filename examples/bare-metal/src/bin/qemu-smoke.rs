@@ -1,6 +1,8 @@
 //! QEMU SabreLite smoke test: start-up, console, GPT, GIC and semihosting exit.
 //!
-//! Prints a banner on UART1, measures the GPT against a busy loop, takes one GPT
+//! Prints a banner on UART1, then the memory system the start-up turned on
+//! (`mmu: on, l1: on (...), l2: absent, ...`; it fails unless the MMU and L1 caches are
+//! on), measures the GPT against a busy loop, takes one GPT
 //! output-compare interrupt through the GIC, then compare 2 (the alarm) next to an armed
 //! compare 1 with the core asleep in `wfi` while IRQs are masked (the idle pattern of
 //! `audio-loopback`: the pending IRQ must end `wfi`), prints `qemu-smoke: ok` and ends QEMU
@@ -35,7 +37,7 @@
 #[cfg(target_os = "none")]
 mod app {
     use core::sync::atomic::{AtomicBool, AtomicU32, Ordering};
-    use imx6_bsp::{gic, gpt, memory_map::irq, println, semihosting, startup, uart};
+    use imx6_bsp::{cache, gic, gpt, memory_map::irq, println, semihosting, startup, uart};
 
     imx6_bsp::entry!(main);
 
@@ -96,6 +98,14 @@ mod app {
             env!("CARGO_PKG_VERSION"),
             startup::core_id()
         );
+        // The start-up turned the MMU and caches on (L2: absent on QEMU, which does not
+        // map the PL310); every later check runs with them on.
+        let caches = cache::state();
+        println!("{}", caches);
+        if startup::memory_setup() != startup::MemorySetup::Done || !caches.all_on() {
+            println!("memory set-up: {:?}", startup::memory_setup());
+            fail("the MMU and caches are not on");
+        }
 
         // The GPT: a busy loop must take a positive number of ticks, and a 1 ms
         // busy wait must take at least 1 ms of ticks.

@@ -19,13 +19,15 @@ mod app {
     use imx6_bsp::mmio::MmioBlock;
     use imx6_bsp::sdma_platform::sdma_core::sdma::{DmaArea, Sdma, SdmaConfig, SdmaError};
     use imx6_bsp::sdma_platform::{critical_section, Imx6SdmaPlatform, IrqMaskCriticalSection};
-    use imx6_bsp::{gpt, memory_map, println, semihosting, uart};
+    use imx6_bsp::{cache, gpt, memory_map, println, semihosting, startup, uart};
 
     critical_section::set_impl!(IrqMaskCriticalSection);
     imx6_bsp::entry!(main);
 
-    /// The driver's DMA-visible memory (caches are off in this program).
-    static mut AREA: DmaArea = DmaArea::new();
+    imx6_bsp::dma_coherent! {
+        /// The driver's DMA-visible memory, in the non-cacheable window.
+        static mut AREA: DmaArea = DmaArea::new();
+    }
 
     fn main() -> ! {
         uart::init_console();
@@ -35,6 +37,7 @@ mod app {
             memory_map::SDMA,
             memory_map::irq::SDMA
         );
+        println!("{}", cache::state());
         gpt::init();
         // SAFETY: the CCM block is mapped for the whole program; opening one gate is a
         // read-modify-write that leaves the other gates alone.
@@ -53,6 +56,21 @@ mod app {
         );
         // SAFETY: `AREA` is used only here, once: this is its only reference.
         let area: &'static mut DmaArea = unsafe { &mut *addr_of_mut!(AREA) };
+        let (addr, len) = (
+            area as *const DmaArea as usize,
+            core::mem::size_of::<DmaArea>(),
+        );
+        if !startup::is_dma_coherent(addr, len) {
+            println!(
+                "sdma-probe: FAILED: the DmaArea at {:#010x} is not in the non-cacheable window",
+                addr
+            );
+            semihosting::exit(1)
+        }
+        println!(
+            "sdma-probe: DmaArea at {:#010x} ({} bytes), non-cacheable",
+            addr, len
+        );
         let sdma = Sdma::new(platform, area, SdmaConfig::default());
         let t0 = gpt::now();
         let result = sdma.init();
