@@ -19,7 +19,7 @@
 use crate::mmio::Mmio;
 
 /// Physical base address of the AUDMUX.
-pub const AUDMUX_BASE: usize = crate::memory_map::AUDMUX;
+pub const AUDMUX_BASE: usize = crate::soc::imx6q::memory_map::AUDMUX;
 
 /// PTCR bit: transmit frame sync is an output of this port.
 pub const PTCR_TFSDIR: u32 = 1 << 31;

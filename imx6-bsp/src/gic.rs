@@ -1,5 +1,8 @@
-//! The Cortex-A9 MPCore interrupt controller (GIC v1: distributor + CPU interface)
-//! and the IRQ dispatcher.
+//! The interrupt controller (distributor + CPU interface) and the IRQ dispatcher:
+//! the Cortex-A9 MPCore GIC of the i.MX6Q/DL and the GIC-400 (GICv2) of the
+//! i.MX6UL's Cortex-A7. The register sequences below are the same on both; only the
+//! CPU interface's address differs (`0x00A0_0100` vs `0x00A0_2000`), and the free
+//! functions take it from the selected SoC's [`crate::memory_map`].
 //!
 //! Interrupt IDs are GIC IDs (SPI + 32), as in [`crate::memory_map::irq`].
 //!
@@ -167,7 +170,8 @@ impl<M: Mmio> Gic<M> {
         (self.gicd, self.gicc)
     }
 
-    /// Number of interrupt IDs the distributor implements (160 on i.MX6Q and QEMU).
+    /// Number of interrupt IDs the distributor implements (160 on i.MX6Q, i.MX6UL and
+/// their QEMU models).
     pub fn lines(&self) -> u32 {
         lines_from_typer(self.gicd.read32(gicd::TYPER))
     }
@@ -293,7 +297,7 @@ impl<M: Mmio> Gic<M> {
 /// The GIC at its fixed addresses.
 fn gic() -> Gic<MmioBlock> {
     // SAFETY: `GIC_DIST` and `GIC_CPU` are the distributor and CPU interface of the
-    // A9 private region, device memory mapped for the whole program. `Gic` only uses
+    // selected SoC's private region (A9 or A7), device memory mapped for the whole program. `Gic` only uses
     // the offsets of `gicd`/`gicc` plus, for per-ID arrays, an ID checked against
     // `irq::COUNT` (or below the `GICD_TYPER` count in `init`), which stays inside
     // each array. The module functions are the GIC's one driver; the values they
@@ -306,7 +310,8 @@ fn gic() -> Gic<MmioBlock> {
     }
 }
 
-/// Number of interrupt IDs the distributor implements (160 on i.MX6Q and QEMU).
+/// Number of interrupt IDs the distributor implements (160 on i.MX6Q, i.MX6UL and
+/// their QEMU models).
 pub fn lines() -> u32 {
     gic().lines()
 }

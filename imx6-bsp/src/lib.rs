@@ -60,10 +60,17 @@ pub mod ccm;
 pub mod events;
 pub mod i2c;
 pub mod iomuxc;
-pub mod memory_map;
 pub mod mmio;
 pub mod sgtl5000;
 pub mod ssi;
+pub mod wm8960;
+
+// SoCs: memory maps, interrupts, events, gates and pads per SoC (issue 19).
+pub mod soc;
+/// The memory map and interrupt IDs of the SoC the crate is built for
+/// ([`soc::selected`]): [`soc::imx6q::memory_map`] by default,
+/// [`soc::imx6ul::memory_map`] with the feature `imx6ull-evk`.
+pub use soc::selected::memory_map;
 
 // Caches, boards and the SDMA driver's platform (issue 9); MMU and caches on (issue 18).
 pub mod board;

@@ -65,11 +65,17 @@ impl Imx6SdmaPlatform {
         // driver is its only user, so a `'static` shared reference to the register
         // block (whose fields are volatile cells) aliases no Rust object.
         let regs = unsafe { RegisterBlock::from_addr(memory_map::SDMA) };
-        // SAFETY: the PL310 window is part of the A9 private region, mapped on every
-        // i.MX6 (a read-as-zero hole on QEMU); `Pl310` only uses offsets inside it.
-        // Other users of the PL310 (`board::Machine::detect`) only read `CACHE_ID`.
-        let l2 = Pl310::new(unsafe { MmioBlock::new(memory_map::PL310) });
-        let l2 = (l2.cache_id() != 0).then_some(l2);
+        let l2 = crate::soc::SELECTED
+            .l2_cache_controller
+            .map(|base| {
+                // SAFETY: the PL310 window, where the SoC has one (the i.MX6Q/DL; the
+                // i.MX6UL has none), is part of the A9 private region, mapped on
+                // every i.MX6Q (a read-as-zero hole on QEMU); `Pl310` only uses
+                // offsets inside it. Other users of the PL310
+                // (`board::Machine::detect`) only read `CACHE_ID`.
+                Pl310::new(unsafe { MmioBlock::new(base) })
+            })
+            .filter(|l2| l2.cache_id() != 0);
         Imx6SdmaPlatform { regs, l2 }
     }
 

@@ -36,7 +36,7 @@
 
 use crate::ccm::{gates, Gate};
 use crate::events::{self, EventPair};
-use crate::memory_map;
+use crate::soc::imx6q::memory_map;
 use crate::mmio::Mmio;
 
 /// Depth of each SSI FIFO in words.

@@ -1,52 +1,145 @@
-//! Boards: the drivers of this crate composed for one machine.
+//! Boards: the drivers of this crate composed for one machine, on one SoC.
 //!
-//! [`sabrelite::SabreLite`] is the Boundary Devices SabreLite (i.MX6Quad, SGTL5000
-//! codec on I2C1, SSI1 through AUDMUX port 4). The same board type runs on the real
-//! board and on QEMU `-M sabrelite`; what differs between the two is a [`Profile`],
-//! chosen from the [`Machine`] the program finds itself on.
+//! * [`sabrelite::SabreLite`]: the Boundary Devices SabreLite (i.MX6Quad, SGTL5000
+//!   codec on I2C1, SSI1 through AUDMUX port 4, console UART2).
+//! * [`imx6ull_evk::Imx6ullEvk`]: the NXP i.MX6ULL EVK (MCIMX6ULL-EVK: i.MX6ULL,
+//!   WM8960 codec on I2C2, SAI2, console UART1).
 //!
-//! # What QEMU 7.2 `-M sabrelite` emulates
+//! A board is a type implementing [`Board`]; a program names none: it calls
+//! [`start`] and drives [`Selected`], the board the crate is built for (cargo feature
+//! `imx6ull-evk` for the EVK, the SabreLite otherwise; `cargo xtask qemu PROGRAM
+//! --board imx6ull-evk` sets it, with the board's linker script). One start-up path
+//! serves both boards: [`start`] detects the machine, takes the register blocks,
+//! sets up the console pads and clocks, and starts the GPT, GIC and console.
 //!
-//! (`docs/hardware-facts.md#qemu-sabrelite`.) UART1-5, the GPT, the GIC, the
-//! I2C controllers (with nothing on the bus: the codec is absent) and the CCM as a
-//! register file are emulated. The SSI, AUDMUX, SDMA, IOMUXC and PL310 are not: their
+//! The same board type runs on the real board and on its QEMU model (`-M sabrelite`,
+//! `-M mcimx6ul-evk`); what differs between the two is a [`Profile`], chosen from the
+//! [`Machine`] the program finds itself on ([`Board::detect_machine`]).
+//!
+//! # What QEMU 7.2 emulates
+//!
+//! (`docs/hardware-facts.md#qemu-sabrelite`.) On both machines UART1-5, the GPT, the GIC, the I2C controllers (with nothing on
+//! the bus: the codec is absent) and the CCM as a register file are emulated. The
+//! audio blocks (SSI, AUDMUX, SAI), the SDMA and the IOMUXC pads are not: their
 //! registers read 0 and writes are dropped, without an abort. So on QEMU:
 //!
 //! * the bring-up runs every register sequence of the real board, but the read-backs
-//!   of the AUDMUX and SSI read 0 ([`Readback::NotEmulated`]);
+//!   of the audio blocks read 0 ([`Readback::NotEmulated`]);
 //! * the codec probe ends in the typed I2C error `NoAcknowledge(Address)`, recognised
 //!   after a bounded number of status reads ([`Profile::i2c`]);
 //! * there is no SDMA, so no audio stream can run ([`Profile::has_sdma`]).
-//!
-//! # Telling the two apart
-//!
-//! [`Machine::detect`] reads the PL310 `CACHE_ID` register: the i.MX6Q's L2 cache
-//! controller reads `0x410000C7` (r3p1) and QEMU 7.2 does not map it (reads 0).
 
+pub mod imx6ull_evk;
 pub mod sabrelite;
 
+pub use imx6ull_evk::Imx6ullEvk;
 pub use sabrelite::{Blocks, BoardError, BringUpReport, CodecReport, SabreLite};
+
+use core::fmt;
 
 use embedded_hal::delay::DelayNs;
 
 use crate::i2c;
-use crate::memory_map;
 use crate::mmio::{Mmio, MmioBlock};
 use crate::pl310::Pl310;
+use crate::soc::Soc;
 use crate::uart;
+
+/// The board the crate is built for: the i.MX6ULL EVK with the feature
+/// `imx6ull-evk`, the SabreLite otherwise.
+#[cfg(not(feature = "imx6ull-evk"))]
+pub type Selected = SabreLite<MmioBlock>;
+/// The board the crate is built for: the i.MX6ULL EVK with the feature
+/// `imx6ull-evk`, the SabreLite otherwise.
+#[cfg(feature = "imx6ull-evk")]
+pub type Selected = Imx6ullEvk<MmioBlock>;
+
+/// A board: its SoC, its machine detection and profiles, its register blocks, its
+/// console set-up, the bring-up of its audio path and the probe of its codec.
+///
+/// Everything a program does the same way on every board goes through this trait
+/// (`bsp-probe` is written once against it); what only one board has (the
+/// SabreLite's AUDMUX, the EVK's audio PLL) stays on the board type.
+pub trait Board: Sized {
+    /// The register blocks the board drives.
+    type Blocks;
+    /// What the bring-up did and read back (one line per block).
+    type Report: fmt::Display;
+    /// Why the bring-up refused its configuration.
+    type Error: fmt::Display;
+    /// What the codec probe returns when the codec answers.
+    type CodecId: fmt::Debug;
+    /// The codec driver's error on the board's I2C bus.
+    type CodecError: fmt::Debug;
+
+    /// The board's name.
+    const NAME: &'static str;
+    /// The QEMU machine (`-M`) that models the board.
+    const QEMU_MACHINE: &'static str;
+    /// The board's SoC.
+    const SOC: &'static Soc;
+    /// The codec's 7-bit I2C address.
+    const CODEC_ADDRESS: u8;
+    /// The codec's name.
+    const CODEC_NAME: &'static str;
+    /// The audio port's name (`ssi1`, `sai2`).
+    const AUDIO_PORT: &'static str;
+
+    /// The machine the program runs on (bare metal only: reads a register that only
+    /// silicon implements).
+    fn detect_machine() -> Machine;
+    /// The board's profile on `machine`. Pure.
+    fn profile(machine: Machine) -> Profile;
+    /// The board's register blocks at their addresses, the first time; `None` after.
+    fn take_blocks() -> Option<Self::Blocks>;
+    /// On silicon ([`Profile::console_pins`]) opens the console UART's clock gates and
+    /// muxes its pads; nothing on QEMU. Runs before [`init_core`].
+    fn prepare_console(blocks: &Self::Blocks, profile: &Profile);
+    /// Brings the audio path up (clocks, pads, audio port, codec bus) and reports
+    /// what it read back. The codec is not touched.
+    fn bring_up(
+        blocks: Self::Blocks,
+        profile: Profile,
+        delay: &mut impl DelayNs,
+    ) -> Result<(Self, Self::Report), Self::Error>;
+    /// The first block whose read-back shows a fault, if any.
+    fn report_fault(report: &Self::Report) -> Option<&'static str>;
+    /// The read-back of the audio blocks (port and its routing) in `report`.
+    fn audio_readback(report: &Self::Report) -> Readback;
+    /// Starts the audio port's transmitter with DMA requests on and stops it again:
+    /// the prefill wait must stay within its bound on every machine.
+    fn probe_tx_start(&self) -> TxStartProbe;
+    /// One transaction with the codec that needs its acknowledge.
+    fn probe_codec(&mut self) -> Result<Self::CodecId, Self::CodecError>;
+    /// The I2C error inside a codec error, if the bus failed.
+    fn codec_bus_error(e: &Self::CodecError) -> Option<i2c::Error>;
+    /// A one-line explanation of a codec error for a console report. Pure.
+    fn explain_codec_error(e: &Self::CodecError) -> &'static str;
+}
+
+/// What [`Board::probe_tx_start`] saw.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TxStartProbe {
+    /// Whether the transmit FIFO filled before the bound.
+    pub prefilled: bool,
+    /// Status reads made.
+    pub polls: u32,
+    /// The bound on status reads.
+    pub poll_limit: u32,
+}
 
 /// The machine a program runs on.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Machine {
     /// A real i.MX6 board.
     Silicon,
-    /// QEMU `-M sabrelite`.
+    /// The board's QEMU model.
     Qemu,
 }
 
 impl Machine {
     /// The machine whose PL310 reads `cache_id` in `CACHE_ID`: 0 only on QEMU, which
-    /// does not map the L2 cache controller. Pure.
+    /// does not map the L2 cache controller. Pure. (i.MX6Q/DL boards.)
     pub const fn from_l2_cache_id(cache_id: u32) -> Machine {
         if cache_id == 0 {
             Machine::Qemu
@@ -56,32 +149,34 @@ impl Machine {
     }
 
     /// Detects the machine by reading the PL310 `CACHE_ID` through `pl310` (the
-    /// register block at [`memory_map::PL310`]).
+    /// register block at `soc::imx6q::memory_map::PL310`). (i.MX6Q/DL boards.)
     pub fn detect_with(pl310: &impl Mmio) -> Machine {
         Machine::from_l2_cache_id(Pl310::new(pl310).cache_id())
     }
 
-    /// Detects the machine the program runs on (bare metal only: reads the PL310 at
-    /// its physical address).
+    /// Detects the machine the program runs on (bare metal only), the selected
+    /// board's way ([`Board::detect_machine`]).
     pub fn detect() -> Machine {
-        // SAFETY: 0x00A0_2000 is the PL310 register block in the i.MX6 memory map
-        // (mapped on silicon, a read-as-zero hole on QEMU), valid for the whole
-        // program; only the aligned 32-bit CACHE_ID register is read, which has no
-        // side effect, so sharing the block with the SDMA platform's PL310 is harmless.
-        let pl310 = unsafe { MmioBlock::new(memory_map::PL310) };
-        Machine::detect_with(&pl310)
+        Selected::detect_machine()
     }
 
-    /// A short name for reports.
+    /// A short name for reports, for the selected board.
     pub const fn name(self) -> &'static str {
         match self {
             Machine::Silicon => "i.MX6 silicon",
-            Machine::Qemu => "QEMU -M sabrelite",
+            Machine::Qemu => QEMU_NAME,
         }
     }
 }
 
-/// Everything that differs between the SabreLite and its QEMU model.
+/// How reports name the selected board's QEMU model.
+#[cfg(not(feature = "imx6ull-evk"))]
+const QEMU_NAME: &str = "QEMU -M sabrelite";
+/// How reports name the selected board's QEMU model.
+#[cfg(feature = "imx6ull-evk")]
+const QEMU_NAME: &str = "QEMU -M mcimx6ul-evk";
+
+/// Everything that differs between a board and its QEMU model.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Profile {
     /// The machine.
@@ -138,7 +233,8 @@ impl Profile {
         has_l2_cache: false,
     };
 
-    /// The profile of `machine`. Pure.
+    /// The SabreLite's profile on `machine` (see [`Board::profile`] for any board).
+    /// Pure.
     pub const fn for_machine(machine: Machine) -> Profile {
         match machine {
             Machine::Silicon => Profile::SILICON,
@@ -146,10 +242,10 @@ impl Profile {
         }
     }
 
-    /// The profile of the machine the program runs on (bare metal only; see
-    /// [`Machine::detect`]).
+    /// The selected board's profile on the machine the program runs on (bare metal
+    /// only; see [`Machine::detect`]).
     pub fn detect() -> Profile {
-        Profile::for_machine(Machine::detect())
+        <Selected as Board>::profile(Machine::detect())
     }
 }
 
@@ -231,7 +327,7 @@ impl DelayNs for GptDelay {
 /// [`println!`](crate::println).
 ///
 /// On silicon the console pads and the UART clock gates must be set up first
-/// ([`SabreLite::prepare_console`]); [`start`] does both. Bare metal only (uses the
+/// ([`Board::prepare_console`]); [`start`] does both. Bare metal only (uses the
 /// fixed register addresses).
 pub fn init_core(profile: &Profile) {
     crate::gpt::init();
@@ -240,18 +336,24 @@ pub fn init_core(profile: &Profile) {
     uart::init_console();
 }
 
-/// The start of every SabreLite program, in one call: detects the machine
-/// ([`Profile::detect`]), takes the board's register blocks ([`Blocks::take`]), sets
-/// up the console pads and clocks where needed ([`SabreLite::prepare_console`]) and
-/// starts the GPT, the GIC and the console ([`init_core`]) on the machine's console
-/// UART: UART2 on a SabreLite, UART1 on QEMU.
+/// The start of every program, in one call, for the board the crate is built for
+/// ([`Selected`]): detects the machine ([`Board::detect_machine`]), takes the board's
+/// register blocks ([`Board::take_blocks`]), sets up the console pads and clocks
+/// where needed ([`Board::prepare_console`]) and starts the GPT, the GIC and the
+/// console ([`init_core`]) on the machine's console UART (SabreLite: UART2 on the
+/// board, UART1 on QEMU; EVK: UART1 on both).
 ///
 /// Returns `None`, doing nothing, if the blocks were already taken (a second call).
 /// Bare metal only.
-pub fn start() -> Option<(Profile, Blocks<MmioBlock>)> {
-    let profile = Profile::detect();
-    let blocks = Blocks::take()?;
-    SabreLite::prepare_console(&blocks, &profile);
+pub fn start() -> Option<(Profile, <Selected as Board>::Blocks)> {
+    start_board::<Selected>()
+}
+
+/// [`start`] for any board type.
+pub fn start_board<B: Board>() -> Option<(Profile, B::Blocks)> {
+    let profile = B::profile(B::detect_machine());
+    let blocks = B::take_blocks()?;
+    B::prepare_console(&blocks, &profile);
     init_core(&profile);
     Some((profile, blocks))
 }
@@ -276,8 +378,8 @@ mod tests {
         );
         assert_eq!(s, Profile::SILICON);
         assert_eq!(q, Profile::QEMU);
-        assert_eq!(s.console.base(), memory_map::UART2);
-        assert_eq!(q.console.base(), memory_map::UART1);
+        assert_eq!(s.console.base(), crate::memory_map::UART2);
+        assert_eq!(q.console.base(), crate::memory_map::UART1);
         assert!(s.console_pins && !q.console_pins);
         assert!(s.has_sdma && !q.has_sdma);
         assert!(s.audio_blocks_readable && !q.audio_blocks_readable);

@@ -43,12 +43,13 @@ use core::fmt;
 use embedded_hal::delay::DelayNs;
 use embedded_hal::i2c::NoAcknowledgeSource;
 
-use super::{Machine, Profile, Readback};
+use super::{Board, Machine, Profile, Readback, TxStartProbe};
 use crate::audmux::{self, Audmux};
 use crate::ccm::{self, gates, Ccm, Gate, GateMode};
 use crate::i2c::{self, I2c};
 use crate::iomuxc::{self, Iomuxc};
-use crate::memory_map;
+use crate::soc::imx6q::memory_map;
+use crate::soc::{self, Soc};
 use crate::mmio::{Mmio, MmioBlock};
 use crate::sgtl5000::{
     self, CaptureInput, ChipId, ClockPlan, MicGain, Sgtl5000, StreamFormat, Supplies,
@@ -480,6 +481,85 @@ impl<M: Mmio> SabreLite<M> {
                 i2c1: self.i2c.free(),
             },
         )
+    }
+}
+
+impl Board for SabreLite<MmioBlock> {
+    type Blocks = Blocks<MmioBlock>;
+    type Report = BringUpReport;
+    type Error = BoardError;
+    type CodecId = ChipId;
+    type CodecError = CodecError;
+
+    const NAME: &'static str = "SabreLite";
+    const QEMU_MACHINE: &'static str = "sabrelite";
+    const SOC: &'static Soc = &soc::imx6q::SOC;
+    const CODEC_ADDRESS: u8 = CODEC_ADDRESS;
+    const CODEC_NAME: &'static str = "sgtl5000";
+    const AUDIO_PORT: &'static str = "ssi1";
+
+    /// Reads the PL310 `CACHE_ID`: the i.MX6Q's L2 cache controller reads
+    /// `0x410000C7` (r3p1); QEMU 7.2 does not map it (reads 0).
+    fn detect_machine() -> Machine {
+        // SAFETY: 0x00A0_2000 is the PL310 register block in the i.MX6Q memory map
+        // (mapped on silicon, a read-as-zero hole on QEMU), valid for the whole
+        // program; only the aligned 32-bit CACHE_ID register is read, which has no
+        // side effect, so sharing the block with the SDMA platform's PL310 is harmless.
+        let pl310 = unsafe { MmioBlock::new(memory_map::PL310) };
+        Machine::detect_with(&pl310)
+    }
+
+    fn profile(machine: Machine) -> Profile {
+        Profile::for_machine(machine)
+    }
+
+    fn take_blocks() -> Option<Blocks<MmioBlock>> {
+        Blocks::take()
+    }
+
+    fn prepare_console(blocks: &Blocks<MmioBlock>, profile: &Profile) {
+        SabreLite::prepare_console(blocks, profile)
+    }
+
+    fn bring_up(
+        blocks: Blocks<MmioBlock>,
+        profile: Profile,
+        delay: &mut impl DelayNs,
+    ) -> Result<(Self, BringUpReport), BoardError> {
+        SabreLite::bring_up(blocks, profile, delay)
+    }
+
+    fn report_fault(report: &BringUpReport) -> Option<&'static str> {
+        report.fault()
+    }
+
+    fn audio_readback(report: &BringUpReport) -> Readback {
+        report.audmux.and(report.ssi)
+    }
+
+    fn probe_tx_start(&self) -> TxStartProbe {
+        let tx = self.ssi.start_tx(true);
+        self.ssi.stop_tx();
+        TxStartProbe {
+            prefilled: tx.prefilled,
+            polls: tx.polls,
+            poll_limit: ssi::TX_PREFILL_POLLS,
+        }
+    }
+
+    fn probe_codec(&mut self) -> Result<ChipId, CodecError> {
+        SabreLite::probe_codec(self)
+    }
+
+    fn codec_bus_error(e: &CodecError) -> Option<i2c::Error> {
+        match e {
+            sgtl5000::Error::I2c(e) => Some(*e),
+            _ => None,
+        }
+    }
+
+    fn explain_codec_error(e: &CodecError) -> &'static str {
+        explain_codec_error(e)
     }
 }
 

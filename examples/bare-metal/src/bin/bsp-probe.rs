@@ -1,26 +1,27 @@
-//! SabreLite BSP probe: brings the audio path up and prints a report of every block.
+//! BSP probe: brings the board's audio path up and prints a report of every block.
 //!
-//! Steps: detect the machine (QEMU or silicon), start the console, GPT and GIC, bring
-//! the SabreLite audio path up (clock gates, pads, codec MCLK, AUDMUX, SSI1, I2C1),
-//! try an SSI1 DMA transmit start (the prefill wait is bounded), then probe the SGTL5000
-//! at 0x0A on I2C1. Every step is timed with the GPT.
+//! One source for every board (`board::Selected`, chosen at build time: the SabreLite
+//! by default, the i.MX6ULL EVK with `--board imx6ull-evk`). Steps: detect the machine
+//! (QEMU or silicon), start the console, GPT and GIC, bring the audio path up (clock
+//! gates, pads, codec MCLK, audio port, codec I2C bus), try a transmit start of the
+//! audio port with DMA requests (the prefill wait is bounded), then probe the codec
+//! (SabreLite: SGTL5000 at 0x0A on I2C1; EVK: WM8960 at 0x1A on I2C2). Every step is
+//! timed with the GPT.
 //!
-//! Under QEMU (`cargo xtask qemu bsp-probe`) the AUDMUX and SSI read back as "not
-//! emulated", the TX prefill wait runs out, and the codec probe ends in the typed error
-//! `I2c(NoAcknowledge(Address))` after a bounded wait; the program then prints
-//! `bsp-probe: ok` and exits with status 0. On a SabreLite the read-backs must match
-//! and the codec must answer with part ID 0xA0. Anything else prints
-//! `bsp-probe: FAILED: ...` and exits with status 1.
+//! Under QEMU (`cargo xtask qemu bsp-probe [--board imx6ull-evk]`) the audio blocks
+//! read back as "not emulated", the TX prefill wait runs out, and the codec probe ends
+//! in the typed error `I2c(NoAcknowledge(Address))` after a bounded wait; the program
+//! then prints `bsp-probe: ok` and exits with status 0. On a board the read-backs
+//! must match and the codec must answer. Anything else prints `bsp-probe: FAILED: ...`
+//! and exits with status 1.
 #![cfg_attr(target_os = "none", no_std, no_main)]
 
 #[cfg(target_os = "none")]
 mod app {
     use embedded_hal::i2c::NoAcknowledgeSource;
-    use imx6_bsp::board::sabrelite::explain_codec_error;
-    use imx6_bsp::board::{self, GptDelay, Machine, Readback, SabreLite};
+    use imx6_bsp::board::{self, Board, GptDelay, Machine, Readback, Selected};
     use imx6_bsp::memory_map::irq;
-    use imx6_bsp::sgtl5000::{self, PART_ID};
-    use imx6_bsp::{gic, gpt, i2c, println, semihosting, ssi, startup, uart};
+    use imx6_bsp::{gic, gpt, i2c, println, semihosting, startup, uart};
 
     imx6_bsp::entry!(main);
 
@@ -41,10 +42,13 @@ mod app {
         };
         println!();
         println!(
-            "bsp-probe: imx6-bsp {} on core {}, {}",
+            "bsp-probe: imx6-bsp {} on core {}, {}, {} ({}, {})",
             env!("CARGO_PKG_VERSION"),
             startup::core_id(),
-            profile.machine.name()
+            profile.machine.name(),
+            Selected::NAME,
+            Selected::SOC.name,
+            Selected::SOC.core.name()
         );
         println!("{}", imx6_bsp::cache::state());
 
@@ -62,22 +66,23 @@ mod app {
             fail("the GPT delay returned early");
         }
         let lines = gic::lines();
+        let port_irq = audio_port_irq();
         println!(
-            "gic: {} interrupt lines (SDMA {}, SSI1 {}, I2C1 {}, GPT {})",
+            "gic: {} interrupt lines (SDMA {}, {} {}, GPT {})",
             lines,
             irq::SDMA,
-            irq::SSI1,
-            irq::I2C1,
+            Selected::AUDIO_PORT,
+            port_irq,
             irq::GPT
         );
-        if lines <= irq::SSI1 {
+        if lines <= port_irq {
             fail("the GIC does not cover the audio interrupts");
         }
 
         // The audio path.
         let mut delay = GptDelay;
         let t0 = gpt::now();
-        let (mut board, report) = match SabreLite::bring_up(blocks, profile, &mut delay) {
+        let (mut board, report) = match Selected::bring_up(blocks, profile, &mut delay) {
             Ok(b) => b,
             Err(e) => {
                 println!("board: {}", e);
@@ -93,7 +98,7 @@ mod app {
         if bring_up_us < 50 {
             fail("the I2C settling delay was skipped");
         }
-        if let Some(block) = report.fault() {
+        if let Some(block) = Selected::report_fault(&report) {
             println!("board: {} does not hold what was written", block);
             fail("register read-back");
         }
@@ -102,28 +107,28 @@ mod app {
         } else {
             Readback::NotEmulated
         };
-        if report.audmux != expected_readback || report.ssi != expected_readback {
-            fail("the AUDMUX/SSI read-backs do not fit the machine");
+        if Selected::audio_readback(&report) != expected_readback {
+            fail("the audio port read-backs do not fit the machine");
         }
 
-        // SSI1 transmit start with DMA requests: the prefill wait is bounded.
+        // Transmit start with DMA requests: the prefill wait is bounded.
         let t0 = gpt::now();
-        let tx = board.ssi().start_tx(true);
+        let tx = board.probe_tx_start();
         let tx_us = us_since(t0);
-        board.ssi().stop_tx();
         println!(
-            "ssi1: DMA TX start: FIFO {} after {} of at most {} SFCSR reads ({} us); stopped again",
+            "{}: DMA TX start: FIFO {} after {} of at most {} status reads ({} us); stopped again",
+            Selected::AUDIO_PORT,
             if tx.prefilled {
                 "filled"
             } else {
                 "stayed empty"
             },
             tx.polls,
-            ssi::TX_PREFILL_POLLS,
+            tx.poll_limit,
             tx_us
         );
-        if tx.polls > ssi::TX_PREFILL_POLLS {
-            fail("the SSI prefill wait overran its bound");
+        if tx.polls > tx.poll_limit {
+            fail("the transmit prefill wait overran its bound");
         }
 
         // SDMA.
@@ -138,35 +143,31 @@ mod app {
         let probe = board.probe_codec();
         let probe_us = us_since(t0);
         match probe {
-            Ok(chip) => {
+            Ok(id) => {
                 println!(
-                    "sgtl5000: CHIP_ID part {:#04x} revision {:#04x} at {:#04x} ({} us)",
-                    chip.part,
-                    chip.revision,
-                    board::sabrelite::CODEC_ADDRESS,
+                    "{}: answered at {:#04x}: {:?} ({} us)",
+                    Selected::CODEC_NAME,
+                    Selected::CODEC_ADDRESS,
+                    id,
                     probe_us
                 );
                 if profile.machine == Machine::Qemu {
                     fail("a codec answered on QEMU, which models none");
                 }
-                if chip.part != PART_ID {
-                    fail("wrong part ID");
-                }
             }
             Err(e) => {
                 println!(
-                    "sgtl5000: probe at {:#04x}: Err({:?}) after {} us",
-                    board::sabrelite::CODEC_ADDRESS,
+                    "{}: probe at {:#04x}: Err({:?}) after {} us",
+                    Selected::CODEC_NAME,
+                    Selected::CODEC_ADDRESS,
                     e,
                     probe_us
                 );
-                println!("sgtl5000: {}", explain_codec_error(&e));
-                let typed_nack = matches!(
-                    e,
-                    sgtl5000::Error::I2c(i2c::Error::NoAcknowledge(NoAcknowledgeSource::Address))
-                );
+                println!("{}: {}", Selected::CODEC_NAME, Selected::explain_codec_error(&e));
+                let typed_nack = Selected::codec_bus_error(&e)
+                    == Some(i2c::Error::NoAcknowledge(NoAcknowledgeSource::Address));
                 if profile.machine == Machine::Silicon {
-                    fail("the SabreLite codec did not answer");
+                    fail("the board's codec did not answer");
                 }
                 if !typed_nack {
                     fail("expected the typed address NACK for the absent codec");
@@ -182,6 +183,18 @@ mod app {
         println!("bsp-probe: ok");
         uart::console().flush();
         semihosting::exit(0)
+    }
+
+    /// The audio port's interrupt (SSI1 on the SabreLite, SAI2 on the EVK).
+    #[cfg(not(feature = "imx6ull-evk"))]
+    fn audio_port_irq() -> u32 {
+        irq::SSI1
+    }
+
+    /// The audio port's interrupt (SSI1 on the SabreLite, SAI2 on the EVK).
+    #[cfg(feature = "imx6ull-evk")]
+    fn audio_port_irq() -> u32 {
+        irq::SAI2
     }
 }
 

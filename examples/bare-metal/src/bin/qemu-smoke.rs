@@ -1,4 +1,5 @@
-//! QEMU SabreLite smoke test: start-up, console, GPT, GIC and semihosting exit.
+//! QEMU smoke test (SabreLite or, with `--board imx6ull-evk`, the i.MX6ULL EVK):
+//! start-up, console, GPT, GIC and semihosting exit.
 //!
 //! Prints a banner on UART1, then the memory system the start-up turned on
 //! (`mmu: on, l1: on (...), l2: absent, ...`; it fails unless the MMU and L1 caches are
@@ -94,9 +95,11 @@ mod app {
         uart::init_console();
         println!();
         println!(
-            "qemu-smoke: imx6-bsp {} on i.MX6 core {} (QEMU -M sabrelite)",
+            "qemu-smoke: imx6-bsp {} on {} core {} ({})",
             env!("CARGO_PKG_VERSION"),
-            startup::core_id()
+            imx6_bsp::soc::SELECTED.name,
+            startup::core_id(),
+            imx6_bsp::board::Machine::Qemu.name()
         );
         // The start-up turned the MMU and caches on (L2: absent on QEMU, which does not
         // map the PL310); every later check runs with them on.

@@ -1,5 +1,8 @@
 //! The i.MX6Q/DL memory map and interrupt numbers, in one place.
 //!
+//! Programs built for a board on this SoC (the default build, SabreLite) reach it as
+//! [`crate::memory_map`].
+//!
 //! Every base address is the physical address of the block's first register (the
 //! MMU is off in this BSP, so physical = virtual). Blocks are 16 KiB apart unless
 //! noted. Sources: U-Boot `arch/arm/include/asm/arch-mx6/imx-regs.h`, the Linux
