@@ -171,7 +171,7 @@ impl<M: Mmio> Gic<M> {
     }
 
     /// Number of interrupt IDs the distributor implements (160 on i.MX6Q, i.MX6UL and
-/// their QEMU models).
+    /// their QEMU models).
     pub fn lines(&self) -> u32 {
         lines_from_typer(self.gicd.read32(gicd::TYPER))
     }

@@ -36,8 +36,8 @@
 
 use crate::ccm::{gates, Gate};
 use crate::events::{self, EventPair};
-use crate::soc::imx6q::memory_map;
 use crate::mmio::Mmio;
+use crate::soc::imx6q::memory_map;
 
 /// Depth of each SSI FIFO in words.
 pub const FIFO_DEPTH: u8 = 15;

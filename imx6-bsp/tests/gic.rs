@@ -7,7 +7,7 @@ mod common;
 
 use common::{Access, RecordingMmio};
 use imx6_bsp::gic::{gicc, gicd, Gic, GicError, DEFAULT_PRIORITY, PRIORITY_MASK};
-use imx6_bsp::memory_map::irq;
+use imx6_bsp::soc::imx6q::memory_map::irq;
 
 /// `GICD_TYPER` of the i.MX6Q and of QEMU `-M sabrelite`: 160 IDs.
 const TYPER_160: u32 = 0x404;

@@ -283,6 +283,39 @@ pub fn steps() -> Vec<Step> {
         )
         .needs(qemu)
         .needs(Tool::CrossToolchain),
+        // The same programs on the i.MX6ULL EVK's model (i.MX6UL, Cortex-A7, GIC-400,
+        // DDR at 0x80000000): one start-up path, the board chosen at build time.
+        Step::xtask(
+            "qemu-smoke-imx6ull",
+            &[
+                "qemu",
+                "qemu-smoke",
+                "--board",
+                "imx6ull-evk",
+                "--timeout",
+                "120",
+                "--expect",
+                "qemu-smoke: ok",
+            ],
+        )
+        .needs(qemu)
+        .needs(Tool::CrossToolchain),
+        // The EVK bring-up, ending in the typed NACK of the absent WM8960.
+        Step::xtask(
+            "qemu-bsp-probe-imx6ull",
+            &[
+                "qemu",
+                "bsp-probe",
+                "--board",
+                "imx6ull-evk",
+                "--timeout",
+                "120",
+                "--expect",
+                "bsp-probe: ok",
+            ],
+        )
+        .needs(qemu)
+        .needs(Tool::CrossToolchain),
         // The main job, short: the XRUN storm on the simulated board with the three
         // policies; the command fails unless `pending-list` shows 0 timeouts, 0 hazards
         // and 0 frames lost (issue 8).

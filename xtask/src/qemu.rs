@@ -1,5 +1,6 @@
 //! `cargo xtask qemu PROGRAM`: builds a bare-metal program of `examples/bare-metal`
-//! for the i.MX6 and runs it under `qemu-system-arm -M sabrelite`.
+//! for the i.MX6 and runs it under `qemu-system-arm -M sabrelite`, or, with
+//! `--board imx6ull-evk`, built for the i.MX6ULL EVK and run under `-M mcimx6ul-evk`.
 //!
 //! The program's UART1 output is forwarded to stdout (semihosting output goes to
 //! stderr), and the command's exit status is the program's: it ends QEMU through
@@ -53,7 +54,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context as _};
 
-use crate::target::{self, BuildRequest, Choice, IMX6_TARGET};
+use crate::target::{self, Board, BuildRequest, Choice, IMX6_TARGET};
 use crate::{setup, util};
 
 /// The package that holds the bare-metal programs.
@@ -92,6 +93,11 @@ pub struct Args {
     /// Show the SabreLite console UART2 on stdout instead of UART1.
     #[arg(long)]
     pub uart2: bool,
+    /// The board to build for and the QEMU machine that models it: `sabrelite`
+    /// (`-M sabrelite`) or `imx6ull-evk` (`-M mcimx6ul-evk`). With `--elf`, the
+    /// board is found from the ELF's entry address unless given.
+    #[arg(long, value_enum)]
+    pub board: Option<Board>,
     /// Run this ELF instead of building a program (the cargo runner mode).
     #[arg(long, hide = true)]
     pub elf: Option<PathBuf>,
@@ -100,14 +106,14 @@ pub struct Args {
     pub qemu_args: Vec<String>,
 }
 
-/// The QEMU command line for `elf`. Pure.
-pub fn qemu_command(elf: &Path, uart2: bool, extra: &[String]) -> Command {
+/// The QEMU command line for `elf` on the model of `board`. Pure.
+pub fn qemu_command_for(board: Board, elf: &Path, uart2: bool, extra: &[String]) -> Command {
     let mut cmd = Command::new("qemu-system-arm");
     cmd.args([
         "-M",
-        "sabrelite",
+        board.qemu_machine(),
         "-m",
-        "1G",
+        board.qemu_ram(),
         "-display",
         "none",
         "-monitor",
@@ -136,15 +142,18 @@ pub struct Outcome {
     pub output: String,
 }
 
-/// Runs `elf` under QEMU, forwarding its console to stdout, with a time limit.
-pub fn run_elf(
+/// Runs `elf` under QEMU's model of `board`, forwarding its console to stdout, with a
+/// time limit.
+pub fn run_elf_on(
+    board: Board,
     elf: &Path,
     timeout: Duration,
     uart2: bool,
     extra: &[String],
 ) -> anyhow::Result<Outcome> {
     setup::ensure_program("qemu-system-arm")?;
-    let mut cmd = qemu_command(elf, uart2, extra);
+    let mut cmd = qemu_command_for(board, elf, uart2, extra);
+    eprintln!("qemu: board {}", board.name());
     eprintln!("$ {}", util::display_command(&cmd));
     eprintln!("qemu: time limit {} s", timeout.as_secs());
     let mut child = cmd
@@ -218,21 +227,46 @@ pub fn build_program(
         .with_context(|| format!("the build produced no executable `{name}`"))
 }
 
+/// The board an ELF was linked for, from its entry address (the cargo runner mode
+/// passes an ELF without a `--board`).
+fn board_of_elf(elf: &Path) -> anyhow::Result<Board> {
+    let bytes = std::fs::read(elf).with_context(|| format!("cannot read {}", elf.display()))?;
+    let entry = target::elf32_entry(&bytes)
+        .with_context(|| format!("{} is not a 32-bit little-endian ELF", elf.display()))?;
+    Board::from_entry(entry).with_context(|| {
+        format!(
+            "{}: entry {entry:#010x} is in no board's DDR; pass --board",
+            elf.display()
+        )
+    })
+}
+
 /// Runs the subcommand.
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let choice = match args.toolchain {
         Some(c) => c,
         None => target::choice_from_env()?,
     };
+    let board = args.board;
     let elf = match (&args.elf, &args.program) {
         (Some(elf), _) => elf.clone(),
-        (None, Some(name)) => build_program(name, &args.features, !args.debug, choice)?,
+        (None, Some(name)) => build_program(
+            name,
+            &board.unwrap_or_default().features_with(&args.features),
+            !args.debug,
+            choice,
+        )?,
         (None, None) => bail!("name a program (e.g. `cargo xtask qemu qemu-smoke`)"),
     };
     if !elf.exists() {
         bail!("{} does not exist", elf.display());
     }
-    let out = run_elf(
+    let board = match board {
+        Some(b) => b,
+        None => board_of_elf(&elf)?,
+    };
+    let out = run_elf_on(
+        board,
         &elf,
         Duration::from_secs(args.timeout),
         args.uart2,
@@ -261,14 +295,20 @@ mod tests {
 
     #[test]
     fn qemu_flags() {
-        let line = util::display_command(&qemu_command(Path::new("/t/app"), false, &[]));
+        let line = util::display_command(&qemu_command_for(
+            Board::Sabrelite,
+            Path::new("/t/app"),
+            false,
+            &[],
+        ));
         assert_eq!(
             line,
             "qemu-system-arm -M sabrelite -m 1G -display none -monitor none -serial stdio \
              -semihosting-config enable=on,target=native -icount shift=0,align=off,sleep=on \
              -kernel /t/app"
         );
-        let line = util::display_command(&qemu_command(
+        let line = util::display_command(&qemu_command_for(
+            Board::Sabrelite,
             Path::new("/t/app"),
             true,
             &["-smp".into(), "4".into()],

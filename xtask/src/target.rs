@@ -569,6 +569,83 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// The boards the bare-metal programs are built for (`--board`). A board is a cargo
+/// feature of `examples-bare-metal` (forwarded to `imx6-bsp`, which picks the SoC,
+/// the board type and the linker layout) and a QEMU machine that models it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum Board {
+    /// Boundary Devices SabreLite (i.MX6Q, DDR at 0x10000000): the default build.
+    #[default]
+    Sabrelite,
+    /// NXP i.MX6ULL EVK (i.MX6ULL, DDR at 0x80000000): feature `imx6ull-evk`.
+    Imx6ullEvk,
+}
+
+impl Board {
+    /// The name `--board` takes.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Board::Sabrelite => "sabrelite",
+            Board::Imx6ullEvk => "imx6ull-evk",
+        }
+    }
+
+    /// The cargo feature of `examples-bare-metal` that builds for the board (none for
+    /// the default board).
+    pub const fn feature(self) -> Option<&'static str> {
+        match self {
+            Board::Sabrelite => None,
+            Board::Imx6ullEvk => Some("imx6ull-evk"),
+        }
+    }
+
+    /// QEMU 7.2's model of the board (`-M`).
+    pub const fn qemu_machine(self) -> &'static str {
+        match self {
+            Board::Sabrelite => "sabrelite",
+            Board::Imx6ullEvk => "mcimx6ul-evk",
+        }
+    }
+
+    /// RAM given to QEMU (`-m`): the board's DDR size.
+    pub const fn qemu_ram(self) -> &'static str {
+        match self {
+            Board::Sabrelite => "1G",
+            Board::Imx6ullEvk => "512M",
+        }
+    }
+
+    /// Start of the board's DDR: programs are linked 4 KiB above it.
+    pub const fn ddr_base(self) -> u32 {
+        match self {
+            Board::Sabrelite => 0x1000_0000,
+            Board::Imx6ullEvk => 0x8000_0000,
+        }
+    }
+
+    /// The board an ELF entry address was linked for (DDR + 4 KiB), if any. Pure.
+    pub fn from_entry(entry: u32) -> Option<Board> {
+        [Board::Sabrelite, Board::Imx6ullEvk]
+            .into_iter()
+            .find(|b| entry.wrapping_sub(b.ddr_base()) < 0x0800_0000)
+    }
+
+    /// The cargo features for this board plus `extra`.
+    pub fn features_with(self, extra: &[String]) -> Vec<String> {
+        let mut features: Vec<String> = self.feature().map(str::to_string).into_iter().collect();
+        features.extend(extra.iter().cloned());
+        features
+    }
+}
+
+/// The entry address of a 32-bit little-endian ELF file (`e_entry`), or `None` if
+/// `bytes` is not one. Pure.
+pub fn elf32_entry(bytes: &[u8]) -> Option<u32> {
+    let class_ok = bytes.get(..6)? == b"\x7fELF\x01\x01";
+    let entry = bytes.get(0x18..0x1C)?;
+    class_ok.then(|| u32::from_le_bytes([entry[0], entry[1], entry[2], entry[3]]))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -836,5 +913,26 @@ not json"#;
         ] {
             assert!(imx6.packages.contains(&p), "{p}");
         }
+    }
+
+    #[test]
+    fn boards_map_to_features_machines_and_link_addresses() {
+        assert_eq!(Board::Sabrelite.feature(), None);
+        assert_eq!(Board::Imx6ullEvk.feature(), Some("imx6ull-evk"));
+        assert_eq!(Board::Imx6ullEvk.qemu_machine(), "mcimx6ul-evk");
+        assert_eq!(Board::from_entry(0x1000_1000), Some(Board::Sabrelite));
+        assert_eq!(Board::from_entry(0x8000_1000), Some(Board::Imx6ullEvk));
+        assert_eq!(Board::from_entry(0x0090_0000), None);
+        assert_eq!(
+            Board::Imx6ullEvk.features_with(&["fail".to_string()]),
+            ["imx6ull-evk", "fail"]
+        );
+        let mut elf = vec![0x7F, b'E', b'L', b'F', 1, 1];
+        elf.resize(0x18, 0);
+        elf.extend(0x8000_1000u32.to_le_bytes());
+        assert_eq!(elf32_entry(&elf), Some(0x8000_1000));
+        assert_eq!(elf32_entry(&elf[..0x19]), None);
+        elf[4] = 2; // 64-bit
+        assert_eq!(elf32_entry(&elf), None);
     }
 }

@@ -48,12 +48,12 @@ use crate::audmux::{self, Audmux};
 use crate::ccm::{self, gates, Ccm, Gate, GateMode};
 use crate::i2c::{self, I2c};
 use crate::iomuxc::{self, Iomuxc};
-use crate::soc::imx6q::memory_map;
-use crate::soc::{self, Soc};
 use crate::mmio::{Mmio, MmioBlock};
 use crate::sgtl5000::{
     self, CaptureInput, ChipId, ClockPlan, MicGain, Sgtl5000, StreamFormat, Supplies,
 };
+use crate::soc::imx6q::memory_map;
+use crate::soc::{self, Soc};
 use crate::ssi::{self, Ssi};
 
 /// The codec's 7-bit I2C address on the SabreLite (`CTRL_ADR0_CS` low).

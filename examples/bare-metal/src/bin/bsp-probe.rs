@@ -163,7 +163,11 @@ mod app {
                     e,
                     probe_us
                 );
-                println!("{}: {}", Selected::CODEC_NAME, Selected::explain_codec_error(&e));
+                println!(
+                    "{}: {}",
+                    Selected::CODEC_NAME,
+                    Selected::explain_codec_error(&e)
+                );
                 let typed_nack = Selected::codec_bus_error(&e)
                     == Some(i2c::Error::NoAcknowledge(NoAcknowledgeSource::Address));
                 if profile.machine == Machine::Silicon {

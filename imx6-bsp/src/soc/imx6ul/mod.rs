@@ -84,7 +84,14 @@ pub mod gates {
         fn shared_gates_match_the_imx6q_and_the_audio_gates_do_not() {
             assert_eq!(
                 [SDMA, SPBA, I2C1, I2C2, GPT_BUS, GPT_SERIAL],
-                [q::SDMA, q::SPBA, q::I2C1, q::I2C2, q::GPT_BUS, q::GPT_SERIAL]
+                [
+                    q::SDMA,
+                    q::SPBA,
+                    q::I2C1,
+                    q::I2C2,
+                    q::GPT_BUS,
+                    q::GPT_SERIAL
+                ]
             );
             assert_ne!(SAI1, q::SSI1);
             assert_ne!(SAI2, q::SSI2);
