@@ -7,8 +7,9 @@
 //! a hole, or a NULL dereference when address 0 is not mapped, aborts instead of
 //! reading garbage). Later regions override earlier ones, which is how the start-up
 //! carves the non-cacheable DMA window out of cacheable DDR. Nothing here knows a
-//! board: the i.MX6Q/DL table is [`crate::memory_map::MEMORY_REGIONS`]; a second SoC
-//! (i.MX6UL: Cortex-A7, no PL310, DDR at 0x8000_0000) supplies its own slice.
+//! board: each SoC description ([`crate::soc::Soc::regions`]) supplies its own slice
+//! (the i.MX6UL: Cortex-A7, no PL310, DDR at 0x8000_0000), and [`MemorySystem`] adds
+//! where its PL310 is, if it has one.
 //!
 //! # Memory kinds and why
 //!
@@ -30,15 +31,27 @@
 //! off); it runs once, at start-up, before the MMU is turned on.
 
 /// What the start-up needs to know about a SoC's memory system: its regions and where
-/// its outer cache controller is (none on the i.MX6UL/ULL). Data, not code: a SoC
-/// module or a program supplies it through [`crate::entry!`].
+/// its outer cache controller is (none on the i.MX6UL/ULL). Data, not code: by default
+/// the selected SoC's description ([`MemorySystem::of`] of [`crate::soc::SELECTED`]);
+/// a program may name another one through [`crate::entry!`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct MemorySystem {
-    /// The flat map, in order (later regions override earlier ones). The start-up adds
+    /// The flat map, in order (later regions override earlier ones): normal regions
+    /// become [`Memory::Normal`], device regions [`Memory::Device`]. The start-up adds
     /// the linker's DMA-coherent window ([`Memory::NormalUncached`]) after these.
-    pub regions: &'static [Region],
+    pub regions: &'static [crate::soc::Region],
     /// Base of the PL310 (L2C-310) registers, if the SoC has one.
     pub l2_cache: Option<usize>,
+}
+
+impl MemorySystem {
+    /// The memory system a SoC description names. Pure.
+    pub const fn of(soc: &crate::soc::Soc) -> MemorySystem {
+        MemorySystem {
+            regions: soc.regions,
+            l2_cache: soc.l2_cache_controller,
+        }
+    }
 }
 
 /// Size of a section: the granule of this map.
@@ -85,6 +98,16 @@ impl Region {
             memory,
             executable: matches!(memory, Memory::Normal),
         }
+    }
+
+    /// The MMU region of a SoC description's region (identity; sizes past 4 GiB are
+    /// cut to what fits below it, which mapping then refuses). Pure.
+    pub const fn from_soc(region: &crate::soc::Region) -> Region {
+        let memory = match region.kind {
+            crate::soc::RegionKind::Normal => Memory::Normal,
+            crate::soc::RegionKind::Device => Memory::Device,
+        };
+        Region::new(region.start as u32, region.size as u32, memory)
     }
 
     /// The same region, execute-never.
@@ -217,6 +240,15 @@ impl TranslationTable {
     pub fn build(&mut self, regions: &[Region]) -> Result<(), MmuError> {
         self.entries = [0; ENTRIES];
         regions.iter().try_for_each(|r| self.map(r))
+    }
+
+    /// Clears the table, then maps a SoC description's regions in order (see
+    /// [`Region::from_soc`] and [`TranslationTable::build`]).
+    pub fn build_soc(&mut self, regions: &[crate::soc::Region]) -> Result<(), MmuError> {
+        self.entries = [0; ENTRIES];
+        regions
+            .iter()
+            .try_for_each(|r| self.map(&Region::from_soc(r)))
     }
 
     /// Maps one region over what the table holds.
@@ -371,6 +403,30 @@ mod tests {
         assert!(!t.is_all(usize::MAX, 2, Memory::Normal));
         // Identity: every mapped descriptor names its own section.
         assert_eq!(t.descriptor(0x1234_5678) & 0xFFF0_0000, 0x1230_0000);
+    }
+
+    #[test]
+    fn both_socs_descriptions_build() {
+        for soc in [&crate::soc::imx6q::SOC, &crate::soc::imx6ul::SOC] {
+            let mut t = TranslationTable::new();
+            t.build_soc(soc.regions).expect("well formed");
+            assert_eq!(
+                t.memory_at(soc.ddr as u32),
+                Some(Memory::Normal),
+                "{}",
+                soc.name
+            );
+            assert_eq!(t.memory_at(soc.sdma as u32), Some(Memory::Device));
+            assert_eq!(
+                t.memory_at(soc.gic_distributor as u32),
+                Some(Memory::Device)
+            );
+            assert!(
+                t.descriptor(soc.program_base as u32) & bits::XN == 0,
+                "code runs"
+            );
+            assert_eq!(MemorySystem::of(soc).l2_cache, soc.l2_cache_controller);
+        }
     }
 
     #[test]

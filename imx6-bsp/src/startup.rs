@@ -230,9 +230,9 @@ __imx6_bsp_fiq:
 /// masked, the MMU and caches on. A bare-metal program without it fails to link with
 /// `undefined symbol: __imx6_bsp_main`.
 ///
-/// `entry!(main, memory = PATH)` names the [`MemorySystem`](crate::mmu::MemorySystem)
-/// the start-up maps (a `const` or `static`); the default is the i.MX6Q/DL one,
-/// [`crate::memory_map::MEMORY_SYSTEM`].
+/// `entry!(main, memory = EXPR)` names the [`MemorySystem`](crate::mmu::MemorySystem)
+/// the start-up maps (a constant expression); the default is the one of the SoC the
+/// crate is built for, `MemorySystem::of(soc::SELECTED)`.
 ///
 /// ```ignore
 /// #![no_std]
@@ -246,9 +246,12 @@ __imx6_bsp_fiq:
 #[macro_export]
 macro_rules! entry {
     ($path:path) => {
-        $crate::entry!($path, memory = $crate::memory_map::MEMORY_SYSTEM);
+        $crate::entry!(
+            $path,
+            memory = $crate::mmu::MemorySystem::of($crate::soc::SELECTED)
+        );
     };
-    ($path:path, memory = $memory:path) => {
+    ($path:path, memory = $memory:expr) => {
         #[doc(hidden)]
         #[export_name = "__imx6_bsp_main"]
         pub extern "C" fn __imx6_bsp_main() -> ! {
@@ -396,7 +399,7 @@ fn memory_system_on(
 ) -> MemorySetup {
     use crate::mmu::{Memory, Region, SECTION};
     let window = dma_coherent_window();
-    let built = table.build(memory.regions).and_then(|()| {
+    let built = table.build_soc(memory.regions).and_then(|()| {
         if window.is_empty() {
             return Ok(());
         }

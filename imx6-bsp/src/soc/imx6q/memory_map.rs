@@ -209,32 +209,6 @@ pub const SSI: [usize; 3] = [SSI1, SSI2, SSI3];
 /// I2C1..I2C3 by index.
 pub const I2C: [usize; 3] = [I2C1, I2C2, I2C3];
 
-/// The i.MX6Q/DL memory system for the start-up's flat map (see [`crate::mmu`]): the
-/// boot ROM page is left unmapped (a NULL dereference faults), OCRAM and DDR are
-/// normal cacheable memory, the A9 private region and AIPS-1/2 are Device memory. The
-/// start-up adds the DMA-coherent window (non-cacheable) over DDR.
-pub const MEMORY_SYSTEM: crate::mmu::MemorySystem = crate::mmu::MemorySystem {
-    regions: &MEMORY_REGIONS,
-    l2_cache: Some(PL310),
-};
-
-/// The regions of [`MEMORY_SYSTEM`].
-pub const MEMORY_REGIONS: [crate::mmu::Region; 4] = {
-    use crate::mmu::{Memory, Region, SECTION};
-    [
-        // OCRAM (256 KiB at the start of its MiB; the rest of the MiB is unpopulated,
-        // so no code runs from it and nothing there is a DMA buffer by default).
-        Region::new(OCRAM as u32, SECTION, Memory::Normal),
-        // SCU, GIC, A9 timers, PL310.
-        Region::new(ARM_PERIPH as u32, SECTION, Memory::Device),
-        // AIPS-1 and AIPS-2 (every peripheral this BSP drives).
-        Region::new(0x0200_0000, 2 * SECTION, Memory::Device),
-        // DDR: 1 GiB on the SabreLite (QEMU maps 128 MiB by default; the rest of the
-        // window is never touched by a program linked below 0x1800_0000).
-        Region::new(DDR as u32, DDR_SIZE_SABRELITE as u32, Memory::Normal),
-    ]
-};
-
 /// GIC interrupt IDs (SPI number + 32; see the module docs).
 ///
 /// IDs 0-15 are software-generated (SGI) and 16-31 private per core (PPI). QEMU's
