@@ -30,15 +30,17 @@ use sdma_core::soft::{Fifo, Peripheral, SoftChannel, SoftDma};
 
 use crate::blocking::Clock;
 use crate::params::{HwParams, Stream, SwParams};
-use crate::pattern::{self, Checker};
+use crate::pattern;
 use crate::pcm::{DmaLink, IrqReport, Pcm};
 use crate::ring::DmaRing;
 use crate::PcmError;
 
+mod check;
 mod interpose;
 #[cfg(test)]
 mod tests;
 
+pub use check::FrameCheck;
 pub use interpose::{Interpose, Interposed, PeriodResidue, SegmentResidue};
 
 /// The device side of the storm, called by a [`Rig`] as the hardware runs.
@@ -55,6 +57,13 @@ pub trait Device<Ch> {
     /// before the call that issued the transfer returned. Default: ignored.
     fn dma_started(&mut self, at_ns: u64) {
         let _ = at_ns;
+    }
+    /// Playback: the frames passed to [`Device::playback_frame`] from now on were
+    /// delivered by DMA run `run` (a count of transfer starts). A rig that knows which
+    /// run wrote each played word says so; without it silence on the wire is never
+    /// judged ([`FrameCheck::frame_tagged`]). Default: ignored.
+    fn playback_run(&mut self, run: u64) {
+        let _ = run;
     }
 }
 
@@ -84,6 +93,21 @@ pub trait Rig {
     /// Hazards the hardware model detected (a transfer started while a previous one on
     /// the channel could still run). 0 if the model has no detector.
     fn hazards(&self, pcm: &Pcm<Self::Channel>) -> u64;
+    /// Errors the DMA engine model recorded (bad descriptors, bus faults...). Default 0.
+    fn engine_errors(&self) -> u64 {
+        0
+    }
+    /// Peripheral FIFO errors while the stream ran: DMA reads of an empty receive FIFO,
+    /// DMA writes to a full transmit FIFO. Default 0.
+    fn fifo_errors(&self) -> u64 {
+        0
+    }
+    /// The application is about to copy frames between its buffer and the ring (the
+    /// frames `pcm` reports available): a rig with an ownership checker claims them for
+    /// the CPU there, so a DMA that still runs over them is seen. Default: nothing.
+    fn cpu_access(&mut self, pcm: &Pcm<Self::Channel>) {
+        let _ = pcm;
+    }
 }
 
 /// How the storm recovers from XRUNs.
@@ -209,9 +233,20 @@ pub struct StormReport {
     pub timeouts: u64,
     /// The hardware model's hazard count.
     pub hazards: u64,
-    /// Lost, repeated or reordered frames inside a run (capture), or anywhere in the
-    /// played sequence (playback, where no accepted frame may be lost at all).
+    /// Frames skipped inside a run (capture), or accepted frames never played
+    /// (playback) ([`FrameCheck::lost`]).
     pub frames_lost: u64,
+    /// Frames delivered or played again ([`FrameCheck::repeated`]).
+    pub frames_repeated: u64,
+    /// Frames not made of one frame's channels in order: slips, left/right swaps
+    /// ([`FrameCheck::misaligned`]).
+    pub frames_misaligned: u64,
+    /// Silent frames where data was expected ([`FrameCheck::silent`]).
+    pub frames_silent: u64,
+    /// The engine model's error records ([`Rig::engine_errors`]).
+    pub engine_errors: u64,
+    /// Peripheral FIFO errors ([`Rig::fifo_errors`]).
+    pub fifo_errors: u64,
     /// Frames checked in order.
     pub frames_checked: u64,
     /// Runs in which frames were checked.
@@ -246,15 +281,20 @@ impl core::fmt::Display for StormReport {
         )?;
         writeln!(
             f,
-            "  xruns {} recovered {} timeouts {} hazards {} frames_lost {} (checked {} frames in {} runs) errors {}",
+            "  xruns {} recovered {} timeouts {} hazards {} frames lost {} repeated {} misaligned {} silent {} (checked {} frames in {} runs) errors {} engine_errors {} fifo_errors {}",
             self.xruns,
             self.recovered,
             self.timeouts,
             self.hazards,
             self.frames_lost,
+            self.frames_repeated,
+            self.frames_misaligned,
+            self.frames_silent,
             self.frames_checked,
             self.runs_checked,
-            self.errors
+            self.errors,
+            self.engine_errors,
+            self.fifo_errors
         )?;
         writeln!(f, "  recovery_us      {}", self.recovery_us)?;
         writeln!(f, "  restart_delay_us {}", self.restart_delay_us)?;
@@ -263,6 +303,17 @@ impl core::fmt::Display for StormReport {
 }
 
 impl StormReport {
+    /// Lost + repeated + misaligned + silent frames.
+    pub fn data_faults(&self) -> u64 {
+        self.frames_lost + self.frames_repeated + self.frames_misaligned + self.frames_silent
+    }
+
+    /// Whether the data shows a fault: a timeout or a bad frame (what "caught by
+    /// data" means for the mutant suite).
+    pub fn caught_by_data(&self) -> bool {
+        self.timeouts != 0 || self.data_faults() != 0
+    }
+
     /// The figures every storm over a channel with the terminate-pending contract must
     /// show (`docs/scenarios.md`): no unexpected PCM error; at least `min_xruns` XRUNs, each
     /// recovered; no timeout; no hazard; no frame lost; more than 100 frames checked per
@@ -292,8 +343,17 @@ impl StormReport {
         if self.hazards != 0 {
             return fail(format!("{} hazards", self.hazards));
         }
-        if self.frames_lost != 0 {
-            return fail(format!("{} frames lost", self.frames_lost));
+        if self.data_faults() != 0 {
+            return fail(format!(
+                "bad data: {} lost, {} repeated, {} misaligned, {} silent frames",
+                self.frames_lost, self.frames_repeated, self.frames_misaligned, self.frames_silent
+            ));
+        }
+        if self.engine_errors != 0 || self.fifo_errors != 0 {
+            return fail(format!(
+                "{} engine errors, {} FIFO errors",
+                self.engine_errors, self.fifo_errors
+            ));
         }
         if self.frames_checked <= 100 * self.xruns {
             return fail(format!(
@@ -339,8 +399,11 @@ pub struct PatternDevice {
     hw: HwParams,
     /// The capture frame number produced next.
     pub next_frame: u64,
-    /// The played frames, checked.
-    pub played: Checker,
+    /// The played frames, checked as the codec hears them.
+    pub played: FrameCheck,
+    /// The DMA run that delivered the frames played now, if the rig tells
+    /// ([`Device::playback_run`]; see [`FrameCheck::frame_tagged`]).
+    pub run_tag: Option<u64>,
     /// Periods reported by `pcm.on_period()` so far.
     pub periods: u64,
 }
@@ -351,7 +414,8 @@ impl PatternDevice {
         PatternDevice {
             hw,
             next_frame: 0,
-            played: Checker::new(hw.format, hw.channels).allow_gaps(),
+            played: FrameCheck::playback(hw.format, hw.channels),
+            run_tag: None,
             periods: 0,
         }
     }
@@ -364,11 +428,15 @@ impl<Ch> Device<Ch> for PatternDevice {
     }
 
     fn playback_frame(&mut self, frame: &[u8]) {
-        self.played.frame(frame);
+        self.played.frame_tagged(frame, self.run_tag);
     }
 
     fn irq(&mut self, _now_ns: u64, _pcm: &Pcm<Ch>, report: &IrqReport) {
         self.periods += u64::from(report.periods);
+    }
+
+    fn playback_run(&mut self, run: u64) {
+        self.run_tag = Some(run);
     }
 }
 
@@ -480,6 +548,10 @@ impl<Ch: DmaChannel<Read = DmaRing, Write = DmaRing>> Device<Ch> for Observer {
         Device::<Ch>::playback_frame(&mut self.data, frame);
     }
 
+    fn playback_run(&mut self, run: u64) {
+        Device::<Ch>::playback_run(&mut self.data, run);
+    }
+
     fn irq(&mut self, now_ns: u64, pcm: &Pcm<Ch>, report: &IrqReport) {
         let c = pcm.counters();
         if report.recovered {
@@ -540,6 +612,11 @@ pub fn run_recorded<R: Rig>(
         timeouts: 0,
         hazards: 0,
         frames_lost: 0,
+        frames_repeated: 0,
+        frames_misaligned: 0,
+        frames_silent: 0,
+        engine_errors: 0,
+        fifo_errors: 0,
         frames_checked: 0,
         runs_checked: 0,
         recovery_us: Figure::default(),
@@ -571,7 +648,7 @@ pub fn run_recorded<R: Rig>(
     }
     obs.app_call(rig.now_ns(), pcm);
     let mut rng = SplitMix(cfg.seed);
-    let mut captured = Checker::new(hw.format, hw.channels);
+    let mut captured = FrameCheck::capture(hw.format, hw.channels);
     let mut last_run = None;
     let mut app_frame: u64 = 0;
     let mut buf = std::vec![0u8; 2 * hw.period_frames as usize * fb];
@@ -602,7 +679,9 @@ pub fn run_recorded<R: Rig>(
         let wait = |p: &mut Pcm<R::Channel>, c: &mut Ctx<'_, R>| {
             c.obs.app_call(c.rig.now_ns(), p);
             c.rig.advance(p, quantum_ns, c.obs);
+            c.rig.cpu_access(p);
         };
+        ctx.rig.cpu_access(pcm);
         let result = match cfg.stream {
             Stream::Capture => pcm.readi_timeout(chunk, cfg.timeout_us, &mut ctx, wait),
             Stream::Playback => {
@@ -680,9 +759,14 @@ pub fn run_recorded<R: Rig>(
         Stream::Capture => captured,
         Stream::Playback => obs.data.played,
     };
-    rep.frames_lost = checker.bad;
+    rep.frames_lost = checker.lost;
+    rep.frames_repeated = checker.repeated;
+    rep.frames_misaligned = checker.misaligned;
+    rep.frames_silent = checker.silent;
     rep.frames_checked = checker.good;
     rep.runs_checked = checker.runs;
+    rep.engine_errors = rig.engine_errors();
+    rep.fifo_errors = rig.fifo_errors();
     rep.recovery_us = Figure::of(core::mem::take(&mut obs.recovery));
     rep.restart_delay_us = Figure::of(obs.restarts.iter().filter_map(|r| r.delay_us()).collect());
     rep.prepare_block_us = Figure::of(prepare_block);

@@ -159,7 +159,8 @@ fn playback_never_writes_into_the_period_the_dma_may_be_reading() {
     assert_eq!(pcm.counters().xruns, 1, "{:?}", pcm.status());
     assert_eq!(pcm.counters().recovered, 1);
     assert_eq!(
-        dev.played.bad, 0,
+        dev.played.bad(),
+        0,
         "an accepted frame was lost: {:?}",
         dev.played
     );

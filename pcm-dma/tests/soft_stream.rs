@@ -85,7 +85,8 @@ fn exact_continuity_every_format_across_boundary_wraps() {
                 rig.advance(&mut pcm, 700_000, &mut dev);
             }
             assert_eq!(
-                dev.played.bad, 0,
+                dev.played.bad(),
+                0,
                 "{format:?} x{channels}: playback out of order"
             );
             assert_eq!(pcm.counters().xruns, 0);

@@ -175,6 +175,12 @@ pub struct EngineStats {
     pub irq_deliveries: u64,
     /// STOP_STAT writes that stopped a channel with HE set.
     pub stops: u64,
+    /// Of those, stops written while the channel's own step was running (the script
+    /// finishes its step after the write).
+    pub stops_in_own_step: u64,
+    /// Of those, stops written while another channel's step was running (the stopped
+    /// channel may have been picked as next already).
+    pub stops_in_other_step: u64,
     /// Longest delay from a STOP_STAT write to the confirmed stop, ns.
     pub stop_latency_max: Nanos,
     /// Sum of those delays (for the mean), ns.
@@ -249,6 +255,9 @@ struct Channel {
     committed: bool,
     /// Time of the STOP_STAT write not yet confirmed.
     stop_at: Option<Nanos>,
+    /// Context loads so far: the number of the transfer the script runs, the tag of
+    /// the words it writes to a transmit FIFO ([`crate::ssi::PlayedSlot::tag`]).
+    context_loads: u64,
 }
 
 #[derive(Debug)]
@@ -810,6 +819,11 @@ impl Sim {
             self.regs.he &= !b;
             self.ch[c].stop_at.get_or_insert(self.now);
             let running = self.step.is_some_and(|s| s.ch == c);
+            if running {
+                self.stats.stops_in_own_step += 1;
+            } else if busy_other(self, c) {
+                self.stats.stops_in_other_step += 1;
+            }
             if !running && was_runnable && busy_other(self, c) {
                 let p = self.timing.stop_commit_percent;
                 if self.rng.chance(p, 100) {
@@ -1256,6 +1270,7 @@ impl Sim {
                 let _ = self.mem.read(start, &mut buf);
                 let s = &mut self.ssi[dev];
                 s.advance(now);
+                s.set_write_tag(self.ch[c].context_loads);
                 for chunk in buf.chunks_exact(w) {
                     let mut v = [0u8; 4];
                     v[..w].copy_from_slice(chunk);
@@ -1376,6 +1391,7 @@ impl Sim {
                         self.hazard(HazardKind::ContextLoadWhileLive { channel: c as u8 });
                     }
                     self.ch[c].pos = ScriptPos::default();
+                    self.ch[c].context_loads += 1;
                 }
             }
             let mut buf = vec![0u8; count * 4];

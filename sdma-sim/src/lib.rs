@@ -47,5 +47,5 @@ pub use hazard::{ErrorRecord, Hazard, HazardKind, SimError};
 pub use memory::{MemError, SimMemory};
 pub use pattern::{CheckStats, PatternChecker, PatternGenerator};
 pub use script::{Firmware, ScriptKind, ScriptTable};
-pub use ssi::{Direction, Ssi, SsiConfig, SsiStats};
+pub use ssi::{Direction, PlayedSlot, Ssi, SsiConfig, SsiStats};
 pub use time::{Nanos, MS, SECOND, US};

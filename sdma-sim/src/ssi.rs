@@ -8,8 +8,14 @@
 //!   arrives at a full FIFO is dropped and counted as an overrun; a DMA read of an empty
 //!   FIFO returns 0 and is counted;
 //! - transmit: the line is high while at least `watermark` slots are free; a sample slot
-//!   that finds the FIFO empty is counted as an underrun (nothing is played); a DMA write to
-//!   a full FIFO is dropped and counted.
+//!   that finds the FIFO empty is counted as an underrun and the previous word is sent
+//!   again (the SSI retransmits its shift register on a transmit underrun, TUE0: see
+//!   `docs/hardware-facts.md#ssi`); a DMA write to a full FIFO is dropped and counted.
+//!
+//! The codec side is slot-timed: every slot puts one word on the wire whatever happens,
+//! and [`Ssi::take_played_slots`] hands them out with their slot number since the clock
+//! started (slot 0 is the left channel of a frame), so a checker outside the model hears
+//! what a codec would: a slip by one word is a left/right swap.
 //!
 //! The SDMA event is the rising edge of the line (see the engine docs for how a line that
 //! stays high re-arms the event). The FIFO is evaluated lazily: word `k` moves at
@@ -97,11 +103,25 @@ pub struct SsiStats {
     pub requests: u64,
 }
 
+/// One transmit slot as the codec hears it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct PlayedSlot {
+    /// Slot number since the clock last started (even: left, odd: right, for stereo).
+    pub slot: u64,
+    /// The word on the wire.
+    pub value: u32,
+    /// The FIFO was empty: the previous word was sent again (TUE0).
+    pub underrun: bool,
+    /// The write tag the word was written to the FIFO under ([`Ssi::set_write_tag`]).
+    pub tag: u64,
+}
+
 /// One SSI FIFO with its codec-side clock.
 #[derive(Clone, Debug)]
 pub struct Ssi {
     cfg: SsiConfig,
-    fifo: VecDeque<u32>,
+    /// Words with the write tag they were written under (transmit; 0 on receive).
+    fifo: VecDeque<(u32, u64)>,
     running: bool,
     /// Time of codec word 0.
     start: Nanos,
@@ -111,8 +131,12 @@ pub struct Ssi {
     gen_next: u64,
     /// Receive: the value of codec word `k`, when not the built-in counter pattern.
     source: Option<fn(u64) -> u32>,
-    /// Transmit: every played word, when recording (for a checker outside the model).
-    played_log: Option<Vec<u32>>,
+    /// Transmit: every slot's word, when recording (for a checker outside the model).
+    played_log: Option<Vec<PlayedSlot>>,
+    /// Transmit: the word in the shift register (sent again on an underrun slot).
+    last_sent: (u32, u64),
+    /// Transmit: the tag DMA writes are stored with ([`Ssi::set_write_tag`]).
+    write_tag: u64,
     /// Transmit: checks the played stream.
     checker: PatternChecker,
     /// Current level of the request line as last evaluated.
@@ -138,6 +162,8 @@ impl Ssi {
             gen_next: 0,
             source: None,
             played_log: None,
+            last_sent: (0, 0),
+            write_tag: 0,
             line: false,
             generation: 0,
             stats: SsiStats::default(),
@@ -187,20 +213,33 @@ impl Ssi {
                     };
                     self.gen_next += 1;
                     if self.fifo.len() < SSI_FIFO_DEPTH {
-                        self.fifo.push_back(v);
+                        self.fifo.push_back((v, 0));
                     } else {
                         self.stats.overruns += 1;
                     }
                 }
-                Direction::Transmit => match self.fifo.pop_front() {
-                    Some(v) => {
-                        self.checker.check(v);
-                        if let Some(log) = &mut self.played_log {
-                            log.push(v);
+                Direction::Transmit => {
+                    let slot = self.ticks - 2;
+                    let ((value, tag), underrun) = match self.fifo.pop_front() {
+                        Some(w) => {
+                            self.checker.check(w.0);
+                            (w, false)
                         }
+                        None => {
+                            self.stats.underruns += 1;
+                            (self.last_sent, true)
+                        }
+                    };
+                    self.last_sent = (value, tag);
+                    if let Some(log) = &mut self.played_log {
+                        log.push(PlayedSlot {
+                            slot,
+                            value,
+                            underrun,
+                            tag,
+                        });
                     }
-                    None => self.stats.underruns += 1,
-                },
+                }
             }
         }
     }
@@ -247,7 +286,7 @@ impl Ssi {
     pub(crate) fn dma_read(&mut self) -> u32 {
         self.stats.dma_words += 1;
         match self.fifo.pop_front() {
-            Some(v) => v,
+            Some((v, _)) => v,
             None => {
                 self.stats.dma_errors += 1;
                 0
@@ -259,7 +298,7 @@ impl Ssi {
     pub(crate) fn dma_write(&mut self, value: u32) {
         self.stats.dma_words += 1;
         if self.fifo.len() < SSI_FIFO_DEPTH {
-            self.fifo.push_back(value);
+            self.fifo.push_back((value, self.write_tag));
         } else {
             self.stats.dma_errors += 1;
         }
@@ -299,12 +338,31 @@ impl Ssi {
         self.played_log = on.then(Vec::new);
     }
 
-    /// Transmit: the words played since the last call (empty unless recording).
+    /// Transmit: the words the FIFO delivered since the last call (empty unless
+    /// recording); underrun slots, which repeat the previous word, are left out. See
+    /// [`Ssi::take_played_slots`] for what the codec hears.
     pub fn take_played(&mut self) -> Vec<u32> {
+        self.take_played_slots()
+            .into_iter()
+            .filter(|s| !s.underrun)
+            .map(|s| s.value)
+            .collect()
+    }
+
+    /// Transmit: every slot since the last call, as the codec hears it (empty unless
+    /// recording): one word per slot, the previous word again on an underrun slot.
+    pub fn take_played_slots(&mut self) -> Vec<PlayedSlot> {
         match &mut self.played_log {
             Some(log) => core::mem::take(log),
             None => Vec::new(),
         }
+    }
+
+    /// Transmit: DMA writes from now on are stored with `tag`, which comes back with
+    /// the word in [`PlayedSlot::tag`]. The engine sets it before each burst to the
+    /// writing channel's context-load count: the number of the DMA run that wrote it.
+    pub fn set_write_tag(&mut self, tag: u64) {
+        self.write_tag = tag;
     }
 
     /// Transmit: restart the played-stream check at the next word (after an XRUN).
@@ -362,7 +420,17 @@ mod tests {
         tx.advance(tx.tick_time(2));
         assert_eq!(tx.take_played(), [7, 8]);
         tx.advance(tx.tick_time(5));
-        assert_eq!(tx.take_played(), [9], "underrun slots play nothing");
+        let slots = tx.take_played_slots();
+        let heard: Vec<_> = slots
+            .iter()
+            .map(|s| (s.slot, s.value, s.underrun))
+            .collect();
+        assert_eq!(
+            heard,
+            [(2, 9, false), (3, 9, true), (4, 9, true)],
+            "an underrun slot sends the previous word again"
+        );
+        assert_eq!(tx.stats().underruns, 2);
     }
 
     #[test]

@@ -9,9 +9,10 @@ use pcm_dma::storm::{self, RecoveryMode, StormConfig, StormReport};
 use pcm_dma::{HwParams, Stream};
 use sdma_sim::SsiStats;
 
+use crate::load::CompanionStats;
 use crate::policy::{Policy, StopBound};
 use crate::report::{mode_json, policy_json, with_fifo_counts, with_stop_bound};
-use crate::rig::{Progress, SdmaRig};
+use crate::rig::{Load, Progress, SdmaRig};
 use crate::timeline::{pick, timeline_json, Recorder};
 
 /// What to run.
@@ -31,6 +32,9 @@ pub struct DemoArgs {
     pub application: bool,
     /// Print `progress` lines on stderr.
     pub progress: bool,
+    /// What else runs on the engine besides the stream under test ([`Load::NONE`]: the
+    /// stream alone; [`Load::STORM`]: the multi-channel engine, `--load storm`).
+    pub load: Load,
 }
 
 /// The seed of one storm, derived from the run's seed (distinct per stream and mode).
@@ -49,11 +53,53 @@ pub fn storm_seed(seed: u64, stream: Stream, mode: RecoveryMode) -> u64 {
 
 /// What one storm gives besides its [`StormReport`].
 struct StormRun {
+    /// The stream under test with the companions' data and errors folded in.
     report: StormReport,
     /// The driver's stop bound for the SSI channel ([`SdmaRig::stop_bound_ns`]).
     stop_bound_ns: Option<u64>,
     /// The SSI FIFO's counters at the end.
     ssi: SsiStats,
+    /// What the rest of the engine did.
+    load: LoadFigures,
+}
+
+/// The other channels of one storm's engine.
+#[derive(Clone, Debug, Default)]
+pub struct LoadFigures {
+    /// STOP_STAT writes inside a running step: the stopped channel's own, another's.
+    pub stops_in_steps: (u64, u64),
+    /// The companion streams' figures.
+    pub companions: Vec<CompanionStats>,
+    /// Frames the companions checked good.
+    pub companion_frames: u64,
+    /// Memory copies done, and bad ones.
+    pub memcpy_copies: u64,
+    /// Memory copies whose data differed or that failed.
+    pub memcpy_bad: u64,
+}
+
+impl LoadFigures {
+    fn json(&self) -> serde_json::Value {
+        let xruns: u64 = self.companions.iter().map(|c| c.xruns).sum();
+        let mut by = [0u64; 3];
+        for c in &self.companions {
+            for (b, r) in by.iter_mut().zip(c.recoveries) {
+                *b += r;
+            }
+        }
+        serde_json::json!({
+            "stops_in_own_step": self.stops_in_steps.0,
+            "stops_in_other_step": self.stops_in_steps.1,
+            "companion_streams": self.companions.len(),
+            "companion_xruns": xruns,
+            "companion_recoveries_thread": by[0],
+            "companion_recoveries_irq": by[1],
+            "companion_recoveries_timer": by[2],
+            "companion_frames_checked": self.companion_frames,
+            "memcpy_copies": self.memcpy_copies,
+            "memcpy_bad": self.memcpy_bad,
+        })
+    }
 }
 
 fn one_storm(
@@ -65,30 +111,38 @@ fn one_storm(
 ) -> Result<StormRun, String> {
     let policy = a.policy;
     let seed = storm_seed(a.seed, stream, mode);
-    let (mut rig, mut pcm) =
-        SdmaRig::new(policy, a.stop_bound, stream, seed, false).map_err(|e| e.to_string())?;
+    let (mut rig, mut pcm) = SdmaRig::with_load(policy, a.stop_bound, stream, seed, false, a.load)
+        .map_err(|e| e.to_string())?;
     rig.progress = progress;
     let cfg = StormConfig::scenario(seed, stream, mode, xruns);
-    let rep = storm::run(&mut rig, &mut pcm, &cfg);
-    if rep.errors > 0 {
-        eprintln!(
-            "{} {stream:?}: {} unexpected PCM errors, first {:?}",
-            policy.name(),
-            rep.errors,
-            rep.first_error
-        );
+    let mut rep = storm::run(&mut rig, &mut pcm, &cfg);
+    let mut load = LoadFigures {
+        stops_in_steps: rig.stops_in_steps(),
+        ..LoadFigures::default()
+    };
+    for c in &rig.companions {
+        rep.frames_lost += c.check.lost;
+        rep.frames_repeated += c.check.repeated;
+        rep.frames_misaligned += c.check.misaligned;
+        rep.frames_silent += c.check.silent;
+        rep.frames_checked += c.check.good;
+        rep.errors += c.stats.errors;
+        load.companions.push(c.stats);
+        load.companion_frames += c.check.good;
+        let fifo = rig
+            .board
+            .with_sim(|s| s.ssi_mut(c.ssi).map(|f| f.stats().dma_errors).unwrap_or(0));
+        rep.fifo_errors += fifo;
     }
-    let engine = rig.engine_errors();
-    if engine > 0 {
-        eprintln!(
-            "{} {stream:?}: {engine} engine errors recorded by the simulator",
-            policy.name()
-        );
+    if let Some(m) = &rig.memcpy {
+        load.memcpy_copies = m.copies;
+        load.memcpy_bad = m.bad_copies;
     }
     Ok(StormRun {
         report: rep,
         stop_bound_ns: rig.stop_bound_ns(),
         ssi: rig.ssi_stats(),
+        load,
     })
 }
 
@@ -119,11 +173,11 @@ pub fn run(a: &DemoArgs) -> Result<serde_json::Value, String> {
         )?;
         done += a.xruns - half;
         bound_ns = c.stop_bound_ns;
-        Ok(with_fifo_counts(
-            mode_json(&c.report, &p.report),
-            &c.ssi,
-            &p.ssi,
-        ))
+        let mut v = with_fifo_counts(mode_json(&c.report, &p.report), &c.ssi, &p.ssi);
+        v["capture"]["load"] = c.load.json();
+        v["playback"]["load"] = p.load.json();
+        v["memcpy_bad"] = (c.load.memcpy_bad + p.load.memcpy_bad).into();
+        Ok(v)
     };
     let primary = mode_pair(a.policy.primary_mode())?;
     let application = if app {
@@ -283,6 +337,7 @@ mod tests {
             trace: Some(dir.clone()),
             application: false,
             progress: false,
+            load: Load::NONE,
         };
         let v = run(&a).unwrap();
         let _ = std::fs::remove_dir_all(&dir);

@@ -17,6 +17,7 @@
 
 pub mod board;
 pub mod demo;
+pub mod load;
 pub mod policy;
 pub mod report;
 pub mod rig;

@@ -31,13 +31,14 @@
 use pcm_dma::pattern;
 use pcm_dma::storm::{Device, Interpose, Interposed, Rig};
 use pcm_dma::{DmaLink, DmaRing, Format, HwParams, Pcm, Stream};
-use sdma_core::dmaengine::{Cookie, DmaChannel, Event, EventKind, TxState};
-use sdma_core::sdma::{ScriptClass, Sdma, SdmaChannel};
+use sdma_core::dmaengine::{BusWidth, Cookie, DmaChannel, Event, EventKind, SlaveConfig, TxState};
+use sdma_core::sdma::{ChannelRequest, ScriptClass, Sdma, SdmaChannel};
 use sdma_core::vchan::Channel;
-use sdma_sim::platform::alloc_buffer;
+use sdma_sim::platform::{alloc_buffer, bus_of};
 use sdma_sim::{Board, SimHandler, SsiConfig, SsiId, SsiStats};
 
 use crate::board::{bring_up, err, ssi_channel, BringUpError};
+use crate::load::{claim_ring, Companion, MemcpyLoad, SlotFramer};
 use crate::policy::{DemoPlatform, Policy, StopBound};
 use crate::timeline::Recorder;
 
@@ -181,7 +182,83 @@ impl Progress {
     }
 }
 
-/// The SDMA driver on the simulator with SSI1 in one direction.
+/// What else runs on the storm's engine besides the stream under test.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Load {
+    /// SSI1's other direction as a companion stream with its own random application.
+    pub ssi1_other: bool,
+    /// An SSI2 capture + playback pair of companion streams.
+    pub ssi2_pair: bool,
+    /// A memory-to-memory channel at a higher priority copying `memcpy_bytes` per BD.
+    pub memcpy_bytes: Option<u32>,
+    /// Check playback as the codec hears it, slot by slot (an underrun slot repeats
+    /// the previous word), rather than the words the FIFO delivered, paired in order.
+    pub codec_slots: bool,
+    /// The application claims the ring frames it copies through the simulator's
+    /// ownership check (`Sim::cpu_claim`).
+    pub cpu_claims: bool,
+}
+
+impl Load {
+    /// The stream alone on its engine (the storm before the multi-channel engine).
+    pub const NONE: Load = Load {
+        ssi1_other: false,
+        ssi2_pair: false,
+        memcpy_bytes: None,
+        codec_slots: false,
+        cpu_claims: false,
+    };
+
+    /// The default storm's engine: SSI1 capture and playback, an SSI2 pair, and a
+    /// 24 KiB memory copy at priority 5 (audio runs at 3). One 24 KiB BD takes about
+    /// 48-58 µs of engine time, within the 73 µs an SSI FIFO (15 words, watermark 8)
+    /// lasts at 96 000 words/s, so the load delays audio bursts without starving them.
+    pub const STORM: Load = Load {
+        ssi1_other: true,
+        ssi2_pair: true,
+        memcpy_bytes: Some(24 * 1024),
+        codec_slots: true,
+        cpu_claims: true,
+    };
+
+    /// The load called `name` on the command line (`none`, `storm`).
+    pub fn from_name(name: &str) -> Option<Load> {
+        match name {
+            "none" => Some(Load::NONE),
+            "storm" => Some(Load::STORM),
+            _ => None,
+        }
+    }
+}
+
+/// Priority of the memory-to-memory load (audio channels run at 3).
+pub const MEMCPY_PRIORITY: u8 = 5;
+
+/// Application-event tag of the memory-copy load's next issue.
+const TAG_MEMCPY: u64 = 1;
+/// Application-event tags of the companions' services: this plus the index.
+const TAG_COMPANION: u64 = 100;
+
+/// SSI2 receive: same set-up as SSI1, its own FIFO address and DMA event.
+fn ssi2_rx() -> SsiConfig {
+    SsiConfig {
+        fifo_addr: 0x0202_C008,
+        event: 41,
+        ..SsiConfig::ssi1_rx()
+    }
+}
+
+/// SSI2 transmit.
+fn ssi2_tx() -> SsiConfig {
+    SsiConfig {
+        fifo_addr: 0x0202_C000,
+        event: 42,
+        ..SsiConfig::ssi1_tx()
+    }
+}
+
+/// The SDMA driver on the simulator: the stream under test on SSI1 in one direction,
+/// and the [`Load`] on the same engine.
 pub struct SdmaRig {
     /// The board.
     pub board: &'static Board,
@@ -190,11 +267,21 @@ pub struct SdmaRig {
     ssi: SsiId,
     stream: Stream,
     hw: HwParams,
+    policy: Policy,
+    bound: StopBound,
     /// Bytes of one SSI burst (FIFO watermark x sample size), as the driver sees them.
     burst_bytes: u32,
-    /// Played words not yet making a whole frame.
+    /// Bus address of the stream's ring.
+    ring_bus: u32,
+    framer: SlotFramer,
+    /// Played words not yet making a whole frame (FIFO-order pairing).
     carry: Vec<u32>,
     frame: Vec<u8>,
+    load: Load,
+    /// The other streams on the engine.
+    pub companions: Vec<Companion>,
+    /// The memory-copy load.
+    pub memcpy: Option<MemcpyLoad>,
     /// Timeline of the storm's events (XRUN, restart, recovery), if recording.
     pub recorder: Option<Recorder>,
     /// Progress lines, if wanted.
@@ -214,10 +301,54 @@ impl core::fmt::Debug for SdmaRig {
 /// Why a rig could not be built.
 pub type RigError = BringUpError;
 
+/// A PCM in `Open` on a new driver channel for `ssi_cfg` (in `stream`'s direction),
+/// with `policy`'s stop policy and the DAI trigger; also the ring's bus address.
+fn sdma_pcm(
+    board: &'static Board,
+    sdma: &'static Sdma<DemoPlatform>,
+    policy: Policy,
+    ssi: SsiId,
+    ssi_cfg: &SsiConfig,
+    stream: Stream,
+    id: u16,
+) -> Result<(Pcm<DemoChannel>, u32), RigError> {
+    let hw = HwParams::scenario_default();
+    let ctl = ssi_channel(sdma, ssi_cfg)?;
+    // SAFETY: the Linux policies may start a transfer while the previous one can
+    // still run and hand buffers back early; here the "hardware" is the simulator,
+    // whose memory accesses are checked by its hazard detector and touch only the
+    // leaked simulator window, never memory Rust code relies on.
+    let ch: SdmaPcmChannel = unsafe { Channel::with_policy(id, ctl, policy.stop_policy()) };
+    let ch = Interposed::with_hooks(ch, DaiTrigger::new(board, ssi, stream));
+    let ring = alloc_buffer(board, hw.buffer_bytes() as u32, 64).map_err(|e| err("ring", e))?;
+    let ring_bus = bus_of(board, ring).unwrap_or(0);
+    let link = DmaLink {
+        peripheral_addr: ssi_cfg.fifo_addr,
+        event: Some(u16::from(ssi_cfg.event)),
+        burst: ssi_cfg.watermark as u16,
+    };
+    Ok((Pcm::new(ch, stream, link, ring), ring_bus))
+}
+
+/// Adds an SSI FIFO with the storm's data: the capture pattern, or a recorded wire.
+fn add_ssi(board: &Board, cfg: SsiConfig) -> SsiId {
+    board.with_sim(|s| {
+        let id = s.add_ssi(cfg);
+        if let Some(f) = s.ssi_mut(id) {
+            match cfg.direction {
+                sdma_sim::Direction::Receive => f.set_receive_source(capture_word),
+                sdma_sim::Direction::Transmit => f.record_played(true),
+            }
+        }
+        id
+    })
+}
+
 impl SdmaRig {
     /// A board with the driver up and SSI1 in `stream`'s direction, and a PCM in `Open`
     /// over a channel with `policy`'s stop policy; `pending-list` confirms stops with
-    /// `bound`. `trace` records the board's VCD.
+    /// `bound`. `trace` records the board's VCD. The stream is alone on the engine; see
+    /// [`SdmaRig::with_load`].
     pub fn new(
         policy: Policy,
         bound: StopBound,
@@ -225,51 +356,91 @@ impl SdmaRig {
         seed: u64,
         trace: bool,
     ) -> Result<(SdmaRig, Pcm<DemoChannel>), RigError> {
+        SdmaRig::with_load(policy, bound, stream, seed, trace, Load::NONE)
+    }
+
+    /// [`SdmaRig::new`] with `load` on the same engine.
+    pub fn with_load(
+        policy: Policy,
+        bound: StopBound,
+        stream: Stream,
+        seed: u64,
+        trace: bool,
+        load: Load,
+    ) -> Result<(SdmaRig, Pcm<DemoChannel>), RigError> {
         let hw = HwParams::scenario_default();
         let (board, sdma) = bring_up(policy, bound, seed, trace)?;
-        let ssi_cfg = match stream {
-            Stream::Capture => SsiConfig::ssi1_rx(),
-            Stream::Playback => SsiConfig::ssi1_tx(),
+        let (mine, other) = match stream {
+            Stream::Capture => (SsiConfig::ssi1_rx(), SsiConfig::ssi1_tx()),
+            Stream::Playback => (SsiConfig::ssi1_tx(), SsiConfig::ssi1_rx()),
         };
-        let ssi = board.with_sim(|s| {
-            let id = s.add_ssi(ssi_cfg);
-            if let Some(f) = s.ssi_mut(id) {
-                match stream {
-                    Stream::Capture => f.set_receive_source(capture_word),
-                    Stream::Playback => f.record_played(true),
-                }
-            }
-            id
-        });
-        let ctl = ssi_channel(sdma, &ssi_cfg)?;
-        // SAFETY: the Linux policies may start a transfer while the previous one can
-        // still run and hand buffers back early; here the "hardware" is the simulator,
-        // whose memory accesses are checked by its hazard detector and touch only the
-        // leaked simulator window, never memory Rust code relies on.
-        let ch: SdmaPcmChannel = unsafe { Channel::with_policy(1, ctl, policy.stop_policy()) };
-        let ch = Interposed::with_hooks(ch, DaiTrigger::new(board, ssi, stream));
-        let ring = alloc_buffer(board, hw.buffer_bytes() as u32, 64).map_err(|e| err("ring", e))?;
-        let link = DmaLink {
-            peripheral_addr: ssi_cfg.fifo_addr,
-            event: Some(u16::from(ssi_cfg.event)),
-            burst: ssi_cfg.watermark as u16,
-        };
-        let pcm = Pcm::new(ch, stream, link, ring);
-        let rig = SdmaRig {
+        let ssi = add_ssi(board, mine);
+        let (pcm, ring_bus) = sdma_pcm(board, sdma, policy, ssi, &mine, stream, 1)?;
+        let mut rig = SdmaRig {
             board,
             sdma,
             ssi,
             stream,
             hw,
-            burst_bytes: u32::try_from(ssi_cfg.watermark * hw.format.sample_bytes())
+            policy,
+            bound,
+            burst_bytes: u32::try_from(mine.watermark * hw.format.sample_bytes())
                 .unwrap_or(u32::MAX),
+            ring_bus,
+            framer: SlotFramer::default(),
             carry: Vec::new(),
             frame: vec![0; hw.frame_bytes()],
+            load,
+            companions: Vec::new(),
+            memcpy: None,
             recorder: None,
             progress: None,
             reported_starts: 0,
         };
+        let mut streams = Vec::new();
+        if load.ssi1_other {
+            streams.push(other);
+        }
+        if load.ssi2_pair {
+            streams.extend([ssi2_rx(), ssi2_tx()]);
+        }
+        for (i, cfg) in streams.into_iter().enumerate() {
+            rig.add_companion(cfg, seed ^ (0xC0_0000 + i as u64), i as u16 + 2)?;
+        }
+        if let Some(bytes) = load.memcpy_bytes {
+            rig.add_memcpy(bytes, seed ^ 0x6D_656D)?;
+        }
         Ok((rig, pcm))
+    }
+
+    fn add_companion(&mut self, cfg: SsiConfig, seed: u64, id: u16) -> Result<(), RigError> {
+        let stream = match cfg.direction {
+            sdma_sim::Direction::Receive => Stream::Capture,
+            sdma_sim::Direction::Transmit => Stream::Playback,
+        };
+        let ssi = add_ssi(self.board, cfg);
+        let (pcm, ring_bus) = sdma_pcm(self.board, self.sdma, self.policy, ssi, &cfg, stream, id)?;
+        let now = self.board.now();
+        let c = Companion::new(pcm, ssi, ring_bus, seed, now).map_err(|e| err("companion", e))?;
+        let index = self.companions.len() as u64;
+        self.board.schedule_app(now, TAG_COMPANION + index);
+        self.companions.push(c);
+        Ok(())
+    }
+
+    fn add_memcpy(&mut self, bytes: u32, seed: u64) -> Result<(), RigError> {
+        let ctl = self
+            .sdma
+            .request_channel(ChannelRequest::memory(MEMCPY_PRIORITY))
+            .map_err(|e| err("memcpy channel", e))?;
+        let mut ch = Channel::new(100, ctl);
+        ch.configure(SlaveConfig::memcpy(BusWidth::Bits32))
+            .map_err(|e| err("memcpy configure", e))?;
+        let src = alloc_buffer(self.board, bytes, 64).map_err(|e| err("memcpy src", e))?;
+        let dst = alloc_buffer(self.board, bytes, 64).map_err(|e| err("memcpy dst", e))?;
+        self.memcpy = Some(MemcpyLoad::new(ch, src, dst, seed));
+        self.board.schedule_app(self.board.now(), TAG_MEMCPY);
+        Ok(())
     }
 
     /// The hardware channel number of the PCM's channel.
@@ -280,6 +451,7 @@ impl SdmaRig {
     /// The stop-latency bound the driver uses for this rig's SSI channel, or `None` for
     /// the Linux models (whose stop is confirmed by a random 1-2 ms worker delay).
     pub fn stop_bound_ns(&self) -> Option<u64> {
+        let _ = self.bound;
         self.sdma
             .platform()
             .stop_bound_ns(ScriptClass::Peripheral, self.burst_bytes)
@@ -296,31 +468,81 @@ impl SdmaRig {
         self.board.with_sim(|s| s.errors().len())
     }
 
+    /// STOP_STAT writes that landed inside a running step: (the channel's own, another
+    /// channel's).
+    pub fn stops_in_steps(&self) -> (u64, u64) {
+        self.board.with_sim(|s| {
+            let st = s.stats();
+            (st.stops_in_own_step, st.stops_in_other_step)
+        })
+    }
+
     /// The VCD trace so far, if recording.
     pub fn vcd(&self) -> Option<Vec<u8>> {
         self.board.with_sim(|s| s.vcd())
     }
 
+    /// Hands what the codec heard since the last call to the checkers: the stream's
+    /// (through `dev`, tagged with the DMA run that wrote each frame) and the
+    /// companions'.
+    fn drain_played(&mut self, dev: &mut dyn Device<DemoChannel>) {
+        let board = self.board;
+        if self.stream == Stream::Playback && !self.load.codec_slots {
+            self.drain_fifo_order(dev);
+        } else if self.stream == Stream::Playback {
+            let slots = board.with_sim(|s| {
+                s.ssi_mut(self.ssi)
+                    .map(|f| f.take_played_slots())
+                    .unwrap_or_default()
+            });
+            let (format, frame, framer) = (self.hw.format, &mut self.frame, &mut self.framer);
+            let mut run = None;
+            framer.feed(&slots, |w, tag| {
+                if run != Some(tag) {
+                    dev.playback_run(tag);
+                    run = Some(tag);
+                }
+                pattern::write_sample(format, frame, 0, w[0]);
+                pattern::write_sample(format, frame, 1, w[1]);
+                dev.playback_frame(frame);
+            });
+        }
+        for c in &mut self.companions {
+            if c.pcm.stream() == Stream::Playback {
+                let slots = board.with_sim(|s| {
+                    s.ssi_mut(c.ssi)
+                        .map(|f| f.take_played_slots())
+                        .unwrap_or_default()
+                });
+                c.heard(&slots);
+            }
+        }
+    }
+
+    /// Playback checked on the words the FIFO delivered, paired in order (without
+    /// [`Load::codec_slots`]): underrun slots are not heard.
+    fn drain_fifo_order(&mut self, dev: &mut dyn Device<DemoChannel>) {
+        let words = self.board.with_sim(|s| {
+            s.ssi_mut(self.ssi)
+                .map(|f| f.take_played())
+                .unwrap_or_default()
+        });
+        self.carry.extend(words);
+        let ch = usize::from(self.hw.channels);
+        let whole = self.carry.len() / ch * ch;
+        for f in self.carry[..whole].chunks_exact(ch) {
+            for (c, w) in (0..self.hw.channels).zip(f) {
+                pattern::write_sample(self.hw.format, &mut self.frame, c, *w);
+            }
+            dev.playback_frame(&self.frame);
+        }
+        self.carry.drain(..whole);
+    }
+
     /// Things to do after any code that may have started a new run or played words.
     fn after(&mut self, pcm: &Pcm<DemoChannel>, dev: &mut dyn Device<DemoChannel>) {
         let c = pcm.counters();
-        if self.stream == Stream::Playback {
-            let words = self.board.with_sim(|s| {
-                s.ssi_mut(self.ssi)
-                    .map(|f| f.take_played())
-                    .unwrap_or_default()
-            });
-            self.carry.extend(words);
-            let ch = usize::from(self.hw.channels);
-            let whole = self.carry.len() / ch * ch;
-            for f in self.carry[..whole].chunks_exact(ch) {
-                for (c, w) in (0..self.hw.channels).zip(f) {
-                    pattern::write_sample(self.hw.format, &mut self.frame, c, *w);
-                }
-                dev.playback_frame(&self.frame);
-            }
-            self.carry.drain(..whole);
-        }
+        self.drain_played(dev);
         let now = self.board.now();
         // The driver sets HE on a new context (`hstart` after the context load) only
         // inside the calls that run before this point: the application's (this runs at
@@ -347,12 +569,20 @@ struct Handler<'a> {
 }
 
 impl Handler<'_> {
-    fn service(&mut self, board: &Board, mask: u32) {
+    fn service(&mut self, board: &Board, mask: u32, timer: bool) {
+        // What the codec heard up to this interrupt was heard before it.
+        self.rig.drain_played(self.dev);
         let number = SdmaRig::channel_number(self.pcm);
         let pcm = &mut *self.pcm;
-        self.rig.sdma.for_each_fair(mask, |hw| {
+        let sdma = self.rig.sdma;
+        let (companions, memcpy) = (&mut self.rig.companions, &mut self.rig.memcpy);
+        sdma.for_each_fair(mask, |hw| {
             if hw == number {
                 pcm.channel_mut().inner_mut().on_interrupt();
+            } else if let Some(c) = companions.iter_mut().find(|c| c.number == hw) {
+                c.pcm.channel_mut().inner_mut().on_interrupt();
+            } else if let Some(m) = memcpy.as_mut().filter(|m| m.number == hw) {
+                m.ch.on_interrupt();
             }
         });
         let now = board.now();
@@ -366,6 +596,12 @@ impl Handler<'_> {
             r.irq(now, &report, pcm);
         }
         self.dev.irq(now, pcm, &report);
+        for c in &mut self.rig.companions {
+            c.on_irq(timer);
+        }
+        if let Some(gap) = self.rig.memcpy.as_mut().and_then(MemcpyLoad::on_irq) {
+            board.schedule_app(now + gap, TAG_MEMCPY);
+        }
         self.rig.after(pcm, self.dev);
     }
 }
@@ -373,12 +609,29 @@ impl Handler<'_> {
 impl SimHandler for Handler<'_> {
     fn irq(&mut self, board: &Board) {
         let mask = self.rig.sdma.handle_interrupt();
-        self.service(board, mask);
+        self.service(board, mask, false);
     }
 
     fn timer(&mut self, board: &Board) {
         let mask = self.rig.sdma.handle_deadline();
-        self.service(board, mask);
+        self.service(board, mask, true);
+    }
+
+    fn app(&mut self, board: &Board, tag: u64) {
+        let now = board.now();
+        if tag == TAG_MEMCPY {
+            if let Some(m) = &mut self.rig.memcpy {
+                m.issue();
+            }
+        } else if let Some(c) = tag
+            .checked_sub(TAG_COMPANION)
+            .and_then(|i| self.rig.companions.get_mut(i as usize))
+        {
+            c.timer_fallback();
+            let next = c.service(board, now);
+            board.schedule_app(next, tag);
+        }
+        self.rig.after(self.pcm, self.dev);
     }
 }
 
@@ -415,5 +668,19 @@ impl Rig for SdmaRig {
 
     fn hazards(&self, _pcm: &Pcm<DemoChannel>) -> u64 {
         self.board.with_sim(|s| s.hazards().len() as u64)
+    }
+
+    fn engine_errors(&self) -> u64 {
+        self.board.with_sim(|s| s.errors().len() as u64)
+    }
+
+    fn fifo_errors(&self) -> u64 {
+        self.ssi_stats().dma_errors
+    }
+
+    fn cpu_access(&mut self, pcm: &Pcm<DemoChannel>) {
+        if self.load.cpu_claims {
+            claim_ring(self.board, pcm, self.ring_bus);
+        }
     }
 }

@@ -5,6 +5,7 @@
 
 use examples_host::demo::{run, DemoArgs};
 use examples_host::policy::{Policy, StopBound};
+use examples_host::rig::Load;
 
 fn args(policy: Policy, xruns: u64, seed: u64) -> DemoArgs {
     DemoArgs {
@@ -15,6 +16,7 @@ fn args(policy: Policy, xruns: u64, seed: u64) -> DemoArgs {
         trace: None,
         application: true,
         progress: false,
+        load: Load::NONE,
     }
 }
 

@@ -16,6 +16,7 @@ use std::process::ExitCode;
 
 use examples_host::demo::{run, DemoArgs};
 use examples_host::policy::{Policy, StopBound};
+use examples_host::rig::Load;
 
 fn parse() -> Result<DemoArgs, String> {
     let mut a = DemoArgs {
@@ -26,6 +27,7 @@ fn parse() -> Result<DemoArgs, String> {
         trace: None,
         application: true,
         progress: true,
+        load: Load::NONE,
     };
     let mut it = std::env::args().skip(1);
     while let Some(k) = it.next() {
@@ -45,6 +47,10 @@ fn parse() -> Result<DemoArgs, String> {
             }
             "--trace" => a.trace = Some(val()?.into()),
             "--no-application" => a.application = false,
+            "--load" => {
+                let v = val()?;
+                a.load = Load::from_name(&v).ok_or_else(|| format!("unknown load `{v}`"))?;
+            }
             "-h" | "--help" => {
                 return Err("usage: xrun-storm --policy pending-list|linux-5.8|linux-5.15 [--xruns N] [--seed S] \
                             [--stop-bound-us N] [--trace DIR] [--no-application]"
