@@ -15,8 +15,6 @@
 pub mod imx6q;
 pub mod imx6ul;
 
-use crate::mmu::{Memory, MemorySystem};
-
 /// The SoC the crate is built for: the i.MX6UL with the feature `imx6ull-evk`,
 /// otherwise the i.MX6Q.
 #[cfg(not(feature = "imx6ull-evk"))]
@@ -58,6 +56,29 @@ impl Core {
     }
 }
 
+/// How the MMU maps one region ([`Soc::regions`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RegionKind {
+    /// Normal memory (DDR, OCRAM): cacheable when the caches are on.
+    Normal,
+    /// Device registers and ROM: Device/Strongly-ordered, never cached, never
+    /// executed from.
+    Device,
+}
+
+/// One physical address range with its memory type, for the translation table.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Region {
+    /// A short name for reports.
+    pub name: &'static str,
+    /// First byte (1 MiB aligned: the table maps sections).
+    pub start: usize,
+    /// Size in bytes (a multiple of 1 MiB).
+    pub size: usize,
+    /// Memory type.
+    pub kind: RegionKind,
+}
+
 /// What the shared code must know about a SoC.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Soc {
@@ -81,22 +102,17 @@ pub struct Soc {
     pub ddr: usize,
     /// Where programs are linked (`_start`): DDR + 4 KiB.
     pub program_base: usize,
-    /// The memory map as the start-up's MMU and caches see it (regions and outer
-    /// cache controller; [`crate::mmu`]).
-    pub memory: &'static MemorySystem,
+    /// The memory map as the MMU must see it: every region a program touches, with
+    /// its type. DDR is listed with the window's size; a board has less.
+    pub regions: &'static [Region],
 }
 
 impl Soc {
-    /// The memory kind of the region holding `addr`, if any (the last region that
-    /// holds it wins, as in the translation table). Pure.
-    pub fn memory_at(&self, addr: usize) -> Option<Memory> {
-        let addr = u64::try_from(addr).ok()?;
-        self.memory
-            .regions
+    /// The region holding `addr`, if any. Pure.
+    pub fn region_of(&self, addr: usize) -> Option<&'static Region> {
+        self.regions
             .iter()
-            .rev()
-            .find(|r| addr >= u64::from(r.base) && addr - u64::from(r.base) < u64::from(r.size))
-            .map(|r| r.memory)
+            .find(|r| addr >= r.start && addr - r.start < r.size)
     }
 }
 
@@ -104,15 +120,26 @@ impl Soc {
 mod tests {
     use super::*;
 
+    const MIB: usize = 1 << 20;
+
     fn check_regions(soc: &Soc) {
-        let kind = |addr| soc.memory_at(addr);
-        assert_eq!(kind(soc.program_base), Some(Memory::Normal));
-        assert_eq!(kind(soc.gic_distributor), Some(Memory::Device));
-        assert_eq!(kind(soc.gic_cpu_interface), Some(Memory::Device));
-        assert_eq!(kind(soc.sdma), Some(Memory::Device));
-        assert_eq!(soc.memory.l2_cache, soc.l2_cache_controller);
+        for r in soc.regions {
+            assert_eq!(r.start % MIB, 0, "{}: {}", soc.name, r.name);
+            assert_eq!(r.size % MIB, 0, "{}: {}", soc.name, r.name);
+        }
+        for (i, a) in soc.regions.iter().enumerate() {
+            for b in &soc.regions[i + 1..] {
+                let disjoint = a.start + a.size <= b.start || b.start + b.size <= a.start;
+                assert!(disjoint, "{}: {} overlaps {}", soc.name, a.name, b.name);
+            }
+        }
+        let kind = |addr| soc.region_of(addr).map(|r| r.kind);
+        assert_eq!(kind(soc.program_base), Some(RegionKind::Normal));
+        assert_eq!(kind(soc.gic_distributor), Some(RegionKind::Device));
+        assert_eq!(kind(soc.gic_cpu_interface), Some(RegionKind::Device));
+        assert_eq!(kind(soc.sdma), Some(RegionKind::Device));
         if let Some(l2) = soc.l2_cache_controller {
-            assert_eq!(kind(l2), Some(Memory::Device));
+            assert_eq!(kind(l2), Some(RegionKind::Device));
         }
         assert_eq!(soc.program_base, soc.ddr + 0x1000);
     }

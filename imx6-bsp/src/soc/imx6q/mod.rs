@@ -7,7 +7,26 @@
 
 pub mod memory_map;
 
-use super::{Core, Soc};
+use super::{Core, Region, RegionKind, Soc};
+
+const MIB: usize = 1 << 20;
+
+/// The MMU's view: boot ROM, OCRAM, the A9 private region, the AIPS buses (one
+/// device range `0x0000_0000..0x1000_0000` covers them all), and the DDR window.
+pub const REGIONS: [Region; 2] = [
+    Region {
+        name: "ROM, OCRAM, A9 private region, AIPS-1/2 and the rest below DDR",
+        start: 0,
+        size: 256 * MIB,
+        kind: RegionKind::Device,
+    },
+    Region {
+        name: "DDR (MMDC window)",
+        start: memory_map::DDR,
+        size: 0x7000_0000,
+        kind: RegionKind::Normal,
+    },
+];
 
 /// The i.MX6Q/DL.
 pub const SOC: Soc = Soc {
@@ -21,5 +40,5 @@ pub const SOC: Soc = Soc {
     sdma_irq: memory_map::irq::SDMA,
     ddr: memory_map::DDR,
     program_base: memory_map::PROGRAM_BASE,
-    memory: &memory_map::MEMORY_SYSTEM,
+    regions: &REGIONS,
 };

@@ -160,31 +160,6 @@ pub const UART: [usize; 8] = [UART1, UART2, UART3, UART4, UART5, UART6, UART7, U
 /// I2C1..I2C4 by index.
 pub const I2C: [usize; 4] = [I2C1, I2C2, I2C3, I2C4];
 
-/// The i.MX6UL memory system for the start-up's MMU and caches ([`crate::mmu`]): OCRAM
-/// and DDR are normal cacheable memory, the A7 private region (GIC-400) and AIPS-1/2
-/// are Device memory, and there is no outer cache controller (the A7's L2 is inside
-/// the core and follows the L1 settings). The start-up adds the DMA-coherent window
-/// (non-cacheable) over DDR.
-pub const MEMORY_SYSTEM: crate::mmu::MemorySystem = crate::mmu::MemorySystem {
-    regions: &MEMORY_REGIONS,
-    l2_cache: None,
-};
-
-/// The regions of [`MEMORY_SYSTEM`].
-pub const MEMORY_REGIONS: [crate::mmu::Region; 4] = {
-    use crate::mmu::{Memory, Region, SECTION};
-    [
-        // OCRAM (128 KiB at the start of its MiB).
-        Region::new(OCRAM as u32, SECTION, Memory::Normal),
-        // GIC-400 (distributor and CPU interface).
-        Region::new(ARM_PERIPH as u32, SECTION, Memory::Device),
-        // AIPS-1 and AIPS-2 (every peripheral this BSP drives on this SoC).
-        Region::new(0x0200_0000, 2 * SECTION, Memory::Device),
-        // DDR: 512 MiB on the EVK (QEMU `-M mcimx6ul-evk` maps 512 MiB by default).
-        Region::new(DDR as u32, DDR_SIZE_EVK as u32, Memory::Normal),
-    ]
-};
-
 /// GIC interrupt IDs (SPI number + 32).
 pub mod irq {
     /// First shared peripheral interrupt: GIC ID = SPI number + `SPI_BASE`.

@@ -9,7 +9,26 @@ pub mod events;
 pub mod memory_map;
 pub mod pads;
 
-use super::{Core, Soc};
+use super::{Core, Region, RegionKind, Soc};
+
+const MIB: usize = 1 << 20;
+
+/// The MMU's view: boot ROM, OCRAM, the A7 private region and the AIPS buses (one
+/// device range `0x0000_0000..0x1000_0000`), and the DDR window (2 GiB).
+pub const REGIONS: [Region; 2] = [
+    Region {
+        name: "ROM, OCRAM, A7 private region, AIPS-1/2/3",
+        start: 0,
+        size: 256 * MIB,
+        kind: RegionKind::Device,
+    },
+    Region {
+        name: "DDR (MMDC window)",
+        start: memory_map::DDR,
+        size: 0x8000_0000,
+        kind: RegionKind::Normal,
+    },
+];
 
 /// The i.MX6UL/ULL.
 pub const SOC: Soc = Soc {
@@ -23,7 +42,7 @@ pub const SOC: Soc = Soc {
     sdma_irq: memory_map::irq::SDMA,
     ddr: memory_map::DDR,
     program_base: memory_map::PROGRAM_BASE,
-    memory: &memory_map::MEMORY_SYSTEM,
+    regions: &REGIONS,
 };
 
 /// Clock gates of the i.MX6UL (Linux `clk-imx6ul.c`). The GPT1, SDMA, SPBA and I2C1-3
