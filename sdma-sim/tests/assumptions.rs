@@ -300,10 +300,13 @@ fn hw025_ssi_requests_at_the_watermark() {
     assert!(tx.request_level(), "an empty transmit FIFO requests data");
 }
 
-/// HW-026: on a transmit underrun (an empty FIFO at a slot) the model plays nothing and
-/// counts the slot; what silicon sends then is unverified.
+/// HW-026: on a transmit underrun (an empty FIFO at a slot) the SSI sends the previous
+/// word again and counts the slot: one word per slot whatever happens. From reset the
+/// shift register holds 0, so an SSI started with an empty FIFO sends zeros. (The model's
+/// unit test `receive_source_and_played_words_for_outside_checkers` in
+/// `sdma-sim/src/ssi.rs` checks the repeat after real data.)
 #[test]
-fn hw026_ssi_transmit_underrun_plays_nothing_and_is_counted() {
+fn hw026_ssi_transmit_underrun_repeats_the_previous_word() {
     let mut tx = Ssi::new(SsiConfig::ssi1_tx());
     tx.record_played(true);
     tx.start(0);
@@ -311,5 +314,11 @@ fn hw026_ssi_transmit_underrun_plays_nothing_and_is_counted() {
     let s = tx.stats();
     assert_eq!(s.codec_words, 96, "1 ms of 96 000 words per second");
     assert_eq!(s.underruns, s.codec_words);
-    assert!(tx.take_played().is_empty());
+    let slots = tx.take_played_slots();
+    assert_eq!(slots.len() as u64, s.codec_words, "one word per slot");
+    assert!(
+        slots.iter().all(|w| w.underrun && w.value == 0),
+        "{slots:?}"
+    );
+    assert!(tx.take_played().is_empty(), "no word came from the FIFO");
 }
