@@ -102,7 +102,7 @@ pub mod gates {
 
     /// The gates the SabreLite audio path needs: SDMA, SPBA, SSI1 and I2C1.
     ///
-    /// SPBA is included because whether the SSI needs it is unverified; leaving it on
+    /// SPBA is included because whether the SSI needs it is unverified (HW-033); leaving it on
     /// costs nothing.
     pub const SABRELITE_AUDIO: [Gate; 4] = [SDMA, SPBA, SSI1, I2C1];
 }

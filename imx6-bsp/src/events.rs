@@ -21,7 +21,7 @@ pub struct EventPair {
     pub tx: u8,
 }
 
-/// SSI1 FIFO 0 (RX0 = 37, TX0 = 38).
+/// SSI1 FIFO 0 (RX0 = 37, TX0 = 38; HW-027).
 pub const SSI1: EventPair = EventPair { rx: 37, tx: 38 };
 /// SSI2 FIFO 0 (RX0 = 41, TX0 = 42).
 pub const SSI2: EventPair = EventPair { rx: 41, tx: 42 };

@@ -11,7 +11,7 @@
 //! group 0 (the program runs in the Secure world, where QEMU and the boot ROM leave
 //! it) and is signalled as IRQ. i.MX6 peripheral interrupts are level-sensitive: a
 //! handler must clear its device's status before it returns, because
-//! [`dispatch`] writes EOI right after.
+//! [`dispatch`] writes EOI right after (HW-031 in `docs/hardware-assumptions.md`).
 //!
 //! # Register sequences
 //!

@@ -11,7 +11,8 @@
 //! Clock: `CLKSRC` = 5 (the 24 MHz oscillator / 8) with no prescaler gives 3 MHz
 //! on i.MX6Q silicon (what Linux uses: "sched_clock: 32 bits at 3000kHz") and on
 //! QEMU 7.2 (measured). i.MX6DL/S silicon needs `EN_24M` and a 24 MHz prescaler
-//! instead (`docs/hardware-facts.md#gpt`); not done here.
+//! instead (`docs/hardware-facts.md#gpt`); not done here. Hardware assumptions: HW-029
+//! (the 3 MHz rate), HW-030 (the compares) in `docs/hardware-assumptions.md`.
 //!
 //! 64-bit extension: [`now`] remembers the last counter value it saw and counts a
 //! wrap each time the counter went backwards, so it must be called at least once

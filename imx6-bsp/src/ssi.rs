@@ -39,11 +39,11 @@ use crate::events::{self, EventPair};
 use crate::mmio::Mmio;
 use crate::soc::imx6q::memory_map;
 
-/// Depth of each SSI FIFO in words.
+/// Depth of each SSI FIFO in words (HW-027).
 pub const FIFO_DEPTH: u8 = 15;
 
 /// Maximum number of `SFCSR` reads [`Ssi::start_tx`] spends waiting for the DMA to put
-/// the first word into the TX FIFO (Linux uses 100).
+/// the first word into the TX FIFO (Linux uses 100). The prefill before TE: HW-028.
 pub const TX_PREFILL_POLLS: u32 = 100;
 
 /// Register offsets.
@@ -308,7 +308,7 @@ pub struct Config {
     /// Words (slots) per frame; 2 for stereo I2S.
     pub slots: u8,
     /// TX FIFO watermark, 1..=15: a request is raised when the TX FIFO has about this
-    /// many free words.
+    /// many free words ("about": the exact comparison is HW-025).
     pub tx_watermark: u8,
     /// RX FIFO watermark, 1..=15: a request is raised when the RX FIFO holds about
     /// this many words.

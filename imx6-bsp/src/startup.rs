@@ -615,7 +615,8 @@ pub fn free<R>(f: impl FnOnce() -> R) -> R {
     r
 }
 
-/// Waits for an interrupt (`wfi`); returns at once on the host.
+/// Waits for an interrupt (`wfi`); returns at once on the host. A pending enabled
+/// interrupt ends it even while IRQs are masked (HW-032), which the idle loops rely on.
 #[inline]
 pub fn wfi() {
     #[cfg(target_arch = "arm")]

@@ -4,7 +4,8 @@
 //! [`BufferDescriptor`]s. Each BD describes one buffer; the core processes BDs in order,
 //! returns each one to the CPU by clearing its DONE bit and moves on to the next, or back to
 //! the first after a BD with WRAP. Layout (little-endian, Linux `struct
-//! sdma_buffer_descriptor`, NXP SDK and SOF agree; see `docs/hardware-facts.md#buffer-descriptors`):
+//! sdma_buffer_descriptor`, NXP SDK and SOF agree; see `docs/hardware-facts.md#buffer-descriptors`;
+//! hardware assumption HW-020 in `docs/hardware-assumptions.md`):
 //!
 //! | Word | Bits | Field |
 //! |---|---|---|

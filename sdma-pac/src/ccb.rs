@@ -1,5 +1,5 @@
 //! Channel control blocks: one 16-byte record per channel, 32 of them contiguous at the
-//! address written to `MC0PTR`.
+//! address written to `MC0PTR` (HW-021 in `docs/hardware-assumptions.md`).
 //!
 //! The SDMA core reads a channel's CCB when it (re)starts the channel: `current_bd_ptr` is
 //! where it resumes, `base_bd_ptr` where WRAP returns to. Linux names only the first two

@@ -1,7 +1,8 @@
 //! Channel-0 command codes (the `command` byte of a BD run by channel 0's boot script).
 //!
 //! Channel 0 executes host commands described by BDs: `count` is the number of words,
-//! `buffer_addr` the ARM-side bus address, `ext_buffer_addr` the SDMA-side address.
+//! `buffer_addr` the ARM-side bus address, `ext_buffer_addr` the SDMA-side address
+//! (HW-015, HW-022 in `docs/hardware-assumptions.md`).
 //!
 //! | Command | Code | count unit | `ext_buffer_addr` |
 //! |---|---|---|---|

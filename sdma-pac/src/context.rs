@@ -21,6 +21,7 @@
 //! How Linux fills a context for a peripheral script: PC = script address, gReg0 = event
 //! mask of events 32–47, gReg1 = event mask of events 0–31, gReg2 = second peripheral
 //! address, gReg6 = peripheral FIFO address, gReg7 = watermark word; everything else 0.
+//! (Hardware assumptions HW-021 and HW-024 in `docs/hardware-assumptions.md`.)
 
 use core::mem::{offset_of, size_of};
 

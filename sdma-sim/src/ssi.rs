@@ -12,6 +12,9 @@
 //!   again (the SSI retransmits its shift register on a transmit underrun, TUE0: see
 //!   `docs/hardware-facts.md#ssi`); a DMA write to a full FIFO is dropped and counted.
 //!
+//! Hardware assumptions (`docs/hardware-assumptions.md`): HW-025 (the request levels
+//! above), HW-026 (the underrun repeat), HW-027 (depth and events).
+//!
 //! The codec side is slot-timed: every slot puts one word on the wire whatever happens,
 //! and [`Ssi::take_played_slots`] hands them out with their slot number since the clock
 //! started (slot 0 is the left channel of a frame), so a checker outside the model hears

@@ -235,6 +235,7 @@ impl<P: Platform> Sdma<P> {
         write_reg!(sdma_pac::sdma, regs, EVTOVR, 1);
         write_reg!(sdma_pac::sdma, regs, HOSTOVR, 0);
         write_reg!(sdma_pac::sdma, regs, DSPOVR, u32::MAX);
+        // HW-012: INTRMASK's sense is unverified; 0 is neutral either way.
         write_reg!(sdma_pac::sdma, regs, INTRMASK, 0);
         let bd0 = self.area_bus(self.area.ch0_bd_offset())?;
         for c in 0..NUM_CHANNELS {
@@ -246,6 +247,7 @@ impl<P: Platform> Sdma<P> {
         // Static context switch until channel 0 has run once (Linux), ACR = 0 on i.MX6.
         write_reg!(sdma_pac::sdma, regs, CONFIG, 0);
         write_reg!(sdma_pac::sdma, regs, MC0PTR, ccb_bus);
+        // HW-008: 7 is the highest priority, so channel 0 goes before every client.
         write_reg!(sdma_pac::sdma, regs, CHNPRI[0], 7);
         self.initialized.store(true, Ordering::Release);
         // Clear every client channel's context (no stale script state survives a warm
@@ -298,6 +300,7 @@ impl<P: Platform> Sdma<P> {
         let mode = BdMode::from_parts(count, status::DONE | status::WRAP | status::EXTD, command);
         self.area
             .write_bd_at(off, BufferDescriptor::new(mode, buf, ext));
+        // HW-015: HSTART bit 0 runs channel 0; it is done when HE0 reads clear.
         write_reg!(sdma_pac::sdma, regs, HSTART, 1);
         let limit = self
             .now_ns()
@@ -499,7 +502,7 @@ impl<P: Platform> Sdma<P> {
         read_reg!(sdma_pac::sdma, self.platform.registers(), STOP_STAT) & (1 << ch) != 0
     }
 
-    /// HSTART for `ch` only (write-1-to-set, never read-modify-write).
+    /// HSTART for `ch` only (write-1-to-set, never read-modify-write: HW-014).
     pub(crate) fn hstart(&self, ch: u8) {
         write_reg!(sdma_pac::sdma, self.platform.registers(), HSTART, 1 << ch);
     }
@@ -567,6 +570,7 @@ impl<P: Platform> Sdma<P> {
         if intr != 0 {
             write_reg!(sdma_pac::sdma, regs, INTR, intr);
         }
+        // HW-011: EVTERR clears on read, so it is read once here and latched.
         let evterr = read_reg!(sdma_pac::sdma, regs, EVTERR);
         if evterr != 0 {
             self.evterr.raise(evterr);

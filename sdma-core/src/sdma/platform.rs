@@ -20,7 +20,7 @@ pub enum ScriptClass {
 /// The NXP figure for how long a script may keep running after its HE bit is cleared
 /// ("about 1 ms", quoted in the Linux driver): the default stop backstop (a stop is
 /// confirmed by the channel-0 fence; this bound only ends a wait for a fence that never
-/// completes, see [`Platform::stop_latency_ns`]).
+/// completes, see [`Platform::stop_latency_ns`]). HW-004 in `docs/hardware-assumptions.md`.
 pub const DEFAULT_STOP_LATENCY_NS: u64 = 1_000_000;
 
 /// The driver's view of its environment.

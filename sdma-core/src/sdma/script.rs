@@ -1,6 +1,6 @@
 //! Peripheral types and which script serves each (type, direction).
 //!
-//! The choice follows Linux `sdma_get_pc` (reference `linux-and-peers.md` §2.7). The
+//! The choice follows Linux `sdma_get_pc` (`docs/hardware-facts.md#rom-scripts`, HW-023). The
 //! script's *address* comes from the engine's merged table (i.MX6Q ROM defaults, overridden
 //! by a loaded firmware); an address at or above [`ROM_END`] is a RAM script that needs the
 //! firmware's code in program memory.

@@ -276,7 +276,8 @@ impl TableLayout {
 }
 
 impl ScriptAddrs {
-    /// The i.MX6Q boot-ROM script addresses Linux uses when no RAM firmware is loaded.
+    /// The i.MX6Q boot-ROM script addresses Linux uses when no RAM firmware is loaded
+    /// (HW-023 in `docs/hardware-assumptions.md`).
     ///
     /// `uart_2_mcu`/`uartsh_2_mcu` carry the ROM scripts too, so a ROM-only system
     /// has them; a V3+ firmware overrides them with its RAM versions in [`merge`](Self::merge),
