@@ -21,6 +21,25 @@
 //!   other direction is idle; clear the direction's FIFO enable and request enables;
 //!   flush its FIFO.
 //!
+//! # As a stream's audio interface
+//!
+//! [`Ssi::rx`] and [`Ssi::tx`] give the two directions as [`SsiRx`] and [`SsiTx`],
+//! which implement [`pcm_dma::AudioInterface`]: the PCM stream sequences them (the
+//! application never calls `start_*`/`stop_*` then), and no call waits:
+//!
+//! * `prepare`: FIFO enable (`SRCR`/`STCR.FEN0`), request enables in `SIER`, `SSIEN`.
+//!   The transmit request is raised at once (empty FIFO) and latched by the SDMA, so
+//!   the playback channel fills the FIFO as soon as it starts;
+//! * `start` (the run's DMA transfer really runs): `SSIEN | RE` (or `TE`). With
+//!   `SYNC_TX_FS` set by [`Ssi::configure`] the first word moves at the next frame sync,
+//!   in slot 0 (`docs/hardware-facts.md#ssi`). The transmit start does not
+//!   wait for the FIFO (unlike [`Ssi::start_tx`]): the DMA, requested since `prepare`,
+//!   fills it within a burst time of its start, before the next frame sync;
+//! * `stop`: as `stop_rx`/`stop_tx` without the flush; `flush`: `SOR.RX_CLR`/`TX_CLR`
+//!   pulsed and the direction's error flag (`ROE0`/`TUE0`, write-1-to-clear) cleared;
+//! * `frame_aligned`: the error flag is clear (an overrun drops a word, an underrun
+//!   sends one twice: either swaps the channels until the next restart).
+//!
 //! # Values
 //!
 //! With [`Config::SABRELITE`] (slave, 16-bit, 2 slots, watermark 8) the registers get
@@ -33,6 +52,8 @@
 //! For DMA, [`Instance::tx_fifo_address`] (STX0) and [`Instance::rx_fifo_address`]
 //! (SRX0) are the peripheral addresses, and [`Instance::events`] the SDMA events.
 //! Each FIFO holds [`FIFO_DEPTH`] 32-bit words; samples are LSB-aligned (TXBIT0).
+
+use pcm_dma::AudioInterface;
 
 use crate::ccm::{gates, Gate};
 use crate::events::{self, EventPair};
@@ -549,6 +570,16 @@ impl<M: Mmio> Ssi<M> {
         self.regs.read32(reg::SRX0)
     }
 
+    /// The receive direction as a stream's audio interface (see the module docs).
+    pub fn rx(&self) -> SsiRx<&M> {
+        SsiRx { regs: &self.regs }
+    }
+
+    /// The transmit direction as a stream's audio interface (see the module docs).
+    pub fn tx(&self) -> SsiTx<&M> {
+        SsiTx { regs: &self.regs }
+    }
+
     /// Reads the underrun/overrun flags and clears the ones that were set
     /// (write-1-to-clear on i.MX6).
     pub fn take_errors(&self) -> Errors {
@@ -561,6 +592,116 @@ impl<M: Mmio> Ssi<M> {
             tx_underrun: set & sier::TUE0 != 0,
             rx_overrun: set & sier::ROE0 != 0,
         }
+    }
+}
+
+/// Clears the direction bit `enable` (TE or RE) of `SCR`, and `SSIEN` too when the other
+/// direction (`other`) is off, in one write.
+fn disable_direction(regs: &impl Mmio, enable: u32, other: u32) {
+    let scr_now = regs.read32(reg::SCR);
+    let mut clear = enable;
+    if scr_now & other == 0 {
+        clear |= scr::SSIEN;
+    }
+    regs.write32(reg::SCR, scr_now & !clear);
+}
+
+/// Pulses a `SOR` FIFO clear bit (see [`Ssi::start_tx`] for why it is cleared again).
+fn pulse_sor(regs: &impl Mmio, bit: u32) {
+    regs.modify32(reg::SOR, 0, bit);
+    regs.modify32(reg::SOR, bit, 0);
+}
+
+/// The receive direction of an SSI, driven by a capture stream as its audio interface
+/// (module docs, "As a stream's audio interface"). `M` is usually `&MmioBlock`; both
+/// halves of one SSI share `SCR`, so use them from one context at a time (the stream's
+/// lock).
+#[derive(Debug)]
+pub struct SsiRx<M: Mmio> {
+    regs: M,
+}
+
+/// The transmit direction of an SSI, driven by a playback stream (see [`SsiRx`]).
+#[derive(Debug)]
+pub struct SsiTx<M: Mmio> {
+    regs: M,
+}
+
+impl<M: Mmio> SsiRx<M> {
+    /// The receive half of the SSI whose registers are `regs` (configured with
+    /// [`Ssi::configure`]).
+    pub const fn new(regs: M) -> Self {
+        SsiRx { regs }
+    }
+}
+
+impl<M: Mmio> SsiTx<M> {
+    /// The transmit half of the SSI whose registers are `regs` (configured with
+    /// [`Ssi::configure`]).
+    pub const fn new(regs: M) -> Self {
+        SsiTx { regs }
+    }
+}
+
+impl<M: Mmio> AudioInterface for SsiRx<M> {
+    fn prepare(&mut self) {
+        self.regs.modify32(reg::SRCR, 0, xcr::FEN0);
+        self.regs.modify32(reg::SIER, 0, sier::RFF0 | sier::RDMAE);
+        self.regs.modify32(reg::SCR, 0, scr::SSIEN);
+    }
+
+    fn start(&mut self) {
+        self.regs.modify32(reg::SCR, 0, scr::SSIEN | scr::RE);
+    }
+
+    fn stop(&mut self) {
+        disable_direction(&self.regs, scr::RE, scr::TE);
+        self.regs.modify32(reg::SIER, sier::RFF0 | sier::RDMAE, 0);
+        self.regs.modify32(reg::SRCR, xcr::FEN0, 0);
+    }
+
+    fn flush(&mut self) {
+        pulse_sor(&self.regs, sor::RX_CLR);
+        self.regs.write32(reg::SISR, sier::ROE0);
+    }
+
+    fn frame_aligned(&mut self) -> bool {
+        self.regs.read32(reg::SISR) & sier::ROE0 == 0
+    }
+
+    fn fifo_words(&self) -> u32 {
+        u32::from(FIFO_DEPTH)
+    }
+}
+
+impl<M: Mmio> AudioInterface for SsiTx<M> {
+    fn prepare(&mut self) {
+        self.regs.modify32(reg::STCR, 0, xcr::FEN0);
+        self.regs.modify32(reg::SIER, 0, sier::TFE0 | sier::TDMAE);
+        self.regs.modify32(reg::SCR, 0, scr::SSIEN);
+    }
+
+    fn start(&mut self) {
+        self.regs.modify32(reg::SCR, 0, scr::SSIEN | scr::TE);
+    }
+
+    fn stop(&mut self) {
+        disable_direction(&self.regs, scr::TE, scr::RE);
+        self.regs.modify32(reg::SIER, sier::TFE0 | sier::TDMAE, 0);
+        self.regs.modify32(reg::STCR, xcr::FEN0, 0);
+    }
+
+    fn flush(&mut self) {
+        pulse_sor(&self.regs, sor::TX_CLR);
+        self.regs.write32(reg::SISR, sier::TUE0);
+    }
+
+    fn frame_aligned(&mut self) -> bool {
+        self.regs.read32(reg::SISR) & sier::TUE0 == 0
+    }
+
+    fn fifo_words(&self) -> u32 {
+        u32::from(FIFO_DEPTH)
     }
 }
 

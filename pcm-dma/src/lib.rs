@@ -97,6 +97,7 @@
 
 pub mod blocking;
 pub mod error;
+pub mod interface;
 pub mod params;
 pub mod pattern;
 mod pcm;
@@ -106,6 +107,7 @@ pub mod state;
 pub mod storm;
 
 pub use error::PcmError;
+pub use interface::{AudioInterface, NoInterface};
 pub use params::{Format, HwParams, ParamError, Stream, SwParams};
 pub use pcm::{Counters, DmaLink, IrqReport, Pcm, Status};
 pub use ring::{DmaRing, RingPos};

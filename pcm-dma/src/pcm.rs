@@ -9,6 +9,7 @@ use sdma_core::dmaengine::{
 };
 
 use crate::error::PcmError;
+use crate::interface::{AudioInterface, NoInterface};
 use crate::params::{HwParams, ParamError, Stream, SwParams};
 use crate::ring::{DmaRing, RingPos};
 use crate::state::{Op, PcmState};
@@ -51,6 +52,9 @@ pub struct IrqReport {
     pub dma_error: bool,
     /// Automatic recovery failed with this error (the stream stays in `Xrun`).
     pub restart_error: Option<PcmError>,
+    /// The audio interface reported that its FIFO lost frame alignment (an overrun or
+    /// underrun in the interface itself, [`AudioInterface::frame_aligned`]).
+    pub interface_error: bool,
 }
 
 /// Counters since creation.
@@ -64,6 +68,9 @@ pub struct Counters {
     pub recovered: u32,
     /// Period events of current runs.
     pub periods: u64,
+    /// Period events at which the audio interface reported a FIFO that lost frame
+    /// alignment ([`AudioInterface::frame_aligned`]).
+    pub interface_errors: u32,
 }
 
 /// A snapshot of the stream (ALSA `snd_pcm_status`).
@@ -96,10 +103,14 @@ pub struct Status {
     pub counters: Counters,
 }
 
-/// A PCM stream over the DMA channel `Ch`. See the crate docs for the sharing rules
-/// between thread and interrupt context.
-pub struct Pcm<Ch> {
+/// A PCM stream over the DMA channel `Ch` and the audio interface `A` at its far end
+/// (see [`crate::interface`]: the stream starts, stops and flushes it). See the crate
+/// docs for the sharing rules between thread and interrupt context.
+pub struct Pcm<Ch, A = NoInterface> {
     ch: Ch,
+    interface: A,
+    /// The interface was started for the current run (and not stopped since).
+    interface_running: bool,
     stream: Stream,
     link: DmaLink,
     ring: NonNull<u8>,
@@ -133,7 +144,7 @@ pub struct Pcm<Ch> {
 // SAFETY: the raw ring pointer is the only non-`Send` field; it stands for the
 // `&'static mut [u8]` the PCM owns exclusively, which may move between contexts with
 // the PCM.
-unsafe impl<Ch: Send> Send for Pcm<Ch> {}
+unsafe impl<Ch: Send, A: Send> Send for Pcm<Ch, A> {}
 
 /// How many frames past the reported hardware pointer a running DMA may be moving, for
 /// a channel whose residue has granularity `residue`: a per-period (or coarser) residue
@@ -157,6 +168,19 @@ fn position_window(residue: ResidueGranularity, hw: &HwParams, burst: u16) -> u3
     }
 }
 
+/// Whether the audio interface is started when a restart is issued rather than when its
+/// transfer really starts (the storm's `dai-on-issue` mutant; never in a product).
+#[cfg(feature = "fault-injection")]
+fn dai_on_issue() -> bool {
+    sdma_core::fault::is_active(sdma_core::fault::Mutant::DaiOnIssue)
+}
+
+/// Without fault injection the interface starts only when its transfer runs.
+#[cfg(not(feature = "fault-injection"))]
+const fn dai_on_issue() -> bool {
+    false
+}
+
 /// The buffers of a cyclic transfer over the ring for `stream`.
 fn ring_buffers(stream: Stream, ring: DmaRing) -> Buffers<DmaRing, DmaRing> {
     match stream {
@@ -165,17 +189,35 @@ fn ring_buffers(stream: Stream, ring: DmaRing) -> Buffers<DmaRing, DmaRing> {
     }
 }
 
-impl<Ch: DmaChannel<Read = DmaRing, Write = DmaRing>> Pcm<Ch> {
-    /// A PCM in [`PcmState::Open`] over `ch`, with `ring` as the DMA ring memory. The
-    /// ring must be memory the DMA sees coherently (non-cacheable, or a channel whose
-    /// controller does the cache maintenance). The channel must hold at least 3
-    /// transfers (a stopping one, a retired one and the new run).
+impl<Ch: DmaChannel<Read = DmaRing, Write = DmaRing>> Pcm<Ch, NoInterface> {
+    /// A PCM in [`PcmState::Open`] over `ch`, with `ring` as the DMA ring memory, and no
+    /// audio interface to sequence ([`NoInterface`]). The ring must be memory the DMA
+    /// sees coherently (non-cacheable, or a channel whose controller does the cache
+    /// maintenance). The channel must hold at least 3 transfers (a stopping one, a
+    /// retired one and the new run).
     pub fn new(ch: Ch, stream: Stream, link: DmaLink, ring: &'static mut [u8]) -> Self {
+        Pcm::with_interface(ch, NoInterface, stream, link, ring)
+    }
+}
+
+impl<Ch: DmaChannel<Read = DmaRing, Write = DmaRing>, A: AudioInterface> Pcm<Ch, A> {
+    /// A PCM in [`PcmState::Open`] over `ch` and the audio interface `interface`, which
+    /// the stream prepares, starts, stops and flushes by itself (see
+    /// [`crate::interface`]). As [`Pcm::new`] otherwise.
+    pub fn with_interface(
+        ch: Ch,
+        interface: A,
+        stream: Stream,
+        link: DmaLink,
+        ring: &'static mut [u8],
+    ) -> Self {
         let ring_len = ring.len();
         let ring = NonNull::from(ring).cast::<u8>();
         let hw = HwParams::scenario_default();
         Pcm {
             ch,
+            interface,
+            interface_running: false,
             stream,
             link,
             ring,
@@ -227,6 +269,11 @@ impl<Ch: DmaChannel<Read = DmaRing, Write = DmaRing>> Pcm<Ch> {
     /// it behind the PCM's back breaks the PCM.
     pub fn channel_mut(&mut self) -> &mut Ch {
         &mut self.ch
+    }
+
+    /// The audio interface (e.g. to read its counters).
+    pub fn interface(&self) -> &A {
+        &self.interface
     }
 
     /// Counters.
@@ -408,7 +455,7 @@ impl<Ch: DmaChannel<Read = DmaRing, Write = DmaRing>> Pcm<Ch> {
                 self.drain()
             }
             (PcmState::Draining, Stream::Playback) => {
-                if self.pos.playback_avail(self.hw_now()) >= self.pos.buffer {
+                if self.drained_at(self.hw_now()) {
                     self.stop_dma();
                     self.state = PcmState::Setup;
                     Ok(())
@@ -550,6 +597,7 @@ impl<Ch: DmaChannel<Read = DmaRing, Write = DmaRing>> Pcm<Ch> {
     }
 
     fn do_prepare(&mut self) {
+        self.interface.prepare();
         let base = self.pos.align_up(self.pos.hw);
         self.pos.hw = base;
         self.pos.appl = base;
@@ -581,14 +629,65 @@ impl<Ch: DmaChannel<Read = DmaRing, Write = DmaRing>> Pcm<Ch> {
         self.run = self.run.wrapping_add(1);
         self.counters.starts = self.counters.starts.wrapping_add(1);
         self.state = PcmState::Running;
+        if dai_on_issue() || self.ch.tx_status(cookie).state == TxState::InProgress {
+            // On an idle channel the transfer runs from `issue_pending` on: its
+            // `Started` event comes only with the next dispatch, and a capture whose
+            // receiver waits for it would never raise a DMA request. Otherwise the
+            // transfer waits for an old stop and the interface for its `Started`.
+            self.start_interface();
+        }
         Ok(())
+    }
+
+    /// Start the audio interface for the current run, once: its transfer really runs.
+    fn start_interface(&mut self) {
+        if !self.interface_running {
+            self.interface_running = true;
+            self.interface.start();
+        }
+    }
+
+    /// Stop the audio interface and empty its FIFO (before the DMA is terminated), so
+    /// no request of the old run reaches the DMA and no word of it leads the next run.
+    fn stop_interface(&mut self) {
+        self.interface_running = false;
+        self.interface.stop();
+        #[cfg(feature = "fault-injection")]
+        if sdma_core::fault::is_active(sdma_core::fault::Mutant::NoFifoFlush) {
+            // Mutant: the restart keeps the old run's words in the FIFO.
+            return;
+        }
+        self.interface.flush();
+    }
+
+    /// Playback: frames past the last written one that the DMA must have moved before
+    /// an underrun is declared, so every accepted frame has left the interface FIFO
+    /// (and is on the wire) when the stop flushes it. 0 for capture.
+    fn fifo_slack(&self) -> u32 {
+        match self.stream {
+            Stream::Playback => {
+                let channels = u32::from(self.hw().channels.max(1));
+                self.interface.fifo_words().div_ceil(channels)
+            }
+            Stream::Capture => 0,
+        }
+    }
+
+    /// Playback drain: everything queued has been played, the interface FIFO included.
+    fn drained_at(&self, hw: u32) -> bool {
+        self.pos.playback_avail(hw) >= self.pos.buffer.saturating_add(self.fifo_slack())
     }
 
     /// `terminate_async` the current run's transfer, if any. Never blocks.
     fn stop_dma(&mut self) {
         let Some(cookie) = self.cookie.take() else {
+            if self.interface_running {
+                self.stop_interface();
+            }
             return;
         };
+        // The interface first: no new request, no stale word; then the DMA.
+        self.stop_interface();
         let started = matches!(
             self.ch.tx_status(cookie).state,
             TxState::InProgress | TxState::Paused
@@ -698,7 +797,7 @@ impl<Ch: DmaChannel<Read = DmaRing, Write = DmaRing>> Pcm<Ch> {
     /// ring slots of frames the application has not read (`avail > buffer - window`).
     fn xrun_at(&self, hw: u32) -> bool {
         let avail = self.avail_at(hw);
-        avail >= self.sw.stop_threshold
+        avail >= self.sw.stop_threshold.saturating_add(self.fifo_slack())
             || (self.stream == Stream::Capture
                 && self.sw.stop_threshold <= self.pos.buffer
                 && avail > self.pos.buffer.saturating_sub(self.live_window()))
@@ -794,7 +893,12 @@ impl<Ch: DmaChannel<Read = DmaRing, Write = DmaRing>> Pcm<Ch> {
                 self.xrun(rep);
             }
             EventKind::Complete => {}
-            EventKind::Started => rep.started = true,
+            EventKind::Started => {
+                rep.started = true;
+                if !dai_on_issue() {
+                    self.start_interface();
+                }
+            }
         }
     }
 
@@ -814,12 +918,16 @@ impl<Ch: DmaChannel<Read = DmaRing, Write = DmaRing>> Pcm<Ch> {
             self.counters.recovered = self.counters.recovered.wrapping_add(1);
             rep.recovered = true;
         }
+        if self.interface_running && !self.interface.frame_aligned() {
+            self.counters.interface_errors = self.counters.interface_errors.wrapping_add(1);
+            rep.interface_error = true;
+        }
         if self.stream == Stream::Playback && self.sw.silence {
             self.silence_played(old, frames.min(self.pos.buffer));
         }
         let now = self.hw_now();
         if self.state == PcmState::Draining && self.stream == Stream::Playback {
-            if self.pos.playback_avail(now) >= self.pos.buffer {
+            if self.drained_at(now) {
                 self.stop_dma();
                 self.state = PcmState::Setup;
                 rep.drained = true;

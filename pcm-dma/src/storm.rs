@@ -29,6 +29,7 @@ use sdma_core::dmaengine::DmaChannel;
 use sdma_core::soft::{Fifo, Peripheral, SoftChannel, SoftDma};
 
 use crate::blocking::Clock;
+use crate::interface::{AudioInterface, NoInterface};
 use crate::params::{HwParams, Stream, SwParams};
 use crate::pattern;
 use crate::pcm::{DmaLink, IrqReport, Pcm};
@@ -43,14 +44,15 @@ mod tests;
 pub use check::FrameCheck;
 pub use interpose::{Interpose, Interposed, PeriodResidue, SegmentResidue};
 
-/// The device side of the storm, called by a [`Rig`] as the hardware runs.
-pub trait Device<Ch> {
+/// The device side of the storm, called by a [`Rig`] as the hardware runs, for a
+/// stream over the channel `Ch` and the audio interface `A`.
+pub trait Device<Ch, A = NoInterface> {
     /// Capture: fill `out` with the next frame the peripheral receives.
     fn capture_frame(&mut self, out: &mut [u8]);
     /// Playback: the peripheral put this frame on the wire.
     fn playback_frame(&mut self, frame: &[u8]);
     /// Called after every interrupt-side call of `pcm.on_period()` with its report.
-    fn irq(&mut self, now_ns: u64, pcm: &Pcm<Ch>, report: &IrqReport);
+    fn irq(&mut self, now_ns: u64, pcm: &Pcm<Ch, A>, report: &IrqReport);
     /// The hardware started running a newly issued transfer of the channel at `at_ns`
     /// (SDMA: HE set on the freshly loaded context; restarting the same context after a
     /// self-stop is not a new transfer). Called once per such start, in order, and never
@@ -71,6 +73,9 @@ pub trait Device<Ch> {
 pub trait Rig {
     /// The DMA channel type.
     type Channel: DmaChannel<Read = DmaRing, Write = DmaRing>;
+    /// The audio interface the stream sequences ([`NoInterface`] for a peripheral
+    /// that needs none).
+    type Interface: AudioInterface;
     /// Virtual time, ns.
     fn now_ns(&self) -> u64;
     /// Run the hardware for `dt_ns`: the peripheral produces or consumes frames at the
@@ -86,13 +91,13 @@ pub trait Rig {
     /// waited for) right after that handler's `dev.irq`. `restart_delay_us` rests on it.
     fn advance(
         &mut self,
-        pcm: &mut Pcm<Self::Channel>,
+        pcm: &mut Pcm<Self::Channel, Self::Interface>,
         dt_ns: u64,
-        dev: &mut dyn Device<Self::Channel>,
+        dev: &mut dyn Device<Self::Channel, Self::Interface>,
     );
     /// Hazards the hardware model detected (a transfer started while a previous one on
     /// the channel could still run). 0 if the model has no detector.
-    fn hazards(&self, pcm: &Pcm<Self::Channel>) -> u64;
+    fn hazards(&self, pcm: &Pcm<Self::Channel, Self::Interface>) -> u64;
     /// Errors the DMA engine model recorded (bad descriptors, bus faults...). Default 0.
     fn engine_errors(&self) -> u64 {
         0
@@ -105,7 +110,7 @@ pub trait Rig {
     /// The application is about to copy frames between its buffer and the ring (the
     /// frames `pcm` reports available): a rig with an ownership checker claims them for
     /// the CPU there, so a DMA that still runs over them is seen. Default: nothing.
-    fn cpu_access(&mut self, pcm: &Pcm<Self::Channel>) {
+    fn cpu_access(&mut self, pcm: &Pcm<Self::Channel, Self::Interface>) {
         let _ = pcm;
     }
 }
@@ -421,7 +426,7 @@ impl PatternDevice {
     }
 }
 
-impl<Ch> Device<Ch> for PatternDevice {
+impl<Ch, A> Device<Ch, A> for PatternDevice {
     fn capture_frame(&mut self, out: &mut [u8]) {
         pattern::write_frame(self.hw.format, self.hw.channels, self.next_frame, out);
         self.next_frame += 1;
@@ -431,7 +436,7 @@ impl<Ch> Device<Ch> for PatternDevice {
         self.played.frame_tagged(frame, self.run_tag);
     }
 
-    fn irq(&mut self, _now_ns: u64, _pcm: &Pcm<Ch>, report: &IrqReport) {
+    fn irq(&mut self, _now_ns: u64, _pcm: &Pcm<Ch, A>, report: &IrqReport) {
         self.periods += u64::from(report.periods);
     }
 
@@ -521,10 +526,10 @@ impl Observer {
     /// After an application call that returned at `now_ns`: an XRUN it detected was
     /// stopped (`terminate_async`) inside it, and under automatic recovery restarted
     /// there too.
-    fn app_call<Ch: DmaChannel<Read = DmaRing, Write = DmaRing>>(
+    fn app_call<Ch: DmaChannel<Read = DmaRing, Write = DmaRing>, A: AudioInterface>(
         &mut self,
         now_ns: u64,
-        pcm: &Pcm<Ch>,
+        pcm: &Pcm<Ch, A>,
     ) {
         let c = pcm.counters();
         if c.xruns != self.seen_xruns {
@@ -539,20 +544,22 @@ impl Observer {
     }
 }
 
-impl<Ch: DmaChannel<Read = DmaRing, Write = DmaRing>> Device<Ch> for Observer {
+impl<Ch: DmaChannel<Read = DmaRing, Write = DmaRing>, A: AudioInterface> Device<Ch, A>
+    for Observer
+{
     fn capture_frame(&mut self, out: &mut [u8]) {
-        Device::<Ch>::capture_frame(&mut self.data, out);
+        Device::<Ch, A>::capture_frame(&mut self.data, out);
     }
 
     fn playback_frame(&mut self, frame: &[u8]) {
-        Device::<Ch>::playback_frame(&mut self.data, frame);
+        Device::<Ch, A>::playback_frame(&mut self.data, frame);
     }
 
     fn playback_run(&mut self, run: u64) {
-        Device::<Ch>::playback_run(&mut self.data, run);
+        Device::<Ch, A>::playback_run(&mut self.data, run);
     }
 
-    fn irq(&mut self, now_ns: u64, pcm: &Pcm<Ch>, report: &IrqReport) {
+    fn irq(&mut self, now_ns: u64, pcm: &Pcm<Ch, A>, report: &IrqReport) {
         let c = pcm.counters();
         if report.recovered {
             if let Some(t) = self.xrun_at.take() {
@@ -591,7 +598,11 @@ impl<R: Rig> Clock for Ctx<'_, R> {
 }
 
 /// Run one storm on `rig` with a PCM in `Open` state over the rig's channel.
-pub fn run<R: Rig>(rig: &mut R, pcm: &mut Pcm<R::Channel>, cfg: &StormConfig) -> StormReport {
+pub fn run<R: Rig>(
+    rig: &mut R,
+    pcm: &mut Pcm<R::Channel, R::Interface>,
+    cfg: &StormConfig,
+) -> StormReport {
     run_recorded(rig, pcm, cfg).0
 }
 
@@ -599,7 +610,7 @@ pub fn run<R: Rig>(rig: &mut R, pcm: &mut Pcm<R::Channel>, cfg: &StormConfig) ->
 /// `restart_delay_us`, with the STOP trigger each one recovers from).
 pub fn run_recorded<R: Rig>(
     rig: &mut R,
-    pcm: &mut Pcm<R::Channel>,
+    pcm: &mut Pcm<R::Channel, R::Interface>,
     cfg: &StormConfig,
 ) -> (StormReport, Vec<RestartRecord>) {
     let hw = cfg.hw;
@@ -676,7 +687,7 @@ pub fn run_recorded<R: Rig>(
             rig: &mut *rig,
             obs: &mut obs,
         };
-        let wait = |p: &mut Pcm<R::Channel>, c: &mut Ctx<'_, R>| {
+        let wait = |p: &mut Pcm<R::Channel, R::Interface>, c: &mut Ctx<'_, R>| {
             c.obs.app_call(c.rig.now_ns(), p);
             c.rig.advance(p, quantum_ns, c.obs);
             c.rig.cpu_access(p);
@@ -931,6 +942,7 @@ fn bytemuck_u8(words: &'static mut [u32]) -> &'static mut [u8] {
 
 impl<Ch: SoftRigChannel> Rig for SoftRig<Ch> {
     type Channel = Ch;
+    type Interface = NoInterface;
 
     fn now_ns(&self) -> u64 {
         self.last_now

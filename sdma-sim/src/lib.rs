@@ -28,6 +28,7 @@
 #![deny(unsafe_op_in_unsafe_fn)]
 
 pub mod board;
+pub mod dai;
 pub mod engine;
 pub mod hazard;
 pub mod layout;
@@ -42,6 +43,7 @@ pub mod time;
 pub mod vcd;
 
 pub use board::{Board, DmaRegion, SimHandler};
+pub use dai::{InterfaceCalls, SimSsiInterface};
 pub use engine::{Callback, EngineStats, Sim, SimConfig, SsiId, Timing};
 pub use hazard::{ErrorRecord, Hazard, HazardKind, SimError};
 pub use memory::{MemError, SimMemory};

@@ -12,14 +12,14 @@
 
 use pcm_dma::pattern;
 use pcm_dma::storm::{FrameCheck, SplitMix};
-use pcm_dma::{DmaRing, HwParams, Pcm, PcmError, Stream, SwParams};
+use pcm_dma::{AudioInterface, DmaRing, HwParams, Pcm, PcmError, Stream, SwParams};
 use sdma_core::dmaengine::{Buffers, DmaChannel, EventKind, Reclaimed};
 use sdma_core::sdma::SdmaChannel;
 use sdma_core::vchan::Channel;
 use sdma_sim::{Board, PlayedSlot, SsiId};
 
 use crate::policy::DemoPlatform;
-use crate::rig::DemoChannel;
+use crate::rig::DemoPcm;
 
 /// Where a companion's XRUN recovery runs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -68,7 +68,7 @@ impl SlotFramer {
 /// Another audio stream on the engine with its own random application.
 pub struct Companion {
     /// The PCM.
-    pub pcm: Pcm<DemoChannel>,
+    pub pcm: DemoPcm,
     /// Its SSI FIFO.
     pub ssi: SsiId,
     /// Hardware channel number.
@@ -106,7 +106,7 @@ impl Companion {
     /// A companion over `pcm` (in `Open`), set up and started (capture) or prepared
     /// (playback, starts with its first writes).
     pub fn new(
-        mut pcm: Pcm<DemoChannel>,
+        mut pcm: DemoPcm,
         ssi: SsiId,
         ring_bus: u32,
         seed: u64,
@@ -121,7 +121,7 @@ impl Companion {
         if pcm.stream() == Stream::Capture {
             pcm.start()?;
         }
-        let number = pcm.channel().inner().controller().number();
+        let number = pcm.channel().controller().number();
         let check = match pcm.stream() {
             Stream::Capture => FrameCheck::capture(hw.format, hw.channels),
             Stream::Playback => FrameCheck::playback(hw.format, hw.channels),
@@ -277,9 +277,9 @@ impl Companion {
 /// Claims for the CPU, and gives back at once, the ring frames `pcm` reports available
 /// to the application: the simulator flags a live channel whose current BD lies there
 /// (`HazardKind::BufferClaimedWhileLive`).
-pub fn claim_ring<Ch: DmaChannel<Read = DmaRing, Write = DmaRing>>(
+pub fn claim_ring<Ch: DmaChannel<Read = DmaRing, Write = DmaRing>, A: AudioInterface>(
     board: &Board,
-    pcm: &Pcm<Ch>,
+    pcm: &Pcm<Ch, A>,
     ring_bus: u32,
 ) {
     let Some(hw) = pcm.hw_params_current() else {

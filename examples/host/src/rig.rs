@@ -7,35 +7,21 @@
 //! entry, `Pcm::on_period` and the storm's observer, as an interrupt handler on a board
 //! would.
 //!
-//! Two things of a real audio interface that the PCM runtime does not model are done
-//! here:
-//!
-//! * the DAI trigger ([`DaiTrigger`], attached to the driver's channel as a
-//!   [`DaiChannel`]): ALSA triggers the DAI next to the DMA. Capture:
-//!   at STOP (`terminate_async`) the SSI's receive clock stops and its FIFO is cleared,
-//!   so its DMA request drops and no stale word leads the next run; when the new run's
-//!   transfer really starts on the hardware the FIFO is cleared again and the clock
-//!   restarts, so the first request of the new run is a fresh edge (the software-DMA rig
-//!   of `pcm-dma` flushes at the start likewise). "Really starts" is the channel's
-//!   `Started` event (`pcm_dma::IrqReport::started`), or `issue_pending` itself when it
-//!   started the transfer at once on an idle channel. Enabling the receiver when the
-//!   restart is merely queued (`issue_pending` during the ~1 ms stop window, as ALSA's
-//!   trigger START does) lets the 15-word receive FIFO overrun before the DMA drains it;
-//!   the odd number of dropped words swaps left and right for the rest of the run.
-//!   Playback: the transmit clock starts at the first start and keeps running; words
-//!   already in the FIFO are played (they were accepted from the application, and the
-//!   checker demands every accepted frame);
-//! * the data: the capture FIFO receives `pcm-dma`'s counter pattern (S16_LE stereo) and
-//!   every played word is handed to the storm's checker, frame by frame.
+//! The SSI is the stream's audio interface ([`SimSsiInterface`], `sdma-sim`): the PCM
+//! prepares, starts (when its transfer really runs), stops and flushes it, exactly as
+//! it does with the BSP's SSI on a board; the rig adds no sequencing of its own. What
+//! the rig adds is the data: the capture FIFO receives `pcm-dma`'s counter pattern
+//! (S16_LE stereo) and every played word is handed to the storm's checker, frame by
+//! frame.
 
 use pcm_dma::pattern;
-use pcm_dma::storm::{Device, Interpose, Interposed, Rig};
+use pcm_dma::storm::{Device, Rig};
 use pcm_dma::{DmaLink, DmaRing, Format, HwParams, Pcm, Stream};
-use sdma_core::dmaengine::{BusWidth, Cookie, DmaChannel, Event, EventKind, SlaveConfig, TxState};
+use sdma_core::dmaengine::{BusWidth, DmaChannel, SlaveConfig};
 use sdma_core::sdma::{ChannelRequest, ScriptClass, Sdma, SdmaChannel};
 use sdma_core::vchan::Channel;
 use sdma_sim::platform::{alloc_buffer, bus_of};
-use sdma_sim::{Board, SimHandler, SsiConfig, SsiId, SsiStats};
+use sdma_sim::{Board, SimHandler, SimSsiInterface, SsiConfig, SsiId, SsiStats};
 
 use crate::board::{bring_up, err, ssi_channel, BringUpError};
 use crate::load::{claim_ring, Companion, MemcpyLoad, SlotFramer};
@@ -45,101 +31,14 @@ use crate::timeline::Recorder;
 /// Transfers a channel holds: a stopping one, a retired one and the new run, plus one.
 pub const SLOTS: usize = 4;
 
-/// The driver's channel under the DAI.
-pub type SdmaPcmChannel = Channel<SdmaChannel<DemoPlatform>, DmaRing, DmaRing, SLOTS>;
+/// The DMA channel of the storm's PCM: the driver's channel.
+pub type DemoChannel = Channel<SdmaChannel<DemoPlatform>, DmaRing, DmaRing, SLOTS>;
 
-/// The DMA channel of the storm's PCM: the driver's channel with the DAI trigger.
-pub type DemoChannel = DaiChannel<SdmaPcmChannel>;
+/// The audio interface of the storm's PCM: the simulated SSI.
+pub type DemoInterface = SimSsiInterface<'static>;
 
-/// The audio interface's trigger, attached to a DMA channel ([`DaiChannel`]):
-/// `terminate_async` is trigger STOP; trigger START runs when the transfer issued last
-/// starts on the hardware (at `issue_pending` on an idle channel, else at its `Started`
-/// event). See the module docs. Every other call is passed through.
-pub struct DaiTrigger {
-    board: &'static Board,
-    ssi: SsiId,
-    stream: Stream,
-    clock_running: bool,
-    /// The transfer submitted last (the run the interface is started for).
-    last_submitted: Option<Cookie>,
-    /// The transfer the interface was last started for (never started twice for one
-    /// run: a second FIFO flush would drop words of the running run).
-    started_for: Option<Cookie>,
-}
-
-impl DaiTrigger {
-    /// The trigger of SSI `ssi` on `board`, which runs in `stream`'s direction.
-    pub fn new(board: &'static Board, ssi: SsiId, stream: Stream) -> Self {
-        DaiTrigger {
-            board,
-            ssi,
-            stream,
-            clock_running: false,
-            last_submitted: None,
-            started_for: None,
-        }
-    }
-
-    /// Trigger START for the run of transfer `cookie`, which the DMA now runs.
-    fn start_interface(&mut self, cookie: Cookie) {
-        if self.started_for == Some(cookie) {
-            return;
-        }
-        self.started_for = Some(cookie);
-        let id = self.ssi;
-        match self.stream {
-            Stream::Capture => self.board.with_sim(|s| {
-                s.clear_ssi_fifo(id);
-                s.start_ssi(id);
-            }),
-            Stream::Playback if !self.clock_running => self.board.with_sim(|s| s.start_ssi(id)),
-            Stream::Playback => {}
-        }
-        self.clock_running = true;
-    }
-}
-
-impl<C: DmaChannel> Interpose<C> for DaiTrigger {
-    fn submitted(&mut self, cookie: Cookie) {
-        self.last_submitted = Some(cookie);
-    }
-
-    fn issue_pending(&mut self, inner: &mut C) {
-        // The DMA first: on an idle channel it starts now (its `Started` event is queued
-        // by this very call), and the interface follows at once, its first request a
-        // fresh edge. If it waits for an old stop, the interface waits for `Started`.
-        inner.issue_pending();
-        if let Some(cookie) = self.last_submitted {
-            if inner.tx_status(cookie).state == TxState::InProgress {
-                self.start_interface(cookie);
-            }
-        }
-    }
-
-    fn dispatching(&mut self, event: &Event) {
-        // Only the run submitted last: a stale start of a superseded transfer (possible
-        // under the Linux models only) must not restart the interface.
-        if event.kind == EventKind::Started && Some(event.cookie) == self.last_submitted {
-            self.start_interface(event.cookie);
-        }
-    }
-
-    fn terminate_async(&mut self, inner: &mut C) {
-        // Trigger STOP: the interface first (no new request), then the DMA.
-        if self.stream == Stream::Capture {
-            let id = self.ssi;
-            self.board.with_sim(|s| {
-                s.stop_ssi(id);
-                s.clear_ssi_fifo(id);
-            });
-            self.clock_running = false;
-        }
-        inner.terminate_async();
-    }
-}
-
-/// A DMA channel with the audio interface's trigger attached ([`DaiTrigger`]).
-pub type DaiChannel<C> = Interposed<C, DaiTrigger>;
+/// The storm's PCM: the driver's channel and the simulated SSI.
+pub type DemoPcm = Pcm<DemoChannel, DemoInterface>;
 
 /// Capture pattern word `k` (S16_LE stereo: frame `k / 2`, channel `k % 2`).
 fn capture_word(k: u64) -> u32 {
@@ -302,7 +201,8 @@ impl core::fmt::Debug for SdmaRig {
 pub type RigError = BringUpError;
 
 /// A PCM in `Open` on a new driver channel for `ssi_cfg` (in `stream`'s direction),
-/// with `policy`'s stop policy and the DAI trigger; also the ring's bus address.
+/// with `policy`'s stop policy and the SSI as its audio interface; also the ring's bus
+/// address.
 fn sdma_pcm(
     board: &'static Board,
     sdma: &'static Sdma<DemoPlatform>,
@@ -311,15 +211,14 @@ fn sdma_pcm(
     ssi_cfg: &SsiConfig,
     stream: Stream,
     id: u16,
-) -> Result<(Pcm<DemoChannel>, u32), RigError> {
+) -> Result<(DemoPcm, u32), RigError> {
     let hw = HwParams::scenario_default();
     let ctl = ssi_channel(sdma, ssi_cfg)?;
     // SAFETY: the Linux policies may start a transfer while the previous one can
     // still run and hand buffers back early; here the "hardware" is the simulator,
     // whose memory accesses are checked by its hazard detector and touch only the
     // leaked simulator window, never memory Rust code relies on.
-    let ch: SdmaPcmChannel = unsafe { Channel::with_policy(id, ctl, policy.stop_policy()) };
-    let ch = Interposed::with_hooks(ch, DaiTrigger::new(board, ssi, stream));
+    let ch: DemoChannel = unsafe { Channel::with_policy(id, ctl, policy.stop_policy()) };
     let ring = alloc_buffer(board, hw.buffer_bytes() as u32, 64).map_err(|e| err("ring", e))?;
     let ring_bus = bus_of(board, ring).unwrap_or(0);
     let link = DmaLink {
@@ -327,7 +226,11 @@ fn sdma_pcm(
         event: Some(u16::from(ssi_cfg.event)),
         burst: ssi_cfg.watermark as u16,
     };
-    Ok((Pcm::new(ch, stream, link, ring), ring_bus))
+    let interface = SimSsiInterface::new(board, ssi);
+    Ok((
+        Pcm::with_interface(ch, interface, stream, link, ring),
+        ring_bus,
+    ))
 }
 
 /// Adds an SSI FIFO with the storm's data: the capture pattern, or a recorded wire.
@@ -355,7 +258,7 @@ impl SdmaRig {
         stream: Stream,
         seed: u64,
         trace: bool,
-    ) -> Result<(SdmaRig, Pcm<DemoChannel>), RigError> {
+    ) -> Result<(SdmaRig, DemoPcm), RigError> {
         SdmaRig::with_load(policy, bound, stream, seed, trace, Load::NONE)
     }
 
@@ -367,7 +270,7 @@ impl SdmaRig {
         seed: u64,
         trace: bool,
         load: Load,
-    ) -> Result<(SdmaRig, Pcm<DemoChannel>), RigError> {
+    ) -> Result<(SdmaRig, DemoPcm), RigError> {
         let hw = HwParams::scenario_default();
         let (board, sdma) = bring_up(policy, bound, seed, trace)?;
         let (mine, other) = match stream {
@@ -444,8 +347,8 @@ impl SdmaRig {
     }
 
     /// The hardware channel number of the PCM's channel.
-    pub fn channel_number(pcm: &Pcm<DemoChannel>) -> u8 {
-        pcm.channel().inner().controller().number()
+    pub fn channel_number(pcm: &DemoPcm) -> u8 {
+        pcm.channel().controller().number()
     }
 
     /// The stop-latency bound the driver uses for this rig's SSI channel, or `None` for
@@ -485,7 +388,7 @@ impl SdmaRig {
     /// Hands what the codec heard since the last call to the checkers: the stream's
     /// (through `dev`, tagged with the DMA run that wrote each frame) and the
     /// companions'.
-    fn drain_played(&mut self, dev: &mut dyn Device<DemoChannel>) {
+    fn drain_played(&mut self, dev: &mut dyn Device<DemoChannel, DemoInterface>) {
         let board = self.board;
         if self.stream == Stream::Playback && !self.load.codec_slots {
             self.drain_fifo_order(dev);
@@ -521,7 +424,7 @@ impl SdmaRig {
 
     /// Playback checked on the words the FIFO delivered, paired in order (without
     /// [`Load::codec_slots`]): underrun slots are not heard.
-    fn drain_fifo_order(&mut self, dev: &mut dyn Device<DemoChannel>) {
+    fn drain_fifo_order(&mut self, dev: &mut dyn Device<DemoChannel, DemoInterface>) {
         let words = self.board.with_sim(|s| {
             s.ssi_mut(self.ssi)
                 .map(|f| f.take_played())
@@ -540,7 +443,7 @@ impl SdmaRig {
     }
 
     /// Things to do after any code that may have started a new run or played words.
-    fn after(&mut self, pcm: &Pcm<DemoChannel>, dev: &mut dyn Device<DemoChannel>) {
+    fn after(&mut self, pcm: &DemoPcm, dev: &mut dyn Device<DemoChannel, DemoInterface>) {
         let c = pcm.counters();
         self.drain_played(dev);
         let now = self.board.now();
@@ -548,7 +451,7 @@ impl SdmaRig {
         // inside the calls that run before this point: the application's (this runs at
         // the entry of `advance`, before time moves) or the interrupt or deadline
         // handler that just ran. So `now` is that instant, late by the rest of the call.
-        let starts = pcm.channel().inner().controller().stats().starts;
+        let starts = pcm.channel().controller().stats().starts;
         for _ in self.reported_starts..starts {
             dev.dma_started(now);
         }
@@ -564,8 +467,8 @@ impl SdmaRig {
 
 struct Handler<'a> {
     rig: &'a mut SdmaRig,
-    pcm: &'a mut Pcm<DemoChannel>,
-    dev: &'a mut dyn Device<DemoChannel>,
+    pcm: &'a mut DemoPcm,
+    dev: &'a mut dyn Device<DemoChannel, DemoInterface>,
 }
 
 impl Handler<'_> {
@@ -578,9 +481,9 @@ impl Handler<'_> {
         let (companions, memcpy) = (&mut self.rig.companions, &mut self.rig.memcpy);
         sdma.for_each_fair(mask, |hw| {
             if hw == number {
-                pcm.channel_mut().inner_mut().on_interrupt();
+                pcm.channel_mut().on_interrupt();
             } else if let Some(c) = companions.iter_mut().find(|c| c.number == hw) {
-                c.pcm.channel_mut().inner_mut().on_interrupt();
+                c.pcm.channel_mut().on_interrupt();
             } else if let Some(m) = memcpy.as_mut().filter(|m| m.number == hw) {
                 m.ch.on_interrupt();
             }
@@ -637,6 +540,7 @@ impl SimHandler for Handler<'_> {
 
 impl Rig for SdmaRig {
     type Channel = DemoChannel;
+    type Interface = DemoInterface;
 
     fn now_ns(&self) -> u64 {
         self.board.now()
@@ -644,9 +548,9 @@ impl Rig for SdmaRig {
 
     fn advance(
         &mut self,
-        pcm: &mut Pcm<DemoChannel>,
+        pcm: &mut DemoPcm,
         dt_ns: u64,
-        dev: &mut dyn Device<DemoChannel>,
+        dev: &mut dyn Device<DemoChannel, DemoInterface>,
     ) {
         // The application may have restarted the stream (or noticed an XRUN) since the
         // last call: that happened "now".
@@ -666,7 +570,7 @@ impl Rig for SdmaRig {
         rig.after(pcm, dev);
     }
 
-    fn hazards(&self, _pcm: &Pcm<DemoChannel>) -> u64 {
+    fn hazards(&self, _pcm: &DemoPcm) -> u64 {
         self.board.with_sim(|s| s.hazards().len() as u64)
     }
 
@@ -678,7 +582,7 @@ impl Rig for SdmaRig {
         self.ssi_stats().dma_errors
     }
 
-    fn cpu_access(&mut self, pcm: &Pcm<DemoChannel>) {
+    fn cpu_access(&mut self, pcm: &DemoPcm) {
         if self.load.cpu_claims {
             claim_ring(self.board, pcm, self.ring_bus);
         }

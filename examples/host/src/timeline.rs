@@ -14,12 +14,12 @@
 //! interrupt), into the timeline object of the demo's protocol. All times are virtual
 //! nanoseconds; nothing here reads a wall clock.
 
-use pcm_dma::{IrqReport, Pcm};
+use pcm_dma::IrqReport;
 use sdma_core::dmaengine::Cookie;
 use serde_json::{json, Value};
 
 use crate::policy::Policy;
-use crate::rig::DemoChannel;
+use crate::rig::DemoPcm;
 
 /// What the recorder saw.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -79,8 +79,8 @@ impl Recorder {
 
     /// After the channel's interrupt entry, before `Pcm::on_period`: notices a stop
     /// confirmed (and a pending transfer started) by the interrupt entry.
-    pub fn channel(&mut self, now: u64, pcm: &Pcm<DemoChannel>) {
-        let v = pcm.channel().inner().vchan();
+    pub fn channel(&mut self, now: u64, pcm: &DemoPcm) {
+        let v = pcm.channel().vchan();
         let stop_pending = v.stop_pending();
         let running = v.running().map(|(c, _)| c);
         if self.stop_pending && !stop_pending {
@@ -96,7 +96,7 @@ impl Recorder {
     }
 
     /// After `Pcm::on_period` in the interrupt, with its report.
-    pub fn irq(&mut self, now: u64, report: &IrqReport, pcm: &Pcm<DemoChannel>) {
+    pub fn irq(&mut self, now: u64, report: &IrqReport, pcm: &DemoPcm) {
         if report.xrun {
             self.xrun(now, true);
         }
@@ -108,7 +108,7 @@ impl Recorder {
 
     /// At the start of every stretch of virtual time the application asks for (its
     /// stall, a wait quantum): the application has had control since the last call.
-    pub fn application(&mut self, now: u64, pcm: &Pcm<DemoChannel>) {
+    pub fn application(&mut self, now: u64, pcm: &DemoPcm) {
         self.observe(now, pcm);
         if self.unnoticed {
             self.unnoticed = false;
@@ -123,7 +123,7 @@ impl Recorder {
         self.events.push((now, Event::Xrun { in_irq }));
     }
 
-    fn restart(&mut self, now: u64, in_irq: bool, pcm: &Pcm<DemoChannel>) {
+    fn restart(&mut self, now: u64, in_irq: bool, pcm: &DemoPcm) {
         self.starts = self.starts.wrapping_add(1);
         if !in_irq && !self.xrun_since_start {
             self.events.push((now, Event::Timeout));
@@ -137,7 +137,7 @@ impl Recorder {
     /// At any point: counts XRUNs and starts the interrupt did not report (the
     /// application's own detection and recovery), the channel's state and the first
     /// period of a restarted run.
-    pub fn observe(&mut self, now: u64, pcm: &Pcm<DemoChannel>) {
+    pub fn observe(&mut self, now: u64, pcm: &DemoPcm) {
         let c = pcm.counters();
         while self.xruns != c.xruns {
             self.xrun(now, false);

@@ -1,0 +1,117 @@
+//! The simulated SSI as the audio interface of a PCM stream: what `imx6_bsp::ssi` does
+//! with SSI registers on a board, done here with the [`Ssi`](crate::Ssi) model's clock
+//! and FIFO through the engine's public calls, so the stream on the simulator is
+//! sequenced by the very code that sequences it on silicon (the stream's, in `pcm-dma`).
+//! `pcm-dma` implements its `AudioInterface` trait for [`SimSsiInterface`] with these
+//! methods (under its `storm` feature, which depends on this crate).
+//!
+//! | Interface call | Model |
+//! |---|---|
+//! | `prepare` | nothing: the model's request line follows the FIFO level (no enable bit) |
+//! | `start` | [`Sim::start_ssi`]: the codec clock starts, the first slot is slot 0 (left) |
+//! | `stop` | [`Sim::stop_ssi`]: the clock stops, no word moves |
+//! | `flush` | [`Sim::clear_ssi_fifo`] |
+//! | `frame_aligned` | no overrun and no underrun since the last `start` |
+
+use crate::board::Board;
+use crate::engine::{Sim, SsiId};
+use crate::ssi::{SsiStats, SSI_FIFO_DEPTH};
+
+/// One direction of a simulated SSI (an [`SsiId`] of a [`Board`]'s engine) as a
+/// stream's audio interface. See the module docs.
+#[derive(Debug)]
+pub struct SimSsiInterface<'b> {
+    board: &'b Board,
+    id: SsiId,
+    /// Overruns plus underruns when the interface was last started.
+    errors_at_start: u64,
+    /// Interface calls so far, for tests: prepares, starts, stops, flushes.
+    calls: InterfaceCalls,
+}
+
+/// How often the stream called each operation of a [`SimSsiInterface`].
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct InterfaceCalls {
+    /// `prepare` calls.
+    pub prepares: u64,
+    /// `start` calls.
+    pub starts: u64,
+    /// `stop` calls.
+    pub stops: u64,
+    /// `flush` calls.
+    pub flushes: u64,
+}
+
+fn fifo_errors(stats: SsiStats) -> u64 {
+    stats.overruns + stats.underruns
+}
+
+impl<'b> SimSsiInterface<'b> {
+    /// The interface of SSI `id` on `board` (added with [`Sim::add_ssi`]; its clock
+    /// stays stopped until the stream starts it).
+    pub fn new(board: &'b Board, id: SsiId) -> Self {
+        SimSsiInterface {
+            board,
+            id,
+            errors_at_start: 0,
+            calls: InterfaceCalls::default(),
+        }
+    }
+
+    /// The SSI this interface drives.
+    pub fn id(&self) -> SsiId {
+        self.id
+    }
+
+    /// What the stream called so far.
+    pub fn calls(&self) -> InterfaceCalls {
+        self.calls
+    }
+
+    fn stats(sim: &mut Sim, id: SsiId) -> SsiStats {
+        sim.ssi(id).map(|s| s.stats()).unwrap_or_default()
+    }
+}
+
+impl SimSsiInterface<'_> {
+    /// Nothing to enable: the model's request line follows the FIFO level.
+    pub fn prepare(&mut self) {
+        self.calls.prepares += 1;
+    }
+
+    /// Starts the codec clock now: slot 0 (left) comes one word period later.
+    pub fn start(&mut self) {
+        self.calls.starts += 1;
+        let id = self.id;
+        self.errors_at_start = self.board.with_sim(|s| {
+            s.start_ssi(id);
+            fifo_errors(Self::stats(s, id))
+        });
+    }
+
+    /// Stops the codec clock now: no word moves any more.
+    pub fn stop(&mut self) {
+        self.calls.stops += 1;
+        let id = self.id;
+        self.board.with_sim(|s| s.stop_ssi(id));
+    }
+
+    /// Empties the FIFO.
+    pub fn flush(&mut self) {
+        self.calls.flushes += 1;
+        let id = self.id;
+        self.board.with_sim(|s| s.clear_ssi_fifo(id));
+    }
+
+    /// No overrun and no underrun since the last [`start`](Self::start).
+    pub fn frame_aligned(&mut self) -> bool {
+        let id = self.id;
+        self.board
+            .with_sim(|s| fifo_errors(Self::stats(s, id)) == self.errors_at_start)
+    }
+
+    /// The FIFO depth in words.
+    pub fn fifo_words(&self) -> u32 {
+        SSI_FIFO_DEPTH as u32
+    }
+}
