@@ -211,3 +211,91 @@ fn fifo_levels_and_data_registers() {
     fake.set(reg::SRX0, 0xBEEF);
     assert_eq!(ssi.read_word(), 0xBEEF);
 }
+
+/// The receive half as a capture stream's audio interface: prepare enables the FIFO and
+/// its request (the receiver stays off), start sets RE alone, stop clears RE (SSIEN too,
+/// the transmitter being off) before the request and FIFO enables, flush pulses RX_CLR
+/// and clears the overrun flag. Nothing polls.
+#[test]
+fn rx_half_sequence_as_audio_interface() {
+    use pcm_dma::AudioInterface;
+    let fake = configured();
+    let ssi = Ssi::new(&fake);
+    let mut rx = ssi.rx();
+    rx.prepare();
+    assert_eq!(
+        fake.writes(),
+        vec![
+            (SRCR, 0x28D),       // RFEN0
+            (SIER, 0x0040_0004), // RDMAE | RFF0
+            (SCR, 0x1059),       // SSIEN, receiver still off
+        ]
+    );
+    fake.clear_log();
+    rx.start();
+    assert_eq!(fake.writes(), vec![(SCR, 0x105D)]); // SSIEN | RE
+    assert!(rx.frame_aligned());
+    // An overrun (ROE0) breaks the frame alignment until the flush clears it.
+    fake.set(reg::SISR, 1 << 10);
+    assert!(!rx.frame_aligned());
+    fake.clear_log();
+    rx.stop();
+    rx.flush();
+    assert_eq!(
+        fake.writes(),
+        vec![
+            (SCR, 0x1058), // RE and SSIEN off first: no more words, no request
+            (SIER, 0),     // request enables off
+            (SRCR, 0x20D), // FIFO disabled
+            (SOR, 0x20),   // RX_CLR
+            (SOR, 0x00),
+            (reg::SISR, 1 << 10), // ROE0 cleared (write 1)
+        ]
+    );
+    assert_eq!(fake.reads_of(reg::SFCSR), 0, "the interface never polls");
+    assert_eq!(rx.fifo_words(), 15);
+}
+
+/// The transmit half: prepare raises the TX request before the DMA starts (SSIEN with
+/// TDMAE, no TE), so the playback channel fills the FIFO at once; start sets TE without
+/// polling the FIFO; stop keeps SSIEN while the receiver runs.
+#[test]
+fn tx_half_sequence_as_audio_interface() {
+    use pcm_dma::AudioInterface;
+    let fake = configured();
+    let ssi = Ssi::new(&fake);
+    let (mut rx, mut tx) = (ssi.rx(), ssi.tx());
+    tx.prepare();
+    assert_eq!(
+        fake.writes(),
+        vec![
+            (STCR, 0x28D),       // TFEN0
+            (SIER, 0x0010_0001), // TDMAE | TFE0
+            (SCR, 0x1059),       // SSIEN: the TX request is raised, TE still off
+        ]
+    );
+    fake.clear_log();
+    tx.start();
+    assert_eq!(fake.writes(), vec![(SCR, 0x105B)]);
+    assert_eq!(fake.reads_of(reg::SFCSR), 0, "no wait for the prefill");
+    rx.prepare();
+    rx.start();
+    assert_eq!(fake.value(SCR), 0x105F);
+    fake.set(reg::SISR, 1 << 8);
+    assert!(!tx.frame_aligned(), "a TX underrun sends a word twice");
+    assert!(rx.frame_aligned(), "the other direction's flag is not ours");
+    fake.clear_log();
+    tx.stop();
+    tx.flush();
+    assert_eq!(
+        fake.writes(),
+        vec![
+            (SCR, 0x105D),       // TE off, SSIEN kept for the receiver
+            (SIER, 0x0040_0004), // TX request bits off, RX ones kept
+            (STCR, 0x20D),
+            (SOR, 0x10), // TX_CLR
+            (SOR, 0x00),
+            (reg::SISR, 1 << 8),
+        ]
+    );
+}

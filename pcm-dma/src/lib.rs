@@ -84,15 +84,22 @@
 //! one cyclic transfer. The new run's first period event comes one period after the
 //! channel confirms the old stop (for SDMA about one BD time, ~1 ms at most).
 //!
-//! # Starting the audio interface
+//! # The audio interface
 //!
-//! A restarted run does not start on the hardware when `on_period`/`recover` queue it
-//! but when the channel confirms the old stop. [`IrqReport::started`] is set by the
-//! `on_period` call that saw the new run's transfer start (its `Started` event, which
-//! is always the run's first event): enable the DAI receiver/transmitter there, not at
-//! queue time, or its FIFO overruns/underruns during the stop window (on the i.MX SSI a
-//! receiver overrun drops an odd number of words and swaps left/right for the rest of
-//! the run). Stop and flush the interface when the XRUN is reported (`xrun`).
+//! A stream made with [`Pcm::with_interface`] owns its digital audio interface (an
+//! [`AudioInterface`]: the SSI or SAI direction whose FIFO the DMA serves) and
+//! sequences it; the application never does. At an XRUN (and at `stop`, at the end of a
+//! drain, and when a running stream is prepared again) the interface is stopped and its
+//! FIFO flushed *before* the DMA is terminated; the restart prepares it; and it is
+//! started only when the new run's transfer really runs: on the transfer's `Started`
+//! event ([`IrqReport::started`]), which for a restart comes when the channel confirms
+//! the old stop, not when the restart is queued. A receiver enabled at queue time would
+//! overrun its FIFO during the stop window and, on the i.MX SSI, drop an odd number of
+//! words: left and right swapped for the rest of the run. So after every XRUN the first
+//! frame captured or played starts on the left channel. A playback underrun is declared
+//! only once every accepted frame has left the interface FIFO
+//! ([`AudioInterface::fifo_words`]), so the flush discards no written frame. See
+//! [`interface`] for the call table.
 #![cfg_attr(not(any(test, feature = "storm")), no_std)]
 
 pub mod blocking;

@@ -148,6 +148,7 @@ impl EdmaRig {
 
 impl Rig for EdmaRig {
     type Channel = PcmChannel;
+    type Interface = pcm_dma::NoInterface;
 
     fn now_ns(&self) -> u64 {
         self.last_now
