@@ -175,6 +175,8 @@ pub struct SdmaRig {
     framer: SlotFramer,
     /// Played words not yet making a whole frame (FIFO-order pairing).
     carry: Vec<u32>,
+    /// Transmitter starts seen by the FIFO-order pairing.
+    clock_starts: u64,
     frame: Vec<u8>,
     load: Load,
     /// The other streams on the engine.
@@ -292,6 +294,7 @@ impl SdmaRig {
             ring_bus,
             framer: SlotFramer::default(),
             carry: Vec::new(),
+            clock_starts: 0,
             frame: vec![0; hw.frame_bytes()],
             load,
             companions: Vec::new(),
@@ -388,10 +391,14 @@ impl SdmaRig {
     /// Hands what the codec heard since the last call to the checkers: the stream's
     /// (through `dev`, tagged with the DMA run that wrote each frame) and the
     /// companions'.
-    fn drain_played(&mut self, dev: &mut dyn Device<DemoChannel, DemoInterface>) {
+    fn drain_played(
+        &mut self,
+        dev: &mut dyn Device<DemoChannel, DemoInterface>,
+        clock_starts: u64,
+    ) {
         let board = self.board;
         if self.stream == Stream::Playback && !self.load.codec_slots {
-            self.drain_fifo_order(dev);
+            self.drain_fifo_order(dev, clock_starts);
         } else if self.stream == Stream::Playback {
             let slots = board.with_sim(|s| {
                 s.ssi_mut(self.ssi)
@@ -424,7 +431,13 @@ impl SdmaRig {
 
     /// Playback checked on the words the FIFO delivered, paired in order (without
     /// [`Load::codec_slots`]): underrun slots are not heard.
-    fn drain_fifo_order(&mut self, dev: &mut dyn Device<DemoChannel, DemoInterface>) {
+    /// `clock_starts` counts the transmitter starts so far (the stream's interface
+    /// `start` calls).
+    fn drain_fifo_order(
+        &mut self,
+        dev: &mut dyn Device<DemoChannel, DemoInterface>,
+        clock_starts: u64,
+    ) {
         let words = self.board.with_sim(|s| {
             s.ssi_mut(self.ssi)
                 .map(|f| f.take_played())
@@ -440,12 +453,25 @@ impl SdmaRig {
             dev.playback_frame(&self.frame);
         }
         self.carry.drain(..whole);
+        // The stream stopped the transmitter and started it again since the last call:
+        // the words taken above were all played before the stop (no time passes between
+        // a start and this call), and the new clock begins on a frame. A word left over
+        // is the half frame cut by the stop, heard alone.
+        if clock_starts != self.clock_starts && !self.carry.is_empty() {
+            self.frame.fill(0);
+            for (c, w) in (0..self.hw.channels).zip(&self.carry) {
+                pattern::write_sample(self.hw.format, &mut self.frame, c, *w);
+            }
+            dev.playback_frame(&self.frame);
+            self.carry.clear();
+        }
+        self.clock_starts = clock_starts;
     }
 
     /// Things to do after any code that may have started a new run or played words.
     fn after(&mut self, pcm: &DemoPcm, dev: &mut dyn Device<DemoChannel, DemoInterface>) {
         let c = pcm.counters();
-        self.drain_played(dev);
+        self.drain_played(dev, pcm.interface().calls().starts);
         let now = self.board.now();
         // The driver sets HE on a new context (`hstart` after the context load) only
         // inside the calls that run before this point: the application's (this runs at
@@ -474,7 +500,8 @@ struct Handler<'a> {
 impl Handler<'_> {
     fn service(&mut self, board: &Board, mask: u32, timer: bool) {
         // What the codec heard up to this interrupt was heard before it.
-        self.rig.drain_played(self.dev);
+        let clock_starts = self.pcm.interface().calls().starts;
+        self.rig.drain_played(self.dev, clock_starts);
         let number = SdmaRig::channel_number(self.pcm);
         let pcm = &mut *self.pcm;
         let sdma = self.rig.sdma;
