@@ -322,3 +322,156 @@ fn hw026_ssi_transmit_underrun_repeats_the_previous_word() {
     );
     assert!(tx.take_played().is_empty(), "no word came from the FIFO");
 }
+
+// ---------------------------------------------------------------- the register itself
+
+/// The workspace root (this crate is one level below it).
+fn workspace_root() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .to_path_buf()
+}
+
+/// The rows of `docs/hardware-assumptions.md`: (ID, cells).
+fn register_rows() -> Vec<(String, Vec<String>)> {
+    let text = std::fs::read_to_string(workspace_root().join("docs/hardware-assumptions.md"))
+        .expect("docs/hardware-assumptions.md");
+    text.lines()
+        .filter(|l| l.starts_with("| HW-"))
+        .map(|l| {
+            let cells: Vec<String> = l
+                .trim_matches('|')
+                .split(" | ")
+                .map(|c| c.trim().to_string())
+                .collect();
+            (cells[0].clone(), cells)
+        })
+        .collect()
+}
+
+/// Every text file of the repository that code or documentation lives in.
+fn source_files(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+    for entry in std::fs::read_dir(dir).unwrap().flatten() {
+        let path = entry.path();
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if path.is_dir() {
+            if !name.starts_with('.') && name != "target" {
+                source_files(&path, out);
+            }
+        } else if ["rs", "md", "x", "toml", "sdma", "svd", "sh"]
+            .iter()
+            .any(|e| name.ends_with(&format!(".{e}")))
+        {
+            out.push(path);
+        }
+    }
+}
+
+/// The `HW-nnn` IDs mentioned in `text`.
+fn cited_ids(text: &str) -> Vec<String> {
+    let b = text.as_bytes();
+    (0..b.len().saturating_sub(5))
+        .filter(|&i| {
+            &b[i..i + 3] == b"HW-"
+                && b[i + 3..i + 6].iter().all(u8::is_ascii_digit)
+                && b.get(i + 6).is_none_or(|c| !c.is_ascii_digit())
+        })
+        .map(|i| text[i..i + 6].to_string())
+        .collect()
+}
+
+/// Each row has a unique ID, a known status, and names tests that exist: every
+/// backticked `.rs` path in its "Pinned by" cell is a file of the repository, and every
+/// backticked name after it in parentheses occurs in that file.
+#[test]
+fn register_rows_are_pinned_by_tests_that_exist() {
+    let rows = register_rows();
+    assert!(rows.len() >= 20, "{} rows", rows.len());
+    let root = workspace_root();
+    let mut ids: Vec<&String> = rows.iter().map(|(id, _)| id).collect();
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids.len(), rows.len(), "duplicate IDs");
+    for (id, cells) in &rows {
+        assert_eq!(cells.len(), 6, "{id}: six columns");
+        let status = &cells[3];
+        assert!(
+            [
+                "two sources",
+                "one source",
+                "UNVERIFIED",
+                "confirmed on a board"
+            ]
+            .iter()
+            .any(|s| status.starts_with(s)),
+            "{id}: status {status:?}"
+        );
+        let pinned = &cells[4];
+        let mut paths = 0;
+        for (i, part) in pinned.split('`').enumerate() {
+            if i % 2 == 1 && part.ends_with(".rs") {
+                let file = root.join(part);
+                let text = std::fs::read_to_string(&file)
+                    .unwrap_or_else(|_| panic!("{id}: {part} does not exist"));
+                paths += 1;
+                // The names in the parentheses right after this path.
+                let rest = pinned.split('`').skip(i + 1).collect::<Vec<_>>().join("`");
+                if let Some(inner) = rest.strip_prefix(" (") {
+                    let inner = &inner[..inner.find(')').unwrap_or(inner.len())];
+                    for (j, name) in inner.split('`').enumerate() {
+                        if j % 2 == 1 && !name.contains('/') {
+                            assert!(text.contains(name), "{id}: {name} not in {part}");
+                        }
+                    }
+                }
+            }
+        }
+        assert!(paths > 0, "{id}: no test pins it");
+        assert!(
+            cells[5].contains(&format!("selftest {id}")) || cells[5].contains("not measurable"),
+            "{id}: no self-test check named `selftest {id}`"
+        );
+    }
+}
+
+/// Every `HW-nnn` the code and documents cite is a row of the register.
+#[test]
+fn every_cited_assumption_is_in_the_register() {
+    let rows = register_rows();
+    let known: Vec<&str> = rows.iter().map(|(id, _)| id.as_str()).collect();
+    let mut files = Vec::new();
+    source_files(&workspace_root(), &mut files);
+    assert!(files.len() > 50, "walked {} files", files.len());
+    for f in files {
+        let Ok(text) = std::fs::read_to_string(&f) else {
+            continue;
+        };
+        for id in cited_ids(&text) {
+            assert!(
+                known.contains(&id.as_str()),
+                "{} cites {id}, which docs/hardware-assumptions.md does not list",
+                f.display()
+            );
+        }
+    }
+}
+
+/// The repository stands alone: no file refers to the research notes outside it (their
+/// facts live in `docs/hardware-facts.md`, with public sources).
+#[test]
+fn no_file_refers_outside_the_repository() {
+    let outside = concat!("shared", "/");
+    let mut files = Vec::new();
+    source_files(&workspace_root(), &mut files);
+    for f in files {
+        let Ok(text) = std::fs::read_to_string(&f) else {
+            continue;
+        };
+        assert!(
+            !text.contains(outside),
+            "{} refers to `{outside}`: cite docs/ instead",
+            f.display()
+        );
+    }
+}
