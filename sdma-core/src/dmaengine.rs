@@ -486,6 +486,9 @@ pub struct Progress {
     pub complete: bool,
     /// The transfer failed.
     pub error: bool,
+    /// The transfer started on the hardware since the last report (only from a
+    /// controller whose [`DmaController::started_at_once`] said no).
+    pub started: bool,
 }
 
 /// The client side of a DMA channel (Linux `dmaengine` client API, without the heap).
@@ -645,6 +648,15 @@ pub trait DmaController {
     /// the buffers are handed back only after completion or confirmation.
     unsafe fn start(&mut self, cookie: Cookie, desc: &TransferDesc) -> Result<(), Error>;
 
+    /// Whether the transfer the last successful [`start`](Self::start) accepted already
+    /// runs on the hardware. A controller that finishes a start asynchronously (SDMA: the
+    /// context load through channel 0 completes in an interrupt) says no and reports the
+    /// real start later with [`Progress::started`], so the client's `Started` event
+    /// marks the moment the hardware runs. The default says yes.
+    fn started_at_once(&self) -> bool {
+        true
+    }
+
     /// Ask the hardware to stop the running transfer. Must not wait.
     fn request_stop(&mut self, cookie: Cookie);
 
@@ -675,6 +687,12 @@ pub trait DmaController {
     /// and dropped the "context loaded" flag. The default does nothing.
     #[cfg(feature = "linux-models")]
     fn linux58_worker_ran(&mut self) {}
+
+    /// Comparison-model hook (Linux): the stop just requested is confirmed by the
+    /// terminate worker's delay alone, not by the controller's own proof. The default does
+    /// nothing.
+    #[cfg(feature = "linux-models")]
+    fn confirm_by_worker(&mut self) {}
 }
 
 /// Check the shape of a transfer against the configuration and capabilities, without

@@ -164,6 +164,7 @@ impl<P: Peripheral> SoftDma<P> {
                 periods: 0,
                 complete: false,
                 error: false,
+                started: false,
             },
             stats: SoftStats {
                 words: 0,

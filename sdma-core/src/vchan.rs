@@ -46,6 +46,11 @@ pub trait Controller<T> {
     /// Program and start `payload`. Only called while the hardware channel is idle (see
     /// [`StopPolicy`] for the comparison models that break this on purpose).
     fn start(&mut self, cookie: Cookie, payload: &T) -> Result<(), Error>;
+    /// Whether the transfer just started runs on the hardware already; if not, the
+    /// controller reports its real start later with [`Progress::started`]. Default: yes.
+    fn started_at_once(&self) -> bool {
+        true
+    }
     /// Request the hardware to stop the running transfer `cookie`.
     fn request_stop(&mut self, cookie: Cookie);
     /// Whether the last requested stop is confirmed.
@@ -58,6 +63,10 @@ pub trait Controller<T> {
     /// "context loaded" flag.
     #[cfg(feature = "linux-models")]
     fn linux58_worker_ran(&mut self) {}
+    /// Linux comparison hook: the stop just requested is confirmed the way Linux's
+    /// terminate worker does it, by its delay alone (not by the controller's own proof).
+    #[cfg(feature = "linux-models")]
+    fn confirm_by_worker(&mut self) {}
 }
 
 /// What happens at terminate and at stop confirmation.
@@ -307,6 +316,8 @@ impl<T, const N: usize> VChan<T, N> {
     /// Terminate: request the stop of the running transfer and retire every transfer
     /// present. Never blocks. On return no event of any present transfer is queued.
     pub fn terminate_async<C: Controller<T>>(&mut self, ctl: &mut C) {
+        #[cfg(feature = "linux-models")]
+        let worker = matches!(self.policy, StopPolicy::Linux58 | StopPolicy::Linux515);
         for s in self.slots.iter_mut() {
             // No callback of anything present runs after terminate returns.
             s.started = false;
@@ -321,6 +332,10 @@ impl<T, const N: usize> VChan<T, N> {
                 SlotState::Active | SlotState::Paused => {
                     s.state = SlotState::Stopping;
                     ctl.request_stop(s.cookie);
+                    #[cfg(feature = "linux-models")]
+                    if worker {
+                        ctl.confirm_by_worker();
+                    }
                     self.stop_pending = true;
                 }
                 SlotState::Stopping | SlotState::Done(_) => {}
@@ -379,8 +394,9 @@ impl<T, const N: usize> VChan<T, N> {
                 Ok(()) => {
                     s.state = SlotState::Active;
                     // Queued at the moment the hardware starts, whichever context
-                    // started it (issue, completion, stop confirmation).
-                    s.started = true;
+                    // started it (issue, completion, stop confirmation), or when the
+                    // controller reports it later (`Progress::started`).
+                    s.started = ctl.started_at_once();
                     return;
                 }
                 Err(_) => {
@@ -407,6 +423,9 @@ impl<T, const N: usize> VChan<T, N> {
         else {
             return false;
         };
+        if progress.started {
+            s.started = true;
+        }
         if s.cyclic {
             s.periods = s.periods.saturating_add(progress.periods);
         }
@@ -541,6 +560,9 @@ impl<C: DmaController, R, W> Controller<Desc<R, W>> for Adapter<'_, C> {
         // completed or its stop was confirmed.
         unsafe { self.0.start(cookie, &payload.desc) }
     }
+    fn started_at_once(&self) -> bool {
+        self.0.started_at_once()
+    }
     fn request_stop(&mut self, cookie: Cookie) {
         self.0.request_stop(cookie)
     }
@@ -556,6 +578,10 @@ impl<C: DmaController, R, W> Controller<Desc<R, W>> for Adapter<'_, C> {
     #[cfg(feature = "linux-models")]
     fn linux58_worker_ran(&mut self) {
         self.0.linux58_worker_ran()
+    }
+    #[cfg(feature = "linux-models")]
+    fn confirm_by_worker(&mut self) {
+        self.0.confirm_by_worker()
     }
 }
 

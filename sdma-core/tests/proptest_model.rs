@@ -205,6 +205,7 @@ fn run(ops: &[Op]) -> Result<(), TestCaseError> {
                         periods: u32::from(matches!(op, Op::Period)),
                         complete: matches!(op, Op::Complete),
                         error: matches!(op, Op::HwError),
+                        started: false,
                     };
                     // A hardware that reports completion or an error has finished: idle.
                     let finishing =

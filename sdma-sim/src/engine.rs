@@ -930,9 +930,17 @@ impl Sim {
     }
 
     fn pick(&self, exclude: Option<usize>) -> Option<usize> {
+        // A channel already picked as next before its stop runs before anything that became
+        // runnable later, channel 0 included: the pick was made before (reference: the
+        // scheduler is not re-run until the step ends), so a command queued after the
+        // STOP_STAT write cannot overtake it.
+        let committed = (0..CHANNELS).find(|&c| Some(c) != exclude && self.ch[c].committed);
+        if committed.is_some() {
+            return committed;
+        }
         let mut best: Option<usize> = None;
         for c in 0..CHANNELS {
-            if Some(c) == exclude || !(self.runnable(c) || self.ch[c].committed) {
+            if Some(c) == exclude || !self.runnable(c) {
                 continue;
             }
             if best.is_none_or(|b| self.regs.chnpri[c] > self.regs.chnpri[b]) {

@@ -7,7 +7,7 @@
 //! | bus addresses | the board's DMA window ([`SimMemory`](crate::SimMemory)); other memory has none |
 //! | cache clean / invalidate | counted and range-checked by the model (its memory is coherent) |
 //! | time, deadline | virtual time, the board's one-shot deadline timer |
-//! | stop-latency bound | derived from the model's [`Timing`]: the channel's own last step plus the longest step another channel may have to finish first (a 64 KiB - 1 memory-copy BD), at maximum jitter |
+//! | stop backstop | the silicon default, NXP's 1 ms ([`DEFAULT_STOP_LATENCY_NS`]): stops are confirmed by the driver's channel-0 fence, the backstop only ends a fence that never completes. [`SimPlatform::with_model_stop_bound`] uses the model's own worst case instead ([`SimPlatform::model_stop_bound_ns`]: the channel's own last step plus the longest step another channel may have to finish first, a 64 KiB - 1 memory-copy BD, at maximum jitter) |
 //!
 //! The driver wants `'static` state ([`Sdma`](sdma_core::sdma::Sdma) is shared by
 //! reference with its channels and the interrupt handler), so tests leak the board
@@ -15,7 +15,7 @@
 //! [`alloc_buffer`]). Each leaked board costs its DMA window (16 MiB by default) for the
 //! rest of the test process.
 
-use sdma_core::sdma::{DmaArea, Platform, ScriptClass};
+use sdma_core::sdma::{DmaArea, Platform, ScriptClass, DEFAULT_STOP_LATENCY_NS};
 use sdma_pac::sdma::RegisterBlock;
 
 use crate::board::Board;
@@ -30,17 +30,44 @@ pub struct SimPlatform {
     board: &'static Board,
     timing: Timing,
     other_step_ns: Nanos,
+    model_bound: bool,
 }
 
 impl SimPlatform {
-    /// The platform of `board`, with the default stop-latency bound.
+    /// The platform of `board`, with the silicon stop backstop (1 ms).
     pub fn new(board: &'static Board) -> Self {
         let timing = board.with_sim(|s| *s.timing());
         SimPlatform {
             board,
             timing,
             other_step_ns: timing.max_step_ns(ScriptKind::MemoryToMemory, 0xFFFF, 4),
+            model_bound: false,
         }
+    }
+
+    /// Uses the model's own worst stop latency ([`SimPlatform::model_stop_bound_ns`]) as
+    /// the stop backstop instead of the silicon 1 ms: a bound no board has, for tests of
+    /// the backstop itself.
+    pub fn with_model_stop_bound(mut self) -> Self {
+        self.model_bound = true;
+        self
+    }
+
+    /// The model's worst stop latency for a script of `class` moving `burst_bytes`: its
+    /// own last step plus the longest step of another channel it may wait behind, at the
+    /// maximum jitter, plus one register access.
+    pub fn model_stop_bound_ns(&self, class: ScriptClass, burst_bytes: u32) -> u64 {
+        let own = match class {
+            ScriptClass::Memory => self
+                .timing
+                .max_step_ns(ScriptKind::MemoryToMemory, 0xFFFF, 4),
+            // Width 1 is the slowest way to move `burst_bytes`.
+            ScriptClass::Peripheral => {
+                self.timing
+                    .max_step_ns(ScriptKind::PeripheralToMemory, burst_bytes.max(1), 1)
+            }
+        };
+        own + self.other_step_ns + self.timing.reg_access_ns
     }
 
     /// Sets the longest step another channel may be in when a channel is stopped (the
@@ -107,17 +134,11 @@ unsafe impl Platform for SimPlatform {
     }
 
     fn stop_latency_ns(&self, class: ScriptClass, burst_bytes: u32) -> u64 {
-        let own = match class {
-            ScriptClass::Memory => self
-                .timing
-                .max_step_ns(ScriptKind::MemoryToMemory, 0xFFFF, 4),
-            // Width 1 is the slowest way to move `burst_bytes`.
-            ScriptClass::Peripheral => {
-                self.timing
-                    .max_step_ns(ScriptKind::PeripheralToMemory, burst_bytes.max(1), 1)
-            }
-        };
-        own + self.other_step_ns + self.timing.reg_access_ns
+        if self.model_bound {
+            self.model_stop_bound_ns(class, burst_bytes)
+        } else {
+            DEFAULT_STOP_LATENCY_NS
+        }
     }
 }
 

@@ -143,47 +143,61 @@ fn eight_channels_at_once() {
             }
             let _ = k;
         }
+        // The starts finish asynchronously (each context load completes in channel 0's
+        // interrupt): let the handler run until every channel reported `Started`, then
+        // start the audio interfaces, as a driver user does.
+        let n_audio = chans.len();
+        let mut drv = Driver {
+            sdma: rig.sdma,
+            chans,
+            client: Multi {
+                roles,
+                rng: SimRng::new(seed),
+                errors: 0,
+                periods: vec![0; n_audio],
+            },
+        };
+        rig.board.run_for(SECOND / 5000, &mut drv);
+        assert_eq!(
+            drv.chans
+                .iter()
+                .map(|c| c.controller().stats().starts)
+                .sum::<u64>(),
+            n_audio as u64,
+            "every audio channel launched"
+        );
         rig.board.with_sim(|s| {
             for &(id, _) in &ssis {
                 s.start_ssi(id);
             }
         });
         // Let the playback FIFOs fill before the copies load the engine.
-        rig.board.delay(SECOND / 1000);
+        rig.board.run_for(SECOND / 1000, &mut drv);
         let mut rng = SimRng::new(seed);
         for _ in 0..2 {
             let ctl = rig
                 .sdma
                 .request_channel(ChannelRequest::memory(1))
                 .expect("memory");
-            let mut ch: Ch = Channel::new(chans.len() as u16 + 1, ctl);
+            let mut ch: Ch = Channel::new(drv.chans.len() as u16 + 1, ctl);
             ch.configure(SlaveConfig::memcpy(BusWidth::Bits32))
                 .expect("cfg");
             let src = rig.buffer(COPY);
             rng.fill_bytes(src);
             let dst = rig.buffer(COPY);
-            roles.push(Role::Copy {
+            drv.client.roles.push(Role::Copy {
                 src: src.as_mut_ptr(),
                 dst: dst.as_ptr(),
                 copies: 0,
             });
+            drv.client.periods.push(0);
             let p = ch.prep_memcpy(src, dst).expect("prep");
             ch.submit(p).expect("submit");
             ch.issue_pending();
-            chans.push(ch);
+            drv.chans.push(ch);
         }
-        assert_eq!(chans.len(), 8);
-        let n = chans.len();
-        let mut drv = Driver {
-            sdma: rig.sdma,
-            chans,
-            client: Multi {
-                roles,
-                rng,
-                errors: 0,
-                periods: vec![0; n],
-            },
-        };
+        drv.client.rng = rng;
+        assert_eq!(drv.chans.len(), 8);
         rig.board.run_for(2 * SECOND, &mut drv);
         let periods = drv.client.periods.clone();
         eprintln!("seed {seed}: per channel {periods:?}");

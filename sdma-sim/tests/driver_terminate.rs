@@ -11,7 +11,9 @@ use driver_common::*;
 use sdma_core::dmaengine::{
     Buffers, Cookie, Direction, DmaChannel, Event, EventKind, Outcome, TxState,
 };
-use sdma_core::sdma::{ChannelRequest, PeripheralType, Platform, ScriptClass};
+use sdma_core::sdma::{
+    ChannelRequest, ChannelStats, EngineStats, PeripheralType, Platform, ScriptClass,
+};
 use sdma_core::vchan::{Channel, StopPolicy};
 use sdma_sim::platform::SimPlatform;
 use sdma_sim::rng::SimRng;
@@ -223,6 +225,10 @@ struct Outcome2 {
     /// What the hazards were.
     hazard_list: Vec<Hazard>,
     final_periods: u64,
+    /// The driver's counters at the end.
+    ch_stats: ChannelStats,
+    engine_stats: EngineStats,
+    starts_during_stop: u64,
 }
 
 fn storm(seed: u64, policy: StopPolicy, cycles: u64) -> Outcome2 {
@@ -300,11 +306,15 @@ fn storm_on<P: Platform + 'static>(
         assert_eq!(drv.chans[0].tx_status(c).state, TxState::Unknown);
     }
     let hazard_list = rig.board.with_sim(|s| s.hazards().to_vec());
+    let ch_stats = drv.chans[0].controller().stats();
     Outcome2 {
         report: drv.client.report,
         hazards: hazard_list.len(),
         hazard_list,
         final_periods,
+        ch_stats,
+        engine_stats: rig.sdma.stats(),
+        starts_during_stop: ch_stats.starts_during_stop,
     }
 }
 
@@ -313,6 +323,14 @@ fn ten_thousand_terminate_reissue_cycles_pending_list() {
     for_seeds(&seeds(&[101]), |seed| {
         let o = storm(seed, StopPolicy::PendingList, 10_000);
         let r = &o.report;
+        eprintln!("seed {seed}: {:?}\n{:?}", o.ch_stats, o.engine_stats);
+        // Every stop the driver wrote was confirmed by its channel-0 fence, never by the
+        // backstop; no handler waited on the hardware.
+        assert!(o.ch_stats.stops_by_fence > 0);
+        assert_eq!(o.ch_stats.stops_by_backstop, 0);
+        assert_eq!(o.engine_stats.stop_backstops, 0);
+        assert_eq!(o.engine_stats.irq_busy_wait_ns, 0);
+        assert!(o.engine_stats.handler_calls > 0);
         eprintln!(
             "seed {seed}: {r:?}, hazards {}, final periods {}",
             o.hazards, o.final_periods
@@ -349,8 +367,19 @@ fn linux_policies_run_through_the_same_driver_and_fail_where_ours_does_not() {
     // Linux 5.8 retires the fresh transfer: stuck captures (the original -EIO) and
     // restarts on a live channel.
     assert!(l58.report.stuck > 0 || l58.hazards > 0, "{:?}", l58.report);
-    // Linux 5.15 starts the new transfer before the stop is confirmed.
-    assert!(l515.hazards > 0, "{:?}", l515.report);
+    // Linux >= 5.15 starts the new transfer before the stop is confirmed, but its context
+    // load still runs on channel 0 after the STOP_STAT write, and this driver writes the
+    // ring and HSTART only once that load finished: the load is itself a channel-0 fence
+    // (NXP's argument in the 2020 thread). On the model that makes the early start safe
+    // for the engine: no hazard, no stuck capture, no data error, although it did start
+    // during stops.
+    assert!(l515.starts_during_stop > 0, "{:?}", l515.report);
+    assert_eq!(
+        (l515.hazards, l515.report.stuck, l515.report.data_errors),
+        (0, 0, 0),
+        "{:?}",
+        l515.report
+    );
 }
 
 /// The negative control's knob: the simulator platform with a stop-latency bound of 0,

@@ -153,7 +153,9 @@ impl DemoPlatform {
     /// does not draw from it).
     pub fn stop_bound_ns(&self, class: ScriptClass, burst_bytes: u32) -> Option<u64> {
         match self.confirm {
-            Confirm::Bound(StopBound::Model) => Some(self.sim.stop_latency_ns(class, burst_bytes)),
+            Confirm::Bound(StopBound::Model) => {
+                Some(self.sim.model_stop_bound_ns(class, burst_bytes))
+            }
             Confirm::Bound(StopBound::Fixed { ns }) => Some(ns),
             Confirm::LinuxWorker(_) => None,
         }
@@ -210,7 +212,7 @@ unsafe impl Platform for DemoPlatform {
         match &self.confirm {
             Confirm::LinuxWorker(rng) => 1_000_000 + splitmix(rng) % 1_000_001,
             Confirm::Bound(StopBound::Fixed { ns }) => *ns,
-            Confirm::Bound(StopBound::Model) => self.sim.stop_latency_ns(class, burst_bytes),
+            Confirm::Bound(StopBound::Model) => self.sim.model_stop_bound_ns(class, burst_bytes),
         }
     }
 }

@@ -148,21 +148,20 @@ fn pending_list_with_the_silicon_default_bound_is_race_free_but_a_bound_slower()
         assert_eq!(c["frames_lost"], 0, "seed {seed} {what}: {c}");
         assert_eq!(c["ssi_overruns"], 0, "seed {seed} {what}: {c}");
     }
-    // Every immediate restart races its stop, so it starts no earlier than the bound.
+    // The stop is confirmed by the driver's channel-0 fence, not by the 1 ms bound (now
+    // only a backstop): an immediate restart follows its stop within tens of µs, and
+    // recovery stays within one period + 100 µs even with the silicon bound.
     for stream in ["capture", "playback"] {
         let restart = &v[stream]["restart_delay_us"];
         assert!(
-            restart["p50"].as_u64().unwrap() >= 1000,
+            restart["p99"].as_u64().unwrap() <= 50,
             "seed {seed} {stream}: {restart}"
         );
     }
-    // Capture's receiver starts with the DMA, its FIFO empty: the first period ends one
-    // full period after the start (playback's, whose FIFO fills at once, up to 156 µs
-    // earlier). Well over the goal.
     let p99 = v["recovery_us"]["p99"].as_u64().unwrap();
     assert!(
-        (PERIOD_US + 1000..=PERIOD_US + 1030).contains(&p99),
-        "seed {seed}: recovery p99 {p99} µs, want one period + the 1000 µs bound"
+        p99 <= PERIOD_US + 100,
+        "seed {seed}: recovery p99 {p99} µs, want one period + 100 µs at most"
     );
     // The default run reports the simulator's own bound, a few µs, and never overruns.
     let d = run(&args(Policy::PendingList, 100, seed)).unwrap();

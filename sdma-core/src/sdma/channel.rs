@@ -1,6 +1,6 @@
 //! One SDMA client channel: the [`DmaController`] that `vchan::Channel` drives.
 //!
-//! # Stop confirmation (what "the channel can no longer run" means here)
+//! # Stop confirmation: the channel-0 fence
 //!
 //! After a STOP_STAT write clears HE, the script may still finish the step it is in (a
 //! burst of one watermark for a peripheral script, the rest of its BD for a memory copy),
@@ -8,23 +8,43 @@
 //! confirms a stop only when
 //!
 //! 1. HE reads clear, **and**
-//! 2. either the [`Platform::stop_latency_ns`] bound of the transfer's script class has
-//!    passed since the driver's last STOP_STAT write, **or** the driver wrote no STOP_STAT
-//!    since the last HSTART: then HE was cleared by the engine itself at the end of a step
-//!    (end of transfer, or a ring with no BD left), so no step is in progress and none can
-//!    start without a new HSTART. This is the "engine state proves it idle" case; it makes
-//!    a terminate after a self-stopped or finished transfer confirm at once.
+//! 2. either a channel-0 command queued **after** the driver's last STOP_STAT write has
+//!    finished (the *fence*: a read of the stopped channel's context, GETDM, which also
+//!    records where its script stopped in [`ChannelStats::last_stop_pc`]), **or** the driver
+//!    wrote no STOP_STAT since the last HSTART: then HE was cleared by the engine itself at
+//!    the end of a step (end of transfer, or a ring with no BD left), so no step is in
+//!    progress and none can start without a new HSTART.
 //!
-//! What is proven where: on the simulator both rules are checked against the model's own
-//! notion of a running script (the hazard detector fires on any context load, HSTART or
-//! buffer reuse while the script may run, including the "already picked as next" case).
-//! On a board, rule 2's second half relies on HE being cleared by the engine only at a
-//! script's `done` (reference §5 item 3, UNVERIFIED), and the bound's default is NXP's
-//! "about 1 ms" figure, not a measurement: both need a board.
+//! Why the fence proves it (hardware facts, `docs/hardware-facts.md#channel-0-fence`,
+//! UNVERIFIED until a board confirms them; assumption `HW-001` in
+//! `docs/hardware-assumptions.md`): the SDMA core runs one script at a time and never
+//! pre-empts a step; channel 0 has the highest priority (7); a channel whose HE is clear
+//! is not scheduled again. So channel 0 can only run the fence once the stopped channel's
+//! step in progress, and a step it had already been picked for, are over; after that it
+//! cannot run again.
 //!
-//! Confirmation is noticed at the channel's next interrupt, at the deadline the driver
-//! requests for `STOP_STAT write + bound` (serviced through [`Sdma::handle_deadline`]), or
-//! when the client polls.
+//! A backstop remains: if the fence has not finished [`Platform::stop_latency_ns`] after
+//! the STOP_STAT write (1 ms by default; channel 0 dead or starved), the stop is confirmed
+//! by time, counted in [`ChannelStats::stops_by_backstop`] and
+//! [`EngineStats::stop_backstops`](super::EngineStats::stop_backstops) and reported as
+//! [`SdmaError::StopBackstop`] through [`SdmaChannel::last_error`]. It is never the normal
+//! path.
+//!
+//! Confirmation is noticed when the fence's channel-0 interrupt services the channel, at
+//! the backstop deadline, at the channel's next interrupt, or when the client polls.
+//!
+//! # Starting a transfer: nothing before the fence
+//!
+//! [`start`](DmaController::start) is called only on a channel whose previous stop is
+//! confirmed. It validates the transfer and queues the load of its context on channel 0,
+//! and returns: nothing the previous transfer may have used (BDs, CCB, context) is written
+//! by the CPU before that. When the context load finishes (channel 0's interrupt services
+//! the channel, [`progress`](DmaController::progress) continues), the driver writes the BD
+//! ring and the CCB, cleans the data cache over everything the engine reads (the client
+//! buffers and the driver's own ring and CCB), orders those writes with
+//! [`Platform::dma_barrier`] (a `DSB` on silicon) and writes HSTART. The transfer's
+//! `Started` event is reported then, not when `start` returns. A failed context load
+//! fails the transfer with an error event.
 //!
 //! # Interrupt-time work
 //!
@@ -46,10 +66,11 @@ use sdma_pac::context::ChannelContext;
 use sdma_pac::BusWidth as PacWidth;
 
 use super::area::RING_LEN;
+use super::channel0::{Status, Ticket};
 use super::engine::Sdma;
 use super::error::SdmaError;
 use super::platform::{Platform, ScriptClass};
-use super::script::PeripheralType;
+use super::script::{PeripheralType, Script};
 use crate::dmaengine::{
     BusWidth, Capabilities, Cookie, Direction, DmaController, Error, Progress, Region,
     ResidueGranularity, SlaveConfig, TransferDesc, TransferKind, MAX_SG_SEGMENTS,
@@ -90,11 +111,13 @@ impl ChannelRequest {
     }
 }
 
-/// Counters of one channel.
+/// Counters of one channel. Times are read from [`Platform::now_ns`].
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct ChannelStats {
-    /// Transfers started.
+    /// Transfers started (HSTART of a new transfer).
     pub starts: u64,
+    /// Transfers whose start failed after `start` returned (context load failed).
+    pub start_failures: u64,
     /// Cyclic periods completed.
     pub periods: u64,
     /// Restarts after the engine stopped the channel by itself.
@@ -103,10 +126,27 @@ pub struct ChannelStats {
     pub event_errors: u64,
     /// BDs returned with the error bit.
     pub bd_errors: u64,
-    /// Stops confirmed because the engine state proved the channel idle.
+    /// Stops confirmed because the engine state proved the channel idle (no STOP_STAT
+    /// written since the last HSTART).
     pub stops_proven_idle: u64,
-    /// Stops confirmed because the latency bound passed.
-    pub stops_by_bound: u64,
+    /// Starts while a stop was unconfirmed (only the Linux comparison policies do that).
+    pub starts_during_stop: u64,
+    /// Stops confirmed by the channel-0 fence (the normal path).
+    pub stops_by_fence: u64,
+    /// Stops confirmed by the backstop time (the fence did not finish: an error).
+    pub stops_by_backstop: u64,
+    /// STOP_STAT write to the fenced confirmation noticed, last and longest (ns).
+    pub confirm_ns_last: u64,
+    /// See `confirm_ns_last`.
+    pub confirm_ns_max: u64,
+    /// `start` (context load queued) to HSTART, last and longest (ns).
+    pub start_ns_last: u64,
+    /// See `start_ns_last`.
+    pub start_ns_max: u64,
+    /// Time of the last HSTART of a new transfer (ns, platform clock).
+    pub last_hstart_ns: u64,
+    /// PC where the stopped script was, as the last fence read it from its context.
+    pub last_stop_pc: u16,
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -127,6 +167,11 @@ struct Run {
     written: Option<Region>,
     class: ScriptClass,
     burst_bytes: u32,
+    /// The context load queued by `start`, until it finished and the transfer was
+    /// launched (ring, CCB, HSTART).
+    loading: Option<Ticket>,
+    /// When `start` was called.
+    start_called_ns: u64,
     paused: bool,
     resume_pending: bool,
     error_pending: bool,
@@ -140,13 +185,17 @@ pub struct SdmaChannel<P: Platform + 'static> {
     ch: u8,
     req: ChannelRequest,
     run: Option<Run>,
-    /// Time of the driver's last STOP_STAT write that is not yet confirmed (terminate,
+    /// Time of the driver's oldest STOP_STAT write that is not yet confirmed (terminate,
     /// pause, error).
     stop_written: Option<u64>,
+    /// The channel-0 fence queued after the latest STOP_STAT write.
+    fence: Option<Ticket>,
+    /// The backstop of the unconfirmed stop.
     stop_bound: u64,
-    /// A transfer was started while a stop was unconfirmed (only the Linux comparison
-    /// policies do that): the stop is then confirmed by time alone, as Linux's worker.
-    started_during_stop: bool,
+    /// The unconfirmed stop is confirmed by time alone, as Linux's terminate worker does:
+    /// only under the Linux comparison policies (a transfer started during the stop, or
+    /// the policy asked for it).
+    confirm_by_time: bool,
     last_error: Cell<Option<SdmaError>>,
     stats: ChannelStats,
 }
@@ -194,8 +243,9 @@ impl<P: Platform + 'static> SdmaChannel<P> {
             req,
             run: None,
             stop_written: None,
+            fence: None,
             stop_bound: 0,
-            started_during_stop: false,
+            confirm_by_time: false,
             last_error: Cell::new(None),
             stats: ChannelStats::default(),
         }
@@ -226,26 +276,84 @@ impl<P: Platform + 'static> SdmaChannel<P> {
         self.sdma.now_ns()
     }
 
-    /// HE clear, and no unconfirmed STOP_STAT write younger than the bound.
+    /// Whether a stop may be confirmed now: HE clear, and either no unconfirmed STOP_STAT
+    /// write (the engine stopped the channel itself) or the fence queued after the last
+    /// write has finished. Past the backstop without a fence the stop is confirmed by
+    /// time and reported as an error. See the [module docs](self).
     fn quiescent(&mut self, now: u64) -> bool {
         if self.sdma.enabled(self.ch) {
             return false;
         }
-        match self.stop_written {
-            None => {
-                self.stats.stops_proven_idle += 1;
+        let Some(written) = self.stop_written else {
+            self.stats.stops_proven_idle += 1;
+            return true;
+        };
+        // Mutant `confirm-on-he-clear`: HE clear is taken as the proof (no fence, no
+        // bound). Mutant `rewrite-before-confirm`: the driver believes the next context
+        // load orders everything, so it takes HE clear as enough to rewrite the ring and
+        // CCB (see `try_start`).
+        #[cfg(feature = "fault-injection")]
+        if crate::fault::is_active(crate::fault::Mutant::ConfirmOnHeClear)
+            || crate::fault::is_active(crate::fault::Mutant::RewriteBeforeConfirm)
+        {
+            self.clear_stop();
+            return true;
+        }
+        if self.fence_finished() {
+            let took = now.saturating_sub(written);
+            self.stats.stops_by_fence += 1;
+            self.stats.confirm_ns_last = took;
+            self.stats.confirm_ns_max = self.stats.confirm_ns_max.max(took);
+            self.clear_stop();
+            return true;
+        }
+        if now >= written.saturating_add(self.stop_bound) {
+            self.stats.stops_by_backstop += 1;
+            self.sdma.count_stop_backstop();
+            self.last_error
+                .set(Some(SdmaError::StopBackstop { channel: self.ch }));
+            self.clear_stop();
+            return true;
+        }
+        false
+    }
+
+    /// Whether the fence of the unconfirmed stop has finished; queues it if it could not
+    /// be queued before (full channel-0 queue). A failed fence never counts: the backstop
+    /// decides then.
+    fn fence_finished(&mut self) -> bool {
+        self.queue_fence();
+        // A client poll (or any entry) may notice the fence before its interrupt does.
+        self.sdma.poll_channel0();
+        match self.fence.map(|t| self.sdma.channel0_status(t)) {
+            Some(Status::Done(Ok(read))) => {
+                // Word 0 of a context: PC in bits 13:0.
+                self.stats.last_stop_pc = (read.first_word & 0x3FFF) as u16;
                 true
             }
-            Some(t) if now >= t.saturating_add(self.stop_bound) => {
-                self.stop_written = None;
-                self.stats.stops_by_bound += 1;
-                true
+            Some(Status::Done(Err(e))) => {
+                self.last_error.set(Some(e));
+                false
             }
-            Some(_) => false,
+            Some(Status::Pending) | None => false,
         }
     }
 
-    /// Writes STOP_STAT if HE is set, remembering when (the oldest unconfirmed write).
+    /// Queues the stop fence if the unconfirmed stop has none.
+    fn queue_fence(&mut self) {
+        if self.fence.is_none() && self.stop_written.is_some() {
+            self.fence = self.sdma.read_context(self.ch).ok();
+        }
+    }
+
+    fn clear_stop(&mut self) {
+        self.stop_written = None;
+        self.fence = None;
+    }
+
+    /// Writes STOP_STAT if HE is set, remembering the oldest unconfirmed write for the
+    /// backstop, and queues a fence behind this write (a fence queued before it proves
+    /// nothing about it).
     fn hw_stop(&mut self, class: ScriptClass, burst_bytes: u32) {
         let bound = self.sdma.platform().stop_latency_ns(class, burst_bytes);
         self.stop_bound = self.stop_bound.max(bound);
@@ -253,9 +361,13 @@ impl<P: Platform + 'static> SdmaChannel<P> {
             self.sdma.hstop(self.ch);
             let now = self.now();
             self.stop_written.get_or_insert(now);
+            self.fence = None;
+            self.queue_fence();
         }
     }
 
+    /// Asks for a deadline at the backstop of the unconfirmed stop (the fence itself
+    /// services the channel through channel 0's interrupt when it finishes).
     fn schedule_stop_deadline(&self) {
         let at = match self.stop_written {
             Some(t) => t.saturating_add(self.stop_bound),
@@ -272,157 +384,275 @@ impl<P: Platform + 'static> SdmaChannel<P> {
         }
     }
 
+    /// Validates `desc` and queues its context load; writes nothing the previous transfer
+    /// may still use. The rest happens in [`launch`](Self::launch) once the load finished.
+    ///
     /// # Safety
     ///
     /// As [`DmaController::start`].
     unsafe fn try_start(&mut self, cookie: Cookie, desc: &TransferDesc) -> Result<Run, SdmaError> {
-        let cfg = desc.config;
-        let script = self.sdma.script_for(self.req.peripheral, cfg.direction)?;
-        let width = pac_width(cfg.bus_width);
-        let area = self.sdma.area();
-        let ch = usize::from(self.ch);
+        let script = self
+            .sdma
+            .script_for(self.req.peripheral, desc.config.direction)?;
+        let shape = self.shape(desc)?;
+        // Every BD must be buildable (bus-addressable) before anything is queued.
+        for i in 0..shape.n {
+            self.bd(desc, &shape, i)?;
+        }
+        let (ctx, burst_bytes) = self.context_for(desc, script);
+        let mut run = Run {
+            cookie,
+            cyclic: shape.cyclic,
+            direction: desc.config.direction,
+            n: shape.n,
+            tail: 0,
+            period_len: shape.period_len,
+            width: shape.width,
+            total: desc.total_len(),
+            done_bytes: 0,
+            mem: desc.mem,
+            written: written_region(desc),
+            class: self.script_class(),
+            burst_bytes,
+            loading: None,
+            start_called_ns: self.now(),
+            paused: false,
+            resume_pending: false,
+            error_pending: false,
+        };
+        if self.stop_written.is_some() {
+            // Only the Linux comparison policies start during a stop; that stop is then
+            // confirmed by time alone, like Linux's terminate worker.
+            self.confirm_by_time = true;
+            self.stats.starts_during_stop += 1;
+        }
+        // Mutant `rewrite-before-confirm`: the ring and CCB are written for the new
+        // transfer at once, while the stopped script may still be in its last step.
+        #[cfg(feature = "fault-injection")]
+        if crate::fault::is_active(crate::fault::Mutant::RewriteBeforeConfirm) {
+            self.write_ring(desc, &run)?;
+        }
+        // Mutant `skip-context-load`: a channel that ran before keeps its old context
+        // (Linux 5.8's stale `context_loaded`): the script resumes where it stopped.
+        #[cfg(feature = "fault-injection")]
+        if crate::fault::is_active(crate::fault::Mutant::SkipContextLoad) && self.stats.starts > 0 {
+            self.launch(&mut run, desc)?;
+            return Ok(run);
+        }
+        run.loading = Some(self.sdma.load_context(self.ch, &ctx)?);
+        Ok(run)
+    }
+
+    /// The ring shape of `desc`: BD count, period length, width.
+    fn shape(&self, desc: &TransferDesc) -> Result<Shape, SdmaError> {
+        let width = pac_width(desc.config.bus_width);
+        let (cyclic, n, period_len) = match &desc.kind {
+            TransferKind::Cyclic {
+                period_len,
+                periods,
+            } => {
+                if *period_len == 0 || *period_len > usize::from(MAX_COUNT) {
+                    return Err(SdmaError::BadLength(*period_len));
+                }
+                (true, *periods, *period_len)
+            }
+            TransferKind::ScatterGather(segs) => {
+                if let Some(s) = segs
+                    .iter()
+                    .find(|s| s.len == 0 || s.len > usize::from(MAX_COUNT))
+                {
+                    return Err(SdmaError::BadLength(s.len));
+                }
+                (false, segs.len(), 0)
+            }
+            TransferKind::Memcpy => {
+                desc.mem_dst.ok_or(SdmaError::ConfigMismatch)?;
+                (false, desc.mem.len.div_ceil(usize::from(MAX_COUNT)), 0)
+            }
+        };
+        if n == 0 || n > RING_LEN {
+            return Err(SdmaError::RingTooLarge {
+                bds: n,
+                max: RING_LEN,
+            });
+        }
+        Ok(Shape {
+            cyclic,
+            n,
+            period_len,
+            width,
+        })
+    }
+
+    /// BD `i` of `desc` (one period, segment or 65535-byte copy chunk).
+    fn bd(
+        &self,
+        desc: &TransferDesc,
+        shape: &Shape,
+        i: usize,
+    ) -> Result<BufferDescriptor, SdmaError> {
         let platform = self.sdma.platform();
         let bus = |addr: usize, len: usize| {
             platform
                 .bus_address(addr, len)
                 .ok_or(SdmaError::NotBusAddressable { addr })
         };
-        let ring_bus = self.sdma.area_bus_of(area.bd_offset(ch, 0))?;
+        let last = i + 1 == shape.n;
+        let one_shot = if last {
+            status::DONE | status::EXTD | status::INTR | status::LAST | status::WRAP
+        } else {
+            status::DONE | status::EXTD | status::CONT
+        };
         let mem = desc.mem;
-        let (cyclic, n, period_len) = match &desc.kind {
-            TransferKind::Cyclic {
-                period_len,
-                periods,
-            } => {
-                let (period_len, n) = (*period_len, *periods);
-                if n == 0 || n > RING_LEN {
-                    return Err(SdmaError::RingTooLarge {
-                        bds: n,
-                        max: RING_LEN,
-                    });
-                }
-                if period_len == 0 || period_len > usize::from(MAX_COUNT) {
-                    return Err(SdmaError::BadLength(period_len));
-                }
-                for i in 0..n {
-                    let addr = mem.addr + i * period_len;
-                    let b = bus(addr, period_len)?;
-                    let mode = cyclic_mode(period_len, width, i + 1 == n);
-                    area.write_bd(ch, i, BufferDescriptor::new(mode, b, 0));
-                }
-                (true, n, period_len)
+        match &desc.kind {
+            TransferKind::Cyclic { .. } => {
+                let addr = mem.addr + i * shape.period_len;
+                let b = bus(addr, shape.period_len)?;
+                let mode = cyclic_mode(shape.period_len, shape.width, last);
+                Ok(BufferDescriptor::new(mode, b, 0))
             }
             TransferKind::ScatterGather(segs) => {
-                let n = segs.len();
-                if n == 0 || n > RING_LEN {
-                    return Err(SdmaError::RingTooLarge {
-                        bds: n,
-                        max: RING_LEN,
-                    });
-                }
-                for (i, s) in segs.iter().enumerate() {
-                    if s.len == 0 || s.len > usize::from(MAX_COUNT) {
-                        return Err(SdmaError::BadLength(s.len));
-                    }
-                    let b = bus(mem.addr + s.offset, s.len)?;
-                    let st = if i + 1 == n {
-                        status::DONE | status::EXTD | status::INTR | status::LAST | status::WRAP
-                    } else {
-                        status::DONE | status::EXTD | status::CONT
-                    };
-                    let mode = BdMode::data(s.len as u16, width, st);
-                    area.write_bd(ch, i, BufferDescriptor::new(mode, b, 0));
-                }
-                (false, n, 0)
+                let s = segs.get(i).ok_or(SdmaError::BadLength(0))?;
+                let b = bus(mem.addr + s.offset, s.len)?;
+                let mode = BdMode::data(s.len as u16, shape.width, one_shot);
+                Ok(BufferDescriptor::new(mode, b, 0))
             }
             TransferKind::Memcpy => {
                 let dst = desc.mem_dst.ok_or(SdmaError::ConfigMismatch)?;
                 let chunk = usize::from(MAX_COUNT);
-                let n = mem.len.div_ceil(chunk);
-                if n == 0 || n > RING_LEN {
-                    return Err(SdmaError::RingTooLarge {
-                        bds: n,
-                        max: RING_LEN,
-                    });
-                }
-                for i in 0..n {
-                    let off = i * chunk;
-                    let len = chunk.min(mem.len - off);
-                    let s = bus(mem.addr + off, len)?;
-                    let d = bus(dst.addr + off, len)?;
-                    let st = if i + 1 == n {
-                        status::DONE | status::EXTD | status::INTR | status::LAST | status::WRAP
-                    } else {
-                        status::DONE | status::EXTD | status::CONT
-                    };
-                    // ap_2_ap copies `count` bytes; the command byte is 0 as in Linux.
-                    let mode = BdMode::data(len as u16, PacWidth::Bits32, st);
-                    area.write_bd(ch, i, BufferDescriptor::new(mode, s, d));
-                }
-                (false, n, 0)
+                let off = i * chunk;
+                let len = chunk.min(mem.len.saturating_sub(off));
+                let s = bus(mem.addr + off, len)?;
+                let d = bus(dst.addr + off, len)?;
+                // ap_2_ap copies `count` bytes; the command byte is 0 as in Linux.
+                let mode = BdMode::data(len as u16, PacWidth::Bits32, one_shot);
+                Ok(BufferDescriptor::new(mode, s, d))
             }
-        };
-        // Data cache: what the engine reads must be in memory, and no dirty line may be
-        // evicted over what it writes.
-        let written = match cfg.direction {
-            Direction::MemToDev => {
-                platform.clean_dcache(mem.addr, mem.len);
-                None
-            }
-            Direction::DevToMem => {
-                platform.invalidate_dcache(mem.addr, mem.len);
-                Some(mem)
-            }
-            Direction::MemToMem => {
-                platform.clean_dcache(mem.addr, mem.len);
-                let dst = desc.mem_dst.ok_or(SdmaError::ConfigMismatch)?;
-                platform.invalidate_dcache(dst.addr, dst.len);
-                Some(dst)
-            }
-        };
-        area.write_ccb(ch, ChannelControlBlock::new(ring_bus));
-        let mut ctx = ChannelContext::for_script(script.addr);
-        let burst_bytes = if self.req.peripheral.is_memory() {
-            0
-        } else {
-            let wm = u32::from(cfg.burst) * width.bytes() as u32;
-            if let Some(e) = self.req.event {
-                if e < 32 {
-                    ctx.g_reg[1] = 1 << e;
-                } else {
-                    ctx.g_reg[0] = 1 << (e - 32);
-                }
-            }
-            ctx.g_reg[6] = cfg.peripheral_addr;
-            ctx.g_reg[7] = wm;
-            wm
-        };
-        // The vchan calls `start` only once the previous stop is confirmed (default
-        // policy), so the script cannot be running while its context is replaced.
-        self.sdma.load_context(self.ch, &ctx)?;
-        if self.stop_written.is_some() {
-            self.started_during_stop = true;
         }
-        self.sdma.hstart(self.ch);
+    }
+
+    /// The context of `script` for `desc`'s configuration, and the burst in bytes (0 for
+    /// memory copies).
+    fn context_for(&self, desc: &TransferDesc, script: Script) -> (ChannelContext, u32) {
+        let cfg = desc.config;
+        let mut ctx = ChannelContext::for_script(script.addr);
+        if self.req.peripheral.is_memory() {
+            return (ctx, 0);
+        }
+        let wm = u32::from(cfg.burst) * pac_width(cfg.bus_width).bytes() as u32;
+        if let Some(e) = self.req.event {
+            if e < 32 {
+                ctx.g_reg[1] = 1 << e;
+            } else {
+                ctx.g_reg[0] = 1 << (e - 32);
+            }
+        }
+        ctx.g_reg[6] = cfg.peripheral_addr;
+        ctx.g_reg[7] = wm;
+        (ctx, wm)
+    }
+
+    /// Writes the BD ring and the CCB of `run` (the engine reads them at HSTART).
+    fn write_ring(&self, desc: &TransferDesc, run: &Run) -> Result<(), SdmaError> {
+        let area = self.sdma.area();
+        let ch = usize::from(self.ch);
+        let shape = Shape {
+            cyclic: run.cyclic,
+            n: run.n,
+            period_len: run.period_len,
+            width: run.width,
+        };
+        for i in 0..run.n {
+            area.write_bd(ch, i, self.bd(desc, &shape, i)?);
+        }
+        let ring_bus = self.sdma.area_bus_of(area.bd_offset(ch, 0))?;
+        area.write_ccb(ch, ChannelControlBlock::new(ring_bus));
+        Ok(())
+    }
+
+    /// Data cache before HSTART: what the engine reads is cleaned (the client buffer it
+    /// reads, this channel's BD ring and CCB), and no dirty line may be evicted over what
+    /// it writes (invalidated).
+    fn clean_for_engine(&self, desc: &TransferDesc, run: &Run) {
+        let platform = self.sdma.platform();
+        let area = self.sdma.area();
+        let ch = usize::from(self.ch);
+        match desc.config.direction {
+            Direction::MemToDev | Direction::MemToMem => {
+                platform.clean_dcache(desc.mem.addr, desc.mem.len)
+            }
+            Direction::DevToMem => {}
+        }
+        if let Some(w) = run.written {
+            platform.invalidate_dcache(w.addr, w.len);
+        }
+        let ring = area.addr() + area.bd_offset(ch, 0);
+        platform.clean_dcache(ring, run.n * sdma_pac::bd::BD_SIZE);
+        platform.clean_dcache(area.addr() + area.ccb_offset(ch), 16);
+    }
+
+    /// Starts `run` on the hardware once its context is loaded: ring and CCB, data cache,
+    /// barrier, HSTART.
+    fn launch(&mut self, run: &mut Run, desc: &TransferDesc) -> Result<(), SdmaError> {
+        #[cfg(feature = "fault-injection")]
+        let ring_written = crate::fault::is_active(crate::fault::Mutant::RewriteBeforeConfirm);
+        #[cfg(not(feature = "fault-injection"))]
+        let ring_written = false;
+        if !ring_written {
+            self.write_ring(desc, run)?;
+        }
+        self.clean_for_engine(desc, run);
+        self.sdma.platform().dma_barrier();
+        if !run.paused {
+            self.sdma.hstart(self.ch);
+        }
+        let now = self.now();
+        let took = now.saturating_sub(run.start_called_ns);
+        run.loading = None;
         self.stats.starts += 1;
-        Ok(Run {
-            cookie,
-            cyclic,
-            direction: cfg.direction,
-            n,
-            tail: 0,
-            period_len,
-            width,
-            total: desc.total_len(),
-            done_bytes: 0,
-            mem,
-            written,
-            class: self.script_class(),
-            burst_bytes,
-            paused: false,
-            resume_pending: false,
-            error_pending: false,
-        })
+        self.stats.start_ns_last = took;
+        self.stats.start_ns_max = self.stats.start_ns_max.max(took);
+        self.stats.last_hstart_ns = now;
+        Ok(())
+    }
+
+    /// Continues a start whose context load was queued: launches it when the load has
+    /// finished. `Some(true)`: launched now; `Some(false)`: still loading; `None`: the
+    /// load (or the launch) failed, the transfer is dead (HE was never set).
+    fn continue_start(&mut self, run: &mut Run, desc: &TransferDesc) -> Option<bool> {
+        let Some(ticket) = run.loading else {
+            return Some(false);
+        };
+        self.sdma.poll_channel0();
+        let failed = match self.sdma.channel0_status(ticket) {
+            Status::Pending => return Some(false),
+            Status::Done(Ok(_)) => match self.launch(run, desc) {
+                Ok(()) => return Some(true),
+                Err(e) => e,
+            },
+            Status::Done(Err(e)) => e,
+        };
+        self.last_error.set(Some(failed));
+        self.stats.start_failures += 1;
+        None
+    }
+}
+
+/// A transfer's ring shape.
+#[derive(Clone, Copy, Debug)]
+struct Shape {
+    cyclic: bool,
+    n: usize,
+    period_len: usize,
+    width: PacWidth,
+}
+
+/// What the engine writes, invalidated before the CPU reads it.
+fn written_region(desc: &TransferDesc) -> Option<Region> {
+    match desc.config.direction {
+        Direction::MemToDev => None,
+        Direction::DevToMem => Some(desc.mem),
+        Direction::MemToMem => desc.mem_dst,
     }
 }
 
@@ -516,14 +746,14 @@ impl<P: Platform + 'static> DmaController for SdmaChannel<P> {
                 (self.script_class(), 0)
             }
         };
-        self.started_during_stop = false;
+        self.confirm_by_time = false;
         self.hw_stop(class, burst);
         self.schedule_stop_deadline();
     }
 
     fn stop_confirmed(&mut self) -> bool {
         let now = self.now();
-        let confirmed = if self.started_during_stop {
+        let confirmed = if self.confirm_by_time {
             // Comparison policies: time alone, like Linux's terminate worker.
             match self.stop_written {
                 Some(t) => now >= t.saturating_add(self.stop_bound),
@@ -533,8 +763,8 @@ impl<P: Platform + 'static> DmaController for SdmaChannel<P> {
             self.quiescent(now)
         };
         if confirmed {
-            self.stop_written = None;
-            self.started_during_stop = false;
+            self.clear_stop();
+            self.confirm_by_time = false;
             self.stop_bound = 0;
         } else {
             self.schedule_stop_deadline();
@@ -542,7 +772,7 @@ impl<P: Platform + 'static> DmaController for SdmaChannel<P> {
         confirmed
     }
 
-    fn progress(&mut self, cookie: Cookie, _desc: &TransferDesc) -> Progress {
+    fn progress(&mut self, cookie: Cookie, desc: &TransferDesc) -> Progress {
         let mut p = Progress::default();
         let Some(mut run) = self.run.filter(|r| r.cookie == cookie) else {
             // EVTERR of a channel with nothing running: counted, nobody to report to.
@@ -551,6 +781,21 @@ impl<P: Platform + 'static> DmaController for SdmaChannel<P> {
             }
             return p;
         };
+        if run.loading.is_some() {
+            match self.continue_start(&mut run, desc) {
+                Some(true) => p.started = true,
+                Some(false) => {
+                    self.run = Some(run);
+                    return p;
+                }
+                None => {
+                    // The context never loaded and HE was never set: nothing to stop.
+                    p.error = true;
+                    self.run = None;
+                    return p;
+                }
+            }
+        }
         let ch = usize::from(self.ch);
         let area = self.sdma.area();
         let platform = self.sdma.platform();
@@ -581,6 +826,7 @@ impl<P: Platform + 'static> DmaController for SdmaChannel<P> {
             self.stats.periods += u64::from(p.periods);
             if !run.paused
                 && !run.error_pending
+                && run.loading.is_none()
                 && self.stop_written.is_none()
                 && !self.sdma.enabled(self.ch)
             {
@@ -627,6 +873,20 @@ impl<P: Platform + 'static> DmaController for SdmaChannel<P> {
         p
     }
 
+    fn started_at_once(&self) -> bool {
+        // A start that queued a context load reports `Progress::started` at its launch.
+        self.run.is_none_or(|r| r.loading.is_none())
+    }
+
+    #[cfg(feature = "linux-models")]
+    fn confirm_by_worker(&mut self) {
+        // Linux's worker: the stop counts as confirmed once its delay (this platform's
+        // stop bound) has passed, whatever the engine says.
+        if self.stop_written.is_some() {
+            self.confirm_by_time = true;
+        }
+    }
+
     fn residue(&self, cookie: Cookie, desc: &TransferDesc) -> usize {
         match self.run {
             Some(r) if r.cookie == cookie => {
@@ -671,6 +931,12 @@ impl<P: Platform + 'static> DmaController for SdmaChannel<P> {
         };
         if !run.paused {
             return Err(Error::NotPaused);
+        }
+        if run.loading.is_some() {
+            // Not launched yet: the launch starts it.
+            run.paused = false;
+            self.run = Some(run);
+            return Ok(());
         }
         let now = self.now();
         if self.quiescent(now) {

@@ -12,6 +12,7 @@ use sdma_pac::{cmd, modify_reg, read_reg, write_reg};
 
 use super::area::{AreaPtr, DmaArea, STAGING_WORDS};
 use super::channel::{ChannelRequest, SdmaChannel};
+use super::channel0::{self, Command, Finished, InFlight, Payload, Queue, Status, Ticket};
 use super::error::SdmaError;
 use super::firmware::{Firmware, ScriptAddrs, SCRIPT_COUNT};
 use super::platform::Platform;
@@ -58,18 +59,50 @@ pub struct FirmwareInfo {
     pub load_address: Option<u16>,
 }
 
-/// Engine counters.
+/// Engine counters. Times are read from [`Platform::now_ns`].
+///
+/// The waiting figures separate the two contexts: `blocking_*` counts every wait of the
+/// driver on hardware state (today only the thread-context bring-up: [`Sdma::init`] and
+/// [`Sdma::load_firmware`] wait for their channel-0 commands), `irq_busy_wait_*` the part
+/// spent inside [`Sdma::handle_interrupt`] and [`Sdma::handle_deadline`]. The handlers
+/// contain no wait loop, so the latter stays 0; `handler_calls` is its sample count (one
+/// sample per handler call).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct EngineStats {
     /// Calls of [`Sdma::handle_interrupt`].
     pub interrupts: u64,
+    /// Calls of [`Sdma::handle_interrupt`] and [`Sdma::handle_deadline`].
+    pub handler_calls: u64,
     /// Channel-0 commands completed.
     pub channel0_commands: u64,
     /// Channel-0 commands that timed out.
     pub channel0_timeouts: u64,
+    /// Most channel-0 commands queued at once (the queue holds
+    /// [`CHANNEL0_QUEUE_LEN`]).
+    pub channel0_queue_max: u32,
+    /// Longest time from issuing a channel-0 command to noticing it finished (ns).
+    pub channel0_latency_max_ns: u64,
     /// EVTERR bits seen (summed over channels).
     pub event_errors: u64,
+    /// Waits of the driver on hardware state (thread context only).
+    pub blocking_waits: u64,
+    /// Time spent in them (ns).
+    pub blocking_ns: u64,
+    /// Longest of them (ns).
+    pub blocking_max_ns: u64,
+    /// Time spent waiting on hardware state inside the interrupt and deadline handlers
+    /// (ns): no handler waits, so this is 0 by construction; kept as a counter so that a
+    /// change adding a wait shows here.
+    pub irq_busy_wait_ns: u64,
+    /// Longest such wait (ns).
+    pub irq_busy_wait_max_ns: u64,
+    /// Stops confirmed by the backstop because their channel-0 fence did not complete in
+    /// time (an error: the engine or channel 0 is not answering).
+    pub stop_backstops: u64,
 }
+
+/// Channel-0 commands that may be queued at once.
+pub const CHANNEL0_QUEUE_LEN: usize = channel0::QUEUE_LEN;
 
 /// The i.MX6Q ROM script table, in the engine's form.
 const ROM_SCRIPTS: [Option<u16>; SCRIPT_COUNT] = ScriptAddrs::imx6q_rom_defaults().to_array();
@@ -78,8 +111,10 @@ struct EngineState {
     /// ROM defaults merged with a loaded firmware's table, indexed by `ScriptId`.
     scripts: [Option<u16>; SCRIPT_COUNT],
     ram_loaded: bool,
-    /// Per-channel deadline (ns), 0 = none.
+    /// Per-channel deadline (ns), 0 = none. Entry 0 is channel 0's own: the timeout of
+    /// the command in flight.
     deadlines: [u64; NUM_CHANNELS],
+    channel0: Queue,
     stats: EngineStats,
 }
 
@@ -99,7 +134,6 @@ pub struct Sdma<P: Platform> {
     config: SdmaConfig,
     state: Mutex<RefCell<EngineState>>,
     initialized: AtomicBool,
-    ch0_busy: AtomicBool,
     /// Channels handed out (bit 0: channel 0, always taken).
     allocated: AtomicU32,
     /// EVTERR bits read by the interrupt handler, not yet taken by their channel.
@@ -110,9 +144,10 @@ pub struct Sdma<P: Platform> {
 
 // SAFETY: the only non-thread-safe field is the `DmaArea` pointer. The area is owned
 // exclusively by this engine (`&'static mut` in `new`); its parts are partitioned: the
-// channel-0 BD, the CCB[0] entry and the staging buffer are only written inside a channel-0
-// command (one at a time: critical section plus busy flag), and CCB[n] and ring n only by
-// the single `SdmaChannel` that owns hardware channel n. Everything else is atomics or
+// channel-0 BD, the CCB[0] entry and the staging buffer are only written when a channel-0
+// command is issued or finished (one at a time: inside the critical section that owns the
+// queue), and CCB[n] and ring n only by the single `SdmaChannel` that owns hardware
+// channel n. Everything else is atomics or
 // behind a critical-section mutex; `P: Sync` covers the platform.
 unsafe impl<P: Platform + Sync> Sync for Sdma<P> {}
 // SAFETY: as above; moving the engine moves the exclusive ownership of the area with it.
@@ -139,10 +174,10 @@ impl<P: Platform> Sdma<P> {
                 scripts: ROM_SCRIPTS,
                 ram_loaded: false,
                 deadlines: [0; NUM_CHANNELS],
+                channel0: Queue::new(),
                 stats: EngineStats::default(),
             })),
             initialized: AtomicBool::new(false),
-            ch0_busy: AtomicBool::new(false),
             allocated: AtomicU32::new(1),
             evterr: Doorbell::new(),
             rr_next: AtomicU32::new(1),
@@ -212,6 +247,11 @@ impl<P: Platform> Sdma<P> {
             });
         }
         self.initialized.store(false, Ordering::Release);
+        // A warm restart forgets the commands of the previous run.
+        self.with_state(|s| {
+            s.channel0 = Queue::new();
+            s.deadlines = [0; NUM_CHANNELS];
+        });
         // Soft reset; the bit clears itself.
         write_reg!(sdma_pac::sdma, regs, RESET, RESET: 1);
         let limit = self.now_ns().saturating_add(self.config.reset_timeout_ns);
@@ -257,8 +297,14 @@ impl<P: Platform> Sdma<P> {
         while ch < NUM_CHANNELS {
             let n = per_chunk.min(NUM_CHANNELS - ch);
             let words = n * CONTEXT_WORDS;
-            self.area.fill_staging(core::iter::repeat_n(0, words));
-            let r = self.channel0(cmd::SETDM, words as u16, context::data_address(ch as u32));
+            let r = self.channel0_blocking(
+                cmd::SETDM,
+                words as u16,
+                context::data_address(ch as u32),
+                |area| {
+                    area.fill_staging(core::iter::repeat_n(0, words));
+                },
+            );
             if let Err(e) = r {
                 self.initialized.store(false, Ordering::Release);
                 return Err(e);
@@ -268,78 +314,253 @@ impl<P: Platform> Sdma<P> {
         Ok(())
     }
 
-    /// Runs one channel-0 command on the staging buffer and waits (bounded) for it.
-    ///
-    /// Completion is: HE of channel 0 clear, and either the engine handed the BD back
-    /// (DONE clear) or HE was seen set during the wait. A dead register window (QEMU:
-    /// reads 0, writes dropped) satisfies neither second condition and times out.
-    fn channel0(&self, command: u8, count: u16, ext: u32) -> Result<(), SdmaError> {
-        if !self.initialized.load(Ordering::Acquire) {
-            return Err(SdmaError::NotInitialized);
-        }
-        let staging = self.area_bus(self.area.staging_offset())?;
-        critical_section::with(|_| {
-            if self.ch0_busy.swap(true, Ordering::Acquire) {
-                return Err(SdmaError::Channel0Busy);
-            }
-            let r = self.channel0_locked(command, count, staging, ext);
-            self.ch0_busy.store(false, Ordering::Release);
-            r
-        })
-    }
-
-    fn channel0_locked(
+    /// Runs one channel-0 command from thread context and waits (bounded) for it: the
+    /// blocking wrapper of bring-up and firmware loading. `fill` writes the staging buffer
+    /// just before the command is issued. Waits first for the queue to drain (commands of
+    /// running channels go first), then for the command; every wait is counted in
+    /// [`EngineStats::blocking_ns`]. Never call it from an interrupt handler.
+    fn channel0_blocking(
         &self,
         command: u8,
         count: u16,
-        buf: u32,
         ext: u32,
+        fill: impl Fn(&AreaPtr),
     ) -> Result<(), SdmaError> {
-        let regs = self.platform.registers();
-        let off = self.area.ch0_bd_offset();
-        let mode = BdMode::from_parts(count, status::DONE | status::WRAP | status::EXTD, command);
-        self.area
-            .write_bd_at(off, BufferDescriptor::new(mode, buf, ext));
-        // HW-015: HSTART bit 0 runs channel 0; it is done when HE0 reads clear.
-        write_reg!(sdma_pac::sdma, regs, HSTART, 1);
-        let limit = self
-            .now_ns()
-            .saturating_add(self.config.channel0_timeout_ns);
-        let mut seen_running = false;
-        let done_mode = loop {
-            let he0 = read_reg!(sdma_pac::sdma, regs, STOP_STAT) & 1 != 0;
-            let m = BdMode(self.area.read_word(off));
-            seen_running |= he0;
-            if !he0 && (!m.done() || seen_running) {
-                break m;
-            }
-            if self.now_ns() > limit {
-                // Give up: withdraw the command so a late engine does not run it.
-                write_reg!(sdma_pac::sdma, regs, STOP_STAT, 1);
-                self.with_state(|s| s.stats.channel0_timeouts += 1);
-                return Err(SdmaError::Channel0Timeout { command });
+        if !self.initialized.load(Ordering::Acquire) {
+            return Err(SdmaError::NotInitialized);
+        }
+        let began = self.now_ns();
+        let drain_limit = began.saturating_add(
+            self.config
+                .channel0_timeout_ns
+                .saturating_mul(CHANNEL0_QUEUE_LEN as u64 + 1),
+        );
+        let cmd = Command {
+            owner: 0,
+            command,
+            count,
+            ext,
+            payload: Payload::Staged,
+        };
+        let result = loop {
+            let issued = critical_section::with(|cs| {
+                let mut st = self.state.borrow_ref_mut(cs);
+                let now = self.now_ns();
+                let f = st.channel0.start_now(cmd, now)?;
+                fill(&self.area);
+                Some(self.issue(&mut st, f))
+            });
+            match issued {
+                Some(Ok(ticket)) => break self.wait_channel0(ticket),
+                Some(Err(e)) => break Err(e),
+                None if self.now_ns() > drain_limit => break Err(SdmaError::Channel0Busy),
+                None => {
+                    self.poll_channel0();
+                }
             }
         };
-        self.with_state(|s| s.stats.channel0_commands += 1);
-        if done_mode.error() {
-            return Err(SdmaError::Channel0Failed { command });
-        }
-        if read_reg!(sdma_pac::sdma, regs, CONFIG, CSM) == 0 {
-            modify_reg!(sdma_pac::sdma, regs, CONFIG, CSM: 3);
-        }
-        Ok(())
+        let waited = self.now_ns().saturating_sub(began);
+        self.with_state(|s| {
+            s.stats.blocking_waits += 1;
+            s.stats.blocking_ns += waited;
+            s.stats.blocking_max_ns = s.stats.blocking_max_ns.max(waited);
+        });
+        result.map(|_| ())
     }
 
-    /// Loads `ctx` as the context of channel `ch` (channel-0 SETDM of 32 words). The
-    /// caller guarantees the channel's script cannot be running.
-    pub(crate) fn load_context(&self, ch: u8, ctx: &ChannelContext) -> Result<(), SdmaError> {
-        critical_section::with(|_| {
-            self.area.fill_staging(ctx.to_words());
-            self.channel0(
-                cmd::SETDM,
-                CONTEXT_WORDS as u16,
-                context::data_address(u32::from(ch)),
-            )
+    /// Thread-context wait for `ticket` (bounded by the command timeout, which
+    /// [`Sdma::poll_channel0`] enforces).
+    fn wait_channel0(&self, ticket: Ticket) -> Result<Finished, SdmaError> {
+        loop {
+            if let Status::Done(r) = self.channel0_status(ticket) {
+                return r;
+            }
+            self.poll_channel0();
+        }
+    }
+
+    /// Looks once at channel 0 (no interrupt needed, never waits): the same completion and
+    /// timeout check as the interrupt handler. Channels whose command finished here are
+    /// serviced through an immediate deadline.
+    pub(crate) fn poll_channel0(&self) {
+        let owners = self.service_channel0(false);
+        let now = self.now_ns();
+        for ch in 1..NUM_CHANNELS as u8 {
+            if owners & (1 << ch) != 0 {
+                self.request_deadline(ch, now);
+            }
+        }
+    }
+
+    /// Queues a channel-0 command for client channel `cmd.owner` and issues it at once if
+    /// channel 0 is free. Never waits. The owner is serviced (its bit in the handler's
+    /// mask) when the command finishes or times out.
+    pub(crate) fn submit_channel0(&self, cmd: Command) -> Result<Ticket, SdmaError> {
+        if !self.initialized.load(Ordering::Acquire) {
+            return Err(SdmaError::NotInitialized);
+        }
+        critical_section::with(|cs| {
+            let mut st = self.state.borrow_ref_mut(cs);
+            let t = st.channel0.push(cmd)?;
+            let queued =
+                t.0.wrapping_sub(st.channel0.in_flight().map_or(t.0, |f| f.ticket.0));
+            st.stats.channel0_queue_max = st.stats.channel0_queue_max.max(queued + 1);
+            self.issue_next(&mut st);
+            Ok(t)
+        })
+    }
+
+    /// Where a queued channel-0 command is.
+    pub(crate) fn channel0_status(&self, t: Ticket) -> Status {
+        self.with_state(|s| s.channel0.status(t))
+    }
+
+    /// Issues the next queued command if channel 0 is free.
+    fn issue_next(&self, st: &mut EngineState) {
+        let now = self.now_ns();
+        while let Some(f) = st.channel0.start_next(now) {
+            match f.cmd.payload {
+                Payload::Context(words) => {
+                    self.area.fill_staging(words);
+                }
+                Payload::Read | Payload::Staged => {}
+            }
+            if let Err(e) = self.issue(st, f) {
+                // No bus address for the area: finish it failed and try the next.
+                st.channel0.finish(Err(e));
+                continue;
+            }
+            return;
+        }
+    }
+
+    /// Writes channel 0's BD for `f` (DONE, WRAP, EXTD and INTR: the engine raises INTR
+    /// bit 0 when it is done), cleans the area, orders the writes before HSTART, starts
+    /// channel 0 and arms the command's timeout.
+    fn issue(&self, st: &mut EngineState, f: InFlight) -> Result<Ticket, SdmaError> {
+        let regs = self.platform.registers();
+        let staging = match self.area_bus(self.area.staging_offset()) {
+            Ok(b) => b,
+            Err(e) => {
+                st.channel0.finish(Err(e));
+                return Err(e);
+            }
+        };
+        let off = self.area.ch0_bd_offset();
+        let bits = status::DONE | status::WRAP | status::EXTD | status::INTR;
+        let mode = BdMode::from_parts(f.cmd.count, bits, f.cmd.command);
+        self.area
+            .write_bd_at(off, BufferDescriptor::new(mode, staging, f.cmd.ext));
+        self.platform
+            .clean_dcache(self.area.addr(), core::mem::size_of::<DmaArea>());
+        self.platform.dma_barrier();
+        // HW-015: HSTART bit 0 runs channel 0; it is done when HE0 reads clear (and, with
+        // INTR in its BD, INTR bit 0 is raised).
+        write_reg!(sdma_pac::sdma, regs, HSTART, 1);
+        st.deadlines[0] = f.issued_at.saturating_add(self.config.channel0_timeout_ns);
+        if let Some(t) = st.deadlines.iter().copied().filter(|&d| d != 0).min() {
+            self.platform.request_deadline(t);
+        }
+        Ok(f.ticket)
+    }
+
+    /// Checks the command in flight: finished (the engine handed its BD back, or raised
+    /// INTR bit 0, and channel 0's HE is clear), or past its timeout (withdrawn:
+    /// [`SdmaError::Channel0Timeout`]). Then issues the next one. Reads each register once;
+    /// never waits. Returns the owners (client channels) of what finished.
+    ///
+    /// A dead register window (QEMU: reads 0, writes dropped) never hands the BD back nor
+    /// raises INTR, so its commands end by the timeout.
+    fn service_channel0(&self, intr0: bool) -> u32 {
+        critical_section::with(|cs| {
+            let mut st = self.state.borrow_ref_mut(cs);
+            let Some(f) = st.channel0.in_flight() else {
+                st.deadlines[0] = 0;
+                return 0;
+            };
+            let regs = self.platform.registers();
+            let now = self.now_ns();
+            let off = self.area.ch0_bd_offset();
+            self.platform.invalidate_dcache(self.area.addr() + off, 12);
+            let m = BdMode(self.area.read_word(off));
+            let he0 = read_reg!(sdma_pac::sdma, regs, STOP_STAT) & 1 != 0;
+            let handed_back = !m.done() || intr0;
+            let result = if handed_back && !he0 {
+                st.stats.channel0_commands += 1;
+                let took = now.saturating_sub(f.issued_at);
+                st.stats.channel0_latency_max_ns = st.stats.channel0_latency_max_ns.max(took);
+                write_reg!(sdma_pac::sdma, regs, INTR, 1);
+                if read_reg!(sdma_pac::sdma, regs, CONFIG, CSM) == 0 {
+                    modify_reg!(sdma_pac::sdma, regs, CONFIG, CSM: 3);
+                }
+                if m.error() {
+                    Err(SdmaError::Channel0Failed {
+                        command: f.cmd.command,
+                    })
+                } else {
+                    let first_word = match f.cmd.payload {
+                        Payload::Read => {
+                            let s = self.area.staging_offset();
+                            self.platform.invalidate_dcache(self.area.addr() + s, 4);
+                            self.area.read_word(s)
+                        }
+                        _ => 0,
+                    };
+                    Ok(Finished { first_word })
+                }
+            } else if now >= f.issued_at.saturating_add(self.config.channel0_timeout_ns) {
+                // Give up: withdraw the command so a late engine does not run it.
+                write_reg!(sdma_pac::sdma, regs, STOP_STAT, 1);
+                st.stats.channel0_timeouts += 1;
+                Err(SdmaError::Channel0Timeout {
+                    command: f.cmd.command,
+                })
+            } else {
+                // Not done yet (or its BD is back but channel 0 still finishing its
+                // script): look again at its interrupt or a little later.
+                let again = if handed_back {
+                    now.saturating_add(1_000)
+                } else {
+                    f.issued_at.saturating_add(self.config.channel0_timeout_ns)
+                };
+                st.deadlines[0] = again;
+                if let Some(t) = st.deadlines.iter().copied().filter(|&d| d != 0).min() {
+                    self.platform.request_deadline(t);
+                }
+                return 0;
+            };
+            st.channel0.finish(result);
+            st.deadlines[0] = 0;
+            self.issue_next(&mut st);
+            1u32 << (f.cmd.owner % NUM_CHANNELS as u8)
+        })
+    }
+
+    /// Queues the load of `ctx` as the context of channel `ch` (channel-0 SETDM of 32
+    /// words). The caller guarantees the channel's script cannot run again before the
+    /// command finishes (its stop is confirmed, or it never ran). Never waits.
+    pub(crate) fn load_context(&self, ch: u8, ctx: &ChannelContext) -> Result<Ticket, SdmaError> {
+        self.submit_channel0(Command {
+            owner: ch,
+            command: cmd::SETDM,
+            count: CONTEXT_WORDS as u16,
+            ext: context::data_address(u32::from(ch)),
+            payload: Payload::Context(ctx.to_words()),
+        })
+    }
+
+    /// Queues a read of channel `ch`'s saved context (channel-0 GETDM of 32 words into the
+    /// staging buffer): the stop fence. Channel 0 can only run it once the engine is
+    /// between two steps, so when it finishes, every step of `ch` begun before it was
+    /// queued is over. Its result's word is the PC word of where the script stopped.
+    /// Never waits.
+    pub(crate) fn read_context(&self, ch: u8) -> Result<Ticket, SdmaError> {
+        self.submit_channel0(Command {
+            owner: ch,
+            command: cmd::GETDM,
+            count: CONTEXT_WORDS as u16,
+            ext: context::data_address(u32::from(ch)),
+            payload: Payload::Read,
         })
     }
 
@@ -361,9 +582,8 @@ impl<P: Platform> Sdma<P> {
                 });
                 let halfwords = chunk.len() / 2;
                 let at = u32::from(load) + (i * chunk_bytes / 2) as u32;
-                critical_section::with(|_| {
-                    self.area.fill_staging(packed);
-                    self.channel0(cmd::SETPM, halfwords as u16, at)
+                self.channel0_blocking(cmd::SETPM, halfwords as u16, at, |area| {
+                    area.fill_staging(packed.clone());
                 })?;
             }
         }
@@ -497,6 +717,11 @@ impl<P: Platform> Sdma<P> {
         self.allocated.fetch_and(!b, Ordering::AcqRel);
     }
 
+    /// Counts a stop confirmed by the backstop (its fence did not finish).
+    pub(crate) fn count_stop_backstop(&self) {
+        self.with_state(|s| s.stats.stop_backstops += 1);
+    }
+
     /// HE bit of `ch` (STOP_STAT read).
     pub(crate) fn enabled(&self, ch: u8) -> bool {
         read_reg!(sdma_pac::sdma, self.platform.registers(), STOP_STAT) & (1 << ch) != 0
@@ -537,8 +762,8 @@ impl<P: Platform> Sdma<P> {
         }
     }
 
-    /// Channels whose deadline has passed (cleared), and re-arms the platform deadline
-    /// for the rest.
+    /// Channels whose deadline has passed (cleared; bit 0: channel 0's command timeout),
+    /// and re-arms the platform deadline for the rest.
     fn take_due(&self) -> u32 {
         let now = self.now_ns();
         let (due, next) = self.with_state(|s| {
@@ -557,13 +782,21 @@ impl<P: Platform> Sdma<P> {
         due
     }
 
-    /// The SDMA interrupt handler (top half), for all channels at once.
+    /// Counts one handler call (the sample of the in-handler busy-wait figure, which is 0:
+    /// no handler path waits on hardware state).
+    fn count_handler_call(&self, s: &mut EngineState) {
+        s.stats.handler_calls += 1;
+    }
+
+    /// The SDMA interrupt handler (top half), for all channels at once. Never waits.
     ///
     /// Reads INTR **once** and writes exactly that value back (write-1-to-clear: an
     /// interrupt raised after the read stays pending and fires again), reads EVTERR once
     /// (it clears on read) and latches its bits for the channels, and adds the channels
-    /// whose deadline has passed. Returns the mask of channels to service (channel 0 is
-    /// polled, never reported); service them with [`Sdma::for_each_fair`].
+    /// whose deadline has passed. INTR bit 0 (channel 0 finished a command) finishes the
+    /// command in flight, issues the next queued one and adds the channel that queued it.
+    /// Returns the mask of client channels to service; service them with
+    /// [`Sdma::for_each_fair`].
     pub fn handle_interrupt(&self) -> u32 {
         let regs = self.platform.registers();
         let intr = read_reg!(sdma_pac::sdma, regs, INTR);
@@ -578,14 +811,27 @@ impl<P: Platform> Sdma<P> {
         self.with_state(|s| {
             s.stats.interrupts += 1;
             s.stats.event_errors += u64::from(evterr.count_ones());
+            self.count_handler_call(s);
         });
-        (intr | evterr | self.take_due()) & !1
+        let due = self.take_due();
+        let mut mask = (intr | evterr | due) & !1;
+        if (intr | due) & 1 != 0 {
+            mask |= self.service_channel0(intr & 1 != 0);
+        }
+        mask & !1
     }
 
-    /// The deadline entry: call it when the platform deadline fires. Returns the mask of
-    /// channels to service, like [`Sdma::handle_interrupt`].
+    /// The deadline entry: call it when the platform deadline fires. Never waits. Returns
+    /// the mask of channels to service, like [`Sdma::handle_interrupt`] (a channel-0
+    /// command that timed out adds the channel that queued it).
     pub fn handle_deadline(&self) -> u32 {
-        self.take_due() & !1
+        self.with_state(|s| self.count_handler_call(s));
+        let due = self.take_due();
+        let mut mask = due & !1;
+        if due & 1 != 0 {
+            mask |= self.service_channel0(false);
+        }
+        mask & !1
     }
 
     /// Calls `f` for every channel in `mask`, in round-robin order: the walk starts after

@@ -19,9 +19,15 @@ pub enum SdmaError {
         /// The channel-0 command byte.
         command: u8,
     },
-    /// A channel-0 command was requested while another one was in progress (re-entry
-    /// from an interrupt handler into a thread-context command).
+    /// The channel-0 command queue is full, or (thread context) did not drain in time.
     Channel0Busy,
+    /// A stop was confirmed by the backstop time because its channel-0 fence did not
+    /// complete (channel 0 failed or is starved): counted in
+    /// [`EngineStats::stop_backstops`](super::EngineStats::stop_backstops).
+    StopBackstop {
+        /// The channel.
+        channel: u8,
+    },
     /// The soft reset bit did not clear.
     ResetTimeout,
     /// The engine was used before [`Sdma::init`](super::Sdma::init) succeeded.
@@ -88,6 +94,10 @@ impl core::fmt::Display for SdmaError {
                 write!(f, "channel-0 command 0x{command:02x} reported an error")
             }
             Self::Channel0Busy => write!(f, "channel 0 is busy with another command"),
+            Self::StopBackstop { channel } => write!(
+                f,
+                "channel {channel}: stop fence did not complete, stop confirmed by the backstop"
+            ),
             Self::ResetTimeout => write!(f, "SDMA soft reset did not complete"),
             Self::NotInitialized => write!(f, "SDMA engine not initialized"),
             Self::NotBusAddressable { addr } => {

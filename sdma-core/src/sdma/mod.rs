@@ -56,6 +56,7 @@
 
 pub mod area;
 pub mod channel;
+pub mod channel0;
 pub mod engine;
 pub mod error;
 pub mod firmware;
@@ -64,7 +65,7 @@ pub mod script;
 
 pub use area::{DmaArea, RING_LEN, STAGING_WORDS};
 pub use channel::{ChannelRequest, ChannelStats, SdmaChannel};
-pub use engine::{EngineStats, FirmwareInfo, Sdma, SdmaConfig, NUM_EVENTS};
+pub use engine::{EngineStats, FirmwareInfo, Sdma, SdmaConfig, CHANNEL0_QUEUE_LEN, NUM_EVENTS};
 pub use error::SdmaError;
 pub use platform::{Platform, ScriptClass, DEFAULT_STOP_LATENCY_NS};
 pub use script::{PeripheralType, Script};
