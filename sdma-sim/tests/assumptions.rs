@@ -169,12 +169,10 @@ fn hw009_channel0_fence_after_stopping_a_waiting_channel() {
     check_channel0_fence(0);
 }
 
-/// HW-009 against HW-003: a channel already picked as next when it is stopped. The
-/// current model runs channel 0 first and the stopped channel's extra step after it, so
-/// the fence does not hold in the model: the two rows contradict each other until a
-/// board (selftest HW-003 / HW-009) or the reference manual decides which is right.
+/// HW-009 with HW-003: a channel already picked as next when it is stopped runs its one
+/// extra step before channel 0 (a pick made before the fence became runnable keeps its
+/// place), so the fence holds: when it completes, that step is over too.
 #[test]
-#[ignore = "model gap: HW-003 (committed next channel runs one more step) breaks the HW-009 fence"]
 fn hw009_channel0_fence_after_stopping_a_committed_channel() {
     check_channel0_fence(100);
 }

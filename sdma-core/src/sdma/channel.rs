@@ -15,13 +15,13 @@
 //!    the end of a step (end of transfer, or a ring with no BD left), so no step is in
 //!    progress and none can start without a new HSTART.
 //!
-//! Why the fence proves it (hardware facts, `docs/hardware-facts.md#channel-0-fence`,
-//! UNVERIFIED until a board confirms them; assumption `HW-001` in
-//! `docs/hardware-assumptions.md`): the SDMA core runs one script at a time and never
-//! pre-empts a step; channel 0 has the highest priority (7); a channel whose HE is clear
-//! is not scheduled again. So channel 0 can only run the fence once the stopped channel's
-//! step in progress, and a step it had already been picked for, are over; after that it
-//! cannot run again.
+//! Why the fence proves it (`docs/hardware-facts.md#channel-0-fence`, assumption HW-009
+//! in `docs/hardware-assumptions.md`, from HW-007, HW-008 and HW-003; UNVERIFIED until a
+//! board confirms them): the SDMA core runs one script at a time and never pre-empts a
+//! step; channel 0 has the highest priority (7); a channel whose HE is clear is not
+//! scheduled again. So channel 0 can only run the fence once the stopped channel's step
+//! in progress, and a step it had already been picked for, are over; after that it
+//! cannot run again. The "engine stopped it itself" case rests on HW-001.
 //!
 //! A backstop remains: if the fence has not finished [`Platform::stop_latency_ns`] after
 //! the STOP_STAT write (1 ms by default; channel 0 dead or starved), the stop is confirmed
