@@ -55,12 +55,14 @@ pub mod startup;
 pub mod uart;
 
 // SoC facts and audio path drivers (issue 9).
+pub mod anatop;
 pub mod audmux;
 pub mod ccm;
 pub mod events;
 pub mod i2c;
 pub mod iomuxc;
 pub mod mmio;
+pub mod sai;
 pub mod sgtl5000;
 pub mod ssi;
 pub mod wm8960;

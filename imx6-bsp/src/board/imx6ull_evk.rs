@@ -6,10 +6,18 @@
 //!
 //! In this order, each step needing the previous ones:
 //!
-//! 1. **Clock gates** on ([`AUDIO_GATES`]: SDMA, SPBA, SAI2, I2C2, IOMUXC), read back.
+//! 1. **Clock gates** on ([`AUDIO_GATES`]: SDMA, SPBA, IOMUXC, SAI2, I2C2), read back.
 //! 2. **Pads**: SAI2 BCLK/SYNC/TXD/RXD/MCLK, I2C2 SCL/SDA
 //!    ([`crate::soc::imx6ul::pads`]).
-//! 3. **I2C2**: reset, divider for 100 kHz from a 66 MHz `perclk`, enable, 50 µs
+//! 3. **Audio PLL**: PLL4 at 786.432 MHz ([`AudioPll::MHZ_786_432`]), lock polled
+//!    with a bound ([`crate::anatop`]).
+//! 4. **SAI2 clock root**: `CSCMR1.SAI2_CLK_SEL` = PLL4, `CS2CDR` ÷4 ÷16: 12.288 MHz
+//!    = 256 fs at 48 kHz, the codec's MCLK.
+//! 5. **MCLK out**: `IOMUXC_GPR1.SAI2_MCLK_DIR` (bit 20) = output, so the SAI2_MCLK
+//!    pad drives the WM8960's MCLK (as NXP's `imx-wm8960` machine driver does).
+//! 6. **SAI2**: I2S slave of the codec, 16-bit stereo, bursts of 8 ([`Config::EVK`]),
+//!    left disabled, read back.
+//! 7. **I2C2**: reset, divider for 100 kHz from a 66 MHz `perclk`, enable, 50 µs
 //!    settling.
 //!
 //! The codec is not touched: [`Imx6ullEvk::probe_codec`] writes its reset register
@@ -28,10 +36,12 @@ use embedded_hal::delay::DelayNs;
 use embedded_hal::i2c::NoAcknowledgeSource;
 
 use super::{Board, Machine, Profile, Readback, TxStartProbe, QEMU_I2C_POLL_LIMIT};
-use crate::ccm::{Ccm, Gate, GateMode};
+use crate::anatop::{Anatop, AudioPll, PllStart};
+use crate::ccm::{Ccm, Gate, GateMode, SsiClockSource, SsiIndex, SsiRootDividers};
 use crate::i2c::{self, I2c};
 use crate::iomuxc::Iomuxc;
 use crate::mmio::{Mmio, MmioBlock};
+use crate::sai::{self, Config, Sai};
 use crate::soc::imx6ul::{gates, memory_map, pads};
 use crate::soc::{self, Soc};
 use crate::uart;
@@ -56,13 +66,33 @@ pub const AUDIO_PAD_COUNT: usize = pads::EVK_SAI2.len() + pads::EVK_I2C2.len();
 /// Offset of the pad control register of UART1_TX_DATA (machine detection).
 pub const DETECT_PAD_CTL: usize = 0x310;
 
+/// `IOMUXC_GPR1` offset in the GPR block.
+pub const GPR1: usize = 0x04;
+/// `IOMUXC_GPR1.SAI2_MCLK_DIR`: the SAI2_MCLK pad is an output.
+pub const GPR1_SAI2_MCLK_DIR: u32 = 1 << 20;
+
+/// The SAI2 clock root dividers: PLL4 786.432 MHz ÷ 4 ÷ 16 = 12.288 MHz.
+pub const SAI2_ROOT: SsiRootDividers = SsiRootDividers { pred: 4, podf: 16 };
+
+/// The codec MCLK (SAI2 root) in Hz.
+pub const MCLK_HZ: u32 = 12_288_000;
+
+const _: () = assert!(
+    AudioPll::MHZ_786_432.output_hz() / (SAI2_ROOT.pred as u64 * SAI2_ROOT.podf as u64)
+        == MCLK_HZ as u64
+);
+
 /// The register blocks the board drives, one [`Mmio`] each.
 #[derive(Debug)]
 pub struct Blocks<M> {
-    /// CCM (clock gates).
+    /// CCM (clock gates, SAI2 clock root).
     pub ccm: M,
+    /// CCM analog part (audio PLL).
+    pub ccm_analog: M,
     /// IOMUXC (pads).
     pub iomuxc: M,
+    /// IOMUXC general purpose registers (MCLK direction).
+    pub iomuxc_gpr: M,
     /// SAI2.
     pub sai2: M,
     /// I2C2 (codec control bus).
@@ -83,14 +113,16 @@ impl Blocks<MmioBlock> {
                 return None;
             }
             TAKEN.store(true, Ordering::Relaxed);
-            // SAFETY: the addresses are the CCM, IOMUXC, SAI2 and I2C2 register blocks
-            // of the i.MX6UL memory map (identity-mapped device memory for the whole
+            // SAFETY: the addresses are the CCM, CCM analog, IOMUXC, IOMUXC GPR, SAI2
+            // and I2C2 register blocks of the i.MX6UL memory map (identity-mapped device memory for the whole
             // program); the drivers only use offsets inside their block, aligned to
             // the access width; `TAKEN` makes this the only set of drivers.
             unsafe {
                 Some(Blocks {
                     ccm: MmioBlock::new(memory_map::CCM),
+                    ccm_analog: MmioBlock::new(memory_map::CCM_ANALOG),
                     iomuxc: MmioBlock::new(memory_map::IOMUXC),
+                    iomuxc_gpr: MmioBlock::new(memory_map::IOMUXC_GPR),
                     sai2: MmioBlock::new(memory_map::SAI2),
                     i2c2: MmioBlock::new(memory_map::I2C2),
                 })
@@ -99,9 +131,12 @@ impl Blocks<MmioBlock> {
     }
 }
 
-/// Bring-up errors (only an invalid I2C setting in a [`Profile`]).
+/// Bring-up errors. The board's own configurations are valid, so these only come
+/// from a [`Profile`] with an invalid I2C setting.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum BoardError {
+    /// The SAI configuration was refused.
+    Sai(sai::SaiError),
     /// The I2C configuration was refused.
     I2c(i2c::ConfigError),
 }
@@ -109,6 +144,7 @@ pub enum BoardError {
 impl fmt::Display for BoardError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
+            BoardError::Sai(e) => write!(f, "SAI2 configuration refused: {e:?}"),
             BoardError::I2c(e) => write!(f, "I2C2 configuration refused: {e:?}"),
         }
     }
@@ -135,6 +171,8 @@ pub const fn explain_codec_error(e: &CodecError) -> &'static str {
         }
         wm8960::Error::I2c(_) => "the I2C request was invalid",
         wm8960::Error::InvalidWrite { .. } => "a codec register write outside the register map",
+        wm8960::Error::VolumeOutOfRange(_) => "a headphone level outside the codec's range",
+        wm8960::Error::Clock(_) => "no codec clock configuration for this MCLK and format",
     }
 }
 
@@ -147,6 +185,16 @@ pub struct BringUpReport {
     pub gates: [(&'static str, GateMode); 5],
     /// Pads configured.
     pub pads: usize,
+    /// The audio PLL start.
+    pub pll: PllStart,
+    /// Codec MCLK (SAI2 root) in Hz.
+    pub mclk_hz: u32,
+    /// `IOMUXC_GPR1` read-back after the MCLK direction was set.
+    pub gpr1: Readback,
+    /// The SAI2 register values written.
+    pub sai_registers: sai::Registers,
+    /// The SAI2 read-back.
+    pub sai: Readback,
     /// The I2C2 bit-rate setting.
     pub i2c: i2c::Divider,
     /// The I2C2 status-read bound per wait.
@@ -154,12 +202,23 @@ pub struct BringUpReport {
 }
 
 impl BringUpReport {
-    /// The first block whose read-back shows a fault (a gate that is not on).
+    /// The first block whose read-back shows a fault: a gate that is not on, an audio
+    /// PLL that did not lock on silicon, a GPR or SAI2 register that does not hold
+    /// what was written.
     pub fn fault(&self) -> Option<&'static str> {
-        self.gates
-            .iter()
-            .find(|(_, m)| *m != GateMode::On)
-            .map(|(name, _)| *name)
+        if let Some((name, _)) = self.gates.iter().find(|(_, m)| *m != GateMode::On) {
+            return Some(name);
+        }
+        if self.machine == Machine::Silicon && !self.pll.locked {
+            return Some("PLL4");
+        }
+        if self.gpr1.is_fault() {
+            return Some("IOMUXC_GPR1");
+        }
+        if self.sai.is_fault() {
+            return Some("SAI2");
+        }
+        None
     }
 }
 
@@ -171,7 +230,18 @@ impl fmt::Display for BringUpReport {
         for (name, mode) in self.gates {
             write!(f, " {name}={mode:?}")?;
         }
-        writeln!(f)?;
+        writeln!(
+            f,
+            "; PLL4 {} after {} reads; codec MCLK {} Hz on SAI2_MCLK (GPR1: {})",
+            if self.pll.locked {
+                "locked"
+            } else {
+                "NOT locked"
+            },
+            self.pll.polls,
+            self.mclk_hz,
+            self.gpr1
+        )?;
         writeln!(
             f,
             "iomuxc: {} pads (SAI2 x5, I2C2 x2){}",
@@ -181,6 +251,12 @@ impl fmt::Display for BringUpReport {
             } else {
                 ""
             }
+        )?;
+        let r = self.sai_registers;
+        writeln!(
+            f,
+            "sai2: I2S slave 16-bit x2, burst 8 (TCR1 {} RCR1 {} TCR2 {:#010x} RCR2 {:#010x} xCR4 {:#010x} xCR5 {:#010x}): {}",
+            r.tcr1, r.rcr1, r.tcr2, r.rcr2, r.cr4, r.cr5, self.sai
         )?;
         write!(
             f,
@@ -195,8 +271,10 @@ impl fmt::Display for BringUpReport {
 pub struct Imx6ullEvk<M: Mmio> {
     profile: Profile,
     ccm: Ccm<M>,
+    anatop: Anatop<M>,
     iomuxc: Iomuxc<M>,
-    sai2: M,
+    iomuxc_gpr: M,
+    sai: Sai<M>,
     i2c: I2c<M>,
 }
 
@@ -262,6 +340,8 @@ impl<M: Mmio> Imx6ullEvk<M> {
         profile: Profile,
         delay: &mut impl DelayNs,
     ) -> Result<(Self, BringUpReport), BoardError> {
+        let readable = profile.audio_blocks_readable;
+
         // 1. Clock gates.
         let ccm = Ccm::new(&blocks.ccm);
         let mut gate_modes = [("", GateMode::Off); 5];
@@ -275,10 +355,26 @@ impl<M: Mmio> Imx6ullEvk<M> {
         iomuxc.configure_all(&pads::EVK_SAI2);
         iomuxc.configure_all(&pads::EVK_I2C2);
 
-        // 3. I2C2.
+        // 3. Audio PLL, 4. SAI2 clock root.
+        let pll = Anatop::new(&blocks.ccm_analog).start_audio_pll(AudioPll::MHZ_786_432);
+        ccm.set_ssi_root(SsiIndex::Ssi2, SsiClockSource::Pll4Audio, SAI2_ROOT);
+
+        // 5. MCLK pad direction.
+        blocks.iomuxc_gpr.modify32(GPR1, 0, GPR1_SAI2_MCLK_DIR);
+        let gpr1_read = blocks.iomuxc_gpr.read32(GPR1) & GPR1_SAI2_MCLK_DIR;
+        let gpr1 = Readback::judge(GPR1_SAI2_MCLK_DIR, gpr1_read, readable);
+
+        // 6. SAI2, left disabled.
+        let sai = Sai::new(&blocks.sai2);
+        let sai_registers = sai.configure(&Config::EVK).map_err(BoardError::Sai)?;
+        let sai_readback = sai_readback(&sai.read_registers(), &sai_registers, readable);
+
+        // 7. I2C2.
         let Blocks {
             ccm,
+            ccm_analog,
             iomuxc,
+            iomuxc_gpr,
             sai2,
             i2c2,
         } = blocks;
@@ -288,14 +384,21 @@ impl<M: Mmio> Imx6ullEvk<M> {
             machine: profile.machine,
             gates: gate_modes,
             pads: AUDIO_PAD_COUNT,
+            pll,
+            mclk_hz: MCLK_HZ,
+            gpr1,
+            sai_registers,
+            sai: sai_readback,
             i2c: i2c.divider(),
             i2c_poll_limit: profile.i2c.poll_limit,
         };
         let board = Imx6ullEvk {
             profile,
             ccm: Ccm::new(ccm),
+            anatop: Anatop::new(ccm_analog),
             iomuxc: Iomuxc::new(iomuxc),
-            sai2,
+            iomuxc_gpr,
+            sai: Sai::new(sai2),
             i2c,
         };
         Ok((board, report))
@@ -314,6 +417,17 @@ impl<M: Mmio> Imx6ullEvk<M> {
     /// The IOMUXC driver.
     pub fn iomuxc(&self) -> &Iomuxc<M> {
         &self.iomuxc
+    }
+
+    /// The audio PLL driver.
+    pub fn anatop(&self) -> &Anatop<M> {
+        &self.anatop
+    }
+
+    /// The SAI2 driver; its halves ([`Sai::tx`], [`Sai::rx`]) are what the streams
+    /// drive.
+    pub fn sai(&self) -> &Sai<M> {
+        &self.sai
     }
 
     /// The I2C2 bus (an `embedded-hal` `I2c`).
@@ -339,12 +453,31 @@ impl<M: Mmio> Imx6ullEvk<M> {
             self.profile,
             Blocks {
                 ccm: self.ccm.free(),
+                ccm_analog: self.anatop.free(),
                 iomuxc: self.iomuxc.free(),
-                sai2: self.sai2,
+                iomuxc_gpr: self.iomuxc_gpr,
+                sai2: self.sai.free(),
                 i2c2: self.i2c.free(),
             },
         )
     }
+}
+
+/// Judges the SAI2 read-back of the registers [`Sai::configure`] wrote.
+fn sai_readback(read: &sai::Registers, written: &sai::Registers, readable: bool) -> Readback {
+    [
+        (written.tcr1, read.tcr1),
+        (written.tcr2, read.tcr2),
+        (written.rcr1, read.rcr1),
+        (written.rcr2, read.rcr2),
+        (written.cr3, read.cr3),
+        (written.cr4, read.cr4),
+        (written.cr5, read.cr5),
+    ]
+    .into_iter()
+    .fold(Readback::Match, |verdict, (w, r)| {
+        verdict.and(Readback::judge(w, r, readable))
+    })
 }
 
 impl Board for Imx6ullEvk<MmioBlock> {
@@ -393,15 +526,16 @@ impl Board for Imx6ullEvk<MmioBlock> {
         report.fault()
     }
 
-    fn audio_readback(_report: &BringUpReport) -> Readback {
-        Readback::NotEmulated
+    fn audio_readback(report: &BringUpReport) -> Readback {
+        report.sai
     }
 
     fn probe_tx_start(&self) -> TxStartProbe {
+        let (prefilled, polls) = self.sai.probe_tx_prefill();
         TxStartProbe {
-            prefilled: false,
-            polls: 0,
-            poll_limit: 0,
+            prefilled,
+            polls,
+            poll_limit: sai::TX_PREFILL_POLLS,
         }
     }
 
@@ -412,7 +546,7 @@ impl Board for Imx6ullEvk<MmioBlock> {
     fn codec_bus_error(e: &CodecError) -> Option<i2c::Error> {
         match e {
             wm8960::Error::I2c(e) => Some(*e),
-            wm8960::Error::InvalidWrite { .. } => None,
+            _ => None,
         }
     }
 
