@@ -335,6 +335,21 @@ pub fn steps() -> Vec<Step> {
         )
         .needs(qemu)
         .needs(Tool::CrossToolchain),
+        // The self-test on QEMU: every check runs to the end (what QEMU lacks is
+        // `not-emulated`), the summary is printed and the status is 0.
+        Step::xtask(
+            "qemu-selftest",
+            &[
+                "qemu",
+                "selftest",
+                "--timeout",
+                "120",
+                "--expect",
+                "selftest: summary:",
+            ],
+        )
+        .needs(qemu)
+        .needs(Tool::CrossToolchain),
     ]
 }
 

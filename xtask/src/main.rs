@@ -14,6 +14,7 @@ mod fw;
 mod genpac;
 mod image;
 mod qemu;
+mod selftest;
 mod setup;
 mod size;
 mod target;
@@ -54,6 +55,8 @@ enum Cmd {
     Image(image::Args),
     /// Write a boot image to an SD card / disk image, or send it over USB serial download.
     Flash(flash::Args),
+    /// Read a `selftest` console capture: the table of checks and the settings they imply.
+    Selftest(selftest::Args),
 }
 
 fn main() -> std::process::ExitCode {
@@ -70,6 +73,7 @@ fn main() -> std::process::ExitCode {
         Cmd::Size(a) => size::run(a),
         Cmd::Image(a) => image::run(a),
         Cmd::Flash(a) => flash::run(a),
+        Cmd::Selftest(a) => selftest::run(a),
     };
     match result {
         Ok(code) => code,
