@@ -10,9 +10,13 @@
 //! | interrupt | [`SDMA_IRQ`] = GIC ID 34: the program enables it and calls `Sdma::handle_interrupt` |
 //!
 //! The PL310 is used only when its `CACHE_ID` reads non-zero (QEMU 7.2 does not map it).
-//! The BSP's start-up runs with the MMU and caches off, so all maintenance is harmless
-//! then; the driver's own [`DmaArea`](sdma_core::sdma::DmaArea) must stay non-cacheable
-//! if a program turns caches on.
+//! The BSP's start-up turns the MMU and caches on (see [`crate::startup`], "The DMA
+//! policy"): the driver's own [`DmaArea`](sdma_core::sdma::DmaArea) must be in the
+//! non-cacheable DMA window (`imx6_bsp::dma_coherent!`; check with
+//! [`startup::is_dma_coherent`]), client buffers are cacheable and maintained here.
+//! Because the i.MX6Q's PL310 (r3p1) does not drain its store buffer by itself
+//! (erratum 769419), `dma_barrier` syncs the outer cache after the `DSB`, so that BD and
+//! CCB writes to that non-cacheable window reach DDR before HSTART.
 //!
 //! The driver also needs a `critical-section` implementation: [`IrqMaskCriticalSection`]
 //! (IRQ masking on the one running core), installed by the program with
@@ -138,7 +142,8 @@ fn l1_line(op: L1Op, line: usize) {
 // SAFETY: `new`'s contract gives this platform the SDMA register block alone; the BSP runs
 // identity-mapped below 4 GiB, so `bus_address` (identity, refused past 4 GiB) names the
 // same memory the CPU sees; cache maintenance is L1 then PL310 by line with `DSB`
-// (`invalidate_dcache` cleans partial edge lines first); `dma_barrier` is a `DSB`; the GPT
+// (`invalidate_dcache` cleans partial edge lines first); `dma_barrier` is a `DSB`, a PL310
+// sync where there is one (erratum 769419) and a second `DSB`; the GPT
 // counts up at 3 MHz and `request_deadline` never leaves a passed compare armed. The
 // default stop backstop is NXP's 1 ms figure (not measured by this project).
 unsafe impl Platform for Imx6SdmaPlatform {
@@ -191,6 +196,13 @@ unsafe impl Platform for Imx6SdmaPlatform {
 
     fn dma_barrier(&self) {
         dsb();
+        // PL310 erratum 769419 (before r3p2; the i.MX6Q has r3p1): writes to normal
+        // non-cacheable memory (the DmaArea) may wait in the L2 store buffer until a
+        // sync; the second DSB orders the sync before the HSTART write that follows.
+        if let Some(l2) = &self.l2 {
+            l2.sync();
+            dsb();
+        }
     }
 
     fn now_ns(&self) -> u64 {
