@@ -13,6 +13,7 @@ use anyhow::{bail, Context as _};
 use object::read::elf::{FileHeader as _, ProgramHeader as _};
 
 pub mod imx;
+pub mod imx6ull_evk;
 pub mod sabrelite;
 
 /// Boards `image` knows.
@@ -20,6 +21,45 @@ pub mod sabrelite;
 pub enum Board {
     /// Boundary Devices / NXP SabreLite (i.MX6Q, 1 GiB DDR3).
     Sabrelite,
+    /// NXP i.MX6ULL EVK (i.MX6ULL, 512 MiB DDR3L); `--example` builds with the
+    /// `imx6ull-evk` feature (linked at 0x80001000).
+    Imx6ullEvk,
+}
+
+impl Board {
+    /// The board's DCD.
+    fn dcd(self) -> &'static [imx::DcdCmd] {
+        match self {
+            Board::Sabrelite => sabrelite::DCD,
+            Board::Imx6ullEvk => imx6ull_evk::DCD,
+        }
+    }
+
+    /// Where the board's ROM may load an image.
+    fn windows(self) -> &'static [sabrelite::Window] {
+        match self {
+            Board::Sabrelite => sabrelite::WINDOWS,
+            Board::Imx6ullEvk => imx6ull_evk::WINDOWS,
+        }
+    }
+
+    /// Where programs for the board are linked (the hint of a window error).
+    fn link_hint(self) -> &'static str {
+        match self {
+            Board::Sabrelite => "link the program at DDR 0x10001000 or OCRAM 0x00908000",
+            Board::Imx6ullEvk => {
+                "build the program with `--board imx6ull-evk` (linked at DDR 0x80001000)"
+            }
+        }
+    }
+
+    /// The build target board (cargo feature) of `--example`.
+    fn target(self) -> crate::target::Board {
+        match self {
+            Board::Sabrelite => crate::target::Board::Sabrelite,
+            Board::Imx6ullEvk => crate::target::Board::Imx6ullEvk,
+        }
+    }
 }
 
 /// Arguments of `cargo xtask image`.
@@ -121,9 +161,7 @@ pub fn payload_from_elf(data: &[u8]) -> anyhow::Result<Payload> {
 
 /// Checks that the whole image (header included) lands in one of the board's windows.
 fn check_window(board: Board, entry: u32, payload_len: usize) -> anyhow::Result<()> {
-    let windows = match board {
-        Board::Sabrelite => sabrelite::WINDOWS,
-    };
+    let windows = board.windows();
     let start = u64::from(entry).saturating_sub(0x1000);
     let end = u64::from(entry) + (imx::file_len(payload_len) as u64 - u64::from(imx::HEADER_AREA));
     if entry < 0x1000 {
@@ -147,21 +185,21 @@ fn check_window(board: Board, entry: u32, payload_len: usize) -> anyhow::Result<
         .map(|w| format!("{} 0x{:08x}..0x{:08x}", w.name, w.start, w.end))
         .collect();
     bail!(
-        "image start 0x{start:08x} (entry - 4 KiB) is outside the board's load windows ({}); \
-         link the program at DDR 0x10001000 or OCRAM 0x00908000",
-        list.join(", ")
+        "image start 0x{start:08x} (entry - 4 KiB) is outside the board's load windows ({}); {}",
+        list.join(", "),
+        board.link_hint()
     )
 }
 
 /// Cross-builds a bare-metal example in release mode with the shared target
 /// build helper (`target.rs`) and returns its ELF.
-fn build_example(name: &str) -> anyhow::Result<PathBuf> {
+fn build_example(name: &str, board: Board) -> anyhow::Result<PathBuf> {
     use crate::target;
     let sel = target::select_or_setup(target::IMX6_TARGET, target::choice_from_env()?)?;
     let req = target::BuildRequest {
         packages: vec!["examples-bare-metal".into()],
         bin: Some(name.to_string()),
-        features: Vec::new(),
+        features: board.target().features_with(&[]),
         release: true,
     };
     let exes = target::build(&sel, &req)?;
@@ -186,7 +224,7 @@ fn explain(dir: &Path, payload: &Payload, dcd: &[imx::DcdCmd]) -> anyhow::Result
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let elf_path = match (&args.elf, &args.example) {
         (Some(p), _) => p.clone(),
-        (None, Some(name)) => build_example(name)?,
+        (None, Some(name)) => build_example(name, args.board)?,
         (None, None) => bail!("give --elf PATH or --example NAME"),
     };
     let data =
@@ -194,9 +232,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let payload =
         payload_from_elf(&data).map_err(|e| anyhow::anyhow!("{}: {e:#}", elf_path.display()))?;
     check_window(args.board, payload.base, payload.bytes.len())?;
-    let dcd = match args.board {
-        Board::Sabrelite => sabrelite::DCD,
-    };
+    let dcd = args.board.dcd();
     let image = imx::build(&payload.bytes, payload.base, dcd)?;
     crate::fw::write_atomic(&args.output, &image)?;
     if let Some(dir) = &args.explain {
@@ -326,6 +362,12 @@ pub mod tests {
             "{e}"
         );
         let e = check_window(Board::Sabrelite, 0x4FFF_F000, 0x2000).expect_err("past DDR end");
+        assert!(format!("{e}").contains("payload too large"), "{e}");
+        // The EVK: DDR from 0x8000_0000 only; a SabreLite-linked program is refused.
+        assert!(check_window(Board::Imx6ullEvk, 0x8000_1000, 0x1000).is_ok());
+        let e = check_window(Board::Imx6ullEvk, 0x1000_1000, 16).expect_err("SabreLite link");
+        assert!(format!("{e}").contains("--board imx6ull-evk"), "{e}");
+        let e = check_window(Board::Imx6ullEvk, 0x9FFF_F000, 0x2000).expect_err("past DDR end");
         assert!(format!("{e}").contains("payload too large"), "{e}");
     }
 }

@@ -121,6 +121,70 @@ fn image_matches_mkimage_byte_for_byte_and_dumpimage_lists_it() {
 }
 
 #[test]
+fn evk_image_matches_mkimage_byte_for_byte() {
+    let dir = scratch("image-evk");
+    let (addr, len) = (0x8000_1000u32, 3000usize);
+    let elf = dir.join("evk.elf");
+    std::fs::write(&elf, arm_elf(40, addr, &program(len))).expect("elf");
+    let out = dir.join("evk.imx");
+    let explain = dir.join("explain");
+    let args: Vec<String> = [
+        "image",
+        "--board",
+        "imx6ull-evk",
+        "--elf",
+        s(&elf),
+        "-o",
+        s(&out),
+        "--explain",
+        s(&explain),
+    ]
+    .into_iter()
+    .map(String::from)
+    .collect();
+    ok(&args);
+    let ours = std::fs::read(&out).expect("image");
+    assert_eq!(&ours[0xC00..0xC00 + len], &program(len)[..]);
+    let cfg = std::fs::read_to_string(explain.join("imximage.cfg")).expect("cfg");
+    assert!(cfg.contains("DATA 4 0x021b001c 0x00000000"), "{cfg}");
+    assert_eq!(cfg.matches("DATA 4").count(), 60, "{cfg}");
+    // A SabreLite-linked program is refused for the EVK.
+    let sl = dir.join("sl.elf");
+    std::fs::write(&sl, arm_elf(40, 0x1000_1000, &program(64))).expect("elf");
+    let refused: Vec<String> = [
+        "image",
+        "--board",
+        "imx6ull-evk",
+        "--elf",
+        s(&sl),
+        "-o",
+        s(&dir.join("no.imx")),
+    ]
+    .into_iter()
+    .map(String::from)
+    .collect();
+    fails(&refused, "outside the board's load windows");
+    if skip_without("mkimage") {
+        return;
+    }
+    let reference = dir.join("ref.imx");
+    let o = Command::new("mkimage")
+        .arg("-n")
+        .arg(explain.join("imximage.cfg"))
+        .args(["-T", "imximage", "-e", "0x80001000", "-d"])
+        .arg(explain.join("payload.bin"))
+        .arg(&reference)
+        .output()
+        .expect("mkimage");
+    assert!(
+        o.status.success(),
+        "mkimage: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert_eq!(std::fs::read(&reference).expect("ref"), ours);
+}
+
+#[test]
 fn bad_elves_fail_with_one_line_and_write_nothing() {
     let dir = scratch("badelf");
     let out = dir.join("never.imx");
