@@ -43,6 +43,13 @@
 //!   allowed, so when `TE` still reads 1 the reset happens at the next `prepare`,
 //!   before any DMA request: the next run starts on an empty FIFO either way.
 //!
+//! # As a stream's audio interface
+//!
+//! [`Sai::tx`] and [`Sai::rx`] give the two directions as [`SaiTx`] and [`SaiRx`],
+//! which implement [`pcm_dma::AudioInterface`]: the PCM stream calls `prepare`,
+//! `start` (when its DMA transfer really runs), `stop`, `flush` and `frame_aligned`;
+//! the application never sequences the SAI itself.
+//!
 //! # Frame alignment after a restart
 //!
 //! The SAI starts a direction on a frame sync: once `TE`/`RE` is set, the first word
@@ -637,6 +644,36 @@ macro_rules! half {
 
 half!(SaiTx, Direction::Tx);
 half!(SaiRx, Direction::Rx);
+
+/// The PCM stream's view of a SAI direction: a thin adapter over the half's methods
+/// (the sequences are in the module docs; none waits).
+macro_rules! audio_interface {
+    ($half:ident) => {
+        impl<M: Mmio> pcm_dma::AudioInterface for $half<M> {
+            fn prepare(&mut self) {
+                $half::prepare(self)
+            }
+            fn start(&mut self) {
+                $half::start(self)
+            }
+            fn stop(&mut self) {
+                $half::stop(self)
+            }
+            fn flush(&mut self) {
+                $half::flush(self)
+            }
+            fn frame_aligned(&mut self) -> bool {
+                $half::frame_aligned(self)
+            }
+            fn fifo_words(&self) -> u32 {
+                $half::fifo_words(self)
+            }
+        }
+    };
+}
+
+audio_interface!(SaiTx);
+audio_interface!(SaiRx);
 
 #[cfg(test)]
 mod tests {

@@ -276,3 +276,35 @@ fn take_errors_clears_only_what_was_set() {
     assert!(sai.is_enabled(Direction::Rx));
     assert_eq!(sai.errors(Direction::Rx), Errors::default());
 }
+
+#[test]
+fn the_stream_drives_the_halves_through_the_audio_interface() {
+    use pcm_dma::AudioInterface;
+    fn run(port: &mut impl AudioInterface) {
+        port.prepare();
+        port.start();
+        port.stop();
+        port.flush();
+    }
+    let fake = configured();
+    let mut rx = SaiRx::new(&fake);
+    run(&mut rx);
+    // prepare (FR + flags, FRDE), start (TE, RE), stop (FRDE off, RE off, TE off: no
+    // playback), flush (RCSR written back; FIFO reset as RE reads 0).
+    let writes = fake.writes();
+    assert_eq!(
+        writes,
+        vec![
+            (RCSR, csr::FR | csr::W1C),
+            (RCSR, csr::FRDE),
+            (TCSR, csr::XE),
+            (RCSR, csr::FRDE | csr::XE),
+            (RCSR, csr::XE),
+            (RCSR, 0),
+            (TCSR, 0),
+            (RCSR, csr::FR),
+        ]
+    );
+    assert!(AudioInterface::frame_aligned(&mut rx));
+    assert_eq!(AudioInterface::fifo_words(&rx), 32);
+}
