@@ -447,6 +447,21 @@ impl<M: Mmio> Imx6ullEvk<M> {
         self.codec().reset()
     }
 
+    /// Powers the codec up and sets it to `setup` (see [`crate::wm8960`] for the order):
+    /// reset, VMID/VREF behind the anti-pop settings, clocks and I2S format (the codec
+    /// then drives BCLK and LRCLK from the 12.288 MHz MCLK), capture and playback
+    /// paths, headphone level, DAC unmute last. About 100 ms (the VMID ramp) plus 24
+    /// I2C writes (~6 ms at 86 kHz).
+    pub fn start_codec(
+        &mut self,
+        setup: &wm8960::Setup,
+        delay: &mut impl DelayNs,
+    ) -> Result<(), CodecError> {
+        let mut codec = self.codec();
+        codec.power_up(delay)?;
+        codec.configure(setup)
+    }
+
     /// Gives the register blocks back (the I2C controller is disabled).
     pub fn free(self) -> (Profile, Blocks<M>) {
         (
