@@ -13,13 +13,29 @@
 //! the table with the setting each figure implies. `selftest: note ...` lines add
 //! details (per-variant distributions, raw register values, why a check did not run).
 //!
-//! # What it needs
+//! # What it needs, check by check
 //!
-//! A SabreLite with its console on UART2; nothing wired for the SDMA checks (memory to
-//! memory) and the SSI request checks (the SSI runs without clocks there); the SGTL5000
-//! answering on I2C1 for the capture-channel checks (it is the I2S clock master). No
-//! loopback cable: the TX underrun check (HW-026) needs the codec's digital loopback and
-//! is not implemented yet (`not-run`).
+//! A SabreLite with its console on UART2 (115200 8N1) and nothing wired:
+//!
+//! * memory to memory only (no wiring): HW-001 (self-stop), HW-002/003/004 (memcpy stop
+//!   runs), HW-006/007/008/010 (two channels released during a 64 KiB step), HW-009
+//!   (fence runs), HW-014, HW-015/016 (channel-0 commands), HW-020, HW-023 (ap_2_ap,
+//!   cacheable buffers through the driver's clean/invalidate), HW-018 (SDMA interrupt);
+//! * SSI1 transmit without bit clocks (no codec needed): HW-011, HW-013, HW-019,
+//!   HW-025, HW-027;
+//! * the SGTL5000 answering on I2C1 (it is the I2S master: its clocks run the capture):
+//!   the capture stop and fence runs (HW-002/004/009), HW-017, shp_2_mcu for HW-023;
+//! * the timers and the GIC: HW-018 (GPT), HW-029, HW-030, HW-031, HW-032.
+//!
+//! Not run (`not-run`, with a note): HW-005, HW-012, HW-021, HW-022 (need raw
+//! channel-0 commands the driver does not expose), HW-026 and HW-028 (need the
+//! SGTL5000's digital loopback I2S_IN -> I2S_OUT, or an analyser), HW-033 (gating the
+//! SPBA off may stall the bus). A full run takes about five minutes (twelve series of
+//! 10 000 stop runs of ~2.5 ms each, plus the rest).
+//!
+//! The board owner sends back the console capture (for example `picocom -b 115200
+//! /dev/ttyUSB0 | tee selftest.log`); `cargo xtask selftest --log selftest.log` turns it
+//! into the table.
 //!
 //! # On QEMU
 //!
@@ -855,7 +871,46 @@ mod app {
             "HW-004",
             all.map_or(Verdict::Fail, |d| Verdict::latency(d, "ns")),
         );
-        not_implemented(report, &["HW-005", "HW-006", "HW-007", "HW-008"]);
+        not_implemented(report, &["HW-005"]);
+        // HW-006/007/008/010: two channels held at priority 0, released together
+        // during the competitor's 64 KiB step.
+        let order = competitor
+            .as_mut()
+            .and_then(|c| race(ctx, c, PRIO_MEASURED, PRIO_FENCE + 2));
+        let tie = competitor
+            .as_mut()
+            .and_then(|c| race(ctx, c, PRIO_FENCE, PRIO_FENCE));
+        for (name, r) in [
+            ("priorities 2 and 5", &order),
+            ("equal priorities 3 and 3", &tie),
+        ] {
+            match r {
+                Some(r) => report.note(
+                    "HW-008",
+                    format_args!(
+                        "{}: channels {} (prio {}) and {} (prio {}); still at priority 0 after 1 ms: {}; competitor step running at release: {}; first to move: channel {}",
+                        name, r.a, r.prio_a, r.b, r.prio_b, r.held, r.released_in_step, r.first
+                    ),
+                ),
+                None => report.note("HW-008", format_args!("{}: race not run", name)),
+            }
+        }
+        report.line(
+            "HW-006",
+            order.as_ref().map_or(Verdict::Fail, |r| pass_if(r.held)),
+        );
+        report.line(
+            "HW-007",
+            order
+                .as_ref()
+                .map_or(Verdict::Fail, |r| pass_if(r.released_in_step && r.waited)),
+        );
+        report.line(
+            "HW-008",
+            order
+                .as_ref()
+                .map_or(Verdict::Fail, |r| pass_if(r.first == r.b)),
+        );
         let violations =
             mf.iter().map(|v| v.violations).sum::<u64>() + capture.fence_violations.unwrap_or(0);
         report.line(
@@ -866,7 +921,13 @@ mod app {
                 Verdict::Fail
             },
         );
-        not_implemented(report, &["HW-010", "HW-012"]);
+        // HW-010: the model's tie rule (lowest channel number first).
+        report.line(
+            "HW-010",
+            tie.as_ref()
+                .map_or(Verdict::Fail, |r| pass_if(r.first == r.a.min(r.b))),
+        );
+        not_implemented(report, &["HW-012"]);
         report.line("HW-013", ssi.hstart_with_request);
         report.line("HW-014", w1s_w1c(ctx, &mut fence));
 
@@ -909,6 +970,107 @@ mod app {
             format_args!("needs an analyser or the codec loopback of HW-026"),
         );
         report.line("HW-028", Verdict::NotRun);
+    }
+
+    /// What [`race`] saw.
+    struct Race {
+        a: u8,
+        prio_a: u8,
+        b: u8,
+        prio_b: u8,
+        /// Neither moved while at priority 0 with HE set (the run condition).
+        held: bool,
+        /// The competitor's step was running when both were released.
+        released_in_step: bool,
+        /// Neither moved before the competitor's step had finished (no pre-emption).
+        waited: bool,
+        /// The channel whose destination moved first.
+        first: u8,
+    }
+
+    /// Two 16 KiB copies started at priority 0 (HE set, so only the priority holds
+    /// them), released to `prio_a`/`prio_b` while the priority-6 competitor runs a
+    /// 64 KiB step; which moves first, and whether either moved before that step ended.
+    fn race(ctx: &mut Ctx, competitor: &mut Competitor, prio_a: u8, prio_b: u8) -> Option<Race> {
+        const WORDS: usize = 4096;
+        let mut a = ctx
+            .sdma
+            .request_channel(ChannelRequest::memory(prio_a))
+            .ok()?;
+        let mut b = ctx
+            .sdma
+            .request_channel(ChannelRequest::memory(prio_b))
+            .ok()?;
+        let (dst_a, dst_b) = (copy_dst(), copy_dst() + COPY_BYTES / 2);
+        fill(dst_a, WORDS, SENTINEL);
+        fill(dst_b, WORDS, SENTINEL);
+        let regs = ctx.regs();
+        regs.CHNPRI[usize::from(a.number())].write(0);
+        regs.CHNPRI[usize::from(b.number())].write(0);
+        let (da, db) = (
+            memcpy_desc(copy_src(), dst_a, WORDS * 4),
+            memcpy_desc(copy_src(), dst_b, WORDS * 4),
+        );
+        let (ca, cb) = (ctx.cookie(), ctx.cookie());
+        // SAFETY: this program's statics, untouched by the CPU while the copies run.
+        unsafe {
+            a.start(ca, &da).ok()?;
+            b.start(cb, &db).ok()?;
+        }
+        let _ = ctx.wait_he(a.number(), true, 1_000_000);
+        gpt::delay_us(1_000);
+        let (mut fa, mut fb) = (Frontier::new(SENTINEL), Frontier::new(SENTINEL));
+        let held = !fa.advance(WORDS, |i| word(dst_a, i)) & !fb.advance(WORDS, |i| word(dst_b, i));
+        // The competitor's step, then release both during it.
+        fill(compete_dst(), COMPETE_BYTES / 4, SENTINEL);
+        competitor.start(ctx);
+        let mut fc = Frontier::new(SENTINEL);
+        let t0 = fine::now();
+        while !fc.advance(COMPETE_BYTES / 4, |i| word(compete_dst(), i))
+            && fine::now() - t0 < fine::ticks(1_000_000)
+        {}
+        let regs = ctx.regs();
+        regs.CHNPRI[usize::from(a.number())].write(u32::from(prio_a));
+        regs.CHNPRI[usize::from(b.number())].write(u32::from(prio_b));
+        fc.advance(COMPETE_BYTES / 4, |i| word(compete_dst(), i));
+        let released_in_step = fc.written() > 0 && fc.written() < COMPETE_BYTES / 4;
+        let mut first = None;
+        let mut waited = true;
+        let t0 = fine::now();
+        while first.is_none() && fine::now() - t0 < fine::ticks(10_000_000) {
+            let ma = fa.advance(WORDS, |i| word(dst_a, i));
+            let mb = fb.advance(WORDS, |i| word(dst_b, i));
+            if ma || mb {
+                fc.advance(COMPETE_BYTES / 4, |i| word(compete_dst(), i));
+                waited = fc.written() == COMPETE_BYTES / 4;
+                first = Some(if ma && mb {
+                    if fa.written() >= fb.written() {
+                        a.number()
+                    } else {
+                        b.number()
+                    }
+                } else if ma {
+                    a.number()
+                } else {
+                    b.number()
+                });
+            }
+        }
+        let _ = ctx.wait_he(a.number(), false, 10_000_000);
+        let _ = ctx.wait_he(b.number(), false, 10_000_000);
+        let _ = a.progress(ca, &da);
+        let _ = b.progress(cb, &db);
+        competitor.stop(ctx);
+        Some(Race {
+            a: a.number(),
+            prio_a,
+            b: b.number(),
+            prio_b,
+            held,
+            released_in_step,
+            waited,
+            first: first?,
+        })
     }
 
     /// A memcpy between cacheable buffers through the driver's cache maintenance: the
