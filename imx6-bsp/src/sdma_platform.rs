@@ -120,8 +120,8 @@ fn l1_line(op: L1Op, line: usize) {
     // the compiler knows about, except that an invalidate discards dirty data: it is
     // only applied to lines inside the DMA buffer the driver hands over (whose CPU
     // copy is dead by contract), after the partial edge lines were cleaned
-    // (`invalidate_dcache`), so no data outside the buffer is lost. With the MMU off
-    // (the BSP's state) every access is uncached and the operations are no-ops.
+    // (`invalidate_dcache`), so no data outside the buffer is lost. On the
+    // non-cacheable DMA window (the DmaArea) the operations find no line and do nothing.
     unsafe {
         match op {
             L1Op::Clean => {

@@ -3,10 +3,10 @@
 //! The caller provides one [`DmaArea`] as `'static` storage in memory the engine can
 //! reach. The CPU must see it **non-cacheable** (as Linux's coherent allocations are): the
 //! engine writes BD words back while the CPU writes neighbouring BDs, and cache-line
-//! maintenance cannot separate the two. The BSP's start-up leaves the MMU and the data
-//! cache off, which satisfies this; a program that enables caches must map the area
-//! non-cacheable. Client *data* buffers may be cacheable: the driver cleans and
-//! invalidates them through the [`Platform`](super::Platform).
+//! maintenance cannot separate the two. The i.MX6 BSP runs with the MMU and caches on and
+//! maps a non-cacheable window for this (`imx6_bsp::dma_coherent!`). Client *data*
+//! buffers may be cacheable: the driver cleans and invalidates them through the
+//! [`Platform`](super::Platform).
 //!
 //! All accesses go through raw pointers with volatile loads and stores (the engine
 //! changes the memory behind the compiler's back).

@@ -30,8 +30,8 @@
 //! Not run (`not-run`, with a note): HW-005, HW-012, HW-021, HW-022 (need raw
 //! channel-0 commands the driver does not expose), HW-026 and HW-028 (need the
 //! SGTL5000's digital loopback I2S_IN -> I2S_OUT, or an analyser), HW-033 (gating the
-//! SPBA off may stall the bus). A full run takes about five minutes (twelve series of
-//! 10 000 stop runs of ~2.5 ms each, plus the rest).
+//! SPBA off may stall the bus). A full run takes about five minutes (eight series of
+//! 10 000 stop runs of ~3 ms each, two of 10 000 channel-0 commands, and the rest).
 //!
 //! The board owner sends back the console capture (for example `picocom -b 115200
 //! /dev/ttyUSB0 | tee selftest.log`); `cargo xtask selftest --log selftest.log` turns it
