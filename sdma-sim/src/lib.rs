@@ -31,6 +31,7 @@ pub mod board;
 pub mod dai;
 pub mod engine;
 pub mod hazard;
+pub mod isa;
 pub mod layout;
 pub mod memory;
 pub mod pattern;

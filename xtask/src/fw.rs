@@ -5,7 +5,10 @@
 //!   forbids disassembly, so nothing here disassembles it);
 //! - `info`, `check`, `extract`, `pack`: firmware files, validated with the
 //!   driver's own parser (`sdma_core::sdma::firmware`);
-//! - `asm`, `disasm`: our own SDMA scripts (raw little-endian 16-bit code).
+//! - `asm`, `disasm`: our own SDMA scripts (raw little-endian 16-bit code);
+//! - `open-scripts [--check]`: assembles the open scripts (`sdma-core/scripts/*.sdma`)
+//!   into the firmware image the driver loads for `ScriptSet::Open`, or checks that the
+//!   checked-in image matches the sources.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -42,6 +45,16 @@ enum Cmd {
     Asm(AsmArgs),
     /// Disassemble raw SDMA script code written by `fw asm` (never NXP firmware).
     Disasm(DisasmArgs),
+    /// Assemble sdma-core/scripts/*.sdma into sdma-core/scripts/open-scripts.bin (the driver's ScriptSet::Open).
+    OpenScripts(OpenScriptsArgs),
+}
+
+/// Arguments of `fw open-scripts`.
+#[derive(clap::Args)]
+struct OpenScriptsArgs {
+    /// Do not write: exit 1 when the checked-in image differs from the sources.
+    #[arg(long)]
+    check: bool,
 }
 
 /// Arguments of `fw asm`.
@@ -130,6 +143,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             );
             Ok(ExitCode::SUCCESS)
         }
+        Cmd::OpenScripts(a) => open_scripts(a),
         Cmd::Disasm(a) => {
             let bytes = std::fs::read(&a.bin)
                 .with_context(|| format!("cannot read {}", a.bin.display()))?;
@@ -166,4 +180,35 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+/// Runs `fw open-scripts`.
+fn open_scripts(a: OpenScriptsArgs) -> anyhow::Result<ExitCode> {
+    use sdma_sim::isa::open;
+    let dir = crate::util::workspace_root().join("sdma-core/scripts");
+    let image = open::build(|f| std::fs::read_to_string(dir.join(f)).map_err(|e| e.to_string()))
+        .map_err(|e| anyhow::anyhow!("sdma-core/scripts/{e}"))?;
+    let path = dir.join(open::IMAGE_FILE);
+    for (file, at) in &image.entries {
+        eprintln!("{file}: entry {at:#06x}");
+    }
+    if a.check {
+        let current = std::fs::read(&path).unwrap_or_default();
+        if current != image.file {
+            eprintln!(
+                "{} is stale: run `cargo xtask fw open-scripts`",
+                path.display()
+            );
+            return Ok(ExitCode::FAILURE);
+        }
+        eprintln!(
+            "{}: up to date ({} words)",
+            path.display(),
+            image.words.len()
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
+    write_atomic(&path, &image.file)?;
+    eprintln!("{}: {} words", path.display(), image.words.len());
+    Ok(ExitCode::SUCCESS)
 }
