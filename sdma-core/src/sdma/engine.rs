@@ -16,7 +16,7 @@ use super::channel0::{self, Command, Finished, InFlight, Payload, Queue, Status,
 use super::error::SdmaError;
 use super::firmware::{Firmware, ScriptAddrs, SCRIPT_COUNT};
 use super::platform::Platform;
-use super::script::{self, PeripheralType, Script, ScriptLookup};
+use super::script::{self, PeripheralType, Script, ScriptLookup, ScriptSet};
 use crate::dmaengine::Direction;
 use crate::vchan::doorbell::Doorbell;
 
@@ -569,6 +569,21 @@ impl<P: Platform> Sdma<P> {
     /// over the i.MX6Q ROM defaults. A rejected file changes nothing: the engine keeps
     /// running on the ROM scripts (and any firmware loaded before).
     pub fn load_firmware(&self, bytes: &[u8]) -> Result<FirmwareInfo, SdmaError> {
+        self.load_image(bytes, ScriptAddrs::imx6q_rom_defaults())
+    }
+
+    /// Loads a script set. [`ScriptSet::Open`] loads this project's open scripts through
+    /// the firmware path (SETPM) and then runs *only* them: a peripheral they do not
+    /// serve gets [`SdmaError::ScriptNotLoaded`] instead of a ROM script. Not the default
+    /// on silicon until a board has confirmed the scripts (see `ScriptSet`).
+    pub fn load_script_set(&self, set: ScriptSet) -> Result<FirmwareInfo, SdmaError> {
+        match set {
+            ScriptSet::Open => self.load_image(script::OPEN_SCRIPTS, ScriptAddrs::none()),
+        }
+    }
+
+    /// Loads `bytes` with SETPM and merges its table over `base`.
+    fn load_image(&self, bytes: &[u8], base: ScriptAddrs) -> Result<FirmwareInfo, SdmaError> {
         let fw = Firmware::parse(bytes)?;
         let words = fw.ram_code_words_len();
         if let Some(load) = fw.load_address() {
@@ -589,7 +604,7 @@ impl<P: Platform> Sdma<P> {
         }
         let table = fw.script_addrs();
         self.with_state(|s| {
-            s.scripts = ScriptAddrs::imx6q_rom_defaults().merge(&table).to_array();
+            s.scripts = base.merge(&table).to_array();
             s.ram_loaded = words > 0;
         });
         Ok(FirmwareInfo {

@@ -68,4 +68,4 @@ pub use channel::{ChannelRequest, ChannelStats, SdmaChannel};
 pub use engine::{EngineStats, FirmwareInfo, Sdma, SdmaConfig, CHANNEL0_QUEUE_LEN, NUM_EVENTS};
 pub use error::SdmaError;
 pub use platform::{Platform, ScriptClass, DEFAULT_STOP_LATENCY_NS};
-pub use script::{PeripheralType, Script};
+pub use script::{PeripheralType, Script, ScriptSet};

@@ -186,6 +186,24 @@ pub const fn script_name(peripheral: PeripheralType, direction: Direction) -> Op
     }
 }
 
+/// A set of scripts the driver can load instead of the ROM/NXP scripts
+/// ([`Sdma::load_script_set`](super::Sdma::load_script_set)).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ScriptSet {
+    /// This project's open scripts ([`OPEN_SCRIPTS`]): memory-to-memory copy (`ap_2_ap`),
+    /// peripheral-to-memory (`app_2_mcu`, `shp_2_mcu`) and memory-to-peripheral
+    /// (`mcu_2_app`, `mcu_2_shp`) with watermark bursts and cyclic BD rings. Tested on the
+    /// simulator's instruction-level engine only: never the default on silicon until a
+    /// board has confirmed them (their functional-unit operands and `done` variants rest
+    /// on the assumptions HW-201..HW-209 in `docs/hardware-assumptions.md`).
+    Open,
+}
+
+/// The open scripts as an SDMA firmware file (RAM code at 0x1800), assembled by
+/// `cargo xtask fw open-scripts` from `sdma-core/scripts/*.sdma`; a test fails when this
+/// file and the sources disagree.
+pub const OPEN_SCRIPTS: &[u8] = include_bytes!("../../scripts/open-scripts.bin");
+
 /// A resolved script: its name and program-memory start address.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Script {

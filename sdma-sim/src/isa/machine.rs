@@ -187,6 +187,8 @@ pub struct IsaSdma {
     loaded: Option<usize>,
     /// The channel that ran last (round robin among equal priorities).
     last: usize,
+    /// The channel that kept the core at its last `yield` (false) / `yieldge` (true).
+    holder: Option<(usize, bool)>,
     faults: Vec<IsaFault>,
     stats: IsaStats,
 }
@@ -215,6 +217,7 @@ impl IsaSdma {
             dec: DecodeTable::new(),
             loaded: None,
             last: 0,
+            holder: None,
             faults: Vec::new(),
             stats: IsaStats::default(),
         })
@@ -269,6 +272,20 @@ impl IsaSdma {
             load,
             words: words.to_vec(),
         });
+    }
+
+    /// Registers the RAM code of a firmware image of ours (such as
+    /// `sdma_core::sdma::script::OPEN_SCRIPTS`) as open code at its load address.
+    pub fn register_open_image(
+        &mut self,
+        image: &[u8],
+    ) -> Result<(), sdma_core::sdma::firmware::FirmwareError> {
+        let fw = sdma_core::sdma::firmware::Firmware::parse(image)?;
+        if let Some(load) = fw.load_address() {
+            let words: Vec<u16> = fw.ram_code_words().collect();
+            self.register_open_code(load, &words);
+        }
+        Ok(())
     }
 
     /// Adds a peripheral FIFO; its clock is stopped until [`IsaSdma::start_ssi`].
@@ -374,7 +391,7 @@ impl IsaSdma {
         loop {
             self.sync_peripherals();
             if let Some(c) = self.pick() {
-                self.run_channel(c);
+                self.run_channel(c, limit);
                 if self.now >= limit {
                     return;
                 }
@@ -449,9 +466,15 @@ impl IsaSdma {
             && r.dspovr & b != 0
     }
 
-    /// The highest-priority runnable channel; equal priorities in round robin after the
-    /// last channel that ran.
+    /// The channel that holds the core after a `yield`/`yieldge` if the scheduler still
+    /// lets it keep it, else the highest-priority runnable channel; equal priorities in
+    /// round robin after the last channel that ran.
     fn pick(&self) -> Option<usize> {
+        if let Some((c, or_equal)) = self.holder {
+            if self.keeps_core(c, or_equal) {
+                return Some(c);
+            }
+        }
         let mut best: Option<usize> = None;
         for k in 1..=CHANNELS {
             let c = (self.last + k) % CHANNELS;
@@ -475,23 +498,33 @@ impl IsaSdma {
         })
     }
 
-    fn run_channel(&mut self, c: usize) {
+    fn run_channel(&mut self, c: usize, limit: Nanos) {
+        self.holder = None;
         if c == 0 {
             self.switch_to(0);
             self.run_channel0();
             self.last = 0;
             return;
         }
-        // A script keeps the core across `yield`s for as long as the scheduler lets it.
+        // A script keeps the core across `yield`s for as long as the scheduler lets it
+        // (until `limit`: the caller then continues it through `holder`).
         loop {
             self.switch_to(c);
             let keep = self.run_slice(c);
             self.last = c;
-            if !keep {
-                self.loaded = None;
-                return;
+            match keep {
+                None => {
+                    self.loaded = None;
+                    return;
+                }
+                Some(or_equal) => {
+                    self.sync_peripherals();
+                    if self.now >= limit || !self.keeps_core(c, or_equal) {
+                        self.holder = Some((c, or_equal));
+                        return;
+                    }
+                }
             }
-            self.sync_peripherals();
         }
     }
 
@@ -503,8 +536,9 @@ impl IsaSdma {
         }
     }
 
-    /// Runs `c` from its context to the next `done`; true if it keeps the core.
-    fn run_slice(&mut self, c: usize) -> bool {
+    /// Runs `c` from its context to the next `done`. `Some(or_equal)` after a `yield`
+    /// (false) or `yieldge` (true) that let it keep the core, `None` when it gave it up.
+    fn run_slice(&mut self, c: usize) -> Option<bool> {
         let base = context_addr(c);
         let mut words = [0u32; CONTEXT_WORDS];
         words.copy_from_slice(&self.data[base..base + CONTEXT_WORDS]);
@@ -554,7 +588,7 @@ impl IsaSdma {
                     channel: c as u8,
                     error,
                 });
-                false
+                None
             }
         }
     }
@@ -566,29 +600,31 @@ impl IsaSdma {
         }
     }
 
-    fn apply_done(&mut self, c: usize, j: u8) -> bool {
+    fn apply_done(&mut self, c: usize, j: u8) -> Option<bool> {
         match j {
-            0 => self.keeps_core(c, false),
-            1 => self.keeps_core(c, true),
+            0 | 1 => {
+                let or_equal = j == 1;
+                self.keeps_core(c, or_equal).then_some(or_equal)
+            }
             2 => {
                 self.clear_ep(c);
-                false
+                None
             }
             3 => {
                 self.regs.he &= !bit(c);
                 self.clear_ep(c);
                 self.regs.intr |= bit(c);
-                false
+                None
             }
             4 => {
                 self.clear_ep(c);
                 self.regs.intr |= bit(c);
-                false
+                None
             }
             _ => {
                 self.regs.he &= !bit(c);
                 self.clear_ep(c);
-                false
+                None
             }
         }
     }
