@@ -178,6 +178,7 @@ pub struct IsaSdma {
     mem: SimMemory,
     ssi: Vec<Ssi>,
     lines: Vec<bool>,
+    started: Vec<bool>,
     regs: HostRegs,
     data: Vec<u32>,
     program: Vec<Option<u16>>,
@@ -210,6 +211,7 @@ impl IsaSdma {
             mem: SimMemory::new(cfg.mem_base, cfg.mem_size)?,
             ssi: Vec::new(),
             lines: Vec::new(),
+            started: Vec::new(),
             regs: HostRegs::reset(),
             data: vec![0; DATA_WORDS],
             program: vec![None; PROGRAM_WORDS],
@@ -292,6 +294,7 @@ impl IsaSdma {
     pub fn add_ssi(&mut self, cfg: SsiConfig) -> SsiId {
         self.ssi.push(Ssi::new(cfg));
         self.lines.push(false);
+        self.started.push(false);
         SsiId(self.ssi.len() - 1)
     }
 
@@ -308,6 +311,7 @@ impl IsaSdma {
         let now = self.now;
         if let Some(s) = self.ssi.get_mut(id.0) {
             s.start(now);
+            self.started[id.0] = true;
         }
         self.sync_peripherals();
     }
@@ -419,7 +423,8 @@ impl IsaSdma {
         let mut edges = Vec::new();
         for (i, s) in self.ssi.iter_mut().enumerate() {
             s.advance(now);
-            let level = s.request_level();
+            // A FIFO whose clock never started has its DMA request disabled.
+            let level = self.started[i] && s.request_level();
             if level && !self.lines[i] {
                 edges.push(usize::from(s.config().event));
             }
@@ -445,9 +450,11 @@ impl IsaSdma {
         }
     }
 
+    /// Whether a request line routed to `c` is high now (the FIFO state after the
+    /// slice, not the level last sampled).
     fn line_high_for(&self, c: usize) -> bool {
-        self.ssi.iter().enumerate().any(|(i, s)| {
-            self.lines[i]
+        self.ssi.iter().zip(&self.started).any(|(s, &on)| {
+            on && s.request_level()
                 && self
                     .regs
                     .chnenbl
