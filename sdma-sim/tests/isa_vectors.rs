@@ -1,5 +1,5 @@
 //! The published test vectors of the SDMA instruction encoding (a BSD-licensed
-//! assembler's test suite and a tutorial listing, see `docs/hardware-facts.md#sdma-isa`):
+//! assembler's test suite and a tutorial listing, see `docs/hardware-facts.md#sdma-instruction-set`):
 //! our assembler produces each word, the shared table decodes each word back to the same
 //! mnemonic, and the core executes each without a reserved-instruction error.
 

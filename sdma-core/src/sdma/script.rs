@@ -195,7 +195,7 @@ pub enum ScriptSet {
     /// (`mcu_2_app`, `mcu_2_shp`) with watermark bursts and cyclic BD rings. Tested on the
     /// simulator's instruction-level engine only: never the default on silicon until a
     /// board has confirmed them (their functional-unit operands and `done` variants rest
-    /// on the assumptions HW-201..HW-209 in `docs/hardware-assumptions.md`).
+    /// on the assumptions ISA-001..ISA-008 in `docs/hardware-assumptions.md`).
     Open,
 }
 

@@ -7,7 +7,7 @@
 //! [`IsaSdma`](super::IsaSdma) or any other host.
 //!
 //! Semantics that no reference text fixes are assumptions with IDs in
-//! `docs/hardware-assumptions.md` (HW-203 to HW-206): ALU results leave T alone, `tst`
+//! `docs/hardware-assumptions.md` (ISA-003, ISA-004): ALU results leave T alone, `tst`
 //! sets T when the AND is non-zero, `cmplt` compares signed, shifts do not touch the
 //! flags, `clrf f` clears SF|DF, DF, SF or nothing for f = 0..3, `notify` and `cpshreg`
 //! are no-ops, and a `loop` with r0 = 0 skips its body.
@@ -139,7 +139,7 @@ pub struct CoreState {
     pub pc: u16,
     /// Return PC of `jsr`/`jsrr`.
     pub rpc: u16,
-    /// First instruction of the active hardware loop (0: no loop active, HW-206).
+    /// First instruction of the active hardware loop (0: no loop active, ISA-004).
     pub spc: u16,
     /// Last instruction of the active hardware loop.
     pub epc: u16,
@@ -220,7 +220,7 @@ impl CoreState {
     }
 }
 
-/// Cycle costs of the core (HW-207: no cycle table was found; these are assumptions).
+/// Cycle costs of the core (ISA-007: no cycle table was found; these are assumptions).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct CycleModel {
     /// Every instruction.
@@ -416,7 +416,7 @@ pub fn step(
     if next != (pc + 1) & 0x3FFF {
         cyc += cm.taken;
     }
-    // Hardware loop: the end of the body loops back while r0 counts down (HW-206).
+    // Hardware loop: the end of the body loops back while r0 counts down (ISA-004).
     if s.spc != 0 && pc == s.epc && next == (pc + 1) & 0x3FFF {
         s.r[0] = s.r[0].wrapping_sub(1);
         let fault_exit = s.lm == 0 && (s.sf || s.df);

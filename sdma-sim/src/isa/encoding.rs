@@ -182,7 +182,7 @@ const fn op(kind: Kind, name: &'static str, base: u16, form: Form) -> Op {
 }
 
 /// The instruction table. Base words and field positions: the community tools
-/// listed in `docs/hardware-facts.md#sdma-isa` agree on every entry.
+/// listed in `docs/hardware-facts.md#sdma-instruction-set` agree on every entry.
 pub const OPS: &[Op] = &[
     op(Kind::Done, "done", 0x0000, Form::J3),
     op(Kind::Notify, "notify", 0x0001, Form::J3),

@@ -10,15 +10,17 @@
 //!   data memory (`0x800 + 32 ch`, 32-word contexts: CHN0ADDR.SMSZ is assumed set, as every
 //!   driver sets it). A *slice* runs from a context restore to the next `done`; its effects
 //!   happen at the virtual time the slice starts, and time then advances by its cycles.
-//! - **Scheduler**: at `done 0` (`yield`) the channel keeps the core unless a runnable
-//!   channel of strictly higher priority waits; at `done 1` (`yieldge`) it gives way to a
-//!   waiting channel of equal or higher priority. `done 2` clears the channel's EP and
-//!   gives up the core (wait for the next request), `done 3` clears HE and sets the
-//!   channel's INTR bit (stop and interrupt the host), `done 4` clears EP and sets INTR
-//!   (interrupt, then wait for the next request). Only `yield`, `yieldge` and `done 3` are
-//!   documented; `done 2` and `done 4` are HW-209. A cleared EP is set again at once when a
-//!   request line routed to the channel is still high. Among channels of equal priority
-//!   the next one after the last to run goes first (round robin).
+//! - **Scheduler** (ISA-005): at `done 0` (`yield`) the channel keeps the core unless a
+//!   runnable channel of strictly higher priority waits; at `done 1` (`yieldge`) it gives
+//!   way to a waiting channel of equal or higher priority. Among channels of equal
+//!   priority the next one after the last to run goes first (round robin).
+//! - **`done` variants** (ISA-006): `done 2` clears the channel's EP and gives up the core
+//!   (wait for the next request); `done 3` clears HE and EP and sets the channel's INTR
+//!   bit (stop and interrupt the host); `done 4` clears EP and sets INTR (interrupt, then
+//!   wait for the next request); `done 5` clears HE and EP without an interrupt (stop
+//!   quietly); 6 and 7 stop the channel with [`IsaError::UnmodelledDone`]. A cleared EP
+//!   is set again at once when a request line routed to the channel is still high (the
+//!   line is sampled at `done`).
 //! - **A stop takes effect at the next `done`**: clearing HE does not interrupt a slice;
 //!   the script gives up the core at its next `done` and is not scheduled again.
 //! - **Channel 0** runs the host's command BDs natively (SETDM, GETDM, SETPM, GETPM,
@@ -29,9 +31,9 @@
 //!   by SETPM. A PC in the ROM or anywhere else stops the channel with
 //!   [`IsaError::RomCode`] / [`IsaError::ForeignCode`].
 //! - **Script view of the engine**: `ld` at data address 0x7002 reads the bus address of
-//!   the running channel's CCB entry (HW-208), which is how a script finds its BDs.
+//!   the running channel's CCB entry (ISA-008), which is how a script finds its BDs.
 //!
-//! Timing: one core cycle is [`IsaConfig::cycle_ns`] (HW-207), costs per instruction from
+//! Timing: one core cycle is [`IsaConfig::cycle_ns`] (ISA-007), costs per instruction from
 //! [`CycleModel`]; a context switch costs [`IsaConfig::context_switch_cycles`].
 
 use crate::layout::{decode_command, Bd, Command, BD_CONT, BD_DONE, BD_INTR, BD_RROR, BD_WRAP};
@@ -52,7 +54,7 @@ pub const PROGRAM_WORDS: usize = 0x4000;
 /// Program addresses below this are ROM.
 pub const ROM_END: u16 = 0x0800;
 /// Data address of the internal register holding the running channel's CCB entry address
-/// (HW-208).
+/// (ISA-008).
 pub const CCB_ENTRY_REG: u32 = 0x7002;
 
 /// Construction parameters of an [`IsaSdma`].
@@ -62,7 +64,7 @@ pub struct IsaConfig {
     pub mem_base: u32,
     /// Size of the DMA memory window in bytes.
     pub mem_size: u32,
-    /// Length of one core cycle (HW-207).
+    /// Length of one core cycle (ISA-007).
     pub cycle_ns: Nanos,
     /// Cycle costs of instructions.
     pub cycles: CycleModel,

@@ -2,7 +2,7 @@
 //! (memory side) and the peripheral DMA unit (peripheral side).
 //!
 //! The operand byte of `ldf`/`stf` selects the unit and register. Its bits are
-//! community-derived (no reference-manual text was available): see `HW-201` and `HW-202`
+//! community-derived (no reference-manual text was available): see `ISA-001` and `ISA-002`
 //! in `docs/hardware-assumptions.md`. Operands this module does not decode end the run
 //! with [`IsaError::UnmodelledUnit`] instead of guessing.
 //!
@@ -35,7 +35,7 @@ fn burst_size(bits: u8) -> Option<u32> {
 }
 
 /// Peripheral access size in bytes of a size field (bits 1:0); `00` is taken as 32 bits
-/// (HW-202).
+/// (ISA-002).
 fn size_bytes(bits: u8) -> u32 {
     match bits & 3 {
         1 => 1,
@@ -250,7 +250,7 @@ fn copy(burst: &mut BurstUnit, bus: &mut dyn Bus, count: u32, fx: &mut UnitEffec
     let mut left = count;
     while left > 0 {
         let n = if left >= 4 { 4 } else { 1 };
-        // Read and write overlap in copy mode: one bus slot per word (HW-207).
+        // Read and write overlap in copy mode: one bus slot per word (ISA-007).
         fx.bus_accesses += 1;
         let Some(v) = bus.mem_read(burst.msa, n) else {
             fx.source_fault = true;
