@@ -32,9 +32,11 @@
 //!   the playback channel fills the FIFO as soon as it starts;
 //! * `start` (the run's DMA transfer really runs): `SSIEN | RE` (or `TE`). With
 //!   `SYNC_TX_FS` set by [`Ssi::configure`] the first word moves at the next frame sync,
-//!   in slot 0 (`docs/hardware-facts.md#ssi`). The transmit start does not
-//!   wait for the FIFO (unlike [`Ssi::start_tx`]): the DMA, requested since `prepare`,
-//!   fills it within a burst time of its start, before the next frame sync;
+//!   in slot 0. The transmit start does not wait for the FIFO (unlike
+//!   [`Ssi::start_tx`], HW-028): the transmit request raised at `prepare` is pending in
+//!   the SDMA when the channel starts, so its first burst runs at once (HW-013) and
+//!   fills the FIFO within a burst time, before the next frame sync takes the first
+//!   word. Should it still underrun, `TUE0` is set and `frame_aligned` reports it;
 //! * `stop`: as `stop_rx`/`stop_tx` without the flush; `flush`: `SOR.RX_CLR`/`TX_CLR`
 //!   pulsed and the direction's error flag (`ROE0`/`TUE0`, write-1-to-clear) cleared;
 //! * `frame_aligned`: the error flag is clear (an overrun drops a word, an underrun
@@ -226,6 +228,103 @@ pub const SSI3: Instance = Instance {
     gate: gates::SSI3,
     irq: memory_map::irq::SSI3,
 };
+
+/// FIFO 0 of one SSI direction as a DMA endpoint
+/// ([`FifoEndpoint`](sdma_core::dmaengine::FifoEndpoint)): the data register (SRX0 or
+/// STX0), the SDMA event, 32-bit accesses and the watermark. Only the constants below
+/// ([`SSI1_RX`] ... [`SSI3_TX`]) exist, so a DMA configured from one is aimed at that
+/// SSI's FIFO and nowhere else.
+///
+/// ```
+/// use imx6_bsp::ssi::SSI1_RX;
+/// use sdma_core::dmaengine::{BusWidth, Direction, SlaveConfig};
+///
+/// let config = SlaveConfig::for_endpoint(&SSI1_RX, BusWidth::Bits16);
+/// assert_eq!(config.peripheral_addr.bus(), 0x0202_8008);
+/// assert_eq!(config.event.map(|e| e.number()), Some(37));
+/// assert_eq!((config.direction, config.burst), (Direction::DevToMem, 8));
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SsiFifo {
+    instance: Instance,
+    receive: bool,
+    watermark: u8,
+}
+
+impl SsiFifo {
+    const fn of(instance: Instance, receive: bool) -> Self {
+        SsiFifo {
+            instance,
+            receive,
+            watermark: Config::SABRELITE.rx_watermark,
+        }
+    }
+
+    /// The same FIFO with another watermark (words per DMA request, clamped to
+    /// 1..=[`FIFO_DEPTH`]); keep it equal to the watermark [`Ssi::configure`] programs.
+    pub const fn with_watermark(mut self, watermark: u8) -> Self {
+        self.watermark = if watermark == 0 {
+            1
+        } else if watermark > FIFO_DEPTH {
+            FIFO_DEPTH
+        } else {
+            watermark
+        };
+        self
+    }
+
+    /// The SSI this FIFO belongs to.
+    pub const fn instance(&self) -> &Instance {
+        &self.instance
+    }
+}
+
+// SAFETY: `SsiFifo` values exist only as the constants below (private fields), each the
+// SRX0 or STX0 data register of an i.MX6 SSI (HW-027): a DMA read of SRX0 pops a received
+// word and a write to STX0 pushes one, with no other effect, for 8-, 16- or 32-bit
+// accesses. The values are constants.
+unsafe impl sdma_core::dmaengine::FifoEndpoint for SsiFifo {
+    fn bus_address(&self) -> u32 {
+        if self.receive {
+            self.instance.rx_fifo_address()
+        } else {
+            self.instance.tx_fifo_address()
+        }
+    }
+    fn request(&self) -> Option<sdma_core::dmaengine::RequestLine> {
+        Some(if self.receive {
+            self.instance.events.rx
+        } else {
+            self.instance.events.tx
+        })
+    }
+    fn direction(&self) -> sdma_core::dmaengine::Direction {
+        if self.receive {
+            sdma_core::dmaengine::Direction::DevToMem
+        } else {
+            sdma_core::dmaengine::Direction::MemToDev
+        }
+    }
+    fn access_width(&self) -> sdma_core::dmaengine::BusWidth {
+        sdma_core::dmaengine::BusWidth::Bits32
+    }
+    fn watermark(&self) -> u16 {
+        u16::from(self.watermark)
+    }
+}
+
+/// SSI1 receive FIFO 0 (SRX0, event 37).
+pub const SSI1_RX: SsiFifo = SsiFifo::of(SSI1, true);
+/// SSI1 transmit FIFO 0 (STX0, event 38).
+pub const SSI1_TX: SsiFifo = SsiFifo::of(SSI1, false);
+/// SSI2 receive FIFO 0 (event 41).
+pub const SSI2_RX: SsiFifo = SsiFifo::of(SSI2, true);
+/// SSI2 transmit FIFO 0 (event 42).
+pub const SSI2_TX: SsiFifo = SsiFifo::of(SSI2, false);
+/// SSI3 receive FIFO 0 (event 45).
+pub const SSI3_RX: SsiFifo = SsiFifo::of(SSI3, true);
+/// SSI3 transmit FIFO 0 (event 46).
+pub const SSI3_TX: SsiFifo = SsiFifo::of(SSI3, false);
 
 /// Bit-clock prescaler of an SSI master: `BCLK = root / (2 * div2 * psr * (pm + 1))`
 /// with `div2` ∈ {1, 2} and `psr` ∈ {1, 8}.
@@ -724,7 +823,7 @@ mod tests {
         assert_eq!(SSI1.tx_fifo_address(), 0x0202_8000);
         assert_eq!(SSI1.rx_fifo_address(), 0x0202_8008);
         assert_eq!(SSI2.rx_fifo_address(), 0x0202_C008);
-        assert_eq!(SSI1.events, EventPair { rx: 37, tx: 38 });
+        assert_eq!(SSI1.events, EventPair::new(37, 38));
         assert_eq!(SSI1.irq, 78);
     }
 

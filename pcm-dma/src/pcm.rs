@@ -5,7 +5,8 @@ use core::ptr::{self, NonNull};
 use core::sync::atomic::{compiler_fence, Ordering};
 
 use sdma_core::dmaengine::{
-    Buffers, Cookie, DmaChannel, Event, EventKind, ResidueGranularity, SlaveConfig, TxState,
+    Buffers, Cookie, DmaChannel, Event, EventKind, FifoAddress, FifoEndpoint, RequestLine,
+    ResidueGranularity, SlaveConfig, TxState,
 };
 
 use crate::error::PcmError;
@@ -15,15 +16,27 @@ use crate::ring::{DmaRing, RingPos};
 use crate::state::{Op, PcmState};
 
 /// The peripheral side of the DMA link, which the PCM cannot know by itself: the FIFO
-/// register, the request line and the burst (FIFO watermark).
+/// register, the request line and the burst (FIFO watermark). Made from the
+/// peripheral's [`FifoEndpoint`] ([`DmaLink::of`]), which board support provides.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct DmaLink {
-    /// Bus address of the peripheral FIFO register.
-    pub peripheral_addr: u32,
+    /// The peripheral FIFO register.
+    pub peripheral_addr: FifoAddress,
     /// Hardware request line (SDMA event), if any.
-    pub event: Option<u16>,
+    pub event: Option<RequestLine>,
     /// Samples per DMA request (watermark), at least 1.
     pub burst: u16,
+}
+
+impl DmaLink {
+    /// The link to `endpoint`'s FIFO: its register, request line and watermark.
+    pub fn of<E: FifoEndpoint + ?Sized>(endpoint: &E) -> Self {
+        DmaLink {
+            peripheral_addr: FifoAddress::of(endpoint),
+            event: endpoint.request(),
+            burst: endpoint.watermark().max(1),
+        }
+    }
 }
 
 /// What one call of [`Pcm::on_period`] did (for the owner's period callback and for

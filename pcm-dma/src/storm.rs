@@ -25,7 +25,7 @@ use std::vec::Vec;
 
 use core::marker::PhantomData;
 
-use sdma_core::dmaengine::DmaChannel;
+use sdma_core::dmaengine::{DmaChannel, FifoAddress, RequestLine};
 use sdma_core::soft::{Fifo, Peripheral, SoftChannel, SoftDma};
 
 use crate::blocking::Clock;
@@ -904,12 +904,14 @@ impl<Ch: SoftRigChannel> SoftRig<Ch> {
             ch,
             self.stream,
             DmaLink {
-                peripheral_addr: 0x0202_8000,
-                event: Some(if self.stream == Stream::Capture {
+                // SAFETY: the soft DMA moves data through its `Fifo` model and never
+                // dereferences the peripheral address.
+                peripheral_addr: unsafe { FifoAddress::new_unchecked(0x0202_8000) },
+                event: Some(RequestLine::new(if self.stream == Stream::Capture {
                     37
                 } else {
                     38
-                }),
+                })),
                 burst: 8,
             },
             bytes,

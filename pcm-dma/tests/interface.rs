@@ -8,7 +8,7 @@ use std::rc::Rc;
 
 use pcm_dma::storm::SoftPcmChannel;
 use pcm_dma::{AudioInterface, DmaLink, HwParams, Pcm, PcmState, Stream, SwParams};
-use sdma_core::dmaengine::TxState;
+use sdma_core::dmaengine::{FifoAddress, RequestLine, TxState};
 use sdma_core::soft::{Fifo, SoftDma};
 
 type Log = Rc<RefCell<Vec<&'static str>>>;
@@ -54,8 +54,10 @@ fn capture() -> (Pcm<SoftPcmChannel, Recorder>, Log, Rc<RefCell<bool>>) {
         misaligned: misaligned.clone(),
     };
     let link = DmaLink {
-        peripheral_addr: 0x0202_8008,
-        event: Some(37),
+        // SAFETY: the soft DMA moves data through its `Fifo` model and never
+        // dereferences the peripheral address.
+        peripheral_addr: unsafe { FifoAddress::new_unchecked(0x0202_8008) },
+        event: Some(RequestLine::new(37)),
         burst: 8,
     };
     let mut pcm = Pcm::with_interface(ch, dai, Stream::Capture, link, ring);

@@ -67,23 +67,125 @@ impl BusWidth {
     }
 }
 
+/// A hardware DMA request line: the SDMA event number (i.MX6Q: 0..=47, the `CHNENBL`
+/// index), or the eDMA's DMAMUX source. The one type for an event number in every crate
+/// of the workspace; any value is memory-safe (a wrong line only paces a transfer
+/// wrongly), so it is made freely.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct RequestLine(u16);
+
+impl RequestLine {
+    /// Request line number `n`.
+    pub const fn new(n: u16) -> Self {
+        RequestLine(n)
+    }
+
+    /// The line's number.
+    pub const fn number(self) -> u16 {
+        self.0
+    }
+}
+
+impl From<RequestLine> for u32 {
+    fn from(line: RequestLine) -> u32 {
+        u32::from(line.0)
+    }
+}
+
+impl From<RequestLine> for usize {
+    fn from(line: RequestLine) -> usize {
+        usize::from(line.0)
+    }
+}
+
+impl core::fmt::Display for RequestLine {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        write!(f, "{}", self.0)
+    }
+}
+
+/// A peripheral FIFO a DMA may serve: its data register's bus address, its request
+/// line, the access width it takes and its watermark. Board support implements it for
+/// each peripheral (for example one type per SSI direction); it is the only safe way to
+/// put a peripheral address into a [`SlaveConfig`].
+///
+/// # Safety
+///
+/// Implementing this trait vouches that, for as long as the value exists:
+///
+/// * [`bus_address`](Self::bus_address) is the bus address of a peripheral FIFO data
+///   register (not memory, not a control register) whose DMA accesses of up to
+///   [`access_width`](Self::access_width) in the [`direction`](Self::direction) have no
+///   effect but moving FIFO data: a DMA aimed there can never write memory the program
+///   owns;
+/// * the values never change.
+pub unsafe trait FifoEndpoint {
+    /// Bus address of the FIFO data register.
+    fn bus_address(&self) -> u32;
+    /// The request line the FIFO raises (`None`: the peripheral raises none).
+    fn request(&self) -> Option<RequestLine>;
+    /// Which way data moves through this FIFO: `DevToMem` for a receive FIFO,
+    /// `MemToDev` for a transmit FIFO.
+    fn direction(&self) -> Direction;
+    /// The widest access the data register takes.
+    fn access_width(&self) -> BusWidth;
+    /// Words the FIFO asks for per request (its watermark), at least 1.
+    fn watermark(&self) -> u16;
+}
+
+/// The bus address of a peripheral FIFO register, as a [`SlaveConfig`] holds it. Made
+/// safely only from a [`FifoEndpoint`], so safe code cannot aim a DMA at an arbitrary
+/// address; [`FifoAddress::new_unchecked`] is the raw form.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct FifoAddress(u32);
+
+impl FifoAddress {
+    /// No peripheral (memory-to-memory configurations). A peripheral direction with it
+    /// is refused by [`validate`].
+    pub const NONE: FifoAddress = FifoAddress(0);
+
+    /// The FIFO register of `endpoint`.
+    pub fn of<E: FifoEndpoint + ?Sized>(endpoint: &E) -> Self {
+        FifoAddress(endpoint.bus_address())
+    }
+
+    /// The address `bus` as a FIFO address.
+    ///
+    /// # Safety
+    ///
+    /// `bus` must satisfy the [`FifoEndpoint`] contract for every configuration it is
+    /// used in: a peripheral FIFO data register that the DMA may read and write with
+    /// no effect but moving FIFO data (or, on a simulator, an address the model checks).
+    pub const unsafe fn new_unchecked(bus: u32) -> Self {
+        FifoAddress(bus)
+    }
+
+    /// The bus address.
+    pub const fn bus(self) -> u32 {
+        self.0
+    }
+}
+
 /// Channel configuration, applied to every transfer prepared after it (Linux
 /// `dma_slave_config`). It is copied into each descriptor at prepare time and used by the
 /// controller only when that descriptor starts, so reconfiguring never disturbs a running
 /// transfer.
+///
+/// The peripheral address comes from a [`FifoEndpoint`] ([`SlaveConfig::for_endpoint`]);
+/// every other field is plain data.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct SlaveConfig {
     /// Direction of the transfers prepared with this configuration.
     pub direction: Direction,
-    /// Bus address of the peripheral FIFO register (ignored for `MemToMem`).
-    pub peripheral_addr: u32,
+    /// The peripheral FIFO register ([`FifoAddress::NONE`] for `MemToMem`).
+    pub peripheral_addr: FifoAddress,
     /// Width of one FIFO access.
     pub bus_width: BusWidth,
     /// Words moved per DMA request (burst size / FIFO watermark). Must be >= 1.
     pub burst: u16,
     /// Hardware request line (SDMA event, eDMA DMAMUX source); `None` for
     /// software-triggered channels.
-    pub event: Option<u16>,
+    pub event: Option<RequestLine>,
 }
 
 impl SlaveConfig {
@@ -91,10 +193,27 @@ impl SlaveConfig {
     pub const fn memcpy(bus_width: BusWidth) -> Self {
         SlaveConfig {
             direction: Direction::MemToMem,
-            peripheral_addr: 0,
+            peripheral_addr: FifoAddress::NONE,
             bus_width,
             burst: 1,
             event: None,
+        }
+    }
+
+    /// Transfers between memory and `endpoint`'s FIFO, in its direction, moving
+    /// samples of `bus_width` (at most its access width; a wider one is refused when the
+    /// configuration is checked), one watermark per request, paced by its request line.
+    pub fn for_endpoint<E: FifoEndpoint + ?Sized>(endpoint: &E, bus_width: BusWidth) -> Self {
+        SlaveConfig {
+            direction: endpoint.direction(),
+            peripheral_addr: FifoAddress::of(endpoint),
+            bus_width: if bus_width.bytes() <= endpoint.access_width().bytes() {
+                bus_width
+            } else {
+                endpoint.access_width()
+            },
+            burst: endpoint.watermark().max(1),
+            event: endpoint.request(),
         }
     }
 }
@@ -706,6 +825,9 @@ pub fn validate(
 ) -> Result<(), Error> {
     if !caps.supports(config.direction) || caps.bus_widths & config.bus_width.mask_bit() == 0 {
         return Err(Error::Unsupported);
+    }
+    if config.direction != Direction::MemToMem && config.peripheral_addr == FifoAddress::NONE {
+        return Err(Error::NotConfigured);
     }
     if mem.len == 0 {
         return Err(Error::ZeroLength);

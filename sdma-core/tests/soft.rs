@@ -4,8 +4,8 @@
 #![allow(clippy::unwrap_used)]
 
 use sdma_core::dmaengine::{
-    Buffers, BusWidth, Cookie, Direction, DmaChannel, Error, EventKind, Outcome, Segment,
-    SlaveConfig, TxState,
+    Buffers, BusWidth, Cookie, Direction, DmaChannel, Error, EventKind, FifoAddress, Outcome,
+    RequestLine, Segment, SlaveConfig, TxState,
 };
 use sdma_core::soft::{Fifo, SoftChannel, SoftDma};
 use sdma_core::vchan::shared::Shared;
@@ -15,6 +15,10 @@ type Chan = SoftChannel<Fifo<64>, Buf, Buf, 4>;
 
 const LATENCY: u64 = 10;
 
+// SAFETY: the soft DMA moves data through its `Fifo` model and never dereferences the
+// peripheral address.
+const FIFO: FifoAddress = unsafe { FifoAddress::new_unchecked(0x0202_8000) };
+
 fn leak(len: usize, fill: impl Fn(usize) -> u16) -> Buf {
     Box::leak((0..len).map(fill).collect::<Vec<u16>>().into_boxed_slice())
 }
@@ -23,10 +27,10 @@ fn chan(id: u16, dir: Direction) -> Chan {
     let mut ch = Chan::new(id, SoftDma::new(Fifo::new(), LATENCY));
     ch.configure(SlaveConfig {
         direction: dir,
-        peripheral_addr: 0x0202_8000,
+        peripheral_addr: FIFO,
         bus_width: BusWidth::Bits16,
         burst: 4,
-        event: Some(38),
+        event: Some(RequestLine::new(38)),
     })
     .unwrap();
     ch
@@ -268,7 +272,7 @@ fn bad_input_returns_typed_errors_and_never_disturbs_the_running_transfer() {
     // Unaligned for a 32-bit bus: a 16-bit buffer at an odd half-word.
     ch.configure(SlaveConfig {
         direction: Direction::MemToDev,
-        peripheral_addr: 0,
+        peripheral_addr: FIFO,
         bus_width: BusWidth::Bits32,
         burst: 1,
         event: None,
@@ -283,7 +287,7 @@ fn bad_input_returns_typed_errors_and_never_disturbs_the_running_transfer() {
     expect(&mut ch, Buffers::ToDevice(odd), 4, Error::Unaligned);
     let bad_cfg = ch.configure(SlaveConfig {
         direction: Direction::MemToDev,
-        peripheral_addr: 0,
+        peripheral_addr: FIFO,
         bus_width: BusWidth::Bits16,
         burst: 0,
         event: None,

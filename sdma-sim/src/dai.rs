@@ -115,3 +115,30 @@ impl SimSsiInterface<'_> {
         SSI_FIFO_DEPTH as u32
     }
 }
+
+// SAFETY: on the simulated board a peripheral address never reaches host memory: the
+// model's scripts move FIFO words through the `Ssi` the address selects (an unknown
+// address is an engine error the model records), so a configuration built from an
+// `SsiConfig` cannot make the DMA write memory the program owns.
+unsafe impl sdma_core::dmaengine::FifoEndpoint for crate::ssi::SsiConfig {
+    fn bus_address(&self) -> u32 {
+        self.fifo_addr
+    }
+    fn request(&self) -> Option<sdma_core::dmaengine::RequestLine> {
+        Some(sdma_core::dmaengine::RequestLine::new(u16::from(
+            self.event,
+        )))
+    }
+    fn direction(&self) -> sdma_core::dmaengine::Direction {
+        match self.direction {
+            crate::ssi::Direction::Receive => sdma_core::dmaengine::Direction::DevToMem,
+            crate::ssi::Direction::Transmit => sdma_core::dmaengine::Direction::MemToDev,
+        }
+    }
+    fn access_width(&self) -> sdma_core::dmaengine::BusWidth {
+        sdma_core::dmaengine::BusWidth::Bits32
+    }
+    fn watermark(&self) -> u16 {
+        u16::try_from(self.watermark).unwrap_or(u16::MAX)
+    }
+}

@@ -381,7 +381,7 @@ fn reconfigure_while_running_does_not_disturb_the_running_transfer() {
         .expect("configure while running");
     // ... and a refused one (another peripheral's event): typed error, nothing changes.
     let wrong_event = SlaveConfig {
-        event: Some(38),
+        event: Some(sdma_core::dmaengine::RequestLine::new(38)),
         ..smaller_burst
     };
     assert_eq!(drv.chans[0].configure(wrong_event), Err(Error::Unsupported));

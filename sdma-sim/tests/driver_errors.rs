@@ -62,7 +62,7 @@ fn bad_requests_and_shapes_are_typed_errors() {
     let mut ch: Ch = Channel::new(1, ctl);
     // Event of another peripheral: refused, with the reason kept.
     let mut wrong = audio_config(&cfg, Direction::DevToMem);
-    wrong.event = Some(38);
+    wrong.event = Some(sdma_core::dmaengine::RequestLine::new(38));
     assert_eq!(ch.configure(wrong), Err(Error::Unsupported));
     assert_eq!(
         ch.controller().last_error(),

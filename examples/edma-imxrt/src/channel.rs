@@ -264,7 +264,7 @@ impl<M: AddressMap> DmaController for EdmaChannel<M> {
             Some(e) if u32::from(e) <= mux::MAX_SOURCE => {}
             _ => return Err(Error::Unsupported),
         }
-        if config.peripheral_addr as usize % config.bus_width.bytes() != 0 {
+        if config.peripheral_addr.bus() as usize % config.bus_width.bytes() != 0 {
             return Err(Error::Unaligned);
         }
         Ok(())

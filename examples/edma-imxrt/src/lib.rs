@@ -22,8 +22,7 @@
 //!                      &mut *core::ptr::addr_of_mut!(POOL), Identity)
 //! }?;
 //! let mut ch: EdmaVChannel<Identity, &'static [u16], &'static mut [u16], 4> = Channel::new(0, ctl);
-//! ch.configure(SlaveConfig { direction: Direction::MemToDev, peripheral_addr: SAI1_TDR0,
-//!                            bus_width: BusWidth::Bits32, burst: 1, event: Some(20) })?;
+//! ch.configure(SlaveConfig::for_endpoint(&endpoint::SAI1_TX, BusWidth::Bits32))?;
 //! // prep_cyclic / submit / issue_pending; in the DMA0_DMA16 vector: ch.on_irq(), then
 //! // ch.dispatch_events(|ch, ev| ...).
 //! ```
@@ -125,6 +124,7 @@
 
 pub mod addr;
 pub mod channel;
+pub mod endpoint;
 pub mod engine;
 #[cfg(feature = "model")]
 pub mod model;

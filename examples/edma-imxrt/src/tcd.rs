@@ -287,7 +287,7 @@ pub fn plan(desc: &TransferDesc, bus: BusAddrs) -> Result<Plan, Error> {
         Direction::MemToMem => Route::AlwaysOn,
         _ => Route::Source(
             cfg.event
-                .and_then(|e| u8::try_from(e).ok())
+                .and_then(|e| u8::try_from(e.number()).ok())
                 .filter(|e| u32::from(*e) <= crate::mux::MAX_SOURCE)
                 .ok_or(Error::Unsupported)?,
         ),
@@ -315,8 +315,8 @@ pub fn plan(desc: &TransferDesc, bus: BusAddrs) -> Result<Plan, Error> {
         let off = u32::try_from(p.offset).map_err(|_| Error::BadSegment)?;
         let mem = bus.mem.checked_add(off).ok_or(Error::BadSegment)?;
         let (saddr, soff, daddr, doff) = match cfg.direction {
-            Direction::MemToDev => (mem, w as u16, cfg.peripheral_addr, 0),
-            Direction::DevToMem => (cfg.peripheral_addr, 0, mem, w as u16),
+            Direction::MemToDev => (mem, w as u16, cfg.peripheral_addr.bus(), 0),
+            Direction::DevToMem => (cfg.peripheral_addr.bus(), 0, mem, w as u16),
             Direction::MemToMem => {
                 let dst = bus.mem_dst.ok_or(Error::DirectionMismatch)?;
                 let dst = dst.checked_add(off).ok_or(Error::BadSegment)?;

@@ -307,7 +307,9 @@ fn an_edma_error_fails_the_transfer_and_the_next_one_runs() {
     let fifo = r.add_tx_fifo(256, 1);
     // A FIFO address nothing decodes: the model raises a destination bus error.
     let mut bad = tx_config(BusWidth::Bits32, 1);
-    bad.peripheral_addr = 0x4010_0000;
+    // SAFETY: the "hardware" is the behavioural model, which turns an access nothing
+    // decodes into a bus error; no host memory is reached.
+    bad.peripheral_addr = unsafe { sdma_core::dmaengine::FifoAddress::new_unchecked(0x4010_0000) };
     r.ch.configure(bad).unwrap();
     let a = fill(r.arena.slice::<u32>(8), 0);
     let p =

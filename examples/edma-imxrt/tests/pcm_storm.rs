@@ -7,7 +7,7 @@ mod common;
 
 use common::{BUS, SAI1_RDR0, SAI1_RX, SAI1_TDR0, SAI1_TX};
 use edma_imxrt::model::{Arena, EdmaModel, FifoKind};
-use edma_imxrt::{init_controller, EdmaChannel, EdmaIrq, EdmaVChannel, RegionMap};
+use edma_imxrt::{endpoint, init_controller, EdmaChannel, EdmaIrq, EdmaVChannel, RegionMap};
 use pcm_dma::ring::DmaRing;
 use pcm_dma::storm::{self, Device, RecoveryMode, Rig, StormConfig};
 use pcm_dma::{pattern, HwParams, Stream};
@@ -62,11 +62,13 @@ impl EdmaRig {
         let pcm = Pcm::new(
             sdma_core::vchan::Channel::new(1, ctl),
             stream,
-            DmaLink {
-                peripheral_addr: addr,
-                event: Some(source),
-                burst: BURST,
-            },
+            DmaLink::of(
+                &match stream {
+                    Stream::Capture => endpoint::SAI1_RX,
+                    Stream::Playback => endpoint::SAI1_TX,
+                }
+                .with_watermark(BURST),
+            ),
             ring,
         );
         let rig = EdmaRig {

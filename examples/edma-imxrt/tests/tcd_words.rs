@@ -198,15 +198,17 @@ fn memcpy_runs_on_an_always_on_slot_in_short_minor_loops() {
 
 #[test]
 fn configurations_the_hardware_cannot_do_are_refused() {
-    use sdma_core::dmaengine::Error;
+    use sdma_core::dmaengine::{Error, FifoAddress, RequestLine};
     let mut r = rig::<u16>(2);
     let mut c = tx_config(BusWidth::Bits16, 1);
     c.event = None;
     assert_eq!(r.ch.configure(c), Err(Error::Unsupported));
-    c.event = Some(128);
+    c.event = Some(RequestLine::new(128));
     assert_eq!(r.ch.configure(c), Err(Error::Unsupported));
-    c.event = Some(20);
-    c.peripheral_addr = SAI1_TDR0 + 1;
+    c.event = Some(RequestLine::new(20));
+    // SAFETY: refused by `configure` (unaligned) before any transfer; the channel runs
+    // on the behavioural model anyway.
+    c.peripheral_addr = unsafe { FifoAddress::new_unchecked(SAI1_TDR0 + 1) };
     assert_eq!(r.ch.configure(c), Err(Error::Unaligned));
     r.ch.configure(tx_config(BusWidth::Bits16, 1)).unwrap();
     let big: &'static [u16] = r.arena.slice::<u16>(40_000);

@@ -223,11 +223,7 @@ fn sdma_pcm(
     let ch: DemoChannel = unsafe { Channel::with_policy(id, ctl, policy.stop_policy()) };
     let ring = alloc_buffer(board, hw.buffer_bytes() as u32, 64).map_err(|e| err("ring", e))?;
     let ring_bus = bus_of(board, ring).unwrap_or(0);
-    let link = DmaLink {
-        peripheral_addr: ssi_cfg.fifo_addr,
-        event: Some(u16::from(ssi_cfg.event)),
-        burst: ssi_cfg.watermark as u16,
-    };
+    let link = DmaLink::of(ssi_cfg);
     let interface = SimSsiInterface::new(board, ssi);
     Ok((
         Pcm::with_interface(ch, interface, stream, link, ring),

@@ -547,7 +547,7 @@ impl<P: Platform + 'static> SdmaChannel<P> {
                 ctx.g_reg[0] = 1 << (e - 32);
             }
         }
-        ctx.g_reg[6] = cfg.peripheral_addr;
+        ctx.g_reg[6] = cfg.peripheral_addr.bus();
         ctx.g_reg[7] = wm;
         (ctx, wm)
     }

@@ -46,10 +46,8 @@ pub fn rig(seed: u64) -> Rig {
 pub fn audio_config(ssi: &SsiConfig, dir: Direction) -> SlaveConfig {
     SlaveConfig {
         direction: dir,
-        peripheral_addr: ssi.fifo_addr,
-        bus_width: BusWidth::Bits16,
         burst: 8,
-        event: Some(u16::from(ssi.event)),
+        ..SlaveConfig::for_endpoint(ssi, BusWidth::Bits16)
     }
 }
 

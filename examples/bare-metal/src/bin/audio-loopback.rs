@@ -79,6 +79,7 @@ mod app {
     use imx6_bsp::sdma_platform::{Imx6SdmaPlatform, IrqMaskCriticalSection, SDMA_IRQ};
     use imx6_bsp::{gic, gpt, println, semihosting, ssi, startup, uart};
     use pcm_dma::{DmaLink, DmaRing, Format, HwParams, Pcm, PcmError, PcmState, Stream, SwParams};
+    use sdma_core::dmaengine::RequestLine;
     use sdma_core::sdma::{ChannelRequest, DmaArea, PeripheralType, Sdma, SdmaChannel, SdmaConfig};
     use sdma_core::vchan::Channel;
 
@@ -364,7 +365,7 @@ mod app {
         playback_ring: &'static mut [u8],
     ) -> ! {
         let events = ssi::SSI1.events;
-        let request = |event: u8| {
+        let request = |event: RequestLine| {
             ChannelRequest::peripheral(u32::from(event), PeripheralType::SsiSp, PRIORITY)
         };
         let rx = match sdma.request_channel(request(events.rx)) {
@@ -384,21 +385,13 @@ mod app {
         let mut capture: Stream16 = Pcm::new(
             Channel::new(1, rx),
             Stream::Capture,
-            DmaLink {
-                peripheral_addr: ssi::SSI1.rx_fifo_address(),
-                event: Some(u16::from(events.rx)),
-                burst: BURST,
-            },
+            DmaLink::of(&ssi::SSI1_RX),
             capture_ring,
         );
         let mut playback: Stream16 = Pcm::new(
             Channel::new(2, tx),
             Stream::Playback,
-            DmaLink {
-                peripheral_addr: ssi::SSI1.tx_fifo_address(),
-                event: Some(u16::from(events.tx)),
-                burst: BURST,
-            },
+            DmaLink::of(&ssi::SSI1_TX),
             playback_ring,
         );
         // Automatic recovery: an XRUN found in the period interrupt is recovered there.

@@ -2,8 +2,8 @@
 #![allow(dead_code, clippy::unwrap_used)]
 
 use edma_imxrt::model::{Arena, EdmaModel, FifoKind};
-use edma_imxrt::{init_controller, EdmaChannel, EdmaVChannel, RegionMap};
-use sdma_core::dmaengine::{BusWidth, Direction, SlaveConfig};
+use edma_imxrt::{endpoint, init_controller, EdmaChannel, EdmaVChannel, RegionMap};
+use sdma_core::dmaengine::{BusWidth, SlaveConfig};
 
 /// Bus address of the arena (OCRAM on RT1062).
 pub const BUS: u32 = 0x2020_0000;
@@ -52,21 +52,17 @@ where
 
 pub fn tx_config(width: BusWidth, burst: u16) -> SlaveConfig {
     SlaveConfig {
-        direction: Direction::MemToDev,
-        peripheral_addr: SAI1_TDR0,
         bus_width: width,
         burst,
-        event: Some(SAI1_TX),
+        ..SlaveConfig::for_endpoint(&endpoint::SAI1_TX, width)
     }
 }
 
 pub fn rx_config(width: BusWidth, burst: u16) -> SlaveConfig {
     SlaveConfig {
-        direction: Direction::DevToMem,
-        peripheral_addr: SAI1_RDR0,
         bus_width: width,
         burst,
-        event: Some(SAI1_RX),
+        ..SlaveConfig::for_endpoint(&endpoint::SAI1_RX, width)
     }
 }
 

@@ -78,10 +78,8 @@ fn ssi_rx(event: u8) -> SsiConfig {
 fn config(ssi: &SsiConfig) -> SlaveConfig {
     SlaveConfig {
         direction: Direction::DevToMem,
-        peripheral_addr: ssi.fifo_addr,
-        bus_width: BusWidth::Bits16,
         burst: 8,
-        event: Some(u16::from(ssi.event)),
+        ..SlaveConfig::for_endpoint(ssi, BusWidth::Bits16)
     }
 }
 
@@ -342,9 +340,8 @@ fn recovery_case() -> Result<serde_json::Value, String> {
     let ring =
         alloc_buffer(s.board, hw.buffer_bytes() as u32, 64).map_err(|e| format!("ring: {e:?}"))?;
     let link = DmaLink {
-        peripheral_addr: cfg.fifo_addr,
-        event: Some(u16::from(cfg.event)),
         burst: 8,
+        ..DmaLink::of(&cfg)
     };
     let mut pcm = Pcm::new(PcmChannel::new(1, ctl), Stream::Capture, link, ring);
     pcm.hw_params(hw).map_err(|e| format!("hw_params: {e:?}"))?;
