@@ -749,7 +749,7 @@ mod tests {
     fn fifo_addresses_and_events_of_sai2() {
         assert_eq!(SAI2.tx_fifo_address(), 0x0202_C020);
         assert_eq!(SAI2.rx_fifo_address(), 0x0202_C0A0);
-        assert_eq!((SAI2.events.rx, SAI2.events.tx), (37, 38));
+        assert_eq!((SAI2.events.rx.number(), SAI2.events.tx.number()), (37, 38));
         assert_eq!(SAI2.irq, 130);
     }
 }

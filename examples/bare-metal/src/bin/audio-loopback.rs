@@ -107,8 +107,6 @@ mod app {
     const PRIORITY: u8 = 3;
     /// Transfers a channel holds: the stopping one, a retired one, the new run, spare.
     const SLOTS: usize = 4;
-    /// Samples per DMA request: the SSI FIFO watermark.
-    const BURST: u16 = ssi::Config::SABRELITE.tx_watermark as u16;
     /// How often the status line is printed.
     const REPORT_EVERY_US: u64 = 1_000_000;
     /// Exit status when the machine cannot run the loopback.

@@ -77,7 +77,7 @@ mod app {
     use imx6_bsp::sdma_platform::{critical_section, Imx6SdmaPlatform, IrqMaskCriticalSection};
     use imx6_bsp::{cache, gic, gpt, println, semihosting, ssi, startup, uart};
     use sdma_core::dmaengine::{
-        BusWidth, Cookie, Direction, DmaController, Region, SlaveConfig, TransferDesc, TransferKind,
+        BusWidth, Cookie, DmaController, Region, SlaveConfig, TransferDesc, TransferKind,
     };
     use sdma_core::sdma::{
         ChannelRequest, DmaArea, PeripheralType, Sdma, SdmaChannel, SdmaConfig, SdmaError,
@@ -758,20 +758,13 @@ mod app {
     /// The capture ring on SSI1 RX (16-bit samples, the SSI's watermark as burst).
     fn capture_setup() -> StopSetup {
         let words = CAPTURE_PERIODS * CAPTURE_PERIOD_BYTES / 4;
-        let events = ssi::SSI1.events;
         StopSetup {
             desc: TransferDesc {
                 kind: TransferKind::Cyclic {
                     period_len: CAPTURE_PERIOD_BYTES,
                     periods: CAPTURE_PERIODS,
                 },
-                config: SlaveConfig {
-                    direction: Direction::DevToMem,
-                    peripheral_addr: ssi::SSI1.rx_fifo_address(),
-                    bus_width: BusWidth::Bits16,
-                    burst: ssi::Config::SABRELITE.rx_watermark as u16,
-                    event: Some(u16::from(events.rx)),
-                },
+                config: SlaveConfig::for_endpoint(&ssi::SSI1_RX, BusWidth::Bits16),
                 mem: Region {
                     addr: capture_buf(),
                     len: words * 4,
@@ -1334,7 +1327,7 @@ mod app {
         )) else {
             return out;
         };
-        let tx_bit = 1u64 << events.tx;
+        let tx_bit = 1u64 << events.tx.number();
         let regs = ctx.regs();
         let mirror = |offset: usize| -> u32 {
             // SAFETY: an aligned read inside the SDMA register block (0x054 or 0x060).
@@ -1344,7 +1337,7 @@ mod app {
         let _ = board.ssi().start_tx(true);
         let level_before = board.ssi().tx_fifo_level();
         let (m60, m54) = (mirror(0x060), mirror(0x054));
-        let bit = 1u32 << (events.tx - 32);
+        let bit = 1u32 << (events.tx.number() - 32);
         report.note(
             "HW-019",
             format_args!(
@@ -1385,13 +1378,7 @@ mod app {
                 period_len: CAPTURE_PERIOD_BYTES,
                 periods: CAPTURE_PERIODS,
             },
-            config: SlaveConfig {
-                direction: Direction::MemToDev,
-                peripheral_addr: ssi::SSI1.tx_fifo_address(),
-                bus_width: BusWidth::Bits16,
-                burst: ssi::Config::SABRELITE.tx_watermark as u16,
-                event: Some(u16::from(events.tx)),
-            },
+            config: SlaveConfig::for_endpoint(&ssi::SSI1_TX, BusWidth::Bits16),
             mem: Region {
                 addr: ring,
                 len: CAPTURE_PERIODS * CAPTURE_PERIOD_BYTES,
