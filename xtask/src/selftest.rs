@@ -431,6 +431,12 @@ pub fn implication(check: &CheckLine) -> String {
         (Verdict::Measured { value, .. }, "HW-025") => format!(
             "the TX FIFO settles at {value} of 15 words with watermark 8: the request comparison for the model"
         ),
+        (Verdict::Measured { value: 0, .. }, "HW-026") => {
+            "on a TX underrun the SSI does not repeat the last frame (zeros or other: see the note); set the simulator's underrun output to match".to_string()
+        }
+        (Verdict::Measured { value, .. }, "HW-026") => format!(
+            "on a TX underrun the SSI repeats what it sent last ({value} of the samples after it); the simulator repeats the previous word: keep"
+        ),
         (Verdict::Measured { value, unit, .. }, "HW-029") if unit == "Hz" => {
             let off = value.abs_diff(3_000_000);
             if off * 1_000 <= 3_000_000 {

@@ -30,11 +30,13 @@
 //! HW-012 reads the GIC's pending bit of the SDMA interrupt with INTRMASK all zeros
 //! and all ones (no wiring).
 //!
-//! Not run (`not-run`, with a note): HW-005, HW-021, HW-022 (need raw
-//! channel-0 commands the driver does not expose), HW-026 and HW-028 (need the
-//! SGTL5000's digital loopback I2S_IN -> I2S_OUT, or an analyser), HW-033 (gating the
-//! SPBA off may stall the bus). A full run takes about five minutes (eight series of
-//! 10 000 stop runs of ~3 ms each, two of 10 000 channel-0 commands, and the rest).
+//! HW-026/028 use the SGTL5000's digital loopback (SSS_CTRL.I2S_OUT_SEL = I2S_IN, set
+//! and restored by the program): no cable either.
+//!
+//! Not run (`not-run`, with a note): HW-005, HW-021, HW-022 (need raw channel-0
+//! commands the driver does not expose), HW-033 (gating the SPBA off may stall the
+//! bus). A full run takes about five minutes (eight series of 10 000 stop runs of
+//! ~3 ms each, two of 10 000 channel-0 commands, and the rest).
 //!
 //! The board owner sends back the console capture (for example `picocom -b 115200
 //! /dev/ttyUSB0 | tee selftest.log`); `cargo xtask selftest --log selftest.log` turns it
@@ -103,6 +105,8 @@ mod app {
     /// Capture ring: periods x bytes.
     const CAPTURE_PERIODS: usize = 4;
     const CAPTURE_PERIOD_BYTES: usize = 1024;
+    /// The loopback's playback ring: 2 periods of 256 bytes (128 stereo frames, 2.7 ms).
+    const LOOP_TX_BYTES: usize = 512;
     /// The sentinel the watched buffers are filled with.
     const SENTINEL: u32 = 0x5E17_1E57;
     /// Priorities: the measured channels, the competitor (higher), the fence channel.
@@ -134,6 +138,10 @@ mod app {
         /// The capture ring (watched: non-cacheable).
         static mut CAPTURE: Words<{ CAPTURE_PERIODS * CAPTURE_PERIOD_BYTES / 4 }> =
             Words([0; CAPTURE_PERIODS * CAPTURE_PERIOD_BYTES / 4]);
+    }
+    imx6_bsp::dma_coherent! {
+        /// The playback ring of the codec loopback (HW-026/028): two short periods.
+        static mut PLAYBACK: Words<{ LOOP_TX_BYTES / 4 }> = Words([0; LOOP_TX_BYTES / 4]);
     }
     /// Source of the memcpys (cacheable: the driver cleans it before each start).
     static mut COPY_SRC: Words<{ COPY_BYTES / 4 }> = Words([0; COPY_BYTES / 4]);
@@ -975,19 +983,10 @@ mod app {
         report.line("HW-023", pass_if(scripts));
         report.line("HW-024", pass_if(scripts));
         report.line("HW-025", ssi.watermark);
-        report.note(
-            "HW-026",
-            format_args!(
-                "needs the SGTL5000 digital loopback (I2S_IN -> I2S_OUT): not implemented"
-            ),
-        );
-        report.line("HW-026", Verdict::NotRun);
+        let looped = codec_loopback(ctx, report);
+        report.line("HW-026", looped.underrun);
         report.line("HW-027", ssi.events);
-        report.note(
-            "HW-028",
-            format_args!("needs an analyser or the codec loopback of HW-026"),
-        );
-        report.line("HW-028", Verdict::NotRun);
+        report.line("HW-028", looped.slot_order);
     }
 
     /// HW-012: with the SDMA interrupt enabled in the GIC but IRQs masked in the core,
@@ -1025,6 +1024,172 @@ mod app {
             ),
         );
         pass_if(pending[0] && !pending[1])
+    }
+
+    /// The codec loopback's results.
+    struct Loopback {
+        underrun: Verdict,
+        slot_order: Verdict,
+    }
+
+    /// Left and right samples of loopback frame `i` (never 0, never equal).
+    const fn loop_sample(i: usize, right: bool) -> u16 {
+        (if right { 0x6000 } else { 0x4000 }) + i as u16
+    }
+
+    /// HW-026/028 through the SGTL5000's digital loopback (SSS_CTRL.I2S_OUT_SEL =
+    /// I2S_IN: what the SSI transmits comes back on its receiver): a capture ring is
+    /// started, then a 128-frame playback ring that nobody re-arms, so the transmitter
+    /// underruns after 2.7 ms. The capture shows what the SSI sends then (zeros, the
+    /// last frame again, or something else: HW-026) and whether the first frame came
+    /// back left sample first (HW-028: TE set only with data in the FIFO).
+    fn codec_loopback(ctx: &mut Ctx, report: &Report) -> Loopback {
+        let mut out = Loopback {
+            underrun: Verdict::Fail,
+            slot_order: Verdict::Fail,
+        };
+        let Some(board) = ctx.board.as_mut() else {
+            return out;
+        };
+        if board.codec().modify(0x000A, 0x3, 0x1).is_err() {
+            report.note(
+                "HW-026",
+                format_args!("SSS_CTRL write failed: no codec loopback"),
+            );
+            return out;
+        }
+        let events = ssi::SSI1.events;
+        let (Ok(mut rx), Ok(mut tx)) = (
+            ctx.sdma.request_channel(ChannelRequest::peripheral(
+                u32::from(events.rx),
+                PeripheralType::SsiSp,
+                PRIO_MEASURED,
+            )),
+            ctx.sdma.request_channel(ChannelRequest::peripheral(
+                u32::from(events.tx),
+                PeripheralType::SsiSp,
+                PRIO_MEASURED,
+            )),
+        ) else {
+            return out;
+        };
+        let frames = LOOP_TX_BYTES / 4;
+        for i in 0..frames {
+            let w = u32::from(loop_sample(i, false)) | u32::from(loop_sample(i, true)) << 16;
+            // SAFETY: no DMA reads the ring yet; this is its only writer.
+            unsafe { (*addr_of_mut!(PLAYBACK)).0[i] = w };
+        }
+        let capture = capture_setup();
+        fill(capture.buf, capture.words, 0);
+        let tx_desc = TransferDesc {
+            kind: TransferKind::Cyclic {
+                period_len: LOOP_TX_BYTES / 2,
+                periods: 2,
+            },
+            config: SlaveConfig {
+                direction: Direction::MemToDev,
+                peripheral_addr: ssi::SSI1.tx_fifo_address(),
+                bus_width: BusWidth::Bits16,
+                burst: ssi::Config::SABRELITE.tx_watermark as u16,
+                event: Some(u16::from(events.tx)),
+            },
+            mem: Region {
+                addr: addr_of!(PLAYBACK) as usize,
+                len: LOOP_TX_BYTES,
+            },
+            mem_dst: None,
+        };
+        let (c_rx, c_tx) = (ctx.cookie(), ctx.cookie());
+        let rx_ok = ctx.start(&mut rx, c_rx, &capture.desc).is_some();
+        if let Some(ssi) = ctx.board.as_ref().map(|b| b.ssi()) {
+            ssi.start_rx(true);
+        }
+        let tx_ok = ctx.start(&mut tx, c_tx, &tx_desc).is_some();
+        if let Some(ssi) = ctx.board.as_ref().map(|b| b.ssi()) {
+            let _ = ssi.start_tx(true);
+        }
+        // The capture ring (21 ms) fills and stops itself; the playback ran dry long
+        // before.
+        let _ = ctx.wait_he(rx.number(), false, 100_000_000);
+        if let Some(ssi) = ctx.board.as_ref().map(|b| b.ssi()) {
+            ssi.stop_tx();
+            ssi.stop_rx();
+        }
+        for (ch, c) in [(&mut rx, c_rx), (&mut tx, c_tx)] {
+            ch.request_stop(c);
+            let _ = confirm_stop(ctx, ch);
+        }
+        if let Some(board) = ctx.board.as_mut() {
+            let _ = board.codec().modify(0x000A, 0x3, 0x0);
+        }
+        if !(rx_ok && tx_ok) {
+            return out;
+        }
+        // The capture as 16-bit samples, left then right.
+        let samples = capture.words * 2;
+        let sample = |i: usize| -> u16 {
+            let w = word(capture.buf, i / 2);
+            if i % 2 == 0 {
+                w as u16
+            } else {
+                (w >> 16) as u16
+            }
+        };
+        let is_pattern = |v: u16| {
+            (0x4000..0x4000 + frames as u16).contains(&v)
+                || (0x6000..0x6000 + frames as u16).contains(&v)
+        };
+        let first = (0..samples).find(|&i| is_pattern(sample(i)));
+        let last = (0..samples).rev().find(|&i| is_pattern(sample(i)));
+        let (Some(first), Some(last)) = (first, last) else {
+            report.note("HW-026", format_args!("the played pattern never came back"));
+            return out;
+        };
+        // HW-028: frame 0 comes back as (left 0, right 0), left on an even sample.
+        let order_ok = first % 2 == 0
+            && sample(first) == loop_sample(0, false)
+            && first + 1 < samples
+            && sample(first + 1) == loop_sample(0, true);
+        // HW-026: what follows the last played sample (compared with the sample of the
+        // same slot in the last played frame).
+        let after = 16.min(samples - last - 1);
+        let (mut zeros, mut frame_again, mut word_again) = (0u64, 0u64, 0u64);
+        for k in 1..=after {
+            let v = sample(last + k);
+            let same_slot_in_last_frame = sample(last + k - 2 * k.div_ceil(2));
+            zeros += u64::from(v == 0);
+            frame_again += u64::from(v == same_slot_in_last_frame);
+            word_again += u64::from(v == sample(last));
+        }
+        let all = after as u64;
+        let kind = if zeros == all {
+            "zeros"
+        } else if frame_again == all {
+            "the last frame again"
+        } else if word_again == all {
+            "the last word again"
+        } else {
+            "something else"
+        };
+        let repeats = frame_again.max(word_again);
+        report.note(
+            "HW-026",
+            format_args!(
+                "pattern back at samples {}..{} of {}; the {} samples after it: {} ({} zero, {} repeats); first frame {:#06x} {:#06x}",
+                first,
+                last,
+                samples,
+                after,
+                kind,
+                zeros,
+                repeats,
+                sample(first),
+                sample((first + 1).min(samples - 1))
+            ),
+        );
+        out.underrun = Verdict::measured(repeats, "repeated-samples");
+        out.slot_order = pass_if(order_ok);
+        out
     }
 
     /// What [`race`] saw.
