@@ -58,6 +58,9 @@ use crate::ssi::{Direction, Ssi, SsiConfig};
 use crate::time::{EventQueue, Nanos};
 use crate::vcd::{SignalId, Vcd};
 
+mod isa_step;
+pub use isa_step::{Engine, IsaCounters};
+
 /// Words of SDMA data memory modelled.
 pub const DATA_WORDS: usize = 0x2000;
 /// Words of SDMA program memory modelled.
@@ -226,6 +229,8 @@ enum StepKind {
     },
     NoBd,
     Fault(SimError),
+    /// A slice of a script run on the instruction-level core ([`Engine::Isa`]).
+    Isa(isa_step::SliceEnd),
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -374,6 +379,8 @@ pub struct Sim {
     stats: EngineStats,
     cpu_claims: Vec<(u32, u32)>,
     trace: Option<Box<Trace>>,
+    /// [`Engine::Isa`]: the instruction-level core runs the scripts (`None`: behavioural).
+    isa: Option<Box<isa_step::IsaState>>,
 }
 
 fn bit(ch: usize) -> u32 {
@@ -406,6 +413,7 @@ impl Sim {
             stats: EngineStats::default(),
             cpu_claims: Vec::new(),
             trace: cfg.trace.then(|| Box::new(Trace::new())),
+            isa: None,
         };
         s.trace_all();
         Ok(s)
@@ -878,7 +886,10 @@ impl Sim {
             if mask & bit(c) == 0 {
                 continue;
             }
-            let busy = self.step.is_some_and(|s| s.ch == c);
+            // An ISA step has run its slice already: only the core's time is left.
+            let busy = self
+                .step
+                .is_some_and(|s| s.ch == c && !matches!(s.kind, StepKind::Isa(_)));
             if self.regs.evtpend & bit(c) != 0 || busy {
                 self.regs.evterr |= bit(c);
                 self.stats.event_errors += 1;
@@ -1018,6 +1029,9 @@ impl Sim {
     }
 
     fn plan_script_step(&mut self, c: usize) -> (StepKind, Nanos) {
+        if self.isa.is_some() {
+            return self.isa_slice(c);
+        }
         let t = self.timing;
         let ctx = self.context_addr(c);
         let pc = (self.data[ctx + CTX_PC_WORD] & 0x3FFF) as u16;
@@ -1113,7 +1127,10 @@ impl Sim {
             return;
         };
         let c = step.ch;
+        // The ISA engine consumed the request at the `done` of its slice.
+        let consumes_request = !matches!(step.kind, StepKind::Isa(_));
         match step.kind {
+            StepKind::Isa(e) => self.isa_end(c, e),
             StepKind::Channel0 => self.run_channel0(),
             StepKind::Fault(e) => {
                 if let SimError::UnknownScript { pc, .. } = e {
@@ -1130,9 +1147,11 @@ impl Sim {
             StepKind::Burst { dir, bd_addr, bd } => self.finish_burst(c, dir, bd_addr, bd),
         }
         // The script's `done`: the request is consumed; a line still high re-arms it.
-        self.regs.evtpend &= !bit(c);
-        if self.line_high_for(c) {
-            self.regs.evtpend |= bit(c);
+        if consumes_request {
+            self.regs.evtpend &= !bit(c);
+            if self.line_high_for(c) {
+                self.regs.evtpend |= bit(c);
+            }
         }
         self.check_quiescent(c);
         self.schedule();

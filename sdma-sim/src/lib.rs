@@ -45,7 +45,7 @@ pub mod vcd;
 
 pub use board::{Board, DmaRegion, SimHandler};
 pub use dai::{InterfaceCalls, SimSsiInterface};
-pub use engine::{Callback, EngineStats, Sim, SimConfig, SsiId, Timing};
+pub use engine::{Callback, Engine, EngineStats, IsaCounters, Sim, SimConfig, SsiId, Timing};
 pub use hazard::{ErrorRecord, Hazard, HazardKind, SimError};
 pub use memory::{MemError, SimMemory};
 pub use pattern::{CheckStats, PatternChecker, PatternGenerator};
