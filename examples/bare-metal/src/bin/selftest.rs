@@ -1086,13 +1086,7 @@ mod app {
                 period_len: LOOP_TX_BYTES / 2,
                 periods: 2,
             },
-            config: SlaveConfig {
-                direction: Direction::MemToDev,
-                peripheral_addr: ssi::SSI1.tx_fifo_address(),
-                bus_width: BusWidth::Bits16,
-                burst: ssi::Config::SABRELITE.tx_watermark as u16,
-                event: Some(u16::from(events.tx)),
-            },
+            config: SlaveConfig::for_endpoint(&ssi::SSI1_TX, BusWidth::Bits16),
             mem: Region {
                 addr: addr_of!(PLAYBACK) as usize,
                 len: LOOP_TX_BYTES,
