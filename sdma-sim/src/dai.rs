@@ -15,7 +15,7 @@
 
 use crate::board::Board;
 use crate::engine::{Sim, SsiId};
-use crate::ssi::{SsiStats, SSI_FIFO_DEPTH};
+use crate::ssi::SsiStats;
 
 /// One direction of a simulated SSI (an [`SsiId`] of a [`Board`]'s engine) as a
 /// stream's audio interface. See the module docs.
@@ -110,9 +110,11 @@ impl SimSsiInterface<'_> {
             .with_sim(|s| fifo_errors(Self::stats(s, id)) == self.errors_at_start)
     }
 
-    /// The FIFO depth in words.
+    /// The FIFO depth in words (15 for an SSI, 32 for a SAI).
     pub fn fifo_words(&self) -> u32 {
-        SSI_FIFO_DEPTH as u32
+        let id = self.id;
+        self.board
+            .with_sim(|s| s.ssi(id).map(|f| f.depth()).unwrap_or(0)) as u32
     }
 }
 

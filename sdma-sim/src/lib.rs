@@ -38,6 +38,7 @@ pub mod pattern;
 pub mod platform;
 pub mod regs;
 pub mod rng;
+pub mod sai;
 pub mod script;
 pub mod ssi;
 pub mod time;
@@ -49,6 +50,7 @@ pub use engine::{Callback, Engine, EngineStats, IsaCounters, Sim, SimConfig, Ssi
 pub use hazard::{ErrorRecord, Hazard, HazardKind, SimError};
 pub use memory::{MemError, SimMemory};
 pub use pattern::{CheckStats, PatternChecker, PatternGenerator};
+pub use sai::AudioPort;
 pub use script::{Firmware, ScriptKind, ScriptTable};
-pub use ssi::{Direction, PlayedSlot, Ssi, SsiConfig, SsiStats};
+pub use ssi::{Direction, FifoKind, PlayedSlot, Ssi, SsiConfig, SsiStats};
 pub use time::{Nanos, MS, SECOND, US};

@@ -62,6 +62,29 @@ pub struct SsiConfig {
     pub watermark: usize,
     /// Sample width in bits, for the pattern (16 for S16_LE).
     pub sample_bits: u32,
+    /// Which interface the FIFO belongs to: its depth ([`FifoKind::depth`]) and the
+    /// DMA scripts a driver runs for it (an SSI on the SPBA: `shp_2_mcu`/`mcu_2_shp`;
+    /// a SAI: `app_2_mcu`/`mcu_2_app`). See [`crate::sai`].
+    pub kind: FifoKind,
+}
+
+/// The interface a FIFO model stands for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum FifoKind {
+    /// An i.MX6 SSI: [`SSI_FIFO_DEPTH`] words.
+    Ssi,
+    /// An i.MX6UL SAI: [`crate::sai::SAI_FIFO_DEPTH`] words.
+    Sai,
+}
+
+impl FifoKind {
+    /// The FIFO depth in words.
+    pub const fn depth(self) -> usize {
+        match self {
+            FifoKind::Ssi => SSI_FIFO_DEPTH,
+            FifoKind::Sai => crate::sai::SAI_FIFO_DEPTH,
+        }
+    }
 }
 
 impl SsiConfig {
@@ -75,6 +98,7 @@ impl SsiConfig {
             words_per_second: 96_000,
             watermark: 8,
             sample_bits: 16,
+            kind: FifoKind::Ssi,
         }
     }
 
@@ -153,12 +177,12 @@ impl Ssi {
     /// A stopped FIFO with the given configuration.
     pub fn new(cfg: SsiConfig) -> Self {
         let mut cfg = cfg;
-        cfg.watermark = cfg.watermark.clamp(1, SSI_FIFO_DEPTH);
+        cfg.watermark = cfg.watermark.clamp(1, cfg.kind.depth());
         cfg.words_per_second = cfg.words_per_second.max(1);
         Self {
             checker: PatternChecker::new(cfg.sample_bits),
             cfg,
-            fifo: VecDeque::with_capacity(SSI_FIFO_DEPTH),
+            fifo: VecDeque::with_capacity(cfg.kind.depth()),
             running: false,
             start: 0,
             ticks: 0,
@@ -215,7 +239,7 @@ impl Ssi {
                         None => pattern_value(self.gen_next, self.cfg.sample_bits),
                     };
                     self.gen_next += 1;
-                    if self.fifo.len() < SSI_FIFO_DEPTH {
+                    if self.fifo.len() < self.depth() {
                         self.fifo.push_back((v, 0));
                     } else {
                         self.stats.overruns += 1;
@@ -251,7 +275,7 @@ impl Ssi {
     pub fn request_level(&self) -> bool {
         match self.cfg.direction {
             Direction::Receive => self.fifo.len() >= self.cfg.watermark,
-            Direction::Transmit => SSI_FIFO_DEPTH - self.fifo.len() >= self.cfg.watermark,
+            Direction::Transmit => self.depth() - self.fifo.len() >= self.cfg.watermark,
         }
     }
 
@@ -280,7 +304,7 @@ impl Ssi {
         }
         let words_needed = match self.cfg.direction {
             Direction::Receive => self.cfg.watermark - self.fifo.len(),
-            Direction::Transmit => self.fifo.len() - (SSI_FIFO_DEPTH - self.cfg.watermark),
+            Direction::Transmit => self.fifo.len() - (self.depth() - self.cfg.watermark),
         } as u64;
         Some(self.tick_time(self.ticks + words_needed - 1))
     }
@@ -300,11 +324,16 @@ impl Ssi {
     /// DMA side: writes one word (transmit FIFO).
     pub(crate) fn dma_write(&mut self, value: u32) {
         self.stats.dma_words += 1;
-        if self.fifo.len() < SSI_FIFO_DEPTH {
+        if self.fifo.len() < self.depth() {
             self.fifo.push_back((value, self.write_tag));
         } else {
             self.stats.dma_errors += 1;
         }
+    }
+
+    /// The FIFO depth in words.
+    pub fn depth(&self) -> usize {
+        self.cfg.kind.depth()
     }
 
     /// Words in the FIFO now.

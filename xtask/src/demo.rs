@@ -65,6 +65,11 @@ pub struct Args {
     /// models keep their 1-2 ms terminate worker.
     #[arg(long, value_name = "N")]
     pub stop_bound_us: Option<u64>,
+    /// The board whose audio port the storm runs on: `sabrelite` (SSI1, `shp_2_mcu`/
+    /// `mcu_2_shp`, 15-word FIFO) or `imx6ull-evk` (SAI2, `app_2_mcu`/`mcu_2_app`,
+    /// 32-word FIFO, events 37/38).
+    #[arg(long, value_enum, default_value_t = crate::target::Board::Sabrelite)]
+    pub board: crate::target::Board,
 }
 
 /// The JSON report: `{"seed", "period_us", "policies": [...]}`. Pure; the order of the
@@ -345,6 +350,9 @@ fn run_policies(args: &Args, exe: &Path, policies: &[&str]) -> anyhow::Result<Ve
         }
         if let (Some(us), &"pending-list") = (args.stop_bound_us, p) {
             cmd.args(["--stop-bound-us", &us.to_string()]);
+        }
+        if args.board != crate::target::Board::Sabrelite {
+            cmd.args(["--board", args.board.name()]);
         }
         cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
         let child = cmd

@@ -66,9 +66,15 @@ pub fn ssi_channel(
     sdma: &'static Sdma<DemoPlatform>,
     ssi: &SsiConfig,
 ) -> Result<SdmaChannel<DemoPlatform>, BringUpError> {
+    // An SSI on the SPBA runs shp_2_mcu/mcu_2_shp; a SAI app_2_mcu/mcu_2_app (Linux's
+    // IMX_DMATYPE_SAI), as on the i.MX6UL.
+    let peripheral = match ssi.kind {
+        sdma_sim::FifoKind::Ssi => PeripheralType::SsiSp,
+        sdma_sim::FifoKind::Sai => PeripheralType::Sai,
+    };
     sdma.request_channel(ChannelRequest::peripheral(
         u32::from(ssi.event),
-        PeripheralType::SsiSp,
+        peripheral,
         3,
     ))
     .map_err(|e| err(&format!("channel for event {}", ssi.event), e))

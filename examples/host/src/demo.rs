@@ -14,6 +14,7 @@ use crate::policy::{Policy, StopBound};
 use crate::report::{mode_json, policy_json, with_fifo_counts, with_stop_bound};
 use crate::rig::{Load, Progress, SdmaRig};
 use crate::timeline::{pick, timeline_json, Recorder};
+use sdma_sim::AudioPort;
 
 /// What to run.
 #[derive(Clone, Debug)]
@@ -35,6 +36,9 @@ pub struct DemoArgs {
     /// What else runs on the engine besides the stream under test ([`Load::NONE`]: the
     /// stream alone; [`Load::STORM`]: the multi-channel engine, `--load storm`).
     pub load: Load,
+    /// The port the stream runs on: SSI1 (SabreLite, default) or SAI2 (i.MX6ULL EVK,
+    /// `--board imx6ull-evk`).
+    pub port: AudioPort,
 }
 
 /// The seed of one storm, derived from the run's seed (distinct per stream and mode).
@@ -111,8 +115,9 @@ fn one_storm(
 ) -> Result<StormRun, String> {
     let policy = a.policy;
     let seed = storm_seed(a.seed, stream, mode);
-    let (mut rig, mut pcm) = SdmaRig::with_load(policy, a.stop_bound, stream, seed, false, a.load)
-        .map_err(|e| e.to_string())?;
+    let (mut rig, mut pcm) =
+        SdmaRig::on_port(policy, a.stop_bound, stream, seed, false, a.load, a.port)
+            .map_err(|e| e.to_string())?;
     rig.progress = progress;
     let cfg = StormConfig::scenario(seed, stream, mode, xruns);
     let mut rep = storm::run(&mut rig, &mut pcm, &cfg);
@@ -338,6 +343,7 @@ mod tests {
             application: false,
             progress: false,
             load: Load::NONE,
+            port: Default::default(),
         };
         let v = run(&a).unwrap();
         let _ = std::fs::remove_dir_all(&dir);

@@ -21,7 +21,7 @@ use sdma_core::dmaengine::{BusWidth, DmaChannel, SlaveConfig};
 use sdma_core::sdma::{ChannelRequest, ScriptClass, Sdma, SdmaChannel};
 use sdma_core::vchan::Channel;
 use sdma_sim::platform::{alloc_buffer, bus_of};
-use sdma_sim::{Board, SimHandler, SimSsiInterface, SsiConfig, SsiId, SsiStats};
+use sdma_sim::{AudioPort, Board, SimHandler, SimSsiInterface, SsiConfig, SsiId, SsiStats};
 
 use crate::board::{bring_up, err, ssi_channel, BringUpError};
 use crate::load::{claim_ring, Companion, MemcpyLoad, SlotFramer};
@@ -138,24 +138,6 @@ const TAG_MEMCPY: u64 = 1;
 /// Application-event tags of the companions' services: this plus the index.
 const TAG_COMPANION: u64 = 100;
 
-/// SSI2 receive: same set-up as SSI1, its own FIFO address and DMA event.
-fn ssi2_rx() -> SsiConfig {
-    SsiConfig {
-        fifo_addr: 0x0202_C008,
-        event: 41,
-        ..SsiConfig::ssi1_rx()
-    }
-}
-
-/// SSI2 transmit.
-fn ssi2_tx() -> SsiConfig {
-    SsiConfig {
-        fifo_addr: 0x0202_C000,
-        event: 42,
-        ..SsiConfig::ssi1_tx()
-    }
-}
-
 /// The SDMA driver on the simulator: the stream under test on SSI1 in one direction,
 /// and the [`Load`] on the same engine.
 pub struct SdmaRig {
@@ -269,11 +251,26 @@ impl SdmaRig {
         trace: bool,
         load: Load,
     ) -> Result<(SdmaRig, DemoPcm), RigError> {
+        SdmaRig::on_port(policy, bound, stream, seed, trace, load, AudioPort::Ssi1)
+    }
+
+    /// [`SdmaRig::with_load`] with the stream on `port` (SSI1 of the SabreLite, SAI2
+    /// of the i.MX6ULL EVK; the companions of `load` on the SoC's second port).
+    pub fn on_port(
+        policy: Policy,
+        bound: StopBound,
+        stream: Stream,
+        seed: u64,
+        trace: bool,
+        load: Load,
+        port: AudioPort,
+    ) -> Result<(SdmaRig, DemoPcm), RigError> {
         let hw = HwParams::scenario_default();
         let (board, sdma) = bring_up(policy, bound, seed, trace)?;
+        let (rx, tx) = port.rx_tx();
         let (mine, other) = match stream {
-            Stream::Capture => (SsiConfig::ssi1_rx(), SsiConfig::ssi1_tx()),
-            Stream::Playback => (SsiConfig::ssi1_tx(), SsiConfig::ssi1_rx()),
+            Stream::Capture => (rx, tx),
+            Stream::Playback => (tx, rx),
         };
         let ssi = add_ssi(board, mine);
         let (pcm, ring_bus) = sdma_pcm(board, sdma, policy, ssi, &mine, stream, 1)?;
@@ -304,7 +301,8 @@ impl SdmaRig {
             streams.push(other);
         }
         if load.ssi2_pair {
-            streams.extend([ssi2_rx(), ssi2_tx()]);
+            let (pair_rx, pair_tx) = port.companion_pair();
+            streams.extend([pair_rx, pair_tx]);
         }
         for (i, cfg) in streams.into_iter().enumerate() {
             rig.add_companion(cfg, seed ^ (0xC0_0000 + i as u64), i as u16 + 2)?;

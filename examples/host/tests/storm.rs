@@ -17,6 +17,7 @@ fn args(policy: Policy, xruns: u64, seed: u64) -> DemoArgs {
         application: true,
         progress: false,
         load: Load::NONE,
+        port: Default::default(),
     }
 }
 
@@ -312,4 +313,35 @@ fn pending_list_restart_delay_is_the_drivers_own() {
             assert!(f.max < 100, "{what}: {f}");
         }
     }
+}
+
+/// The same storm over the i.MX6ULL EVK's SAI2 (32-word FIFO, events 37/38, the ROM
+/// scripts `app_2_mcu`/`mcu_2_app`): `pending-list` recovers every XRUN with no
+/// timeout, hazard or data error, and the run is not the SSI1 run (the FIFO depth
+/// changes the timing).
+#[test]
+fn pending_list_is_clean_over_sai2() {
+    let sai = DemoArgs {
+        port: sdma_sim::AudioPort::Sai2,
+        ..args(Policy::PendingList, 400, 1)
+    };
+    let v = run(&sai).unwrap();
+    assert!(v["xruns"].as_u64().unwrap() >= 400);
+    assert_eq!(v["recovered"], v["xruns"]);
+    for k in [
+        "timeouts",
+        "hazards",
+        "errors",
+        "frames_lost",
+        "frames_repeated",
+        "frames_misaligned",
+        "frames_silent",
+        "fifo_errors",
+    ] {
+        assert_eq!(v[k], 0, "{k}");
+        assert_eq!(v["application"][k], 0, "application {k}");
+    }
+    assert!(v["frames_checked"].as_u64().unwrap() > 0);
+    let ssi = run(&args(Policy::PendingList, 400, 1)).unwrap();
+    assert_ne!(v.to_string(), ssi.to_string(), "SAI2 and SSI1 runs differ");
 }

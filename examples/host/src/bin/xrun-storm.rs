@@ -1,5 +1,5 @@
 //! `xrun-storm --policy NAME [--xruns N] [--seed S] [--stop-bound-us N] [--trace DIR]
-//! [--no-application]`: the XRUN storm of `docs/scenarios.md#xrun-storm` for one terminate policy
+//! [--no-application] [--board sabrelite|imx6ull-evk]`: the XRUN storm of `docs/scenarios.md#xrun-storm` for one terminate policy
 //! on the simulated board, the harness of `cargo xtask demo`.
 //!
 //! Runs a capture storm (SSI1 receive) and a playback storm (SSI1 transmit) of about
@@ -28,6 +28,7 @@ fn parse() -> Result<DemoArgs, String> {
         application: true,
         progress: true,
         load: Load::NONE,
+        port: Default::default(),
     };
     let mut it = std::env::args().skip(1);
     while let Some(k) = it.next() {
@@ -47,13 +48,18 @@ fn parse() -> Result<DemoArgs, String> {
             }
             "--trace" => a.trace = Some(val()?.into()),
             "--no-application" => a.application = false,
+            "--board" => {
+                let v = val()?;
+                a.port = sdma_sim::AudioPort::from_board(&v)
+                    .ok_or_else(|| format!("unknown board `{v}` (sabrelite, imx6ull-evk)"))?;
+            }
             "--load" => {
                 let v = val()?;
                 a.load = Load::from_name(&v).ok_or_else(|| format!("unknown load `{v}`"))?;
             }
             "-h" | "--help" => {
                 return Err("usage: xrun-storm --policy pending-list|linux-5.8|linux-5.15 [--xruns N] [--seed S] \
-                            [--stop-bound-us N] [--trace DIR] [--no-application]"
+                            [--stop-bound-us N] [--trace DIR] [--no-application] [--board sabrelite|imx6ull-evk]"
                     .into())
             }
             other => return Err(format!("unknown argument `{other}`")),
