@@ -416,6 +416,95 @@ pub const SAI2: Instance = Instance {
     irq: crate::soc::imx6ul::memory_map::irq::SAI2,
 };
 
+/// One direction's FIFO data register of a SAI (`RDR0` or `TDR0`) as a DMA endpoint:
+/// bus address, SDMA request, access width and watermark (the burst of
+/// [`Config::burst`]). The only values are the constants [`SAI2_RX`] and [`SAI2_TX`]
+/// (and [`SaiFifo::with_burst`] of them), so safe code cannot aim a DMA elsewhere.
+///
+/// ```
+/// use imx6_bsp::sai::SAI2_RX;
+/// use sdma_core::dmaengine::{BusWidth, Direction, SlaveConfig};
+///
+/// let config = SlaveConfig::for_endpoint(&SAI2_RX, BusWidth::Bits16);
+/// assert_eq!(config.peripheral_addr.bus(), 0x0202_C0A0);
+/// assert_eq!(config.event.map(|e| e.number()), Some(37));
+/// assert_eq!((config.direction, config.burst), (Direction::DevToMem, 8));
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SaiFifo {
+    instance: Instance,
+    receive: bool,
+    burst: u8,
+}
+
+impl SaiFifo {
+    const fn of(instance: Instance, receive: bool) -> Self {
+        SaiFifo {
+            instance,
+            receive,
+            burst: Config::EVK.burst,
+        }
+    }
+
+    /// The same FIFO with another burst (words per DMA request, clamped to
+    /// 1..[`FIFO_DEPTH`]); keep it equal to the [`Config::burst`] the SAI was
+    /// configured with.
+    pub const fn with_burst(mut self, burst: u8) -> Self {
+        self.burst = if burst == 0 {
+            1
+        } else if burst >= FIFO_DEPTH {
+            FIFO_DEPTH - 1
+        } else {
+            burst
+        };
+        self
+    }
+
+    /// The SAI this FIFO belongs to.
+    pub const fn instance(&self) -> &Instance {
+        &self.instance
+    }
+}
+
+// SAFETY: `SaiFifo` values exist only as the constants below (private fields), each the
+// RDR0 or TDR0 data register of an i.MX6UL SAI (`docs/hardware-facts.md#sai`): a DMA
+// read of RDR0 pops a received word and a write to TDR0 pushes one, with no other
+// effect, for accesses of up to 32 bits. The values are constants.
+unsafe impl sdma_core::dmaengine::FifoEndpoint for SaiFifo {
+    fn bus_address(&self) -> u32 {
+        if self.receive {
+            self.instance.rx_fifo_address()
+        } else {
+            self.instance.tx_fifo_address()
+        }
+    }
+    fn request(&self) -> Option<sdma_core::dmaengine::RequestLine> {
+        Some(if self.receive {
+            self.instance.events.rx
+        } else {
+            self.instance.events.tx
+        })
+    }
+    fn direction(&self) -> sdma_core::dmaengine::Direction {
+        if self.receive {
+            sdma_core::dmaengine::Direction::DevToMem
+        } else {
+            sdma_core::dmaengine::Direction::MemToDev
+        }
+    }
+    fn access_width(&self) -> sdma_core::dmaengine::BusWidth {
+        sdma_core::dmaengine::BusWidth::Bits32
+    }
+    fn watermark(&self) -> u16 {
+        u16::from(self.burst)
+    }
+}
+
+/// SAI2 receive FIFO (`RDR0`, event 37): the EVK's capture endpoint.
+pub const SAI2_RX: SaiFifo = SaiFifo::of(SAI2, true);
+/// SAI2 transmit FIFO (`TDR0`, event 38): the EVK's playback endpoint.
+pub const SAI2_TX: SaiFifo = SaiFifo::of(SAI2, false);
+
 /// The SAI driver on one register block.
 #[derive(Debug)]
 pub struct Sai<M: Mmio> {
@@ -743,6 +832,22 @@ mod tests {
             }),
             Some(SaiError::MclkSelect(0))
         );
+    }
+
+    #[test]
+    fn sai2_endpoints() {
+        use sdma_core::dmaengine::{Direction as D, FifoEndpoint};
+        assert_eq!(SAI2_RX.bus_address(), 0x0202_C0A0);
+        assert_eq!(SAI2_TX.bus_address(), 0x0202_C020);
+        assert_eq!(SAI2_RX.request().map(|r| r.number()), Some(37));
+        assert_eq!(SAI2_TX.request().map(|r| r.number()), Some(38));
+        assert_eq!(
+            (SAI2_RX.direction(), SAI2_TX.direction()),
+            (D::DevToMem, D::MemToDev)
+        );
+        assert_eq!(SAI2_TX.watermark(), 8);
+        assert_eq!(SAI2_TX.with_burst(0).watermark(), 1);
+        assert_eq!(SAI2_TX.with_burst(40).watermark(), 31);
     }
 
     #[test]
