@@ -84,7 +84,7 @@
 //! # Values
 //!
 //! With [`Config::EVK`] (slave, 16-bit words in 16-bit slots, 2 slots, burst 8) the
-//! registers get `TCR1 = 24`, `RCR1 = 7`, `TCR2 = 0x0200_0000` (BCP), `RCR2 =
+//! registers get `TCR1 = 24`, `RCR1 = 7` (request levels: HW-034), `TCR2 = 0x0200_0000` (BCP), `RCR2 =
 //! 0x4200_0000` (sync to TX, BCP), `xCR3 = 0x0001_0000`, `xCR4 = 0x0001_0F1A` (FRSZ 1,
 //! SYWD 15, MF, FSE, FSP), `xCR5 = 0x0F0F_0F00` (WNW 15, W0W 15, FBT 15). QEMU 7.2 does
 //! not implement the SAIs (reads 0, writes dropped).
@@ -568,7 +568,7 @@ impl<M: Mmio> Sai<M> {
     }
 
     /// Resets `dir`'s FIFO and clears its error flags, then enables its DMA request:
-    /// the direction is ready, still disabled.
+    /// the direction is ready, still disabled (FR only while disabled: HW-036).
     pub fn prepare(&self, dir: Direction) {
         let at = dir.offset() + reg::XCSR;
         let now = self.regs.read32(at) & !csr::W1C;
@@ -576,9 +576,9 @@ impl<M: Mmio> Sai<M> {
         update_csr(&self.regs, dir, 0, csr::FRDE);
     }
 
-    /// Enables `dir` (it starts at the next frame sync, in slot 0). A receiver
-    /// synchronous to the transmitter needs the transmitter running: starting the
-    /// receiver enables the transmitter too.
+    /// Enables `dir` (it starts at the next frame sync, in slot 0: HW-038). A receiver
+    /// synchronous to the transmitter needs the transmitter running (HW-039): starting
+    /// the receiver enables the transmitter too.
     pub fn start(&self, dir: Direction) {
         if dir == Direction::Rx {
             update_csr(&self.regs, Direction::Tx, 0, csr::XE);
@@ -586,7 +586,7 @@ impl<M: Mmio> Sai<M> {
         update_csr(&self.regs, dir, 0, csr::XE);
     }
 
-    /// Disables `dir`'s DMA request, then `dir` itself (it ends its frame first). The
+    /// Disables `dir`'s DMA request, then `dir` itself (it ends its frame first: HW-037). The
     /// transmitter keeps running while the receiver uses it (its `FRDE` is set when
     /// the receiver stops, or the receiver is enabled when it stops).
     pub fn stop(&self, dir: Direction) {
@@ -615,7 +615,7 @@ impl<M: Mmio> Sai<M> {
         let at = dir.offset() + reg::XCSR;
         let now = self.regs.read32(at);
         let reset = if now & csr::XE == 0 { csr::FR } else { 0 };
-        // Writing the flags back as read clears exactly the ones that were set.
+        // Writing the flags back as read clears exactly the ones that were set (HW-035).
         self.regs.write32(at, now | reset);
         Errors::from_csr(now)
     }
