@@ -292,6 +292,25 @@ pub fn verdicts(xruns_wanted: u64, figures: &[Figures]) -> Vec<Verdict> {
         hard: false,
     });
     v.push(Verdict {
+        claim: "pending-list: restart delay p99 <= 50 µs (stop confirmed by the channel-0 fence)"
+            .into(),
+        meaning: "a restart issued during a stop starts as soon as the engine itself proves the \
+                  old transfer over, not after a guessed bound",
+        met: ours.map(|f| fl(f, "restart_delay_us", "p99").is_some_and(|p| p <= 50.0)),
+        hard: false,
+    });
+    v.push(Verdict {
+        claim: "pending-list: no interrupt handler waits on the hardware (irq_busy_wait max 0)"
+            .into(),
+        meaning: "channel-0 commands complete in their own interrupt: nothing polls with \
+                  interrupts masked",
+        met: ours.map(|f| {
+            fl(f, "irq_busy_wait_us", "max") == Some(0.0)
+                && fl(f, "irq_busy_wait_us", "n").is_some_and(|n| n > 0.0)
+        }),
+        hard: false,
+    });
+    v.push(Verdict {
         claim: "linux-5.8: timeouts > 0 (the 2020 bug reproduced)".into(),
         meaning: "the simulator reproduces the original failure: the old terminate kills the \
                   restarted capture, which then times out with -EIO",
@@ -517,8 +536,9 @@ mod tests {
             "frames_lost": 0,
             "frames_repeated": 0,
             "recovery_us": {"p50": 5380.0, "p99": 5400.5, "max": 5420.0},
-            "restart_delay_us": {"p50": 1000.0, "p99": 1010.0, "max": 1020.0},
+            "restart_delay_us": {"p50": 8.0, "p99": 11.0, "max": 14.0},
             "prepare_block_us": {"p50": block_p50, "p99": block_p50, "max": block_p50},
+            "irq_busy_wait_us": {"p50": 0.0, "p99": 0.0, "max": 0.0, "n": 500.0},
             "stop_bound_us": if name == "pending-list" { json!(5.7) } else { Value::Null },
             "stop_bound": if name == "pending-list" { "simulator model" } else { "linux terminate worker, 1-2 ms" },
             "application": {"xruns": 100, "recovered": 100, "timeouts": 0, "hazards": 0,
@@ -607,6 +627,17 @@ mod tests {
             "{}",
             v[2].claim
         );
+        let mut slow = sample("pending-list", 0, 0.0);
+        slow.report["restart_delay_us"]["p99"] = json!(1010.0);
+        slow.report["irq_busy_wait_us"]["max"] = json!(2.0);
+        let v = verdicts(100, &[slow]);
+        let met = |start: &str| {
+            v.iter()
+                .find(|v| v.claim.starts_with(start))
+                .and_then(|v| v.met)
+        };
+        assert_eq!(met("pending-list: restart delay"), Some(false));
+        assert_eq!(met("pending-list: no interrupt handler"), Some(false));
         let bad = [sample("pending-list", 1, 0.0)];
         let v = verdicts(100, &bad);
         assert_eq!(v[0].met, Some(false));

@@ -5,13 +5,15 @@
 
 use std::path::Path;
 
-use pcm_dma::storm::{self, RecoveryMode, StormConfig, StormReport};
+use pcm_dma::storm::{self, Figure, RecoveryMode, StormConfig, StormReport};
 use pcm_dma::{HwParams, Stream};
 use sdma_sim::SsiStats;
 
 use crate::load::CompanionStats;
 use crate::policy::{Policy, StopBound};
-use crate::report::{mode_json, policy_json, with_fifo_counts, with_stop_bound};
+use crate::report::{
+    figure_of, mode_json, policy_json, with_fifo_counts, with_stop_bound, with_wait_figures,
+};
 use crate::rig::{Load, Progress, SdmaRig};
 use crate::timeline::{pick, timeline_json, Recorder};
 use sdma_sim::AudioPort;
@@ -65,6 +67,8 @@ struct StormRun {
     ssi: SsiStats,
     /// What the rest of the engine did.
     load: LoadFigures,
+    /// Per handler call, the time it waited on hardware state (`irq_busy_wait_us`).
+    handler_waits: Figure,
 }
 
 /// The other channels of one storm's engine.
@@ -148,6 +152,7 @@ fn one_storm(
         stop_bound_ns: rig.stop_bound_ns(),
         ssi: rig.ssi_stats(),
         load,
+        handler_waits: figure_of(&rig.handler_waits_us),
     })
 }
 
@@ -178,7 +183,11 @@ pub fn run(a: &DemoArgs) -> Result<serde_json::Value, String> {
         )?;
         done += a.xruns - half;
         bound_ns = c.stop_bound_ns;
-        let mut v = with_fifo_counts(mode_json(&c.report, &p.report), &c.ssi, &p.ssi);
+        let mut v = with_wait_figures(
+            with_fifo_counts(mode_json(&c.report, &p.report), &c.ssi, &p.ssi),
+            &c.handler_waits,
+            &p.handler_waits,
+        );
         v["capture"]["load"] = c.load.json();
         v["playback"]["load"] = p.load.json();
         v["memcpy_bad"] = (c.load.memcpy_bad + p.load.memcpy_bad).into();

@@ -24,6 +24,57 @@ fn worse(a: &Figure, b: &Figure) -> Figure {
     }
 }
 
+/// The summary of `samples` (µs), with the same percentile rule as the storm's figures
+/// (the sample at rank `(n - 1) * q / 100` of the sorted samples).
+pub fn figure_of(samples: &[u64]) -> Figure {
+    let mut v = samples.to_vec();
+    if v.is_empty() {
+        return Figure::default();
+    }
+    v.sort_unstable();
+    let at = |q: u64| v[((v.len() as u64 - 1) * q / 100) as usize];
+    Figure {
+        count: v.len() as u64,
+        p50: at(50),
+        p99: at(99),
+        max: v[v.len() - 1],
+    }
+}
+
+fn figure_from_json(v: &Value) -> Figure {
+    let g = |k: &str| v[k].as_u64().unwrap_or(0);
+    Figure {
+        count: g("n"),
+        p50: g("p50"),
+        p99: g("p99"),
+        max: g("max"),
+    }
+}
+
+/// The mode object `v` of [`mode_json`] with the waiting figures, per stream and
+/// combined: `irq_busy_wait_us`, the time each call of the SDMA interrupt or deadline
+/// handler spent waiting on hardware state (one sample per call, `capture` / `playback`
+/// the streams' samples), and `blocking_us`, every wait on hardware state of the restart
+/// path or a handler: the samples of `prepare_block_us` and of `irq_busy_wait_us`
+/// together, each statistic the larger of the two sets' (an upper bound of the union's
+/// percentile), `n` their sum.
+pub fn with_wait_figures(mut v: Value, capture: &Figure, playback: &Figure) -> Value {
+    for (key, irq) in [("capture", capture), ("playback", playback)] {
+        let prep = figure_from_json(&v[key]["prepare_block_us"]);
+        if let Some(o) = v[key].as_object_mut() {
+            o.insert("irq_busy_wait_us".into(), figure_json(irq));
+            o.insert("blocking_us".into(), figure_json(&worse(&prep, irq)));
+        }
+    }
+    let irq = worse(capture, playback);
+    let prep = figure_from_json(&v["prepare_block_us"]);
+    if let Some(o) = v.as_object_mut() {
+        o.insert("irq_busy_wait_us".into(), figure_json(&irq));
+        o.insert("blocking_us".into(), figure_json(&worse(&prep, &irq)));
+    }
+    v
+}
+
 /// The name of a recovery mode in the reports.
 pub fn mode_name(m: RecoveryMode) -> &'static str {
     match m {
@@ -165,6 +216,26 @@ mod tests {
         let w = worse(&a, &b);
         assert_eq!((w.count, w.p50, w.p99, w.max), (15, 7, 9, 20));
         assert_eq!(figure_json(&w)["p99"], 9);
+    }
+
+    #[test]
+    fn wait_figures_combine_handler_samples_with_the_restart_path() {
+        let irq = figure_of(&[0, 0, 0, 3]);
+        assert_eq!((irq.count, irq.p50, irq.p99, irq.max), (4, 0, 0, 3));
+        let zero = figure_of(&[0, 0]);
+        let prep = |p99: u64| json!({"n": 2, "p50": 0, "p99": p99, "max": p99});
+        let v = json!({
+            "prepare_block_us": prep(1900),
+            "capture": {"prepare_block_us": prep(1900)},
+            "playback": {"prepare_block_us": prep(0)},
+        });
+        let v = with_wait_figures(v, &irq, &zero);
+        assert_eq!(v["irq_busy_wait_us"]["n"], 6);
+        assert_eq!(v["irq_busy_wait_us"]["max"], 3);
+        assert_eq!(v["blocking_us"]["p99"], 1900);
+        assert_eq!(v["blocking_us"]["n"], 8);
+        assert_eq!(v["playback"]["irq_busy_wait_us"]["max"], 0);
+        assert_eq!(v["playback"]["blocking_us"]["n"], 4);
     }
 
     #[test]

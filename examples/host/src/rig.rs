@@ -171,6 +171,10 @@ pub struct SdmaRig {
     pub progress: Option<Progress>,
     /// Transfer starts (HE set on a new context) already reported to the device.
     reported_starts: u64,
+    /// Per call of the SDMA interrupt or the deadline handler (including the channel
+    /// servicing it runs): time spent waiting on hardware state, µs rounded up, from the
+    /// driver's own count (`EngineStats::blocking_ns`).
+    pub handler_waits_us: Vec<u64>,
 }
 
 impl core::fmt::Debug for SdmaRig {
@@ -294,6 +298,7 @@ impl SdmaRig {
             memcpy: None,
             recorder: None,
             progress: None,
+            handler_waits_us: Vec::new(),
             reported_starts: 0,
         };
         let mut streams = Vec::new();
@@ -530,15 +535,28 @@ impl Handler<'_> {
     }
 }
 
+impl Handler<'_> {
+    /// One `irq_busy_wait_us` sample: the driver's wait time added during this handler.
+    fn record_handler_wait(&mut self, blocking_ns_before: u64) {
+        let after = self.rig.sdma.stats().blocking_ns;
+        let us = after.saturating_sub(blocking_ns_before).div_ceil(1000);
+        self.rig.handler_waits_us.push(us);
+    }
+}
+
 impl SimHandler for Handler<'_> {
     fn irq(&mut self, board: &Board) {
+        let waited = self.rig.sdma.stats().blocking_ns;
         let mask = self.rig.sdma.handle_interrupt();
         self.service(board, mask, false);
+        self.record_handler_wait(waited);
     }
 
     fn timer(&mut self, board: &Board) {
+        let waited = self.rig.sdma.stats().blocking_ns;
         let mask = self.rig.sdma.handle_deadline();
         self.service(board, mask, true);
+        self.record_handler_wait(waited);
     }
 
     fn app(&mut self, board: &Board, tag: u64) {
