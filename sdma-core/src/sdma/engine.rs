@@ -451,8 +451,13 @@ impl<P: Platform> Sdma<P> {
         let mode = BdMode::from_parts(f.cmd.count, bits, f.cmd.command);
         self.area
             .write_bd_at(off, BufferDescriptor::new(mode, staging, f.cmd.ext));
-        self.platform
-            .clean_dcache(self.area.addr(), core::mem::size_of::<DmaArea>());
+        // What the engine reads: its BD and, for a write command, the staged words.
+        self.platform.clean_dcache(self.area.addr() + off, 12);
+        if f.cmd.payload != Payload::Read {
+            let words = usize::from(f.cmd.count).min(STAGING_WORDS);
+            self.platform
+                .clean_dcache(self.area.addr() + self.area.staging_offset(), words * 4);
+        }
         self.platform.dma_barrier();
         // HW-015: HSTART bit 0 runs channel 0; it is done when HE0 reads clear (and, with
         // INTR in its BD, INTR bit 0 is raised).
