@@ -316,6 +316,24 @@ pub fn steps() -> Vec<Step> {
         )
         .needs(qemu)
         .needs(Tool::CrossToolchain),
+        // The loopback built for the EVK from the same source: on QEMU it stops, typed,
+        // at the SDMA init (status 2: no SDMA engine on the machine).
+        Step::xtask(
+            "qemu-loopback-imx6ull",
+            &[
+                "qemu",
+                "audio-loopback",
+                "--board",
+                "imx6ull-evk",
+                "--timeout",
+                "120",
+                "--expect",
+                "no SDMA engine",
+            ],
+        )
+        .needs(qemu)
+        .needs(Tool::CrossToolchain)
+        .expect(Expect::Status(2)),
         // The main job, short: the XRUN storm on the simulated board with the three
         // policies; the command fails unless `pending-list` shows 0 timeouts, 0 hazards
         // and 0 frames lost (issue 8).
@@ -616,6 +634,9 @@ mod tests {
             "qemu-smoke",
             "qemu-smoke-fail",
             "qemu-bsp-probe",
+            "qemu-smoke-imx6ull",
+            "qemu-bsp-probe-imx6ull",
+            "qemu-loopback-imx6ull",
             "demo-smoke",
         ] {
             assert!(names.contains(&n), "{n}");
@@ -626,6 +647,12 @@ mod tests {
         assert_eq!(sorted.len(), names.len(), "step names are unique");
         let fail = s.iter().find(|s| s.name == "qemu-smoke-fail").unwrap();
         assert_eq!(fail.expect, Expect::Status(3));
+        let loopback = s
+            .iter()
+            .find(|s| s.name == "qemu-loopback-imx6ull")
+            .unwrap();
+        assert_eq!(loopback.expect, Expect::Status(2));
+        assert!(loopback.display().contains("--board imx6ull-evk"));
         let clippy = s.iter().find(|s| s.name == "clippy").unwrap();
         assert!(clippy.display().ends_with("-- -D warnings"));
         let doc = s.iter().find(|s| s.name == "doc").unwrap();

@@ -34,6 +34,7 @@ use core::fmt;
 
 use embedded_hal::delay::DelayNs;
 use embedded_hal::i2c::NoAcknowledgeSource;
+use sdma_core::sdma::PeripheralType;
 
 use super::{Board, Machine, Profile, Readback, TxStartProbe, QEMU_I2C_POLL_LIMIT};
 use crate::anatop::{Anatop, AudioPll, PllStart};
@@ -504,6 +505,7 @@ impl Board for Imx6ullEvk<MmioBlock> {
 
     const NAME: &'static str = "i.MX6ULL EVK";
     const QEMU_MACHINE: &'static str = "mcimx6ul-evk";
+    const XTASK_BOARD: &'static str = "imx6ull-evk";
     const SOC: &'static Soc = &soc::imx6ul::SOC;
     const CODEC_ADDRESS: u8 = CODEC_ADDRESS;
     const CODEC_NAME: &'static str = "wm8960";
@@ -567,6 +569,46 @@ impl Board for Imx6ullEvk<MmioBlock> {
 
     fn explain_codec_error(e: &CodecError) -> &'static str {
         explain_codec_error(e)
+    }
+
+    type RxFifo = sai::SaiFifo;
+    type TxFifo = sai::SaiFifo;
+    const RX_FIFO: sai::SaiFifo = sai::SAI2_RX;
+    const TX_FIFO: sai::SaiFifo = sai::SAI2_TX;
+    const PERIPHERAL_TYPE: PeripheralType = PeripheralType::Sai;
+    type Capture<'a> = sai::SaiRx<&'a MmioBlock>;
+    type Playback<'a> = sai::SaiTx<&'a MmioBlock>;
+    type CodecReport = wm8960::Setup;
+
+    fn start_codec_for_loopback(
+        &mut self,
+        line_in: bool,
+        delay: &mut impl DelayNs,
+    ) -> Result<wm8960::Setup, CodecError> {
+        let setup = if line_in {
+            wm8960::Setup {
+                input: wm8960::CaptureInput::LineIn3,
+                ..wm8960::Setup::EVK_MIC
+            }
+        } else {
+            wm8960::Setup::EVK_MIC
+        };
+        self.start_codec(&setup, delay)?;
+        Ok(setup)
+    }
+
+    fn capture(&self) -> sai::SaiRx<&MmioBlock> {
+        self.sai.rx()
+    }
+
+    fn playback(&self) -> sai::SaiTx<&MmioBlock> {
+        self.sai.tx()
+    }
+
+    fn take_port_errors(&self) -> (bool, bool) {
+        let tx = self.sai.take_errors(sai::Direction::Tx);
+        let rx = self.sai.take_errors(sai::Direction::Rx);
+        (tx.fifo, rx.fifo)
     }
 }
 

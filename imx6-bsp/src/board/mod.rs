@@ -38,6 +38,9 @@ pub use sabrelite::{Blocks, BoardError, BringUpReport, CodecReport, SabreLite};
 use core::fmt;
 
 use embedded_hal::delay::DelayNs;
+use pcm_dma::AudioInterface;
+use sdma_core::dmaengine::FifoEndpoint;
+use sdma_core::sdma::PeripheralType;
 
 use crate::i2c;
 use crate::mmio::{Mmio, MmioBlock};
@@ -76,6 +79,8 @@ pub trait Board: Sized {
     const NAME: &'static str;
     /// The QEMU machine (`-M`) that models the board.
     const QEMU_MACHINE: &'static str;
+    /// The board's name for `cargo xtask ... --board` (`sabrelite`, `imx6ull-evk`).
+    const XTASK_BOARD: &'static str;
     /// The board's SoC.
     const SOC: &'static Soc;
     /// The codec's 7-bit I2C address.
@@ -115,6 +120,46 @@ pub trait Board: Sized {
     fn codec_bus_error(e: &Self::CodecError) -> Option<i2c::Error>;
     /// A one-line explanation of a codec error for a console report. Pure.
     fn explain_codec_error(e: &Self::CodecError) -> &'static str;
+
+    // The audio port as the loopback uses it: typed DMA endpoints, the SDMA scripts
+    // that serve it, the codec set-up, and the two directions as streams' interfaces.
+
+    /// The capture FIFO's typed DMA endpoint.
+    type RxFifo: FifoEndpoint;
+    /// The playback FIFO's typed DMA endpoint.
+    type TxFifo: FifoEndpoint;
+    /// The capture FIFO (SSI1 `SRX0`, SAI2 `RDR0`).
+    const RX_FIFO: Self::RxFifo;
+    /// The playback FIFO (SSI1 `STX0`, SAI2 `TDR0`).
+    const TX_FIFO: Self::TxFifo;
+    /// The SDMA peripheral type of the port, which picks the ROM scripts: `SsiSp`
+    /// (`shp_2_mcu`/`mcu_2_shp`) for the SabreLite's SSI1, `Sai`
+    /// (`app_2_mcu`/`mcu_2_app`) for the EVK's SAI2.
+    const PERIPHERAL_TYPE: PeripheralType;
+    /// The capture direction as a stream's audio interface.
+    type Capture<'a>: AudioInterface
+    where
+        Self: 'a;
+    /// The playback direction as a stream's audio interface.
+    type Playback<'a>: AudioInterface
+    where
+        Self: 'a;
+    /// What the codec start reports.
+    type CodecReport: fmt::Debug;
+
+    /// Starts the codec for a loopback at 48 kHz, 16-bit stereo (it is the I2S master
+    /// on both boards): microphone in (`line_in`: line input), headphone out.
+    fn start_codec_for_loopback(
+        &mut self,
+        line_in: bool,
+        delay: &mut impl DelayNs,
+    ) -> Result<Self::CodecReport, Self::CodecError>;
+    /// The capture direction of the port.
+    fn capture(&self) -> Self::Capture<'_>;
+    /// The playback direction of the port.
+    fn playback(&self) -> Self::Playback<'_>;
+    /// Reads and clears the port's error flags: (transmit underrun, receive overrun).
+    fn take_port_errors(&self) -> (bool, bool);
 }
 
 /// What [`Board::probe_tx_start`] saw.

@@ -42,6 +42,7 @@ use core::fmt;
 
 use embedded_hal::delay::DelayNs;
 use embedded_hal::i2c::NoAcknowledgeSource;
+use sdma_core::sdma::PeripheralType;
 
 use super::{Board, Machine, Profile, Readback, TxStartProbe};
 use crate::audmux::{self, Audmux};
@@ -493,6 +494,7 @@ impl Board for SabreLite<MmioBlock> {
 
     const NAME: &'static str = "SabreLite";
     const QEMU_MACHINE: &'static str = "sabrelite";
+    const XTASK_BOARD: &'static str = "sabrelite";
     const SOC: &'static Soc = &soc::imx6q::SOC;
     const CODEC_ADDRESS: u8 = CODEC_ADDRESS;
     const CODEC_NAME: &'static str = "sgtl5000";
@@ -560,6 +562,41 @@ impl Board for SabreLite<MmioBlock> {
 
     fn explain_codec_error(e: &CodecError) -> &'static str {
         explain_codec_error(e)
+    }
+
+    type RxFifo = ssi::SsiFifo;
+    type TxFifo = ssi::SsiFifo;
+    const RX_FIFO: ssi::SsiFifo = ssi::SSI1_RX;
+    const TX_FIFO: ssi::SsiFifo = ssi::SSI1_TX;
+    const PERIPHERAL_TYPE: PeripheralType = PeripheralType::SsiSp;
+    type Capture<'a> = ssi::SsiRx<&'a MmioBlock>;
+    type Playback<'a> = ssi::SsiTx<&'a MmioBlock>;
+    type CodecReport = CodecReport;
+
+    fn start_codec_for_loopback(
+        &mut self,
+        line_in: bool,
+        delay: &mut impl DelayNs,
+    ) -> Result<CodecReport, CodecError> {
+        let setup = if line_in {
+            CodecSetup::SABRELITE_LINE_IN
+        } else {
+            CodecSetup::SABRELITE_MIC
+        };
+        self.start_codec(&setup, delay)
+    }
+
+    fn capture(&self) -> ssi::SsiRx<&MmioBlock> {
+        self.ssi.rx()
+    }
+
+    fn playback(&self) -> ssi::SsiTx<&MmioBlock> {
+        self.ssi.tx()
+    }
+
+    fn take_port_errors(&self) -> (bool, bool) {
+        let e = self.ssi.take_errors();
+        (e.tx_underrun, e.rx_overrun)
     }
 }
 

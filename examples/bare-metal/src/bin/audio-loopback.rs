@@ -1,12 +1,21 @@
-//! SabreLite audio loopback: what the codec captures is played back to the headphones,
-//! through two SDMA cyclic channels and `pcm-dma`, with XRUN counters on the console.
+//! Audio loopback for the board the program is built for (`board::Selected`: the
+//! SabreLite by default, the i.MX6ULL EVK with the feature `imx6ull-evk`): what the
+//! codec captures is played back to the headphones, through two SDMA cyclic channels
+//! and `pcm-dma`, with XRUN counters on the console.
 //!
 //! ```text
-//! mic jack (or LINE_IN) -> SGTL5000 ADC -> I2S -> AUDMUX port 4 -> port 1 -> SSI1 RX FIFO
-//!   -> SDMA channel (shp_2_mcu, event 37) -> capture ring -> readi
+//! SabreLite: mic jack (or LINE_IN) -> SGTL5000 ADC -> I2S -> AUDMUX port 4 -> port 1
+//!   -> SSI1 RX FIFO -> SDMA channel (shp_2_mcu, event 37) -> capture ring -> readi
 //!   -> writei -> playback ring -> SDMA channel (mcu_2_shp, event 38) -> SSI1 TX FIFO
 //!   -> AUDMUX -> SGTL5000 DAC -> headphone jack
+//! EVK: on-board mic (or LINPUT3/RINPUT3) -> WM8960 ADC -> I2S -> SAI2 RX FIFO
+//!   -> SDMA channel (app_2_mcu, event 37) -> capture ring -> readi
+//!   -> writei -> playback ring -> SDMA channel (mcu_2_app, event 38) -> SAI2 TX FIFO
+//!   -> WM8960 DAC -> headphone jack
 //! ```
+//!
+//! The board-specific parts (bring-up, codec, FIFO endpoints, scripts, the port's
+//! directions) come through `imx6_bsp::board::Board`; this file names no board.
 //!
 //! 48 kHz, 16-bit stereo, 256-frame periods (5.3 ms), 4 periods per ring. The codec is
 //! the I2S master. The playback ring starts with two periods of silence, so the
@@ -50,7 +59,7 @@
 //! lifted).
 //!
 //! Once a second the status line gives frames moved and, per direction, XRUNs
-//! detected/recovered, the SSI's own underrun/overrun flags, and the interrupts taken.
+//! detected/recovered, the port's own underrun/overrun flags, and the interrupts taken.
 //!
 //! Build with `--features line-in` to capture LINE_IN instead of the microphone
 //! (whether the SabreLite brings LINE_IN out is unverified; the device tree routes
@@ -71,15 +80,16 @@ mod app {
     use core::fmt::Debug;
     use core::ptr::addr_of_mut;
 
-    use imx6_bsp::board::sabrelite::{explain_codec_error, CodecSetup};
-    use imx6_bsp::board::{self, GptDelay, SabreLite};
+    use imx6_bsp::board::{self, Board, GptDelay, Selected};
     use imx6_bsp::memory_map::irq;
-    use imx6_bsp::mmio::Mmio;
     use imx6_bsp::sdma_platform::critical_section::{self, Mutex};
     use imx6_bsp::sdma_platform::{Imx6SdmaPlatform, IrqMaskCriticalSection, SDMA_IRQ};
-    use imx6_bsp::{gic, gpt, println, semihosting, ssi, startup, uart};
-    use pcm_dma::{DmaLink, DmaRing, Format, HwParams, Pcm, PcmError, PcmState, Stream, SwParams};
-    use sdma_core::dmaengine::RequestLine;
+    use imx6_bsp::{gic, gpt, println, semihosting, startup, uart};
+    use pcm_dma::{
+        AudioInterface, DmaLink, DmaRing, Format, HwParams, Pcm, PcmError, PcmState, Stream,
+        SwParams,
+    };
+    use sdma_core::dmaengine::{FifoEndpoint, RequestLine};
     use sdma_core::sdma::{ChannelRequest, DmaArea, PeripheralType, Sdma, SdmaChannel, SdmaConfig};
     use sdma_core::vchan::Channel;
 
@@ -112,10 +122,8 @@ mod app {
     /// Exit status when the machine cannot run the loopback.
     const NO_SDMA_STATUS: u32 = 2;
 
-    #[cfg(feature = "line-in")]
-    const CODEC: CodecSetup = CodecSetup::SABRELITE_LINE_IN;
-    #[cfg(not(feature = "line-in"))]
-    const CODEC: CodecSetup = CodecSetup::SABRELITE_MIC;
+    /// Capture the line input instead of the microphone (feature `line-in`).
+    const LINE_IN: bool = cfg!(feature = "line-in");
 
     /// A DMA ring, 32-byte aligned so that no cache line holds CPU data next to it.
     #[repr(C, align(32))]
@@ -284,16 +292,16 @@ mod app {
         println!("{}", imx6_bsp::cache::state());
 
         let mut delay = GptDelay;
-        let (mut board, report) = match SabreLite::bring_up(blocks, profile, &mut delay) {
+        let (mut board, report) = match Selected::bring_up(blocks, profile, &mut delay) {
             Ok(b) => b,
             Err(e) => fail("board bring-up", e),
         };
         println!("{}", report);
-        if let Some(block) = report.fault() {
+        if let Some(block) = Selected::report_fault(&report) {
             fail("register read-back", block);
         }
 
-        // SAFETY: an i.MX6 or QEMU `-M sabrelite` (whose SDMA window reads 0 without an
+        // SAFETY: an i.MX6 or its QEMU model (whose SDMA window reads 0 without an
         // abort), identity-mapped; the bring-up opened the SDMA clock gate and
         // `init_core` started the GPT; the SDMA register block goes to this one driver.
         let platform = unsafe { Imx6SdmaPlatform::new() };
@@ -319,12 +327,14 @@ mod app {
             println!("sdma: init: {:?} after {} us", init, init_us);
             println!(
                 "audio-loopback: this machine has no SDMA engine ({} emulates neither the \
-                 SDMA nor the SSI, AUDMUX or SGTL5000), so no audio can flow here.",
+                 SDMA nor the audio port or the codec), so no audio can flow here.",
                 profile.machine.name()
             );
             println!(
                 "audio-loopback: not run. Build a boot image with `cargo xtask image --board \
-                 sabrelite --example audio-loopback -o loopback.imx` and run it on a SabreLite."
+                 {} --example audio-loopback -o loopback.imx` and run it on the board ({}).",
+                Selected::XTASK_BOARD,
+                Selected::NAME
             );
             uart::console().flush();
             semihosting::exit(NO_SDMA_STATUS)
@@ -333,22 +343,24 @@ mod app {
             fail("SDMA init", e);
         }
         println!(
-            "sdma: engine up in {} us, ROM scripts (shp_2_mcu / mcu_2_shp)",
-            init_us
+            "sdma: engine up in {} us, ROM scripts ({})",
+            init_us,
+            if Selected::PERIPHERAL_TYPE == PeripheralType::Sai {
+                "app_2_mcu / mcu_2_app"
+            } else {
+                "shp_2_mcu / mcu_2_shp"
+            }
         );
 
         // The codec next: it is the I2S master, so BCLK/LRCLK run from here on.
-        match board.start_codec(&CODEC, &mut delay) {
-            Ok(c) => println!(
-                "sgtl5000: CHIP_ID part {:#04x} revision {:#04x}; CLK_CTRL {:#06x}, PLL {}; input {:?}",
-                c.chip.part,
-                c.chip.revision,
-                c.clocks.clk_ctrl,
-                if c.clocks.pll.is_some() { "on" } else { "off" },
-                CODEC.input
-            ),
+        match board.start_codec_for_loopback(LINE_IN, &mut delay) {
+            Ok(c) => println!("{}: started: {:?}", Selected::CODEC_NAME, c),
             Err(e) => {
-                println!("sgtl5000: {}", explain_codec_error(&e));
+                println!(
+                    "{}: {}",
+                    Selected::CODEC_NAME,
+                    Selected::explain_codec_error(&e)
+                );
                 fail("codec start", e)
             }
         }
@@ -356,40 +368,44 @@ mod app {
     }
 
     /// Both streams on an initialised engine, the interrupts, then the loop.
-    fn run<M: Mmio>(
-        board: &SabreLite<M>,
+    fn run(
+        board: &Selected,
         sdma: &'static Engine,
         capture_ring: &'static mut [u8],
         playback_ring: &'static mut [u8],
     ) -> ! {
-        let events = ssi::SSI1.events;
-        let request = |event: RequestLine| {
-            ChannelRequest::peripheral(u32::from(event), PeripheralType::SsiSp, PRIORITY)
+        let (Some(rx_event), Some(tx_event)) =
+            (Selected::RX_FIFO.request(), Selected::TX_FIFO.request())
+        else {
+            fail("audio port", "a FIFO without an SDMA request line")
         };
-        let rx = match sdma.request_channel(request(events.rx)) {
+        let request = |event: RequestLine| {
+            ChannelRequest::peripheral(u32::from(event), Selected::PERIPHERAL_TYPE, PRIORITY)
+        };
+        let rx = match sdma.request_channel(request(rx_event)) {
             Ok(c) => c,
             Err(e) => fail("SDMA capture channel", e),
         };
-        let tx = match sdma.request_channel(request(events.tx)) {
+        let tx = match sdma.request_channel(request(tx_event)) {
             Ok(c) => c,
             Err(e) => fail("SDMA playback channel", e),
         };
         let (rx_no, tx_no) = (rx.number(), tx.number());
         println!(
             "sdma: capture on channel {} (event {}), playback on channel {} (event {})",
-            rx_no, events.rx, tx_no, events.tx
+            rx_no, rx_event, tx_no, tx_event
         );
 
         let mut capture: Stream16 = Pcm::new(
             Channel::new(1, rx),
             Stream::Capture,
-            DmaLink::of(&ssi::SSI1_RX),
+            DmaLink::of(&Selected::RX_FIFO),
             capture_ring,
         );
         let mut playback: Stream16 = Pcm::new(
             Channel::new(2, tx),
             Stream::Playback,
-            DmaLink::of(&ssi::SSI1_TX),
+            DmaLink::of(&Selected::TX_FIFO),
             playback_ring,
         );
         // Automatic recovery: an XRUN found in the period interrupt is recovered there.
@@ -444,14 +460,22 @@ mod app {
         // the state they use is installed.
         unsafe { startup::enable_irq() };
 
-        // Capture: DMA first, then the SSI receiver.
+        // Capture: DMA first, then the receiver (FIFO emptied, its DMA request on, then
+        // enabled: the first word is slot 0 of a frame).
         if let Err(e) = with_loopback(|l| l.capture.start()) {
             fail("capture start", e);
         }
-        board.ssi().start_rx(true);
+        let mut capture_port = board.capture();
+        AudioInterface::flush(&mut capture_port);
+        AudioInterface::prepare(&mut capture_port);
+        AudioInterface::start(&mut capture_port);
 
-        // Playback: queue silence (the stream starts at the threshold), then the SSI
-        // transmitter, which waits until the DMA has put data in its FIFO.
+        // Playback: the transmit FIFO emptied and its DMA request on, silence queued
+        // (the stream starts at the threshold and its DMA fills the FIFO), then the
+        // transmitter.
+        let mut playback_port = board.playback();
+        AudioInterface::flush(&mut playback_port);
+        AudioInterface::prepare(&mut playback_port);
         let silence = [0u8; PERIOD_BYTES];
         for _ in 0..PLAYBACK_PREFILL_PERIODS {
             if let Err(e) = nb::block!(with_loopback(|l| l.playback.writei(&silence))) {
@@ -462,16 +486,8 @@ mod app {
         if state != PcmState::Running {
             fail("playback start", state);
         }
-        let tx_start = board.ssi().start_tx(true);
-        println!(
-            "ssi1: RX and TX running; TX FIFO {} after {} reads",
-            if tx_start.prefilled {
-                "prefilled"
-            } else {
-                "still empty"
-            },
-            tx_start.polls
-        );
+        AudioInterface::start(&mut playback_port);
+        println!("{}: RX and TX running", Selected::AUDIO_PORT);
         println!(
             "audio-loopback: running on interrupts (SDMA GIC ID {}, GPT GIC ID {}); status once a second",
             SDMA_IRQ,
@@ -499,9 +515,9 @@ mod app {
                 Err((name, e)) => fail(name, e),
             };
 
-            let errors = board.ssi().take_errors();
-            underruns += u32::from(errors.tx_underrun);
-            overruns += u32::from(errors.rx_overrun);
+            let (underrun, overrun) = board.take_port_errors();
+            underruns += u32::from(underrun);
+            overruns += u32::from(overrun);
 
             let now = gpt::now();
             if now >= next_report {
@@ -511,7 +527,7 @@ mod app {
                     with_loopback(|l| (l.capture.counters(), l.playback.counters(), l.irqs));
                 println!(
                     "loopback: {} s: captured {} frames, played {}; xruns capture {}/{} \
-                     playback {}/{} (detected/recovered); SSI flags: TX underrun {}, RX overrun {}; \
+                     playback {}/{} (detected/recovered); port flags: TX underrun {}, RX overrun {}; \
                      irqs: sdma {}, gpt {} ({} deadlines)",
                     gpt::ticks_to_us(now - start) / 1_000_000,
                     relay.captured,
@@ -610,8 +626,9 @@ mod app {
 #[cfg(not(target_os = "none"))]
 fn main() {
     eprintln!(
-        "audio-loopback is a bare-metal program for a SabreLite: build a boot image with \
-         `cargo xtask image --board sabrelite --example audio-loopback -o loopback.imx`"
+        "audio-loopback is a bare-metal program for a SabreLite or an i.MX6ULL EVK: build a \
+         boot image with `cargo xtask image --board sabrelite|imx6ull-evk --example \
+         audio-loopback -o loopback.imx`"
     );
     std::process::exit(2);
 }
