@@ -47,14 +47,14 @@
 //! with [`gic::register`].
 #![no_std]
 
-// Start-up and core (issue 2).
+// Start-up and core.
 pub mod gic;
 pub mod gpt;
 pub mod semihosting;
 pub mod startup;
 pub mod uart;
 
-// SoC facts and audio path drivers (issue 9).
+// SoC facts and audio path drivers.
 pub mod anatop;
 pub mod audmux;
 pub mod ccm;
@@ -67,14 +67,15 @@ pub mod sgtl5000;
 pub mod ssi;
 pub mod wm8960;
 
-// SoCs: memory maps, interrupts, events, gates and pads per SoC (issue 19).
+// SoCs: memory maps, interrupts, events, gates and pads per SoC.
 pub mod soc;
 /// The memory map and interrupt IDs of the SoC the crate is built for
 /// ([`soc::selected`]): [`soc::imx6q::memory_map`] by default,
 /// [`soc::imx6ul::memory_map`] with the feature `imx6ull-evk`.
 pub use soc::selected::memory_map;
 
-// Caches, boards and the SDMA driver's platform (issue 9); MMU and caches on (issue 18).
+// Memory system (translation table, L1 caches, PL310), boards and the SDMA driver's
+// platform.
 pub mod board;
 pub mod cache;
 pub mod mmu;

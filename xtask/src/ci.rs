@@ -336,7 +336,7 @@ pub fn steps() -> Vec<Step> {
         .expect(Expect::Status(2)),
         // The main job, short: the XRUN storm on the simulated board with the three
         // policies; the command fails unless `pending-list` shows 0 timeouts, 0 hazards
-        // and 0 frames lost (issue 8).
+        // and 0 frames lost (the demo's targets, docs/scenarios.md).
         Step::xtask("demo-smoke", &["demo", "--xruns", "2000", "--json"]),
         // The SDMA driver's init on QEMU's dead SDMA window: the typed channel-0
         // timeout instead of a hang.
