@@ -60,6 +60,43 @@ pub fn bring_up(
     Ok((board, sdma))
 }
 
+/// Which engine runs the scripts and which scripts the driver loads (`cargo xtask demo
+/// --engine E --scripts S`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ScriptEngine {
+    /// Run the scripts instruction by instruction (`sdma_sim::Engine::Isa`) instead of the
+    /// behavioural model.
+    pub isa: bool,
+    /// Load this project's open scripts (`ScriptSet::Open`, by SETPM) instead of using the
+    /// ROM scripts.
+    pub open_scripts: bool,
+}
+
+impl ScriptEngine {
+    /// Applies the choice to a board whose driver is up: the engine first, then the
+    /// script load through the driver's firmware path.
+    pub fn apply(
+        self,
+        board: &'static Board,
+        sdma: &'static Sdma<DemoPlatform>,
+    ) -> Result<(), BringUpError> {
+        use sdma_core::sdma::script::OPEN_SCRIPTS;
+        if self.isa {
+            board
+                .with_sim(|s| s.use_isa_engine(OPEN_SCRIPTS))
+                .map_err(|e| err("open scripts image", e))?;
+        }
+        if self.open_scripts {
+            let fw = sdma_sim::Firmware::parse(OPEN_SCRIPTS)
+                .map_err(|e| err("open scripts image", e))?;
+            board.with_sim(|s| s.load_firmware_table(&fw));
+            sdma.load_script_set(sdma_core::sdma::ScriptSet::Open)
+                .map_err(|e| err("loading the open scripts", e))?;
+        }
+        Ok(())
+    }
+}
+
 /// A driver channel for the SSI FIFO `ssi`: its DMA event, the shared-peripheral SSI
 /// script, priority 3.
 pub fn ssi_channel(

@@ -9,6 +9,7 @@ use pcm_dma::storm::{self, Figure, RecoveryMode, StormConfig, StormReport};
 use pcm_dma::{HwParams, Stream};
 use sdma_sim::SsiStats;
 
+use crate::board::ScriptEngine;
 use crate::load::CompanionStats;
 use crate::policy::{Policy, StopBound};
 use crate::report::{
@@ -41,6 +42,8 @@ pub struct DemoArgs {
     /// The port the stream runs on: SSI1 (SabreLite, default) or SAI2 (i.MX6ULL EVK,
     /// `--board imx6ull-evk`).
     pub port: AudioPort,
+    /// The engine and scripts (`--engine isa --scripts open`; default: behavioural, ROM).
+    pub engine: ScriptEngine,
 }
 
 /// The seed of one storm, derived from the run's seed (distinct per stream and mode).
@@ -119,9 +122,17 @@ fn one_storm(
 ) -> Result<StormRun, String> {
     let policy = a.policy;
     let seed = storm_seed(a.seed, stream, mode);
-    let (mut rig, mut pcm) =
-        SdmaRig::on_port(policy, a.stop_bound, stream, seed, false, a.load, a.port)
-            .map_err(|e| e.to_string())?;
+    let (mut rig, mut pcm) = SdmaRig::on_port(
+        policy,
+        a.stop_bound,
+        stream,
+        seed,
+        false,
+        a.load,
+        a.port,
+        a.engine,
+    )
+    .map_err(|e| e.to_string())?;
     rig.progress = progress;
     let cfg = StormConfig::scenario(seed, stream, mode, xruns);
     let mut rep = storm::run(&mut rig, &mut pcm, &cfg);
@@ -353,6 +364,7 @@ mod tests {
             progress: false,
             load: Load::NONE,
             port: Default::default(),
+            engine: Default::default(),
         };
         let v = run(&a).unwrap();
         let _ = std::fs::remove_dir_all(&dir);

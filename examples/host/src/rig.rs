@@ -23,7 +23,7 @@ use sdma_core::vchan::Channel;
 use sdma_sim::platform::{alloc_buffer, bus_of};
 use sdma_sim::{AudioPort, Board, SimHandler, SimSsiInterface, SsiConfig, SsiId, SsiStats};
 
-use crate::board::{bring_up, err, ssi_channel, BringUpError};
+use crate::board::{bring_up, err, ssi_channel, BringUpError, ScriptEngine};
 use crate::load::{claim_ring, Companion, MemcpyLoad, SlotFramer};
 use crate::policy::{DemoPlatform, Policy, StopBound};
 use crate::timeline::Recorder;
@@ -255,7 +255,16 @@ impl SdmaRig {
         trace: bool,
         load: Load,
     ) -> Result<(SdmaRig, DemoPcm), RigError> {
-        SdmaRig::on_port(policy, bound, stream, seed, trace, load, AudioPort::Ssi1)
+        SdmaRig::on_port(
+            policy,
+            bound,
+            stream,
+            seed,
+            trace,
+            load,
+            AudioPort::Ssi1,
+            ScriptEngine::default(),
+        )
     }
 
     /// [`SdmaRig::with_load`] with the stream on `port` (SSI1 of the SabreLite, SAI2
@@ -268,9 +277,11 @@ impl SdmaRig {
         trace: bool,
         load: Load,
         port: AudioPort,
+        engine: ScriptEngine,
     ) -> Result<(SdmaRig, DemoPcm), RigError> {
         let hw = HwParams::scenario_default();
         let (board, sdma) = bring_up(policy, bound, seed, trace)?;
+        engine.apply(board, sdma)?;
         let (rx, tx) = port.rx_tx();
         let (mine, other) = match stream {
             Stream::Capture => (rx, tx),

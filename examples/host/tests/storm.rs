@@ -18,6 +18,7 @@ fn args(policy: Policy, xruns: u64, seed: u64) -> DemoArgs {
         progress: false,
         load: Load::NONE,
         port: Default::default(),
+        engine: Default::default(),
     }
 }
 

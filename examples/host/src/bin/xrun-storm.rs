@@ -1,5 +1,6 @@
 //! `xrun-storm --policy NAME [--xruns N] [--seed S] [--stop-bound-us N] [--trace DIR]
-//! [--no-application] [--board sabrelite|imx6ull-evk]`: the XRUN storm of `docs/scenarios.md#xrun-storm` for one terminate policy
+//! [--no-application] [--board sabrelite|imx6ull-evk] [--engine behavioural|isa]
+//! [--scripts rom|open]`: the XRUN storm of `docs/scenarios.md#xrun-storm` for one terminate policy
 //! on the simulated board, the harness of `cargo xtask demo`.
 //!
 //! Runs a capture storm (SSI1 receive) and a playback storm (SSI1 transmit) of about
@@ -29,6 +30,7 @@ fn parse() -> Result<DemoArgs, String> {
         progress: true,
         load: Load::NONE,
         port: Default::default(),
+        engine: Default::default(),
     };
     let mut it = std::env::args().skip(1);
     while let Some(k) = it.next() {
@@ -48,6 +50,16 @@ fn parse() -> Result<DemoArgs, String> {
             }
             "--trace" => a.trace = Some(val()?.into()),
             "--no-application" => a.application = false,
+            "--engine" => match val()?.as_str() {
+                "behavioural" => a.engine.isa = false,
+                "isa" => a.engine.isa = true,
+                v => return Err(format!("unknown engine `{v}` (behavioural, isa)")),
+            },
+            "--scripts" => match val()?.as_str() {
+                "rom" => a.engine.open_scripts = false,
+                "open" => a.engine.open_scripts = true,
+                v => return Err(format!("unknown script set `{v}` (rom, open)")),
+            },
             "--board" => {
                 let v = val()?;
                 a.port = sdma_sim::AudioPort::from_board(&v)
@@ -59,7 +71,8 @@ fn parse() -> Result<DemoArgs, String> {
             }
             "-h" | "--help" => {
                 return Err("usage: xrun-storm --policy pending-list|linux-5.8|linux-5.15 [--xruns N] [--seed S] \
-                            [--stop-bound-us N] [--trace DIR] [--no-application] [--board sabrelite|imx6ull-evk]"
+                            [--stop-bound-us N] [--trace DIR] [--no-application] [--board sabrelite|imx6ull-evk] \
+                            [--engine behavioural|isa] [--scripts rom|open]"
                     .into())
             }
             other => return Err(format!("unknown argument `{other}`")),
