@@ -20,6 +20,13 @@
 //! Linux models keep their 1-2 ms terminate worker either way. The bound of each policy
 //! is in the table's header and in the JSON (`stop_bound_us`, `stop_bound`).
 //!
+//! `--engine isa --scripts open` runs the same storm with the driver's open scripts
+//! (`ScriptSet::Open`, loaded by SETPM) executed instruction by instruction by the
+//! simulator's ISA engine (`sdma_sim::isa`); `--scripts open` alone runs the open scripts'
+//! table on the behavioural engine. The ISA engine never runs NXP's ROM scripts, so
+//! `--engine isa` needs `--scripts open`. The JSON then carries `"engine"` and
+//! `"scripts"`.
+//!
 //! Every figure is virtual time from the simulator, so the same seed gives the same
 //! report, byte for byte. Wall-clock time is printed on stderr only.
 //!
@@ -70,6 +77,52 @@ pub struct Args {
     /// 32-word FIFO, events 37/38).
     #[arg(long, value_enum, default_value_t = crate::target::Board::Sabrelite)]
     pub board: crate::target::Board,
+    /// The engine that runs the SDMA scripts: `behavioural` (each script modelled by its
+    /// start address) or `isa` (the scripts' instructions executed one by one; open
+    /// scripts only, so it needs `--scripts open`).
+    #[arg(long, value_enum, default_value_t = Engine::Behavioural)]
+    pub engine: Engine,
+    /// The scripts the driver runs: `rom` (NXP's ROM scripts, as modelled) or `open`
+    /// (this project's scripts from `sdma-core/scripts`, loaded by SETPM).
+    #[arg(long, value_enum, default_value_t = Scripts::Rom)]
+    pub scripts: Scripts,
+}
+
+/// `--engine`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Engine {
+    /// Scripts modelled by their start address.
+    Behavioural,
+    /// Scripts executed instruction by instruction.
+    Isa,
+}
+
+/// `--scripts`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Scripts {
+    /// NXP's ROM scripts (as the behavioural engine models them).
+    Rom,
+    /// This project's open scripts.
+    Open,
+}
+
+/// The report with `"engine"` and `"scripts"` when they are not the defaults.
+fn with_engine(mut v: Value, args: &Args) -> Value {
+    if args.engine != Engine::Behavioural || args.scripts != Scripts::Rom {
+        if let Value::Object(m) = &mut v {
+            let engine = match args.engine {
+                Engine::Behavioural => "behavioural",
+                Engine::Isa => "isa",
+            };
+            let scripts = match args.scripts {
+                Scripts::Rom => "rom",
+                Scripts::Open => "open",
+            };
+            m.insert("engine".into(), json!(engine));
+            m.insert("scripts".into(), json!(scripts));
+        }
+    }
+    v
 }
 
 /// The JSON report: `{"seed", "period_us", "policies": [...]}`. Pure; the order of the
@@ -373,6 +426,12 @@ fn run_policies(args: &Args, exe: &Path, policies: &[&str]) -> anyhow::Result<Ve
         if args.board != crate::target::Board::Sabrelite {
             cmd.args(["--board", args.board.name()]);
         }
+        if args.engine == Engine::Isa {
+            cmd.args(["--engine", "isa"]);
+        }
+        if args.scripts == Scripts::Open {
+            cmd.args(["--scripts", "open"]);
+        }
         cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
         let child = cmd
             .spawn()
@@ -436,6 +495,9 @@ fn run_policies(args: &Args, exe: &Path, policies: &[&str]) -> anyhow::Result<Ve
 
 /// Runs the subcommand.
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+    if args.engine == Engine::Isa && args.scripts != Scripts::Open {
+        bail!("the ISA engine runs only open scripts (never NXP's ROM): add `--scripts open`");
+    }
     let policies: Vec<&str> = if args.policy.is_empty() {
         POLICIES.to_vec()
     } else {
@@ -489,7 +551,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     if args.json {
         println!(
             "{}",
-            serde_json::to_string(&report_json(args.seed, &figures))?
+            serde_json::to_string(&with_engine(report_json(args.seed, &figures), &args))?
         );
     } else {
         print!("{}", report_table(args.seed, &figures));

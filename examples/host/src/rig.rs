@@ -269,6 +269,9 @@ impl SdmaRig {
 
     /// [`SdmaRig::with_load`] with the stream on `port` (SSI1 of the SabreLite, SAI2
     /// of the i.MX6ULL EVK; the companions of `load` on the SoC's second port).
+    // One independent knob of the scenario per argument; a struct of them is the
+    // storm rig owner's call.
+    #[allow(clippy::too_many_arguments)]
     pub fn on_port(
         policy: Policy,
         bound: StopBound,
