@@ -215,6 +215,11 @@ impl Ssi {
         self.start = now;
         self.ticks = 1;
         self.generation += 1;
+        if self.cfg.direction == Direction::Receive {
+            // The receiver starts on a frame sync: its first word is slot 0 (the left
+            // channel) of a stereo frame, whatever slot the codec was in at the stop.
+            self.gen_next = self.gen_next.next_multiple_of(2);
+        }
     }
 
     /// Stops the codec clock (the FIFO keeps its contents).
