@@ -105,10 +105,12 @@
 pub mod blocking;
 pub mod error;
 pub mod interface;
+pub mod loopback;
 pub mod params;
 pub mod pattern;
 mod pcm;
 pub mod ring;
+pub mod sdma;
 pub mod state;
 #[cfg(feature = "storm")]
 pub mod storm;

@@ -5,8 +5,8 @@ use core::ptr::{self, NonNull};
 use core::sync::atomic::{compiler_fence, Ordering};
 
 use sdma_core::dmaengine::{
-    Buffers, Cookie, DmaChannel, Event, EventKind, FifoAddress, FifoEndpoint, RequestLine,
-    ResidueGranularity, SlaveConfig, TxState,
+    Buffers, ChannelIrq, Cookie, DmaChannel, Event, EventKind, FifoAddress, FifoEndpoint,
+    RequestLine, ResidueGranularity, SlaveConfig, TxState,
 };
 
 use crate::error::PcmError;
@@ -68,6 +68,24 @@ pub struct IrqReport {
     /// The audio interface reported that its FIFO lost frame alignment (an overrun or
     /// underrun in the interface itself, [`AudioInterface::frame_aligned`]).
     pub interface_error: bool,
+}
+
+impl IrqReport {
+    /// `self` followed by `later`: periods add up, flags accumulate, the first restart
+    /// error is kept.
+    pub fn merge(&mut self, later: IrqReport) {
+        self.periods = self.periods.saturating_add(later.periods);
+        self.xrun |= later.xrun;
+        self.restarted |= later.restarted;
+        self.recovered |= later.recovered;
+        self.started |= later.started;
+        self.drained |= later.drained;
+        self.dma_error |= later.dma_error;
+        self.interface_error |= later.interface_error;
+        if self.restart_error.is_none() {
+            self.restart_error = later.restart_error;
+        }
+    }
 }
 
 /// Counters since creation.
@@ -152,6 +170,9 @@ pub struct Pcm<Ch, A = NoInterface> {
     transfer_run: u32,
     period_flag: bool,
     counters: Counters,
+    /// What the interrupt entry's calls of `on_period` reported since the last
+    /// [`Pcm::take_irq_report`].
+    irq_report: IrqReport,
 }
 
 // SAFETY: the raw ring pointer is the only non-`Send` field; it stands for the
@@ -249,6 +270,7 @@ impl<Ch: DmaChannel<Read = DmaRing, Write = DmaRing>, A: AudioInterface> Pcm<Ch,
             transfer_run: 0,
             period_flag: false,
             counters: Counters::default(),
+            irq_report: IrqReport::default(),
         }
     }
 
@@ -642,13 +664,21 @@ impl<Ch: DmaChannel<Read = DmaRing, Write = DmaRing>, A: AudioInterface> Pcm<Ch,
         self.run = self.run.wrapping_add(1);
         self.counters.starts = self.counters.starts.wrapping_add(1);
         self.state = PcmState::Running;
-        if dai_on_issue() || self.ch.tx_status(cookie).state == TxState::InProgress {
-            // On an idle channel the transfer runs from `issue_pending` on: its
-            // `Started` event comes only with the next dispatch, and a capture whose
-            // receiver waits for it would never raise a DMA request. Otherwise the
-            // transfer waits for an old stop and the interface for its `Started`.
+        if dai_on_issue() {
             self.start_interface();
         }
+        // A controller that started the transfer inside `issue_pending` (an idle channel
+        // whose start completes at once) queued its `Started` event already: dispatch it
+        // now, or a capture whose receiver waits for it would never raise a DMA request.
+        // Otherwise (a stop to confirm, or a start that completes in an interrupt) the
+        // `Started` event comes later and the interface waits for it. Inside `on_period`
+        // this dispatches nothing (callbacks do not nest): its own loop gets there.
+        let mut rep = IrqReport::default();
+        while let Some(ev) = self.ch.begin_callback() {
+            self.handle_event(ev, &mut rep);
+            self.ch.end_callback();
+        }
+        self.irq_report.merge(rep);
         Ok(())
     }
 
@@ -975,6 +1005,12 @@ impl<Ch: DmaChannel<Read = DmaRing, Write = DmaRing>, A: AudioInterface> Pcm<Ch,
         self.ring_fill_silence(off, (to - from) as usize * fb);
     }
 
+    /// What the interrupt entry's calls of [`Pcm::on_period`] reported since the last
+    /// call (the stream as a [`ChannelIrq`] client), merged ([`IrqReport::merge`]).
+    pub fn take_irq_report(&mut self) -> IrqReport {
+        core::mem::take(&mut self.irq_report)
+    }
+
     /// Whether a period elapsed since the last call (the period notification flag).
     pub fn take_period_flag(&mut self) -> bool {
         core::mem::take(&mut self.period_flag)
@@ -1271,6 +1307,29 @@ impl<Ch: DmaChannel<Read = DmaRing, Write = DmaRing>, A: AudioInterface> Pcm<Ch,
             }
         }
         Ok(done)
+    }
+}
+
+/// A stream is a client of its channel's interrupt entry (for SDMA,
+/// `Sdma::on_interrupt` / `Sdma::on_deadline`): the channel's work when its hardware
+/// channel has some, then [`Pcm::on_period`] after every entry call, whose reports
+/// accumulate until [`Pcm::take_irq_report`].
+impl<Ch, A> ChannelIrq for Pcm<Ch, A>
+where
+    Ch: DmaChannel<Read = DmaRing, Write = DmaRing> + ChannelIrq,
+    A: AudioInterface,
+{
+    fn hw_channel(&self) -> u8 {
+        self.ch.hw_channel()
+    }
+
+    fn on_channel_interrupt(&mut self) {
+        self.ch.on_channel_interrupt();
+    }
+
+    fn after_interrupt(&mut self) {
+        let report = self.on_period();
+        self.irq_report.merge(report);
     }
 }
 

@@ -737,6 +737,20 @@ pub trait DmaChannel {
     }
 }
 
+/// A client of one hardware DMA channel that a controller's interrupt entry services
+/// (for SDMA, `Sdma::on_interrupt` / `Sdma::on_deadline`): its identity is the hardware
+/// channel it runs on, so no interrupt status bit is routed by hand.
+pub trait ChannelIrq {
+    /// The hardware channel number (the channel's bit in the interrupt status).
+    fn hw_channel(&self) -> u8;
+    /// The channel's interrupt work (progress, stop confirmation, queued events): runs
+    /// when the hardware channel has work. Bounded, never waits.
+    fn on_channel_interrupt(&mut self);
+    /// The owner's work after every interrupt entry call (dispatch the queued events:
+    /// e.g. a PCM stream's period handling). Default: nothing. Bounded, never waits.
+    fn after_interrupt(&mut self) {}
+}
+
 /// The controller side: what a DMA controller driver implements for one hardware
 /// channel. Plugs into [`crate::vchan::Channel`], which supplies the queues, the
 /// terminate-pending list and the client API.

@@ -60,6 +60,7 @@ pub mod channel0;
 pub mod engine;
 pub mod error;
 pub mod firmware;
+mod irq;
 pub mod platform;
 pub mod script;
 

@@ -1,0 +1,134 @@
+//! The common stack in one name: a PCM stream on an i.MX SDMA channel, served by
+//! `Sdma::on_interrupt` (the stream is a [`ChannelIrq`](sdma_core::dmaengine::ChannelIrq)
+//! client identified by its hardware channel).
+//!
+//! ```no_run
+//! # fn demo<P: sdma_core::sdma::Platform, A: pcm_dma::AudioInterface>(
+//! #     sdma: &'static sdma_core::sdma::Sdma<P>,
+//! #     ssi_rx: A,
+//! #     ring: &'static mut [u8],
+//! # ) -> Result<(), pcm_dma::sdma::StreamError> {
+//! use pcm_dma::sdma::{capture, SdmaPcm};
+//! use pcm_dma::HwParams;
+//! use sdma_core::sdma::PeripheralType;
+//! # let endpoint = unsafe_endpoint();
+//! # fn unsafe_endpoint() -> &'static dyn sdma_core::dmaengine::FifoEndpoint { unimplemented!() }
+//!
+//! // `endpoint` is the SSI's receive FIFO (e.g. `imx6_bsp::ssi::SSI1_RX`), `ssi_rx` its
+//! // receive half as the stream's audio interface (`imx6_bsp::ssi::Ssi::rx`).
+//! let mut pcm: SdmaPcm<P, A> = capture(sdma, endpoint, PeripheralType::SsiSp, ssi_rx, ring)?;
+//! pcm.hw_params(HwParams::scenario_default())?;
+//! pcm.prepare()?;
+//! pcm.start()?;
+//! # Ok(()) }
+//! ```
+
+use sdma_core::dmaengine::FifoEndpoint;
+use sdma_core::sdma::{ChannelRequest, PeripheralType, Platform, Sdma, SdmaChannel, SdmaError};
+use sdma_core::vchan::Channel;
+
+use crate::interface::{AudioInterface, NoInterface};
+use crate::params::Stream;
+use crate::pcm::{DmaLink, Pcm};
+use crate::ring::DmaRing;
+use crate::PcmError;
+
+/// Transfers an SDMA stream channel holds: a stopping one, a retired one, the new run and
+/// a spare.
+pub const SLOTS: usize = 4;
+
+/// The virtual channel over an SDMA hardware channel, as a stream uses it.
+pub type SdmaPcmChannel<P, const N: usize = SLOTS> = Channel<SdmaChannel<P>, DmaRing, DmaRing, N>;
+
+/// A PCM stream on an SDMA channel with the audio interface `A`.
+pub type SdmaPcm<P, A = NoInterface, const N: usize = SLOTS> = Pcm<SdmaPcmChannel<P, N>, A>;
+
+/// SDMA channel priority of audio streams (CHNPRI; Linux maps the device tree's 0 to 3).
+pub const AUDIO_PRIORITY: u8 = 3;
+
+/// Why a stream could not be set up.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StreamError {
+    /// The engine refused the channel (not initialised, no free channel, bad event...).
+    Sdma(SdmaError),
+    /// The endpoint has no request line (an SDMA stream is paced by its peripheral).
+    NoRequestLine,
+    /// The PCM refused a step.
+    Pcm(PcmError),
+}
+
+impl From<PcmError> for StreamError {
+    fn from(e: PcmError) -> Self {
+        StreamError::Pcm(e)
+    }
+}
+
+impl From<SdmaError> for StreamError {
+    fn from(e: SdmaError) -> Self {
+        StreamError::Sdma(e)
+    }
+}
+
+/// A stream in `stream`'s direction on a new SDMA channel bound to `endpoint`'s request
+/// line (script class `script`, [`AUDIO_PRIORITY`]), with `interface` as its audio
+/// interface and `ring` as its DMA ring (see [`Pcm::new`] for what the ring must be).
+/// The stream is in `Open`: set its parameters next.
+pub fn stream<P, E, A>(
+    sdma: &'static Sdma<P>,
+    stream: Stream,
+    endpoint: &E,
+    script: PeripheralType,
+    interface: A,
+    ring: &'static mut [u8],
+) -> Result<SdmaPcm<P, A>, StreamError>
+where
+    P: Platform,
+    E: FifoEndpoint + ?Sized,
+    A: AudioInterface,
+{
+    let line = endpoint.request().ok_or(StreamError::NoRequestLine)?;
+    let ctl = sdma.request_channel(ChannelRequest::peripheral(
+        u32::from(line),
+        script,
+        AUDIO_PRIORITY,
+    ))?;
+    Ok(Pcm::with_interface(
+        Channel::for_sdma(ctl),
+        interface,
+        stream,
+        DmaLink::of(endpoint),
+        ring,
+    ))
+}
+
+/// [`stream`] for capture.
+pub fn capture<P, E, A>(
+    sdma: &'static Sdma<P>,
+    endpoint: &E,
+    script: PeripheralType,
+    interface: A,
+    ring: &'static mut [u8],
+) -> Result<SdmaPcm<P, A>, StreamError>
+where
+    P: Platform,
+    E: FifoEndpoint + ?Sized,
+    A: AudioInterface,
+{
+    stream(sdma, Stream::Capture, endpoint, script, interface, ring)
+}
+
+/// [`stream`] for playback.
+pub fn playback<P, E, A>(
+    sdma: &'static Sdma<P>,
+    endpoint: &E,
+    script: PeripheralType,
+    interface: A,
+    ring: &'static mut [u8],
+) -> Result<SdmaPcm<P, A>, StreamError>
+where
+    P: Platform,
+    E: FifoEndpoint + ?Sized,
+    A: AudioInterface,
+{
+    stream(sdma, Stream::Playback, endpoint, script, interface, ring)
+}
