@@ -102,6 +102,7 @@
 //! [`interface`] for the call table.
 #![cfg_attr(not(any(test, feature = "storm")), no_std)]
 
+pub mod asynch;
 pub mod blocking;
 pub mod error;
 pub mod interface;

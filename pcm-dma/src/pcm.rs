@@ -3,12 +3,14 @@
 
 use core::ptr::{self, NonNull};
 use core::sync::atomic::{compiler_fence, Ordering};
+use core::task::{Context, Poll};
 
 use sdma_core::dmaengine::{
     Buffers, ChannelIrq, Cookie, DmaChannel, Event, EventKind, FifoAddress, FifoEndpoint,
     RequestLine, ResidueGranularity, SlaveConfig, TxState,
 };
 
+use crate::asynch::WakerCell;
 use crate::error::PcmError;
 use crate::interface::{AudioInterface, NoInterface};
 use crate::params::{HwParams, ParamError, Stream, SwParams};
@@ -173,6 +175,11 @@ pub struct Pcm<Ch, A = NoInterface> {
     /// What the interrupt entry's calls of `on_period` reported since the last
     /// [`Pcm::take_irq_report`].
     irq_report: IrqReport,
+    /// The task waiting in [`Pcm::poll_read`] / [`Pcm::poll_write`], woken by the period
+    /// handling.
+    waker: WakerCell,
+    /// XRUNs already returned by `poll_read` / `poll_write`.
+    xruns_reported: u32,
 }
 
 // SAFETY: the raw ring pointer is the only non-`Send` field; it stands for the
@@ -271,6 +278,8 @@ impl<Ch: DmaChannel<Read = DmaRing, Write = DmaRing>, A: AudioInterface> Pcm<Ch,
             period_flag: false,
             counters: Counters::default(),
             irq_report: IrqReport::default(),
+            waker: WakerCell::new(),
+            xruns_reported: 0,
         }
     }
 
@@ -919,8 +928,14 @@ impl<Ch: DmaChannel<Read = DmaRing, Write = DmaRing>, A: AudioInterface> Pcm<Ch,
             self.handle_event(ev, &mut rep);
             self.ch.end_callback();
         }
+        let was_stopping = self.stopping.is_some();
         self.update_stopping();
         while self.ch.reclaim().is_some() {}
+        if rep != IrqReport::default() || was_stopping != self.stopping.is_some() {
+            // Frames, room, an XRUN or a confirmed stop: a waiting read or write can
+            // make progress.
+            self.waker.wake();
+        }
         rep
     }
 
@@ -1307,6 +1322,78 @@ impl<Ch: DmaChannel<Read = DmaRing, Write = DmaRing>, A: AudioInterface> Pcm<Ch,
             }
         }
         Ok(done)
+    }
+}
+
+// ----- async side ----------------------------------------------------------------------
+
+impl<Ch: DmaChannel<Read = DmaRing, Write = DmaRing>, A: AudioInterface> Pcm<Ch, A> {
+    /// An XRUN since the last one this reported (counted by [`Counters::xruns`], whether
+    /// the stream recovered by itself or waits for [`Pcm::recover`]).
+    fn take_unreported_xrun(&mut self) -> bool {
+        let xruns = self.counters.xruns;
+        let new = xruns != self.xruns_reported;
+        self.xruns_reported = xruns;
+        new
+    }
+
+    /// The poll form of an async read: [`Pcm::readi`], except that instead of
+    /// `WouldBlock` the task's waker is registered and woken by the period handling
+    /// ([`Pcm::on_period`]) when frames arrive, an XRUN happens or a stop is confirmed.
+    /// Each XRUN is returned once as `Err(PcmError::Xrun)`; with
+    /// [`SwParams::auto_recover`] the stream has already restarted and the next call
+    /// reads the new run, without it the stream waits for [`Pcm::recover`]. Never
+    /// blocks. See [`crate::asynch`] for the future.
+    pub fn poll_read(
+        &mut self,
+        cx: &mut Context<'_>,
+        buf: &mut [u8],
+    ) -> Poll<Result<usize, PcmError>> {
+        if self.take_unreported_xrun() {
+            return Poll::Ready(Err(PcmError::Xrun));
+        }
+        let r = self.readi(buf);
+        self.poll_result(cx, r)
+    }
+
+    /// The poll form of an async write: [`Pcm::writei`], waiting like
+    /// [`Pcm::poll_read`] (for room instead of frames).
+    pub fn poll_write(
+        &mut self,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<Result<usize, PcmError>> {
+        if self.take_unreported_xrun() {
+            return Poll::Ready(Err(PcmError::Xrun));
+        }
+        let r = self.writei(buf);
+        self.poll_result(cx, r)
+    }
+
+    fn poll_result(
+        &mut self,
+        cx: &mut Context<'_>,
+        r: nb::Result<usize, PcmError>,
+    ) -> Poll<Result<usize, PcmError>> {
+        match r {
+            Ok(n) => Poll::Ready(Ok(n)),
+            Err(nb::Error::Other(e)) => {
+                if e == PcmError::Xrun {
+                    // An XRUN the call itself found is this report.
+                    self.take_unreported_xrun();
+                }
+                Poll::Ready(Err(e))
+            }
+            Err(nb::Error::WouldBlock) => {
+                if self.take_unreported_xrun() {
+                    // The call found an XRUN and recovered by itself.
+                    return Poll::Ready(Err(PcmError::Xrun));
+                }
+                // No race with the period handling: it needs `&mut self` too.
+                self.waker.register(cx.waker());
+                Poll::Pending
+            }
+        }
     }
 }
 
