@@ -4,9 +4,9 @@
 //!
 //! - [`sdma`]: the host-side register block, **generated** by `cargo xtask gen-pac` from the
 //!   register description `sdma-pac/sdma.svd` (CMSIS-SVD; the source of truth, with the
-//!   choices made where Linux, the NXP headers and SOF disagree). Base address
-//!   [`SDMA_BASE`] = `0x020E_C000` on i.MX6Q/DL. `cargo xtask gen-pac --check` fails when
-//!   `src/generated/` is stale.
+//!   choices made where Linux, the NXP headers and SOF disagree, e.g. EVT_MIRROR: HW-019).
+//!   Base address [`SDMA_BASE`] = `0x020E_C000` on i.MX6Q/DL. `cargo xtask gen-pac
+//!   --check` fails when `src/generated/` is stale.
 //! - [`register`]: the register cell types and the [`read_reg!`], [`write_reg!`],
 //!   [`modify_reg!`] macros (hand-written).
 //! - [`bd`], [`ccb`], [`context`]: the structures the SDMA core reads from RAM (12-byte

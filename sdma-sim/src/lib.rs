@@ -23,7 +23,8 @@
 //!
 //! Timing defaults ([`Timing`]): 30 ns per register access, 400 ns context switch, peripheral
 //! burst 200 ns + 40 ns per word, memory copy 300 ns per BD + 2 µs per KiB, channel-0
-//! command 1 µs + 10 ns per word, +0..20 % jitter per step, interrupt latency 1..5 µs.
+//! command 1 µs + 10 ns per word (HW-016), +0..20 % jitter per step, interrupt latency
+//! 1..5 µs (HW-018).
 
 #![deny(unsafe_op_in_unsafe_fn)]
 

@@ -831,7 +831,7 @@ impl<P: Platform + 'static> DmaController for SdmaChannel<P> {
                 && !self.sdma.enabled(self.ch)
             {
                 // The engine stopped by itself (ring ran dry): no step runs, the script
-                // kept its position; start it again.
+                // kept its position; start it again (HW-017).
                 self.sdma.hstart(self.ch);
                 self.stats.self_stop_restarts += 1;
             }

@@ -31,7 +31,8 @@ pub const CHN0ADDR_BOOT: u32 = 0x4050;
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct SdmaConfig {
     /// How long a channel-0 command may take before it fails with
-    /// [`SdmaError::Channel0Timeout`] (Linux: 500 µs).
+    /// [`SdmaError::Channel0Timeout`] (Linux: 500 µs; a context load is assumed to take
+    /// microseconds, HW-016).
     pub channel0_timeout_ns: u64,
     /// How long the soft reset may take.
     pub reset_timeout_ns: u64,
@@ -271,7 +272,8 @@ impl<P: Platform> Sdma<P> {
         for c in 0..NUM_CHANNELS {
             write_reg!(sdma_pac::sdma, regs, CHNPRI[c], 0);
         }
-        // Ownership: channel 0 runs on HSTART without events (EO = 1, HO = 0); no DSP.
+        // Ownership: channel 0 runs on HSTART without events (EO = 1, HO = 0); no DSP
+        // (the run condition, HW-006).
         write_reg!(sdma_pac::sdma, regs, EVTOVR, 1);
         write_reg!(sdma_pac::sdma, regs, HOSTOVR, 0);
         write_reg!(sdma_pac::sdma, regs, DSPOVR, u32::MAX);
@@ -543,7 +545,9 @@ impl<P: Platform> Sdma<P> {
 
     /// Queues the load of `ctx` as the context of channel `ch` (channel-0 SETDM of 32
     /// words). The caller guarantees the channel's script cannot run again before the
-    /// command finishes (its stop is confirmed, or it never ran). Never waits.
+    /// command finishes (its stop is confirmed, or it never ran). The load also resets
+    /// the script's position, so the next run starts at the CCB's current BD (HW-005).
+    /// Never waits.
     pub(crate) fn load_context(&self, ch: u8, ctx: &ChannelContext) -> Result<Ticket, SdmaError> {
         self.submit_channel0(Command {
             owner: ch,

@@ -10,10 +10,10 @@ use sdma_pac::sdma::RegisterBlock;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum ScriptClass {
     /// A peripheral script (shp_2_mcu, mcu_2_app, ...): after HE is cleared it may still
-    /// finish its current burst of one watermark.
+    /// finish its current burst of one watermark (HW-002).
     Peripheral,
     /// A memory-to-memory script (ap_2_ap): after HE is cleared it may still finish its
-    /// current BD (up to 64 KiB - 1).
+    /// current BD (up to 64 KiB - 1; HW-002).
     Memory,
 }
 
