@@ -473,3 +473,25 @@ fn no_file_refers_outside_the_repository() {
         );
     }
 }
+
+/// The bring-up guide says, for every row of the register, what its self-test check needs
+/// from the board: a row added without a line there fails here.
+#[test]
+fn every_register_row_says_what_it_needs_from_the_board() {
+    let guide = std::fs::read_to_string(workspace_root().join("docs/bring-up.md"))
+        .expect("docs/bring-up.md");
+    let needs = guide
+        .split("## What each check needs from the board")
+        .nth(1)
+        .expect("docs/bring-up.md has a section `What each check needs from the board`");
+    let needs = needs.split("\n## ").next().unwrap_or(needs);
+    let cited = cited_ids(needs);
+    let rows = register_rows();
+    assert!(rows.len() >= 15, "{} rows", rows.len());
+    for (id, _) in &rows {
+        assert!(
+            cited.contains(id),
+            "{id} is in docs/hardware-assumptions.md but not in docs/bring-up.md's table of what each check needs"
+        );
+    }
+}
