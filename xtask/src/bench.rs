@@ -22,6 +22,10 @@
 //!
 //! `sim-speed` runs natively: 60 s of SSI1 capture and playback through the driver,
 //! reported as simulated audio seconds per host second (wall clock, never asserted).
+//! `sim-speed-isa` runs the same streams on the instruction-level engine with the open
+//! scripts (loaded by SETPM): audio seconds per host second and SDMA instructions
+//! executed per host second (`instructions_per_host_s`), beside the instructions, core
+//! cycles and script slices of the run.
 
 pub mod callgrind;
 
@@ -180,8 +184,13 @@ fn fmt_num(x: f64) -> String {
     }
 }
 
+/// Whether a case runs natively (timed by wall clock) instead of under callgrind.
+pub fn is_native(case: &str) -> bool {
+    case == "sim-speed" || case == "sim-speed-isa"
+}
+
 /// The table, with the growth lines. Pure.
-pub fn report_table(results: &[CaseResult], speed: Option<&Value>) -> String {
+pub fn report_table(results: &[CaseResult], speed: Option<&Value>, isa: Option<&Value>) -> String {
     use std::fmt::Write as _;
     let mut s = String::new();
     let _ = writeln!(
@@ -264,6 +273,20 @@ pub fn report_table(results: &[CaseResult], speed: Option<&Value>) -> String {
             v["wall_s"].as_f64().unwrap_or(0.0)
         );
     }
+    if let Some(v) = isa {
+        let _ = writeln!(
+            s,
+            "ISA engine speed (open scripts, instruction by instruction): {:.1} s of audio \
+             (SSI1 capture + playback) per host second, {:.2} M SDMA instructions per host \
+             second ({} instructions in {} script slices for {} s simulated, {:.2} s wall clock)",
+            v["audio_s_per_host_s"].as_f64().unwrap_or(0.0),
+            v["instructions_per_host_s"].as_f64().unwrap_or(0.0) / 1e6,
+            v["instructions"],
+            v["slices"],
+            v["virtual_s"],
+            v["wall_s"].as_f64().unwrap_or(0.0)
+        );
+    }
     s
 }
 
@@ -292,16 +315,22 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
     let mut results = Vec::new();
     let mut speed = None;
+    let mut isa_speed = None;
     for c in chosen {
-        if c == "sim-speed" {
+        if is_native(c) {
             let o = Command::new(&exe)
                 .arg(c)
                 .output()
-                .context("running sim-speed")?;
+                .with_context(|| format!("running {c}"))?;
             if !o.status.success() {
-                bail!("sim-speed failed: {}", String::from_utf8_lossy(&o.stderr));
+                bail!("{c} failed: {}", String::from_utf8_lossy(&o.stderr));
             }
-            speed = Some(last_json_line(&o.stdout)?);
+            let v = Some(last_json_line(&o.stdout)?);
+            if c == "sim-speed" {
+                speed = v;
+            } else {
+                isa_speed = v;
+            }
             continue;
         }
         results.push(run_under_callgrind(&exe, c, &dir)?);
@@ -311,10 +340,14 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             "tool": "valgrind --tool=callgrind (instructions, x86-64)",
             "cases": results.iter().map(CaseResult::to_json).collect::<Vec<_>>(),
             "sim_speed": speed,
+            "isa_speed": isa_speed,
         });
         println!("{}", serde_json::to_string_pretty(&v)?);
     } else {
-        print!("{}", report_table(&results, speed.as_ref()));
+        print!(
+            "{}",
+            report_table(&results, speed.as_ref(), isa_speed.as_ref())
+        );
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -387,8 +420,30 @@ mod tests {
             mk("irq-31", 1200),
             mk("irq-1of31", 101),
         ];
-        let t = report_table(&rs, None);
+        let t = report_table(&rs, None, None);
         assert!(t.contains("8 -> 400 (4.00x)"), "{t}");
         assert!(t.contains("1 of 31 -> 101 (+1.0 %)"), "{t}");
+        assert!(!t.contains("ISA engine"), "{t}");
+    }
+
+    #[test]
+    fn table_shows_the_isa_engine_speed() {
+        let isa = json!({
+            "audio_s_per_host_s": 4.06, "instructions_per_host_s": 4_845_624.7,
+            "instructions": 71_606_307u64, "slices": 1_440_001u64, "virtual_s": 60,
+            "wall_s": 14.78,
+        });
+        let t = report_table(&[], None, Some(&isa));
+        assert!(t.contains("4.1 s of audio"), "{t}");
+        assert!(
+            t.contains("4.85 M SDMA instructions per host second"),
+            "{t}"
+        );
+        assert!(
+            t.contains("71606307 instructions in 1440001 script slices"),
+            "{t}"
+        );
+        assert!(is_native("sim-speed-isa") && is_native("sim-speed"));
+        assert!(!is_native("irq-1"));
     }
 }

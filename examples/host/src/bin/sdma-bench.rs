@@ -27,12 +27,15 @@
 //! * `mmio-dispatch`: one register read through the simulator's hook, to size what
 //!   each register access adds to the counts above;
 //! * `sim-speed` (not for callgrind): simulated audio seconds per host second, SSI1
-//!   capture and playback streaming through the driver.
+//!   capture and playback streaming through the driver;
+//! * `sim-speed-isa` (not for callgrind): the same streams with the open scripts run
+//!   instruction by instruction (`Engine::Isa`): audio seconds and SDMA instructions
+//!   per host second.
 
 use std::process::ExitCode;
 use std::time::Instant;
 
-use examples_host::board::{bring_up, ssi_channel};
+use examples_host::board::{bring_up, ssi_channel, ScriptEngine};
 use examples_host::policy::{DemoPlatform, Policy, StopBound};
 use pcm_dma::{DmaLink, HwParams, Pcm, PcmState, Stream, SwParams};
 use sdma_core::dmaengine::{
@@ -121,6 +124,8 @@ struct Irq<'a> {
     chans: &'a mut [Ch],
     measure: bool,
     periods: u64,
+    /// Periods completed, measured or not.
+    seen: u64,
     calls: u64,
 }
 
@@ -132,6 +137,7 @@ impl<'a> Irq<'a> {
             chans,
             measure: false,
             periods: 0,
+            seen: 0,
             calls: 0,
         }
     }
@@ -163,6 +169,7 @@ impl<'a> Irq<'a> {
         } else {
             work();
         }
+        self.seen += periods;
         if self.measure {
             self.periods += periods;
         }
@@ -369,9 +376,19 @@ fn recovery_case() -> Result<serde_json::Value, String> {
 }
 
 /// Simulated audio seconds per host second: SSI1 capture and playback through the
-/// driver, nothing measured by callgrind.
-fn sim_speed() -> Result<serde_json::Value, String> {
+/// driver, nothing measured by callgrind; with `isa`, the open scripts (loaded by SETPM)
+/// run instruction by instruction, and the SDMA instructions per host second are
+/// reported too.
+fn sim_speed(isa: bool) -> Result<serde_json::Value, String> {
     let s = setup(4)?;
+    if isa {
+        ScriptEngine {
+            isa: true,
+            open_scripts: true,
+        }
+        .apply(s.board, s.sdma)
+        .map_err(|e| e.to_string())?;
+    }
     let (rx, tx) = (SsiConfig::ssi1_rx(), SsiConfig::ssi1_tx());
     let mut chans = Vec::new();
     for (cfg, dir) in [(rx, Direction::DevToMem), (tx, Direction::MemToDev)] {
@@ -392,13 +409,43 @@ fn sim_speed() -> Result<serde_json::Value, String> {
     let t0 = Instant::now();
     s.board.run_for(virtual_s * 1_000_000_000, &mut h);
     let wall = t0.elapsed().as_secs_f64();
-    Ok(serde_json::json!({
+    let periods = h.seen;
+    // 48 kHz, 16-bit stereo: 256 frames per 1024-byte period; both streams must have
+    // moved about 60 s each, or the figure would time an idle simulator.
+    let want = 2 * virtual_s * 48_000 / 256;
+    if periods * 10 < want * 9 {
+        return Err(format!(
+            "only {periods} of about {want} periods completed: the streams did not run"
+        ));
+    }
+    let mut v = serde_json::json!({
         "iterations": 1,
         "unit": "run",
+        "engine": if isa { "isa" } else { "behavioural" },
         "virtual_s": virtual_s,
+        "periods": periods,
         "wall_s": wall,
         "audio_s_per_host_s": virtual_s as f64 / wall.max(1e-9),
-    }))
+    });
+    if isa {
+        let (counters, faults) = s
+            .board
+            .with_sim(|sim| (sim.isa_counters(), sim.isa_faults().len()));
+        let c = counters.ok_or("the ISA engine is not in use")?;
+        if faults > 0 {
+            return Err(format!("{faults} script faults on the ISA engine"));
+        }
+        if let Some(o) = v.as_object_mut() {
+            o.insert("instructions".into(), serde_json::json!(c.instructions));
+            o.insert("sdma_cycles".into(), serde_json::json!(c.cycles));
+            o.insert("slices".into(), serde_json::json!(c.slices));
+            o.insert(
+                "instructions_per_host_s".into(),
+                serde_json::json!(c.instructions as f64 / wall.max(1e-9)),
+            );
+        }
+    }
+    Ok(v)
 }
 
 /// One register read through the PAC, as the driver does it, `n` times: what the
@@ -430,6 +477,7 @@ const CASES: &[&str] = &[
     "xrun-recovery",
     "mmio-dispatch",
     "sim-speed",
+    "sim-speed-isa",
 ];
 
 fn run_case(name: &str) -> Result<serde_json::Value, String> {
@@ -444,7 +492,8 @@ fn run_case(name: &str) -> Result<serde_json::Value, String> {
         "terminate-async" => start_stop_case(false, 4),
         "xrun-recovery" => recovery_case(),
         "mmio-dispatch" => mmio_dispatch(),
-        "sim-speed" => sim_speed(),
+        "sim-speed" => sim_speed(false),
+        "sim-speed-isa" => sim_speed(true),
         other => Err(format!("unknown case `{other}` (see --list)")),
     }?;
     if let Some(o) = v.as_object_mut() {
