@@ -32,17 +32,16 @@
 //! # }
 //! ```
 
-use core::cell::RefCell;
 use core::future::Future;
 use core::pin::Pin;
 use core::task::{Context, Poll, Waker};
 
-use critical_section::Mutex;
-use sdma_core::dmaengine::{ChannelIrq, DmaChannel, Error as DmaError};
+use sdma_core::dmaengine::{ChannelIrq, DmaChannel};
 
 use crate::interface::{AudioInterface, NoInterface};
 use crate::pcm::Pcm;
 use crate::ring::DmaRing;
+use crate::shared::Shared;
 use crate::PcmError;
 
 /// One task's waker, kept where the code that wakes it has `&mut` access (core only,
@@ -78,7 +77,7 @@ impl WakerCell {
 /// it, behind a critical section. Place it in a `static` ([`SharedPcm::new`] is
 /// `const`) and [`install`](Self::install) the stream at start-up.
 pub struct SharedPcm<Ch, A = NoInterface> {
-    inner: Mutex<RefCell<Option<Pcm<Ch, A>>>>,
+    inner: Shared<Pcm<Ch, A>>,
 }
 
 impl<Ch, A> Default for SharedPcm<Ch, A> {
@@ -91,7 +90,7 @@ impl<Ch, A> SharedPcm<Ch, A> {
     /// An empty slot.
     pub const fn new() -> Self {
         SharedPcm {
-            inner: Mutex::new(RefCell::new(None)),
+            inner: Shared::new(),
         }
     }
 
@@ -99,39 +98,19 @@ impl<Ch, A> SharedPcm<Ch, A> {
     /// borrowed). The rejected stream comes back inline (no heap).
     #[allow(clippy::result_large_err)]
     pub fn install(&self, pcm: Pcm<Ch, A>) -> Result<(), Pcm<Ch, A>> {
-        critical_section::with(|cs| match self.inner.borrow(cs).try_borrow_mut() {
-            Ok(mut slot) if slot.is_none() => {
-                *slot = Some(pcm);
-                Ok(())
-            }
-            _ => Err(pcm),
-        })
+        self.inner.install(pcm)
     }
 
     /// Take the stream out (e.g. to close it).
     pub fn take(&self) -> Option<Pcm<Ch, A>> {
-        critical_section::with(|cs| {
-            self.inner
-                .borrow(cs)
-                .try_borrow_mut()
-                .ok()
-                .and_then(|mut s| s.take())
-        })
+        self.inner.take()
     }
 
     /// Run `f` on the stream inside a critical section (keep it short: interrupts are
-    /// masked). [`PcmError::Disconnected`] if no stream is installed,
-    /// `PcmError::Dma(Busy)` if called from inside another `with` closure.
+    /// masked). [`PcmError::Disconnected`] if no stream is installed (or it is
+    /// borrowed: only from inside another `with` closure).
     pub fn with<R>(&self, f: impl FnOnce(&mut Pcm<Ch, A>) -> R) -> Result<R, PcmError> {
-        critical_section::with(|cs| {
-            let mut slot = self
-                .inner
-                .borrow(cs)
-                .try_borrow_mut()
-                .map_err(|_| PcmError::Dma(DmaError::Busy))?;
-            let pcm = slot.as_mut().ok_or(PcmError::Disconnected)?;
-            Ok(f(pcm))
-        })
+        self.inner.with(f).ok_or(PcmError::Disconnected)
     }
 }
 

@@ -112,6 +112,7 @@ pub mod pattern;
 mod pcm;
 pub mod ring;
 pub mod sdma;
+pub mod shared;
 pub mod state;
 #[cfg(feature = "storm")]
 pub mod storm;

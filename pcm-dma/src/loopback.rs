@@ -73,6 +73,23 @@ pub struct LoopbackStatus {
     pub playback: Counters,
 }
 
+/// `captured N frames, played N; xruns capture D/R playback D/R (detected/recovered)`.
+impl core::fmt::Display for LoopbackStatus {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        write!(
+            f,
+            "captured {} frames, played {}; xruns capture {}/{} playback {}/{} \
+             (detected/recovered)",
+            self.captured,
+            self.played,
+            self.capture.xruns,
+            self.capture.recovered,
+            self.playback.xruns,
+            self.playback.recovered
+        )
+    }
+}
+
 /// A capture stream relayed to a playback stream, one period (`PERIOD_BYTES`) at a time.
 pub struct Loopback<Ch, Rx, Tx, const PERIOD_BYTES: usize> {
     /// The capture stream.

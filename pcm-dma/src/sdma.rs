@@ -28,6 +28,7 @@ use sdma_core::sdma::{ChannelRequest, PeripheralType, Platform, Sdma, SdmaChanne
 use sdma_core::vchan::Channel;
 
 use crate::interface::{AudioInterface, NoInterface};
+use crate::loopback::{Loopback, LoopbackStatus};
 use crate::params::Stream;
 use crate::pcm::{DmaLink, Pcm};
 use crate::ring::DmaRing;
@@ -131,4 +132,116 @@ where
     A: AudioInterface,
 {
     stream(sdma, Stream::Playback, endpoint, script, interface, ring)
+}
+
+/// Interrupts a program took, per source.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct IrqCounts {
+    /// SDMA interrupts.
+    pub sdma: u32,
+    /// Timer interrupts (stop-confirmation deadlines and anything else on the timer).
+    pub timer: u32,
+    /// Timer interrupts that serviced an SDMA stop-confirmation deadline.
+    pub deadlines: u32,
+}
+
+impl IrqCounts {
+    /// Changes whenever a handler ran: a main loop that found nothing to do sleeps only
+    /// if this has not changed since (checked with interrupts masked).
+    pub fn wakeups(&self) -> u32 {
+        self.sdma.wrapping_add(self.timer)
+    }
+}
+
+/// A [`Loopback`] on SDMA as a program shares it with its interrupt handlers: the
+/// engine, the application and the interrupts taken. The handlers call
+/// [`on_interrupt`](Self::on_interrupt) and [`on_timer`](Self::on_timer); the thread
+/// calls `app.step()`.
+pub struct SdmaLoopback<P: Platform + 'static, Rx, Tx, const PERIOD_BYTES: usize> {
+    /// The engine.
+    pub sdma: &'static Sdma<P>,
+    /// The application.
+    pub app: Loopback<SdmaPcmChannel<P>, Rx, Tx, PERIOD_BYTES>,
+    /// Interrupts taken.
+    pub irqs: IrqCounts,
+    /// The port's error flags seen set ([`SdmaLoopback::note_port_errors`]).
+    pub port_errors: (u32, u32),
+}
+
+impl<P, Rx, Tx, const PERIOD_BYTES: usize> SdmaLoopback<P, Rx, Tx, PERIOD_BYTES>
+where
+    P: Platform + 'static,
+    Rx: AudioInterface,
+    Tx: AudioInterface,
+{
+    /// `app` on `sdma`, no interrupt taken yet.
+    pub fn new(
+        sdma: &'static Sdma<P>,
+        app: Loopback<SdmaPcmChannel<P>, Rx, Tx, PERIOD_BYTES>,
+    ) -> Self {
+        SdmaLoopback {
+            sdma,
+            app,
+            irqs: IrqCounts::default(),
+            port_errors: (0, 0),
+        }
+    }
+
+    /// Count the audio port's own error flags as the program read them (transmit
+    /// underrun, receive overrun): they show in the [`Report`].
+    pub fn note_port_errors(&mut self, (underrun, overrun): (bool, bool)) {
+        self.port_errors.0 += u32::from(underrun);
+        self.port_errors.1 += u32::from(overrun);
+    }
+
+    /// The status to print.
+    pub fn report(&self) -> Report {
+        Report {
+            status: self.app.status(),
+            irqs: self.irqs,
+            port_errors: self.port_errors,
+        }
+    }
+
+    /// The SDMA interrupt: the engine's one entry ([`Sdma::on_interrupt`]) with both
+    /// streams as its clients. Never waits.
+    pub fn on_interrupt(&mut self) {
+        self.irqs.sdma = self.irqs.sdma.wrapping_add(1);
+        self.sdma.on_interrupt(&mut self.app.irq_clients());
+    }
+
+    /// The timer interrupt; `deadline`: the SDMA stop-confirmation deadline the
+    /// platform asked for fired ([`Sdma::on_deadline`]). Never waits.
+    pub fn on_timer(&mut self, deadline: bool) {
+        self.irqs.timer = self.irqs.timer.wrapping_add(1);
+        if deadline {
+            self.irqs.deadlines = self.irqs.deadlines.wrapping_add(1);
+            self.sdma.on_deadline(&mut self.app.irq_clients());
+        }
+    }
+}
+
+/// What a [`SdmaLoopback`] reports: copied out of the critical section, printed
+/// outside it (a console may wait).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Report {
+    /// Frames moved and the streams' counters.
+    pub status: LoopbackStatus,
+    /// Interrupts taken.
+    pub irqs: IrqCounts,
+    /// The port's own error flags seen set: transmit underruns, receive overruns.
+    pub port_errors: (u32, u32),
+}
+
+/// The loopback's status, then `; port: TX underrun N, RX overrun N; irqs: sdma N,
+/// timer N (N deadlines)`.
+impl core::fmt::Display for Report {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        let i = self.irqs;
+        write!(
+            f,
+            "{}; port: TX underrun {}, RX overrun {}; irqs: sdma {}, timer {} ({} deadlines)",
+            self.status, self.port_errors.0, self.port_errors.1, i.sdma, i.timer, i.deadlines
+        )
+    }
 }

@@ -19,20 +19,17 @@ use examples_host::board::bring_up;
 use examples_host::policy::{DemoPlatform, Policy, StopBound};
 use pcm_dma::loopback::Loopback;
 use pcm_dma::pattern::{self, decode};
-use pcm_dma::sdma::SdmaPcmChannel;
+use pcm_dma::sdma::SdmaLoopback;
 use pcm_dma::storm::{FrameCheck, SplitMix};
 use pcm_dma::{Format, HwParams};
-use sdma_core::sdma::{PeripheralType, Sdma};
+use sdma_core::sdma::PeripheralType;
 use sdma_sim::platform::alloc_buffer;
 use sdma_sim::{Board, PlayedSlot, SimHandler, SimSsiInterface, SsiConfig, SsiId};
 
 const PERIOD_BYTES: usize = 1024;
-type App = Loopback<
-    SdmaPcmChannel<DemoPlatform>,
-    SimSsiInterface<'static>,
-    SimSsiInterface<'static>,
-    PERIOD_BYTES,
->;
+/// The board program's shared state, with the simulator's SSI halves as the ports.
+type App =
+    SdmaLoopback<DemoPlatform, SimSsiInterface<'static>, SimSsiInterface<'static>, PERIOD_BYTES>;
 
 /// Capture pattern word `k` (S16_LE stereo: frame `k / 2`, channel `k % 2`).
 fn capture_word(k: u64) -> u32 {
@@ -43,7 +40,6 @@ fn capture_word(k: u64) -> u32 {
 /// What the codec heard up to an interrupt was heard before it, so before an XRUN the
 /// handler detects: it is drained first, tagged with the XRUN count before the call.
 struct Handlers<'a> {
-    sdma: &'static Sdma<DemoPlatform>,
     app: &'a mut App,
     heard: &'a mut Heard,
     tx: SsiId,
@@ -52,18 +48,19 @@ struct Handlers<'a> {
 impl Handlers<'_> {
     fn drain(&mut self, board: &Board) {
         let slots = board.with_sim(|s| s.ssi_mut(self.tx).unwrap().take_played_slots());
-        self.heard.feed(&slots, self.app.playback.counters().xruns);
+        self.heard
+            .feed(&slots, self.app.app.playback.counters().xruns);
     }
 }
 
 impl SimHandler for Handlers<'_> {
     fn irq(&mut self, board: &Board) {
         self.drain(board);
-        self.sdma.on_interrupt(&mut self.app.irq_clients());
+        self.app.on_interrupt();
     }
     fn timer(&mut self, board: &Board) {
         self.drain(board);
-        self.sdma.on_deadline(&mut self.app.irq_clients());
+        self.app.on_timer(true);
     }
 }
 
@@ -144,9 +141,10 @@ fn storm(seed: u64, target_xruns: u32) {
     let tx_if = SimSsiInterface::new(board, tx);
     let capture = pcm_dma::sdma::capture(sdma, &rx_cfg, ssi, rx_if, ring()).unwrap();
     let playback = pcm_dma::sdma::playback(sdma, &tx_cfg, ssi, tx_if, ring()).unwrap();
-    let mut app: App = Loopback::new(capture, playback);
+    let mut app = Loopback::new(capture, playback);
     app.setup(hw, 2).unwrap();
     app.start().unwrap();
+    let mut shared: App = SdmaLoopback::new(sdma, app);
 
     let mut rng = SplitMix(seed);
     let mut captured = FrameCheck::capture(Format::S16Le, 2);
@@ -155,7 +153,7 @@ fn storm(seed: u64, target_xruns: u32) {
     let fb = hw.frame_bytes();
     let mut last_captured = 0;
     while {
-        let s = app.status();
+        let s = shared.app.status();
         s.capture.xruns < target_xruns || s.playback.xruns < target_xruns
     } {
         // The application stalls: mostly a little, sometimes for 1 to 4 rings.
@@ -166,8 +164,7 @@ fn storm(seed: u64, target_xruns: u32) {
         };
         let end = board.now() + stall_us * 1000;
         let mut h = Handlers {
-            sdma,
-            app: &mut app,
+            app: &mut shared,
             heard: &mut heard,
             tx,
         };
@@ -176,6 +173,7 @@ fn storm(seed: u64, target_xruns: u32) {
         // Then relays everything it can.
         // (Its own calls may detect and recover an XRUN: what was heard came before.)
         let slots = board.with_sim(|s| s.ssi_mut(tx).unwrap().take_played_slots());
+        let app = &mut shared.app;
         heard.feed(&slots, app.playback.counters().xruns);
         while app.step().unwrap() {
             let n = app.status().captured;
@@ -201,16 +199,27 @@ fn storm(seed: u64, target_xruns: u32) {
     // Let the queued frames play out.
     let end = board.now() + 30_000_000;
     let mut h = Handlers {
-        sdma,
-        app: &mut app,
+        app: &mut shared,
         heard: &mut heard,
         tx,
     };
     board.run_until(end, &mut h);
     h.drain(board);
 
-    let s = app.status();
+    let s = shared.app.status();
     eprintln!("seed {seed}: {s:?}, heard {} frames", heard.data.len());
+    eprintln!(
+        "seed {seed}: capture lost {} repeated {} misaligned {} silent {} (good {}); \
+         heard misaligned {} underrun slots {} silent gaps {}",
+        captured.lost,
+        captured.repeated,
+        captured.misaligned,
+        captured.silent,
+        captured.good,
+        heard.misaligned,
+        heard.underrun_slots,
+        heard.silent_gaps
+    );
     assert!(s.capture.xruns >= target_xruns && s.playback.xruns >= target_xruns);
     assert_eq!(
         s.capture.recovered, s.capture.xruns,
