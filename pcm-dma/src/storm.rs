@@ -107,9 +107,11 @@ pub trait Rig {
     fn fifo_errors(&self) -> u64 {
         0
     }
-    /// The application is about to copy frames between its buffer and the ring (the
-    /// frames `pcm` reports available): a rig with an ownership checker claims them for
-    /// the CPU there, so a DMA that still runs over them is seen. Default: nothing.
+    /// The application has just copied frames between its buffer and the ring: every
+    /// frame from the application pointer of the previous call to the current one, at
+    /// this instant (virtual time has not moved since the copy). A rig with an
+    /// ownership checker claims them for the CPU there, so a DMA that still runs over
+    /// them is seen. Default: nothing.
     fn cpu_access(&mut self, pcm: &Pcm<Self::Channel, Self::Interface>) {
         let _ = pcm;
     }
@@ -688,11 +690,10 @@ pub fn run_recorded<R: Rig>(
             obs: &mut obs,
         };
         let wait = |p: &mut Pcm<R::Channel, R::Interface>, c: &mut Ctx<'_, R>| {
+            c.rig.cpu_access(p);
             c.obs.app_call(c.rig.now_ns(), p);
             c.rig.advance(p, quantum_ns, c.obs);
-            c.rig.cpu_access(p);
         };
-        ctx.rig.cpu_access(pcm);
         let result = match cfg.stream {
             Stream::Capture => pcm.readi_timeout(chunk, cfg.timeout_us, &mut ctx, wait),
             Stream::Playback => {
@@ -702,6 +703,7 @@ pub fn run_recorded<R: Rig>(
                 pcm.writei_timeout(chunk, cfg.timeout_us, &mut ctx, wait)
             }
         };
+        rig.cpu_access(pcm);
         obs.app_call(rig.now_ns(), pcm);
         let (done, err) = match result {
             Ok(n) => (n, None),

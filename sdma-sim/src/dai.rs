@@ -8,8 +8,8 @@
 //! | Interface call | Model |
 //! |---|---|
 //! | `prepare` | nothing: the model's request line follows the FIFO level (no enable bit) |
-//! | `start` | [`Sim::start_ssi`]: the codec clock starts, the first slot is slot 0 (left) |
-//! | `stop` | [`Sim::stop_ssi`]: the clock stops, no word moves |
+//! | `start` | [`Sim::clear_ssi_fifo`], requests on, [`Sim::start_ssi`]: the codec clock starts, the first slot is slot 0 (left); a transmitter waits for its first FIFO word ([`Sim::start_ssi_when_filled`]) |
+//! | `stop` | [`Sim::set_ssi_requests`] off (SIER DMA enable cleared: a script still running gets no further request) and [`Sim::stop_ssi`]: the clock stops at the end of its frame |
 //! | `flush` | [`Sim::clear_ssi_fifo`] |
 //! | `frame_aligned` | no overrun and no underrun since the last `start` |
 
@@ -40,6 +40,19 @@ pub struct InterfaceCalls {
     pub stops: u64,
     /// `flush` calls.
     pub flushes: u64,
+}
+
+/// The storm's `no-fifo-flush` mutant: the interface restarts without emptying its FIFO
+/// (never in a product).
+#[cfg(feature = "fault-injection")]
+fn no_fifo_flush() -> bool {
+    sdma_core::fault::is_active(sdma_core::fault::Mutant::NoFifoFlush)
+}
+
+/// Without fault injection the interface empties its FIFO at every start.
+#[cfg(not(feature = "fault-injection"))]
+const fn no_fifo_flush() -> bool {
+    false
 }
 
 fn fifo_errors(stats: SsiStats) -> u64 {
@@ -80,20 +93,41 @@ impl SimSsiInterface<'_> {
     }
 
     /// Starts the codec clock now: slot 0 (left) comes one word period later.
+    ///
+    /// A transmitter starts once the DMA has put a word in its FIFO (the enable order of
+    /// `docs/hardware-facts.md#ssi`: TE only after TFCNT0 != 0), so its first slot never
+    /// underruns: an underrun slot repeats the previous word and shifts every later word
+    /// by one slot.
     pub fn start(&mut self) {
         self.calls.starts += 1;
         let id = self.id;
         self.errors_at_start = self.board.with_sim(|s| {
-            s.start_ssi(id);
+            let transmit = s
+                .ssi(id)
+                .is_some_and(|f| f.config().direction == crate::ssi::Direction::Transmit);
+            // The enable order of `docs/hardware-facts.md#ssi`: clear the FIFO first, so
+            // no word of an old run (a burst in flight at the STOP) leads this one.
+            if !no_fifo_flush() {
+                s.clear_ssi_fifo(id);
+            }
+            s.set_ssi_requests(id, true);
+            if transmit {
+                s.start_ssi_when_filled(id, 1);
+            } else {
+                s.start_ssi(id);
+            }
             fifo_errors(Self::stats(s, id))
         });
     }
 
-    /// Stops the codec clock now: no word moves any more.
+    /// Disables the DMA request and stops the codec clock at the end of its frame.
     pub fn stop(&mut self) {
         self.calls.stops += 1;
         let id = self.id;
-        self.board.with_sim(|s| s.stop_ssi(id));
+        self.board.with_sim(|s| {
+            s.set_ssi_requests(id, false);
+            s.stop_ssi(id);
+        });
     }
 
     /// Empties the FIFO.

@@ -251,6 +251,10 @@ struct ScriptPos {
     offset: u32,
     /// The current BD as the script last saw it (for the rewrite check).
     seen: Option<Bd>,
+    /// The script reads its BD's buffer and writes a transmit FIFO (memory to device).
+    reads_memory_only: bool,
+    /// The script fills its BD's buffer burst by burst from a receive FIFO.
+    writes_bursts: bool,
 }
 
 #[derive(Clone, Copy, Debug, Default)]
@@ -378,6 +382,8 @@ pub struct Sim {
     errors: Vec<ErrorRecord>,
     stats: EngineStats,
     cpu_claims: Vec<(u32, u32)>,
+    /// The channels whose `committed` flag is set, as a mask (the scheduler's fast path).
+    committed_mask: u32,
     trace: Option<Box<Trace>>,
     /// [`Engine::Isa`]: the instruction-level core runs the scripts (`None`: behavioural).
     isa: Option<Box<isa_step::IsaState>>,
@@ -412,6 +418,7 @@ impl Sim {
             errors: Vec::new(),
             stats: EngineStats::default(),
             cpu_claims: Vec::new(),
+            committed_mask: 0,
             trace: cfg.trace.then(|| Box::new(Trace::new())),
             isa: None,
         };
@@ -495,6 +502,11 @@ impl Sim {
             || self.ch[channel].committed
     }
 
+    /// The channel whose step is in progress, if any (channel 0 for a channel-0 run).
+    pub fn step_channel(&self) -> Option<usize> {
+        self.step.map(|s| s.ch)
+    }
+
     /// Bus address of the BD the script of `channel` works on (0 before its first step).
     pub fn current_bd(&self, channel: usize) -> u32 {
         self.ch.get(channel).map_or(0, |c| c.pos.bd)
@@ -549,6 +561,32 @@ impl Sim {
         }
     }
 
+    /// Transmit FIFO: starts its codec clock once the DMA has put `words` words in it
+    /// ([`Ssi::start_when_filled`]).
+    pub fn start_ssi_when_filled(&mut self, id: SsiId, words: usize) {
+        let now = self.now;
+        if let Some(s) = self.ssi.get_mut(id.0) {
+            s.advance(now);
+            s.start_when_filled(words, now);
+            self.ssi_changed(id.0);
+            self.schedule();
+            self.trace_all();
+        }
+    }
+
+    /// Enables or disables the DMA request of a FIFO now ([`Ssi::set_requests_enabled`]);
+    /// the request line and its events follow.
+    pub fn set_ssi_requests(&mut self, id: SsiId, on: bool) {
+        let now = self.now;
+        if let Some(s) = self.ssi.get_mut(id.0) {
+            s.advance(now);
+            s.set_requests_enabled(on);
+            self.ssi_changed(id.0);
+            self.schedule();
+            self.trace_all();
+        }
+    }
+
     /// Stops the codec clock of a FIFO now.
     pub fn stop_ssi(&mut self, id: SsiId) {
         let now = self.now;
@@ -575,7 +613,12 @@ impl Sim {
     // ------------------------------------------------------------------ host side
 
     /// Marks `[addr, addr + len)` as owned by the CPU: any later script access to it is a
-    /// hazard, and so is claiming it while the current BD of a live channel points into it.
+    /// hazard, and so is claiming it while a live channel works on it: the rest of the
+    /// current BD of a script that writes memory, from its offset on (the CPU would read
+    /// data not written yet; a memory copy: its whole BD), or,
+    /// for a script that only reads memory into a transmit FIFO, the burst of its step
+    /// in progress (writing ahead of or behind the script's position in its BD is what
+    /// a playback ring does).
     pub fn cpu_claim(&mut self, addr: u32, len: u32) {
         for c in 1..CHANNELS {
             if !self.script_may_run(c) {
@@ -583,7 +626,22 @@ impl Sim {
             }
             let pos = self.ch[c].pos;
             if let Some(bd) = pos.seen {
-                if overlaps(bd.buffer, bd.count(), addr, len) {
+                let (from, count) = if pos.reads_memory_only {
+                    if self.step.is_none_or(|s| s.ch != c) {
+                        continue;
+                    }
+                    let (bytes, _) = self.burst_size(c, &bd);
+                    (bd.buffer.wrapping_add(pos.offset), bytes)
+                } else if self.ch[c].pos.writes_bursts {
+                    // Bytes behind the script's offset in its BD are final.
+                    (
+                        bd.buffer.wrapping_add(pos.offset),
+                        bd.count().saturating_sub(pos.offset),
+                    )
+                } else {
+                    (bd.buffer, bd.count())
+                };
+                if overlaps(from, count, addr, len) {
                     self.hazard(HazardKind::BufferClaimedWhileLive {
                         channel: c as u8,
                         addr,
@@ -836,6 +894,7 @@ impl Sim {
                 let p = self.timing.stop_commit_percent;
                 if self.rng.chance(p, 100) {
                     self.ch[c].committed = true;
+                    self.committed_mask |= bit(c);
                 }
             }
             self.check_quiescent(c);
@@ -848,6 +907,7 @@ impl Sim {
         for c in self.ch.iter_mut() {
             *c = Channel::default();
         }
+        self.committed_mask = 0;
         self.update_irq();
     }
 
@@ -945,19 +1005,37 @@ impl Sim {
         // runnable later, channel 0 included: the pick was made before (reference: the
         // scheduler is not re-run until the step ends), so a command queued after the
         // STOP_STAT write cannot overtake it.
-        let committed = (0..CHANNELS).find(|&c| Some(c) != exclude && self.ch[c].committed);
-        if committed.is_some() {
-            return committed;
+        let mut m = self.committed_mask;
+        if let Some(e) = exclude {
+            m &= !bit(e);
+        }
+        if m != 0 {
+            return Some(m.trailing_zeros() as usize);
+        }
+        // `runnable` over all channels at once: the run condition as a mask, then the
+        // highest priority, the lowest channel number among equals.
+        let r = &self.regs;
+        let mut m = (r.he | r.hostovr) & (r.evtpend | r.evtovr) & r.dspovr;
+        if let Some(e) = exclude {
+            m &= !bit(e);
         }
         let mut best: Option<usize> = None;
-        for c in 0..CHANNELS {
-            if Some(c) == exclude || !self.runnable(c) {
-                continue;
-            }
-            if best.is_none_or(|b| self.regs.chnpri[c] > self.regs.chnpri[b]) {
+        while m != 0 {
+            let c = m.trailing_zeros() as usize;
+            m &= m - 1;
+            if r.chnpri[c] != 0 && best.is_none_or(|b| r.chnpri[c] > r.chnpri[b]) {
                 best = Some(c);
             }
         }
+        debug_assert_eq!(
+            best,
+            (0..CHANNELS)
+                .filter(|&c| Some(c) != exclude && self.runnable(c))
+                .fold(None, |b: Option<usize>, c| match b {
+                    Some(b) if r.chnpri[c] <= r.chnpri[b] => Some(b),
+                    _ => Some(c),
+                })
+        );
         best
     }
 
@@ -1010,6 +1088,7 @@ impl Sim {
 
     fn begin_step(&mut self, c: usize) {
         self.ch[c].committed = false;
+        self.committed_mask &= !bit(c);
         let t = self.timing;
         let (kind, nominal) = if c == 0 {
             let (cmds, words) = self.channel0_plan();
@@ -1061,6 +1140,8 @@ impl Sim {
                 ring_base: base,
                 offset: 0,
                 seen: None,
+                reads_memory_only: false,
+                writes_bursts: false,
             };
         }
         let bd_addr = self.ch[c].pos.bd;
@@ -1078,6 +1159,8 @@ impl Sim {
             return (StepKind::NoBd, t.context_switch_ns);
         }
         self.ch[c].pos.seen = Some(bd);
+        self.ch[c].pos.reads_memory_only = script.kind == ScriptKind::MemoryToPeripheral;
+        self.ch[c].pos.writes_bursts = script.kind == ScriptKind::PeripheralToMemory;
         match script.kind {
             ScriptKind::MemoryToMemory => (
                 StepKind::Memcpy { bd_addr, bd },
@@ -1303,6 +1386,7 @@ impl Sim {
                     v[..w].copy_from_slice(chunk);
                     s.dma_write(u32::from_le_bytes(v));
                 }
+                s.start_if_armed(now);
             }
         }
         self.stats.bursts += 1;

@@ -37,6 +37,9 @@ use crate::time::{Nanos, SECOND};
 /// FIFO depth of the i.MX6 SSI in words (`fsl,fifo-depth = <15>`).
 pub const SSI_FIFO_DEPTH: usize = 15;
 
+/// Slots per frame of the modelled interface: I2S stereo, slot 0 left, slot 1 right.
+pub const SLOTS_PER_FRAME: usize = 2;
+
 /// Which way the data flows.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Direction {
@@ -126,8 +129,19 @@ pub struct SsiStats {
     pub underruns: u64,
     /// DMA reads of an empty receive FIFO / writes to a full transmit FIFO.
     pub dma_errors: u64,
+    /// Of those, the ones while the interface is stopped (a burst still in flight when
+    /// the DAI stopped and flushed it: the stream's data no longer depends on it).
+    pub dma_errors_stopped: u64,
     /// Rising edges of the DMA request line.
     pub requests: u64,
+}
+
+impl SsiStats {
+    /// DMA accesses to an empty receive / full transmit FIFO while the interface runs
+    /// (the storm's `fifo_errors`).
+    pub fn running_dma_errors(&self) -> u64 {
+        self.dma_errors - self.dma_errors_stopped
+    }
 }
 
 /// One transmit slot as the codec hears it.
@@ -164,6 +178,10 @@ pub struct Ssi {
     last_sent: (u32, u64),
     /// Transmit: the tag DMA writes are stored with ([`Ssi::set_write_tag`]).
     write_tag: u64,
+    /// Transmit: start the clock once the FIFO holds this many words.
+    armed: Option<usize>,
+    /// The DMA request is enabled (SIER TDMAE/RDMAE); off, the line stays low.
+    requests_enabled: bool,
     /// Transmit: checks the played stream.
     checker: PatternChecker,
     /// Current level of the request line as last evaluated.
@@ -191,6 +209,8 @@ impl Ssi {
             played_log: None,
             last_sent: (0, 0),
             write_tag: 0,
+            armed: None,
+            requests_enabled: true,
             line: false,
             generation: 0,
             stats: SsiStats::default(),
@@ -210,7 +230,12 @@ impl Ssi {
     }
 
     /// Starts the codec clock at `now`; the first word moves one word period later.
+    /// The frame sync starts with the clock, so the first slot is a frame's first
+    /// ([`SLOTS_PER_FRAME`]): a receiver that starts again hears the codec from its next
+    /// frame on, never from the middle of one.
     pub fn start(&mut self, now: Nanos) {
+        let slots = SLOTS_PER_FRAME as u64;
+        self.gen_next = self.gen_next.div_ceil(slots) * slots;
         self.running = true;
         self.start = now;
         self.ticks = 1;
@@ -223,10 +248,43 @@ impl Ssi {
     }
 
     /// Stops the codec clock (the FIFO keeps its contents).
+    ///
+    /// The interface completes the frame in progress first (SISR TFRC/RFRC: the frame
+    /// during which the transmitter or receiver is disabled is completed): the words of
+    /// its remaining slots move at once.
     pub fn stop(&mut self, now: Nanos) {
         self.advance(now);
+        if self.running {
+            while (self.ticks - 1) % SLOTS_PER_FRAME as u64 != 0 {
+                let t = self.tick_time(self.ticks);
+                self.advance(t);
+            }
+        }
         self.running = false;
+        self.armed = None;
         self.generation += 1;
+    }
+
+    /// Transmit: start the clock as soon as the FIFO holds `words` words (now, if it
+    /// already does): the DAI enables the transmitter only once the DMA has filled the
+    /// FIFO, so the first slots never underrun (an odd number of underrun slots would
+    /// swap left and right for the rest of the run).
+    pub fn start_when_filled(&mut self, words: usize, now: Nanos) {
+        self.armed = Some(words.clamp(1, self.depth()));
+        self.start_if_armed(now);
+    }
+
+    /// Starts an armed clock whose FIFO is filled enough (see
+    /// [`Ssi::start_when_filled`]); returns whether it started.
+    pub fn start_if_armed(&mut self, now: Nanos) -> bool {
+        match self.armed {
+            Some(words) if self.fifo.len() >= words => {
+                self.armed = None;
+                self.start(now);
+                true
+            }
+            _ => false,
+        }
     }
 
     /// Moves every codec word due at or before `now`.
@@ -278,6 +336,9 @@ impl Ssi {
 
     /// Level of the request line from the current FIFO state.
     pub fn request_level(&self) -> bool {
+        if !self.requests_enabled {
+            return false;
+        }
         match self.cfg.direction {
             Direction::Receive => self.fifo.len() >= self.cfg.watermark,
             Direction::Transmit => self.depth() - self.fifo.len() >= self.cfg.watermark,
@@ -304,7 +365,7 @@ impl Ssi {
     /// When the line will next rise if nothing but the codec acts, or `None` if it is
     /// already high or the clock is stopped.
     pub(crate) fn next_rise(&self) -> Option<Nanos> {
-        if !self.running || self.request_level() {
+        if !self.running || !self.requests_enabled || self.request_level() {
             return None;
         }
         let words_needed = match self.cfg.direction {
@@ -320,7 +381,7 @@ impl Ssi {
         match self.fifo.pop_front() {
             Some((v, _)) => v,
             None => {
-                self.stats.dma_errors += 1;
+                self.count_dma_error();
                 0
             }
         }
@@ -332,13 +393,28 @@ impl Ssi {
         if self.fifo.len() < self.depth() {
             self.fifo.push_back((value, self.write_tag));
         } else {
-            self.stats.dma_errors += 1;
+            self.count_dma_error();
         }
     }
 
     /// The FIFO depth in words.
     pub fn depth(&self) -> usize {
         self.cfg.kind.depth()
+    }
+
+    fn count_dma_error(&mut self) {
+        self.stats.dma_errors += 1;
+        if !self.running {
+            self.stats.dma_errors_stopped += 1;
+        }
+    }
+
+    /// Enables or disables the DMA request (SIER TDMAE/RDMAE; enabled after reset in
+    /// this model): disabled, the request line stays low whatever the FIFO holds, so a
+    /// script still running gets no further request.
+    pub fn set_requests_enabled(&mut self, on: bool) {
+        self.requests_enabled = on;
+        self.generation += 1;
     }
 
     /// Words in the FIFO now.

@@ -12,13 +12,13 @@
 //! `--trace`, an SVG timeline of one recovery per policy ([`svg`]) next to the VCD the
 //! harness writes.
 //!
-//! `pending-list` confirms a stop with the simulator's own stop-latency bound (one burst
-//! of the SSI script plus one step of another channel, ~6 µs), faithful to the model but
-//! not measured on silicon, where the BSP keeps the driver's conservative 1 ms default.
-//! `--stop-bound-us N` runs it with a bound of N µs instead (`--stop-bound-us 1000`: the
-//! silicon default); its immediate recovery then takes one period plus the bound. The
-//! Linux models keep their 1-2 ms terminate worker either way. The bound of each policy
-//! is in the table's header and in the JSON (`stop_bound_us`, `stop_bound`).
+//! The default run is the silicon configuration on one simulated engine: `pending-list`
+//! confirms a stop by its channel-0 fence with the BSP's 1 ms backstop (never a bound
+//! derived from the simulator's model), and the engine runs the multi-channel storm
+//! (`--load storm`: SSI1 capture and playback, an SSI2 pair and a higher-priority memory
+//! copy). `--stop-bound-us N` sets another backstop. The Linux models keep their 1-2 ms
+//! terminate worker either way. The bound of each policy is in the table's header and in
+//! the JSON (`stop_bound_us`, `stop_bound`).
 //!
 //! `--engine isa --scripts open` runs the same storm with the driver's open scripts
 //! (`ScriptSet::Open`, loaded by SETPM) executed instruction by instruction by the
@@ -35,6 +35,7 @@
 //! it.
 
 pub mod harness;
+pub mod mutants;
 pub mod svg;
 
 use std::io::{BufRead as _, BufReader};
@@ -67,9 +68,9 @@ pub struct Args {
     /// Only these policies (comma-separated; default: all three).
     #[arg(long, value_delimiter = ',')]
     pub policy: Vec<String>,
-    /// The stop-latency bound `pending-list` confirms a stop with, in µs (default: the
-    /// simulator's own, a few µs; 1000 is the silicon default of the BSP). The Linux
-    /// models keep their 1-2 ms terminate worker.
+    /// The backstop of `pending-list`'s fenced stop confirmation, in µs (default: 1000,
+    /// the silicon configuration of the BSP). The Linux models keep their 1-2 ms
+    /// terminate worker.
     #[arg(long, value_name = "N")]
     pub stop_bound_us: Option<u64>,
     /// The board whose audio port the storm runs on: `sabrelite` (SSI1, `shp_2_mcu`/
@@ -86,6 +87,19 @@ pub struct Args {
     /// (this project's scripts from `sdma-core/scripts`, loaded by SETPM).
     #[arg(long, value_enum, default_value_t = Scripts::Rom)]
     pub scripts: Scripts,
+    /// What else runs on the simulated engine: `storm` (default: SSI1's other direction
+    /// and an SSI2 pair with their own random applications, a 16 KiB memory copy at a
+    /// higher priority, playback heard slot by slot, ring claims checked), `none` (the
+    /// stream alone), or a comma list of parts (`ssi1,ssi2,memcpy,slots,claims`).
+    #[arg(long, value_name = "LOAD", default_value = "storm")]
+    pub load: String,
+    /// Run the mutant suite instead: `pending-list` once per named driver or
+    /// integration mistake (`sdma_core::fault`) and once without, each judged by its data.
+    #[arg(long)]
+    pub mutants: bool,
+    /// XRUNs per mutant run (with `--mutants`).
+    #[arg(long, value_name = "N", default_value_t = 2000)]
+    pub mutant_xruns: u64,
 }
 
 /// `--engine`.
@@ -186,7 +200,11 @@ pub fn report_table(seed: u64, figures: &[Figures]) -> String {
         "recovered",
         "timeouts",
         "hazards",
-        "lost/rep",
+        "lost",
+        "rep",
+        "misal",
+        "silent",
+        "fifo/eng",
         "rec p50",
         "rec p99",
         "rec max",
@@ -209,6 +227,14 @@ pub fn report_table(seed: u64, figures: &[Figures]) -> String {
                     num(r, &["timeouts"]),
                     num(r, &["hazards"]),
                     num(r, &["frames_lost"]),
+                    num(r, &["frames_repeated"]),
+                    num(r, &["frames_misaligned"]),
+                    num(r, &["frames_silent"]),
+                    format!(
+                        "{}/{}",
+                        num(r, &["fifo_errors"]),
+                        num(r, &["engine_errors"])
+                    ),
                     num(r, &["recovery_us", "p50"]),
                     num(r, &["recovery_us", "p99"]),
                     num(r, &["recovery_us", "max"]),
@@ -270,8 +296,9 @@ pub fn report_table(seed: u64, figures: &[Figures]) -> String {
     }
     let _ = writeln!(
         s,
-        "\nlost/rep = frames lost, repeated or reordered inside a run (capture) or of the accepted \
-         stream (playback); rec = recovery: STOP trigger -> first period interrupt of the \
+        "\nlost, rep, misal, silent = frames lost, repeated, misaligned (slip, left/right swap), \
+         silent where data was expected, over every stream on the engine (docs/scenarios.md); \
+         fifo/eng = SSI FIFO errors while running / engine errors; rec = recovery: STOP trigger -> first period interrupt of the \
          restarted stream; restart = issue -> hardware running; prep blk = time the restart \
          path blocked. Capture and playback storms are summed; each time figure is the worse \
          of the two streams."
@@ -381,6 +408,23 @@ pub fn verdicts(xruns_wanted: u64, figures: &[Figures]) -> Vec<Verdict> {
         }),
         hard: false,
     });
+    v.push(Verdict {
+        claim: "pending-list: 0 misaligned frames".into(),
+        meaning: "no slip by a word: after every recovery left is left and right is right",
+        met: ours.map(|f| u(f, "frames_misaligned").unwrap_or(0) == 0),
+        hard: true,
+    });
+    v.push(Verdict {
+        claim: "pending-list: 0 silent frames where data was expected, 0 FIFO and engine errors"
+            .into(),
+        meaning: "no burst of a restarted transfer reads an empty FIFO, no dropout inside a run",
+        met: ours.map(|f| {
+            u(f, "frames_silent").unwrap_or(0) == 0
+                && u(f, "fifo_errors").unwrap_or(0) == 0
+                && u(f, "engine_errors").unwrap_or(0) == 0
+        }),
+        hard: false,
+    });
     v
 }
 
@@ -432,6 +476,7 @@ fn run_policies(args: &Args, exe: &Path, policies: &[&str]) -> anyhow::Result<Ve
         if args.scripts == Scripts::Open {
             cmd.args(["--scripts", "open"]);
         }
+        cmd.args(["--load", &args.load]);
         cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
         let child = cmd
             .spawn()
@@ -493,6 +538,45 @@ fn run_policies(args: &Args, exe: &Path, policies: &[&str]) -> anyhow::Result<Ve
     Ok(out)
 }
 
+/// `--mutants`: the suite, its table or JSON; fails when a mutant is not caught by data.
+fn run_mutants(args: &Args) -> anyhow::Result<ExitCode> {
+    let exe = harness::build_host_program_with("xrun-storm", &["fault-injection"])?;
+    let mut extra = vec!["--load".to_string(), args.load.clone()];
+    if let Some(us) = args.stop_bound_us {
+        extra.extend(["--stop-bound-us".to_string(), us.to_string()]);
+    }
+    if args.board != crate::target::Board::Sabrelite {
+        extra.extend(["--board".to_string(), args.board.name().to_string()]);
+    }
+    if args.engine == Engine::Isa {
+        extra.extend(["--engine".to_string(), "isa".to_string()]);
+    }
+    if args.scripts == Scripts::Open {
+        extra.extend(["--scripts".to_string(), "open".to_string()]);
+    }
+    let v = mutants::run(&exe, args.seed, args.mutant_xruns, &extra)?;
+    let rows = v["mutants"].as_array().cloned().unwrap_or_default();
+    if args.json {
+        println!("{}", serde_json::to_string(&v)?);
+    } else {
+        print!(
+            "{}",
+            mutants::table(args.seed, args.mutant_xruns, &v["baseline"], &rows)
+        );
+    }
+    let missed: Vec<&str> = rows
+        .iter()
+        .filter(|r| r["caught_by_data"] != true)
+        .filter_map(|r| r["name"].as_str())
+        .collect();
+    if missed.is_empty() {
+        Ok(ExitCode::SUCCESS)
+    } else {
+        eprintln!("demo: not caught by data: {}", missed.join(", "));
+        Ok(ExitCode::FAILURE)
+    }
+}
+
 /// Runs the subcommand.
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     if args.engine == Engine::Isa && args.scripts != Scripts::Open {
@@ -512,6 +596,9 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             .filter(|p| args.policy.iter().any(|a| a == p))
             .collect()
     };
+    if args.mutants {
+        return run_mutants(&args);
+    }
     if let Some(dir) = &args.trace {
         std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     }

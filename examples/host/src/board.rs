@@ -36,17 +36,35 @@ pub fn bring_up(
     seed: u64,
     trace: bool,
 ) -> Result<(&'static Board, &'static Sdma<DemoPlatform>), BringUpError> {
+    bring_up_with(policy, bound, seed, trace, None)
+}
+
+/// [`bring_up`] on an engine that also runs memory copies of up to `memcpy_bytes` per
+/// BD: the simulator-model stop bound ([`StopBound::Model`]) then counts one such BD as
+/// the longest step another channel may be in.
+pub fn bring_up_with(
+    policy: Policy,
+    bound: StopBound,
+    seed: u64,
+    trace: bool,
+    memcpy_bytes: Option<u32>,
+) -> Result<(&'static Board, &'static Sdma<DemoPlatform>), BringUpError> {
     let cfg = SimConfig {
         trace,
         ..SimConfig::with_seed(seed)
     };
     let board = leak_board(cfg).map_err(|e| err("board", e))?;
     let area = alloc_area(board).map_err(|e| err("driver memory", e))?;
-    // Audio channels only: the longest step another channel may be in is a burst of
-    // 8 FIFO words (counted as 32 single bytes, the slowest way to move them).
+    // The longest step another channel may be in: a burst of 8 FIFO words (counted as
+    // 32 single bytes, the slowest way to move them), or a memory-copy BD.
     let other = board.with_sim(|s| {
-        s.timing()
-            .max_step_ns(ScriptKind::PeripheralToMemory, 32, 1)
+        let burst = s
+            .timing()
+            .max_step_ns(ScriptKind::PeripheralToMemory, 32, 1);
+        let copy = memcpy_bytes.map_or(0, |n| {
+            s.timing().max_step_ns(ScriptKind::MemoryToMemory, n, 1)
+        });
+        burst.max(copy)
     });
     let platform = DemoPlatform::new(
         SimPlatform::new(board).with_other_step_ns(other),

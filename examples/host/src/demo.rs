@@ -36,8 +36,8 @@ pub struct DemoArgs {
     pub application: bool,
     /// Print `progress` lines on stderr.
     pub progress: bool,
-    /// What else runs on the engine besides the stream under test ([`Load::NONE`]: the
-    /// stream alone; [`Load::STORM`]: the multi-channel engine, `--load storm`).
+    /// What else runs on the engine besides the stream under test ([`Load::STORM`]: the
+    /// multi-channel engine, the default; [`Load::NONE`]: the stream alone).
     pub load: Load,
     /// The port the stream runs on: SSI1 (SabreLite, default) or SAI2 (i.MX6ULL EVK,
     /// `--board imx6ull-evk`).
@@ -106,6 +106,8 @@ impl LoadFigures {
             "companion_recoveries_thread": by[0],
             "companion_recoveries_irq": by[1],
             "companion_recoveries_timer": by[2],
+            "companion_user_stops": self.companions.iter().map(|c| c.user_stops).sum::<u64>(),
+            "companion_user_stops_in_step": self.companions.iter().map(|c| c.user_stops_in_step).sum::<u64>(),
             "companion_frames_checked": self.companion_frames,
             "memcpy_copies": self.memcpy_copies,
             "memcpy_bad": self.memcpy_bad,
@@ -149,9 +151,11 @@ fn one_storm(
         rep.errors += c.stats.errors;
         load.companions.push(c.stats);
         load.companion_frames += c.check.good;
-        let fifo = rig
-            .board
-            .with_sim(|s| s.ssi_mut(c.ssi).map(|f| f.stats().dma_errors).unwrap_or(0));
+        let fifo = rig.board.with_sim(|s| {
+            s.ssi_mut(c.ssi)
+                .map(|f| f.stats().running_dma_errors())
+                .unwrap_or(0)
+        });
         rep.fifo_errors += fifo;
     }
     if let Some(m) = &rig.memcpy {
@@ -362,7 +366,7 @@ mod tests {
             trace: Some(dir.clone()),
             application: false,
             progress: false,
-            load: Load::NONE,
+            load: Load::STORM,
             port: Default::default(),
             engine: Default::default(),
         };

@@ -21,6 +21,11 @@ use sdma_sim::{Board, PlayedSlot, SsiId};
 use crate::policy::DemoPlatform;
 use crate::rig::DemoPcm;
 
+/// Chance per application cycle that a companion drops its stream at a random instant.
+const USER_STOP_PERCENT: u64 = 3;
+/// Instants tried to find the companion's script in a step before stopping anyway.
+const HUNT_TRIES: u32 = 200;
+
 /// Where a companion's XRUN recovery runs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum RecoverIn {
@@ -41,6 +46,10 @@ pub struct CompanionStats {
     pub recoveries: [u64; 3],
     /// Unexpected PCM errors.
     pub errors: u64,
+    /// Stops the application made at a random instant (drop, prepare, start again).
+    pub user_stops: u64,
+    /// Of those, stops whose STOP_STAT write found the channel's own step running.
+    pub user_stops_in_step: u64,
 }
 
 /// Assembles slot-timed transmit words into frames as the codec hears them.
@@ -83,6 +92,9 @@ pub struct Companion {
     pub check: FrameCheck,
     framer: SlotFramer,
     pending: Option<RecoverIn>,
+    /// A stop at a random instant is under way: instants left to find the channel in a
+    /// step.
+    hunt: Option<u32>,
     /// The figures.
     pub stats: CompanionStats,
     buf: Vec<u8>,
@@ -138,6 +150,7 @@ impl Companion {
             check,
             framer: SlotFramer::default(),
             pending: None,
+            hunt: None,
             stats: CompanionStats::default(),
             buf: vec![0; 2 * hw.period_frames as usize * hw.frame_bytes()],
             frame: vec![0; hw.frame_bytes()],
@@ -170,22 +183,33 @@ impl Companion {
     /// ring holds for it, notices an XRUN and recovers or leaves the recovery to an
     /// interrupt or the timer. Returns the next instant it runs.
     pub fn service(&mut self, board: &Board, now_ns: u64) -> u64 {
+        if let Some(left) = self.hunt {
+            return self.hunt_step(board, now_ns, left);
+        }
+        if self.pending.is_none() && self.rng.range(0, 99) < USER_STOP_PERCENT {
+            // Drop the stream at a random instant that finds its script inside a step:
+            // try instants a few µs apart (a burst lasts about 1 µs every 83 µs).
+            self.hunt = Some(HUNT_TRIES);
+            return now_ns + self.rng.range(200, 3_000);
+        }
         if self.pending == Some(RecoverIn::Thread) {
             self.pending = None;
             self.recover(RecoverIn::Thread);
         }
         if self.pending.is_none() {
-            if self.claims {
-                claim_ring(board, &self.pcm, self.ring_bus);
-            }
             let r = match self.pcm.stream() {
-                Stream::Capture => self.read_all(),
-                Stream::Playback => self.write_all(),
+                Stream::Capture => self.read_all(board),
+                Stream::Playback => self.write_all(board),
             };
             match r {
                 Ok(()) => {}
                 Err(PcmError::Xrun) => {
                     self.stats.xruns += 1;
+                    // The stream stopped and flushed the interface: frames queued
+                    // before the XRUN may go unheard; the next is `app_frame`.
+                    if self.pcm.stream() == Stream::Playback {
+                        self.check.dropped(self.app_frame);
+                    }
                     let how = match self.rng.range(0, 2) {
                         0 => RecoverIn::Thread,
                         1 => RecoverIn::Irq,
@@ -204,10 +228,48 @@ impl Companion {
         self.next_service_ns
     }
 
-    fn read_all(&mut self) -> Result<(), PcmError> {
+    /// Claims the frames the last call copied (see [`claim_frames`]), unless it
+    /// started a run (the copy came before the start; the pointers may be realigned).
+    fn claim(&mut self, board: &Board, from: u32, starts: u32) {
+        if self.claims && self.pcm.counters().starts == starts {
+            let to = self.pcm.positions().appl;
+            claim_frames(board, &self.pcm, self.ring_bus, from, to);
+        }
+    }
+
+    fn hunt_step(&mut self, board: &Board, now_ns: u64, left: u32) -> u64 {
+        let in_step = board.with_sim(|s| s.step_channel()) == Some(usize::from(self.number));
+        if !in_step && left > 0 {
+            self.hunt = Some(left - 1);
+            return now_ns + self.rng.range(200, 3_000);
+        }
+        self.hunt = None;
+        self.stats.user_stops += 1;
+        if in_step {
+            self.stats.user_stops_in_step += 1;
+        }
+        if self.pcm.stream() == Stream::Playback {
+            self.check.dropped(self.app_frame);
+        }
+        let r = self.pcm.stop().and_then(|()| self.pcm.prepare());
+        let r = match (r, self.pcm.stream()) {
+            (Ok(()), Stream::Capture) => self.pcm.start(),
+            (r, _) => r,
+        };
+        if r.is_err() {
+            self.stats.errors += 1;
+        }
+        self.next_service_ns = now_ns + self.think_ns();
+        self.next_service_ns
+    }
+
+    fn read_all(&mut self, board: &Board) -> Result<(), PcmError> {
         let fb = self.hw.frame_bytes();
         loop {
-            match self.pcm.readi(&mut self.buf) {
+            let (from, starts) = (self.pcm.positions().appl, self.pcm.counters().starts);
+            let r = self.pcm.readi(&mut self.buf);
+            self.claim(board, from, starts);
+            match r {
                 Ok(n) => {
                     let run = self.pcm.status().transfer_run;
                     if self.last_run != Some(run) {
@@ -224,7 +286,7 @@ impl Companion {
         }
     }
 
-    fn write_all(&mut self) -> Result<(), PcmError> {
+    fn write_all(&mut self, board: &Board) -> Result<(), PcmError> {
         let fb = self.hw.frame_bytes();
         let (format, channels) = (self.hw.format, self.hw.channels);
         loop {
@@ -232,7 +294,10 @@ impl Companion {
             for (i, f) in self.buf.chunks_exact_mut(fb).enumerate() {
                 pattern::write_frame(format, channels, self.app_frame + i as u64, f);
             }
-            match self.pcm.writei(&self.buf[..frames * fb]) {
+            let (from, starts) = (self.pcm.positions().appl, self.pcm.counters().starts);
+            let r = self.pcm.writei(&self.buf[..frames * fb]);
+            self.claim(board, from, starts);
+            match r {
                 Ok(n) => self.app_frame += n as u64,
                 Err(nb::Error::WouldBlock) => return Ok(()),
                 Err(nb::Error::Other(e)) => return Err(e),
@@ -274,31 +339,27 @@ impl Companion {
     }
 }
 
-/// Claims for the CPU, and gives back at once, the ring frames `pcm` reports available
-/// to the application: the simulator flags a live channel whose current BD lies there
-/// (`HazardKind::BufferClaimedWhileLive`).
-pub fn claim_ring<Ch: DmaChannel<Read = DmaRing, Write = DmaRing>, A: AudioInterface>(
+/// Claims for the CPU, and gives back at once, the ring frames from position `from` to
+/// `to` (application pointers before and after a copy): the simulator flags a live
+/// channel working on them (`HazardKind::BufferClaimedWhileLive`). A span longer than
+/// the ring (the pointer was realigned by a prepare) claims nothing.
+pub fn claim_frames<Ch: DmaChannel<Read = DmaRing, Write = DmaRing>, A: AudioInterface>(
     board: &Board,
     pcm: &Pcm<Ch, A>,
     ring_bus: u32,
+    from: u32,
+    to: u32,
 ) {
     let Some(hw) = pcm.hw_params_current() else {
         return;
     };
-    let st = pcm.status();
     let pos = pcm.positions();
-    let fb = hw.frame_bytes() as u32;
-    // Playback: leave out the last period before the hardware pointer, where the DMA
-    // may be while its interrupt is pending.
-    let limit = match pcm.stream() {
-        Stream::Capture => pos.buffer,
-        Stream::Playback => pos.buffer.saturating_sub(hw.period_frames),
-    };
-    let frames = st.avail.min(limit);
-    if frames == 0 {
+    let frames = pos.diff(to, from);
+    if frames == 0 || frames > pos.buffer {
         return;
     }
-    let first = pos.offset(st.appl_ptr);
+    let fb = hw.frame_bytes() as u32;
+    let first = pos.offset(from);
     let head = frames.min(pos.buffer - first);
     let mut ranges = vec![(ring_bus + first * fb, head * fb)];
     if frames > head {

@@ -76,12 +76,15 @@ impl Policy {
 /// ([`Platform::stop_latency_ns`]): how long after its STOP_STAT write a channel counts
 /// as stopped. It decides how long a restart issued during a terminate waits on the
 /// pending list, so the immediate recovery time is one period plus this bound.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+///
+/// The driver confirms a stop by its channel-0 fence; the bound is only the backstop that
+/// confirms it when the fence never finishes (an error). The demo's default is the
+/// silicon configuration ([`StopBound::SILICON`], 1 ms).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum StopBound {
     /// The simulator's own bound (`SimPlatform::stop_latency_ns`): the longest step of
     /// the script plus one step of another channel, a few µs for the SSI script. Faithful
     /// to the simulated engine, not a measurement of silicon.
-    #[default]
     Model,
     /// A fixed bound for every script class, e.g. 1 000 µs, the BSP's silicon default
     /// (`sdma_core::sdma::DEFAULT_STOP_LATENCY_NS`, NXP's "one BD time").
@@ -91,11 +94,24 @@ pub enum StopBound {
     },
 }
 
+impl Default for StopBound {
+    fn default() -> Self {
+        StopBound::SILICON
+    }
+}
+
 impl StopBound {
-    /// A fixed bound of `us` µs (`--stop-bound-us`), `None` without one.
+    /// The silicon configuration: the BSP's 1 ms backstop
+    /// (`sdma_core::sdma::DEFAULT_STOP_LATENCY_NS`, NXP's "one BD time").
+    pub const SILICON: StopBound = StopBound::Fixed {
+        ns: sdma_core::sdma::DEFAULT_STOP_LATENCY_NS,
+    };
+
+    /// A fixed bound of `us` µs (`--stop-bound-us`); without one the silicon
+    /// configuration ([`StopBound::SILICON`]).
     pub fn from_us(us: Option<u64>) -> StopBound {
         match us {
-            None => StopBound::Model,
+            None => StopBound::SILICON,
             Some(us) => StopBound::Fixed {
                 ns: us.saturating_mul(1000),
             },
@@ -106,6 +122,7 @@ impl StopBound {
     pub fn source(self) -> &'static str {
         match self {
             StopBound::Model => "simulator model",
+            b if b == StopBound::SILICON => "silicon backstop (1 ms)",
             StopBound::Fixed { .. } => "fixed (--stop-bound-us)",
         }
     }
@@ -231,7 +248,8 @@ mod tests {
 
     #[test]
     fn stop_bound_from_the_command_line() {
-        assert_eq!(StopBound::from_us(None), StopBound::Model);
+        assert_eq!(StopBound::from_us(None), StopBound::SILICON);
+        assert_eq!(StopBound::default(), StopBound::Fixed { ns: 1_000_000 });
         assert_eq!(
             StopBound::from_us(Some(1000)),
             StopBound::Fixed { ns: 1_000_000 }

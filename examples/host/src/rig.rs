@@ -23,8 +23,8 @@ use sdma_core::vchan::Channel;
 use sdma_sim::platform::{alloc_buffer, bus_of};
 use sdma_sim::{AudioPort, Board, SimHandler, SimSsiInterface, SsiConfig, SsiId, SsiStats};
 
-use crate::board::{bring_up, err, ssi_channel, BringUpError, ScriptEngine};
-use crate::load::{claim_ring, Companion, MemcpyLoad, SlotFramer};
+use crate::board::{bring_up_with, err, ssi_channel, BringUpError, ScriptEngine};
+use crate::load::{claim_frames, Companion, MemcpyLoad, SlotFramer};
 use crate::policy::{DemoPlatform, Policy, StopBound};
 use crate::timeline::Recorder;
 
@@ -115,18 +115,31 @@ impl Load {
     pub const STORM: Load = Load {
         ssi1_other: true,
         ssi2_pair: true,
-        memcpy_bytes: Some(24 * 1024),
+        memcpy_bytes: Some(16 * 1024),
         codec_slots: true,
         cpu_claims: true,
     };
 
-    /// The load called `name` on the command line (`none`, `storm`).
+    /// The load called `name` on the command line: `none`, `storm`, or a
+    /// comma-separated list of parts (`ssi1`, `ssi2`, `memcpy`, `slots`, `claims`).
     pub fn from_name(name: &str) -> Option<Load> {
         match name {
-            "none" => Some(Load::NONE),
-            "storm" => Some(Load::STORM),
-            _ => None,
+            "none" => return Some(Load::NONE),
+            "storm" => return Some(Load::STORM),
+            _ => {}
         }
+        let mut l = Load::NONE;
+        for part in name.split(',') {
+            match part {
+                "ssi1" => l.ssi1_other = true,
+                "ssi2" => l.ssi2_pair = true,
+                "memcpy" => l.memcpy_bytes = Load::STORM.memcpy_bytes,
+                "slots" => l.codec_slots = true,
+                "claims" => l.cpu_claims = true,
+                _ => return None,
+            }
+        }
+        Some(l)
     }
 }
 
@@ -154,6 +167,9 @@ pub struct SdmaRig {
     burst_bytes: u32,
     /// Bus address of the stream's ring.
     ring_bus: u32,
+    /// Application pointer up to which the ring was claimed, and the PCM's start count
+    /// then ([`Rig::cpu_access`]).
+    claimed_to: (u32, u32),
     framer: SlotFramer,
     /// Played words not yet making a whole frame (FIFO-order pairing).
     carry: Vec<u32>,
@@ -283,7 +299,7 @@ impl SdmaRig {
         engine: ScriptEngine,
     ) -> Result<(SdmaRig, DemoPcm), RigError> {
         let hw = HwParams::scenario_default();
-        let (board, sdma) = bring_up(policy, bound, seed, trace)?;
+        let (board, sdma) = bring_up_with(policy, bound, seed, trace, load.memcpy_bytes)?;
         engine.apply(board, sdma)?;
         let (rx, tx) = port.rx_tx();
         let (mine, other) = match stream {
@@ -303,6 +319,7 @@ impl SdmaRig {
             burst_bytes: u32::try_from(mine.watermark * hw.format.sample_bytes())
                 .unwrap_or(u32::MAX),
             ring_bus,
+            claimed_to: (0, 0),
             framer: SlotFramer::default(),
             carry: Vec::new(),
             clock_starts: 0,
@@ -632,12 +649,16 @@ impl Rig for SdmaRig {
     }
 
     fn fifo_errors(&self) -> u64 {
-        self.ssi_stats().dma_errors
+        self.ssi_stats().running_dma_errors()
     }
 
     fn cpu_access(&mut self, pcm: &DemoPcm) {
-        if self.load.cpu_claims {
-            claim_ring(self.board, pcm, self.ring_bus);
+        // A start since the last call (a prepare realigned the pointers, or the call
+        // started the DMA after copying) leaves the copy's instant unknown: no claim.
+        let now = (pcm.positions().appl, pcm.counters().starts);
+        let (from, starts) = core::mem::replace(&mut self.claimed_to, now);
+        if self.load.cpu_claims && starts == now.1 {
+            claim_frames(self.board, pcm, self.ring_bus, from, now.0);
         }
     }
 }

@@ -129,7 +129,7 @@ fn pending_list_with_the_silicon_default_bound_is_race_free_but_a_bound_slower()
     a.stop_bound = StopBound::from_us(Some(1000));
     let v = run(&a).unwrap();
     assert_eq!(v["stop_bound_us"].as_f64(), Some(1000.0), "seed {seed}");
-    assert_eq!(v["stop_bound"], "fixed (--stop-bound-us)");
+    assert_eq!(v["stop_bound"], "silicon backstop (1 ms)");
     for (what, m) in [("immediate", &v), ("application", &v["application"])] {
         let xruns = m["xruns"].as_u64().unwrap();
         assert!(xruns >= 200, "seed {seed} {what}: {xruns} XRUNs");
@@ -345,4 +345,47 @@ fn pending_list_is_clean_over_sai2() {
     assert!(v["frames_checked"].as_u64().unwrap() > 0);
     let ssi = run(&args(Policy::PendingList, 400, 1)).unwrap();
     assert_ne!(v.to_string(), ssi.to_string(), "SAI2 and SSI1 runs differ");
+}
+
+/// The multi-channel engine ([`Load::STORM`]) in the silicon configuration (1 ms
+/// backstop, stops confirmed by the channel-0 fence): the stream and its companions keep
+/// every frame in place (no timeout, hazard, lost, repeated, misaligned or silent frame,
+/// in both recovery modes), and the storm did what it is for: stops landed inside the
+/// stopped channel's own step and inside another channel's step, companions had XRUNs
+/// and the memory copies ran and stayed correct.
+#[test]
+fn multi_channel_storm_is_clean_in_the_silicon_configuration() {
+    let mut a = args(Policy::PendingList, 600, 1);
+    a.load = Load::STORM;
+    a.stop_bound = StopBound::from_us(Some(1000));
+    let v = run(&a).unwrap();
+    for row in [&v, &v["application"]] {
+        for k in [
+            "timeouts",
+            "hazards",
+            "frames_lost",
+            "frames_repeated",
+            "frames_misaligned",
+            "engine_errors",
+        ] {
+            assert_eq!(row[k], 0, "{k}: {row}");
+        }
+        assert_eq!(row["recovered"], row["xruns"]);
+    }
+    // Silent frames: 0 in immediate mode. In application mode a restart can meet a
+    // request left pending (EVTPEND) from before the stop, while the channel waited
+    // behind the memory copy's step: its first burst then reads an empty FIFO
+    // (BENCHMARKS.md, "stale pending request"); not asserted there.
+    assert_eq!(v["frames_silent"], 0, "{v}");
+    let load = &v["capture"]["load"];
+    for k in [
+        "stops_in_own_step",
+        "stops_in_other_step",
+        "companion_xruns",
+        "companion_user_stops_in_step",
+        "memcpy_copies",
+    ] {
+        assert!(load[k].as_u64().unwrap() > 0, "{k}: {load}");
+    }
+    assert_eq!(load["memcpy_bad"], 0);
 }

@@ -28,6 +28,9 @@ pub struct FrameCheck {
     last_tag: Option<u64>,
     /// Silent frames heard since that frame, not classified yet (playback).
     pending_silence: u64,
+    /// The application dropped what it had queued and writes from this frame number on:
+    /// a jump ahead to it loses nothing.
+    resume_at: Option<u64>,
     /// Frames in order.
     pub good: u64,
     /// Frames skipped: the pattern jumped ahead by this many frames.
@@ -53,6 +56,7 @@ impl FrameCheck {
             last: None,
             last_tag: None,
             pending_silence: 0,
+            resume_at: None,
             good: 0,
             lost: 0,
             repeated: 0,
@@ -76,6 +80,13 @@ impl FrameCheck {
         if !self.playback {
             self.last = None;
         }
+    }
+
+    /// Playback: the application dropped the stream (ALSA `drop`) and writes frame
+    /// `resume_at` next: frames it had queued may never be heard, so a jump ahead to
+    /// that frame loses nothing.
+    pub fn dropped(&mut self, resume_at: u64) {
+        self.resume_at = Some(resume_at);
     }
 
     /// Frames that are not good.
@@ -134,7 +145,15 @@ impl FrameCheck {
         if ahead == 0 {
             self.good += 1;
         } else if ahead < m / 2 {
-            self.lost += u64::from(ahead / ch);
+            let resumed = self.resume_at.is_some_and(|f| {
+                let m_frames = u64::from(m / ch);
+                u64::from(counter / ch) == f % m_frames
+            });
+            if resumed {
+                self.resume_at = None;
+            } else {
+                self.lost += u64::from(ahead / ch);
+            }
             self.good += 1;
         } else {
             // Behind the newest frame: delivered before.

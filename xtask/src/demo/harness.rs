@@ -201,9 +201,18 @@ impl Figures {
 
 /// Builds a binary of `examples-host` with `--release`; returns its path.
 pub fn build_host_program(bin: &str) -> anyhow::Result<PathBuf> {
+    build_host_program_with(bin, &[])
+}
+
+/// [`build_host_program`] with the package's `features` on (e.g. `fault-injection` for
+/// the mutant suite).
+pub fn build_host_program_with(bin: &str, features: &[&str]) -> anyhow::Result<PathBuf> {
     let mut cmd = util::cargo();
-    cmd.args(["build", "--release", "-p", HOST_PACKAGE, "--bin", bin])
-        .arg("--message-format=json-render-diagnostics")
+    cmd.args(["build", "--release", "-p", HOST_PACKAGE, "--bin", bin]);
+    if !features.is_empty() {
+        cmd.args(["--features", &features.join(",")]);
+    }
+    cmd.arg("--message-format=json-render-diagnostics")
         .stdout(std::process::Stdio::piped());
     eprintln!("$ {}", util::display_command(&cmd));
     let out = cmd
