@@ -338,6 +338,38 @@ pub fn steps() -> Vec<Step> {
         // policies; the command fails unless `pending-list` shows 0 timeouts, 0 hazards
         // and 0 frames lost (the demo's targets, docs/scenarios.md).
         Step::xtask("demo-smoke", &["demo", "--xruns", "2000", "--json"]),
+        // The same storm over the EVK's SAI2, and on the instruction-level engine with
+        // the open scripts (pending-list only: its targets must hold on both).
+        Step::xtask(
+            "demo-smoke-imx6ull",
+            &[
+                "demo",
+                "--board",
+                "imx6ull-evk",
+                "--policy",
+                "pending-list",
+                "--xruns",
+                "2000",
+                "--json",
+            ],
+        ),
+        Step::xtask(
+            "demo-smoke-isa",
+            &[
+                "demo",
+                "--engine",
+                "isa",
+                "--scripts",
+                "open",
+                "--policy",
+                "pending-list",
+                "--xruns",
+                "2000",
+                "--json",
+            ],
+        ),
+        // The checked-in open-scripts image matches its assembler sources.
+        Step::xtask("open-scripts-check", &["fw", "open-scripts", "--check"]),
         // The SDMA driver's init on QEMU's dead SDMA window: the typed channel-0
         // timeout instead of a hang.
         Step::xtask(
@@ -638,6 +670,9 @@ mod tests {
             "qemu-bsp-probe-imx6ull",
             "qemu-loopback-imx6ull",
             "demo-smoke",
+            "demo-smoke-imx6ull",
+            "demo-smoke-isa",
+            "open-scripts-check",
         ] {
             assert!(names.contains(&n), "{n}");
         }

@@ -4,10 +4,15 @@
 //!
 //! A step of a script channel is one *slice*: the core restores the channel's context
 //! (32 words at `0x800 + 32 ch`), runs to the script's next `done` and saves the context.
-//! The slice runs when the step begins (its memory and FIFO accesses happen then, each
-//! checked like the behavioural engine's: a fault, a freed buffer or a CPU-owned buffer
-//! is recorded); the step ends a context switch plus the slice's cycles later
-//! (ISA-007, with the usual jitter). A `done` other than `yield`/`yieldge` consumes the
+//! The slice runs when the step begins: its FIFO accesses and memory reads happen then;
+//! its memory writes (data, BD status) are held in the slice's write log and reach memory
+//! in program order when the step ends, as the behavioural engine writes a step's data at
+//! its end. So a buffer handed back, or a BD rewritten, while a step is still running is
+//! overwritten by that step, as on the engine, whose burst unit writes while the script
+//! runs (ISA-009). Each access is checked like the behavioural engine's (a fault, a freed
+//! buffer or a CPU-owned buffer is recorded): reads when they happen, writes when they
+//! reach memory. The step ends a context switch plus the slice's cycles later (ISA-007,
+//! with the usual jitter). A `done` other than `yield`/`yieldge` consumes the
 //! request at once (a request that rises while the step's time runs out sets EP again,
 //! not EVTERR); its other effects come at the end of the step: `done 3` clears HE and
 //! raises INTR, `done 4` raises INTR, `done 5` clears HE (ISA-006). After a `yield` the channel keeps the core unless a
@@ -57,6 +62,16 @@ pub(super) struct IsaState {
     open: Vec<(u16, Vec<u16>)>,
     faults: Vec<IsaFault>,
     counters: IsaCounters,
+    /// Memory writes of the running slice, applied when its step ends.
+    pending: Vec<MemWrite>,
+}
+
+/// One memory write of a slice: bus address, size in bytes (1, 2 or 4), value.
+#[derive(Clone, Copy, Debug)]
+struct MemWrite {
+    addr: u32,
+    bytes: u32,
+    value: u32,
 }
 
 /// How a slice ended, applied when its step ends.
@@ -91,6 +106,7 @@ impl Sim {
             open,
             faults: Vec::new(),
             counters: IsaCounters::default(),
+            pending: Vec::new(),
         }));
         Ok(())
     }
@@ -117,6 +133,9 @@ impl Sim {
     /// Runs one slice of channel `c` now; the step ends after its cycles.
     pub(super) fn isa_slice(&mut self, c: usize) -> (StepKind, Nanos) {
         let switch = self.timing.context_switch_ns;
+        // A step always ends before the next begins; should one not have, its writes
+        // still land before this slice reads anything.
+        self.isa_commit(c);
         let Some(mut st) = self.isa.take() else {
             return (StepKind::NoBd, switch);
         };
@@ -137,6 +156,8 @@ impl Sim {
                 ch: c,
                 open: &st.open,
                 touched: Vec::new(),
+                writes: Vec::new(),
+                written: (u32::MAX, 0),
             };
             let exit = isa_core::run(
                 &mut core,
@@ -147,6 +168,7 @@ impl Sim {
                 &mut count,
             );
             let touched = std::mem::take(&mut bus.touched);
+            st.pending = std::mem::take(&mut bus.writes);
             self.data[base..base + CONTEXT_WORDS].copy_from_slice(&core.to_context());
             for dev in touched {
                 self.ssi_changed(dev);
@@ -174,8 +196,25 @@ impl Sim {
         (StepKind::Isa(end), switch)
     }
 
-    /// The slice's `done` (or fault) takes effect at the end of its step.
+    /// Applies the running slice's memory writes, in program order, each checked as it
+    /// reaches memory.
+    fn isa_commit(&mut self, c: usize) {
+        let Some(writes) = self.isa.as_mut().map(|st| std::mem::take(&mut st.pending)) else {
+            return;
+        };
+        for w in writes {
+            if self.check_access(c, w.addr, w.bytes) {
+                let _ = self
+                    .mem
+                    .write(w.addr, &w.value.to_le_bytes()[..w.bytes as usize]);
+            }
+        }
+    }
+
+    /// The slice's memory writes land, then its `done` (or fault) takes effect, at the
+    /// end of its step.
     pub(super) fn isa_end(&mut self, c: usize, end: SliceEnd) {
+        self.isa_commit(c);
         match end {
             SliceEnd::Done(0) => {
                 let p = self.regs.chnpri[c];
@@ -230,6 +269,10 @@ struct SimBus<'a> {
     open: &'a [(u16, Vec<u16>)],
     /// FIFOs the slice read or wrote (their request lines are re-evaluated after it).
     touched: Vec<usize>,
+    /// Memory writes, applied when the step ends.
+    writes: Vec<MemWrite>,
+    /// The bus addresses `writes` cover, `[lo, hi)` (empty when `lo >= hi`).
+    written: (u32, u32),
 }
 
 impl SimBus<'_> {
@@ -289,16 +332,33 @@ impl Bus for SimBus<'_> {
         }
         let mut b = [0u8; 4];
         self.sim.mem.read(addr, &mut b[..bytes as usize]).ok()?;
+        // The slice reads its own writes that have not reached memory yet.
+        let (lo, hi) = self.written;
+        let overlaps =
+            u64::from(addr) < u64::from(hi) && u64::from(addr) + u64::from(bytes) > u64::from(lo);
+        for w in self.writes.iter().filter(|_| overlaps) {
+            for k in 0..w.bytes {
+                let at = w.addr.wrapping_add(k);
+                if let Some(i) = at.checked_sub(addr).filter(|&i| i < bytes) {
+                    b[i as usize] = w.value.to_le_bytes()[k as usize];
+                }
+            }
+        }
         Some(u32::from_le_bytes(b))
     }
 
     fn mem_write(&mut self, addr: u32, bytes: u32, value: u32) -> bool {
-        self.sim.check_access(self.ch, addr, bytes)
-            && self
-                .sim
-                .mem
-                .write(addr, &value.to_le_bytes()[..bytes as usize])
-                .is_ok()
+        // An address outside memory is a bus error now (DF); the other checks apply
+        // when the write reaches memory.
+        if self.sim.mem.bus_to_host(addr, bytes).is_err() {
+            return self.sim.check_access(self.ch, addr, bytes);
+        }
+        self.writes.push(MemWrite { addr, bytes, value });
+        self.written = (
+            self.written.0.min(addr),
+            self.written.1.max(addr.saturating_add(bytes)),
+        );
+        true
     }
 
     fn periph_read(&mut self, addr: u32, _bytes: u32) -> Option<u32> {

@@ -11,7 +11,7 @@
 //! where it holds code registered as ours ([`IsaSdma::register_open_code`]).
 //!
 //! Everything the model assumes beyond public sources has an ID in
-//! `docs/hardware-assumptions.md` (ISA-001 to ISA-008).
+//! `docs/hardware-assumptions.md` (ISA-001 to ISA-009).
 
 pub mod asm;
 pub mod core;
