@@ -233,6 +233,8 @@ pub fn steps() -> Vec<Step> {
             "examples-bare-metal",
             "--exclude",
             "examples-host",
+            "--exclude",
+            "examples-embassy",
         ])
         .args([
             "--target-dir".to_string(),
@@ -334,6 +336,32 @@ pub fn steps() -> Vec<Step> {
         .needs(qemu)
         .needs(Tool::CrossToolchain)
         .expect(Expect::Status(2)),
+        // Async capture with embassy-executor on the simulator (platform std): fails
+        // unless every frame read is in order and each XRUN was reported once.
+        Step::cargo(
+            "embassy-sim",
+            &[
+                "run",
+                "--quiet",
+                "-p",
+                "examples-embassy",
+                "--bin",
+                "async-capture-sim",
+            ],
+        ),
+        // The board version (platform cortex-ar): built for the target.
+        Step::cargo(
+            "embassy-target",
+            &[
+                "build",
+                "--release",
+                "--target",
+                IMX6_TARGET,
+                "-p",
+                "examples-embassy",
+            ],
+        )
+        .needs(Tool::CrossToolchain),
         // The main job, short: the XRUN storm on the simulated board with the three
         // policies; the command fails unless `pending-list` shows 0 timeouts, 0 hazards
         // and 0 frames lost (the demo's targets, docs/scenarios.md).
@@ -669,6 +697,8 @@ mod tests {
             "qemu-smoke-imx6ull",
             "qemu-bsp-probe-imx6ull",
             "qemu-loopback-imx6ull",
+            "embassy-sim",
+            "embassy-target",
             "demo-smoke",
             "demo-smoke-imx6ull",
             "demo-smoke-isa",
