@@ -1063,6 +1063,29 @@ impl<Ch: DmaChannel<Read = DmaRing, Write = DmaRing>, A: AudioInterface> Pcm<Ch,
     /// blocking: returns the frames read (at least 1), `WouldBlock` if none are
     /// available. A `Prepared` capture starts here when `buf` holds at least
     /// `start_threshold` frames. Frames of two runs are never returned together.
+    ///
+    /// A read loop with recovery: sleep while nothing is there, restart at once after
+    /// an overrun (never waiting: the new transfer starts when the old stop is confirmed,
+    /// and the audio interface with it):
+    ///
+    /// ```no_run
+    /// # use pcm_dma::{AudioInterface, DmaRing, Pcm, PcmError};
+    /// # use sdma_core::dmaengine::DmaChannel;
+    /// # fn wait_for_interrupt() {}
+    /// # fn read_loop<Ch, A>(pcm: &mut Pcm<Ch, A>) -> Result<(), PcmError>
+    /// # where Ch: DmaChannel<Read = DmaRing, Write = DmaRing>, A: AudioInterface {
+    /// let mut period = [0u8; 1024];
+    /// loop {
+    ///     match pcm.readi(&mut period) {
+    ///         Ok(frames) => { /* use period[..frames * 4] (16-bit stereo) */ }
+    ///         Err(nb::Error::WouldBlock) => wait_for_interrupt(),
+    ///         // The application fell behind: a new run starts on the left channel.
+    ///         Err(nb::Error::Other(PcmError::Xrun)) => pcm.recover()?,
+    ///         Err(nb::Error::Other(e)) => return Err(e),
+    ///     }
+    /// }
+    /// # }
+    /// ```
     pub fn readi(&mut self, buf: &mut [u8]) -> nb::Result<usize, PcmError> {
         if self.stream != Stream::Capture {
             return Err(nb::Error::Other(self.bad(Op::Transfer)));

@@ -612,6 +612,41 @@ pub struct Progress {
 
 /// The client side of a DMA channel (Linux `dmaengine` client API, without the heap).
 ///
+/// A cyclic capture with period events: configure the channel for the peripheral's
+/// receive FIFO (a typed [`FifoEndpoint`]), prepare a ring of periods, submit, issue;
+/// then, in the interrupt (after the controller's own entry), dispatch the events:
+///
+/// ```no_run
+/// use sdma_core::dmaengine::*;
+///
+/// fn start_capture<Ch>(
+///     ch: &mut Ch,
+///     rx_fifo: &impl FifoEndpoint,
+///     ring: Ch::Write,
+///     period_bytes: usize,
+/// ) -> Result<Cookie, Error>
+/// where
+///     Ch: DmaChannel,
+/// {
+///     ch.configure(SlaveConfig::for_endpoint(rx_fifo, BusWidth::Bits16))?;
+///     let prepared = ch
+///         .prep_cyclic(Buffers::FromDevice(ring), period_bytes)
+///         .map_err(|r| r.error)?;
+///     let cookie = ch.submit(prepared).map_err(|r| r.error)?;
+///     ch.issue_pending();
+///     Ok(cookie)
+/// }
+///
+/// /// In the DMA interrupt: count the periods the hardware filled.
+/// fn on_dma_interrupt<Ch: DmaChannel>(ch: &mut Ch, periods: &mut u64) {
+///     ch.dispatch_events(|_ch, ev| match ev.kind {
+///         EventKind::Started => {} // the transfer runs: enable the receiver now
+///         EventKind::Period { count } => *periods += u64::from(count),
+///         EventKind::Complete | EventKind::Error => {}
+///     });
+/// }
+/// ```
+///
 /// Timing and context rules:
 /// * `terminate_async`, `issue_pending`, `prep_*`, `submit`, `pause`, `resume`,
 ///   `tx_status` and `reclaim` never block and are legal in interrupt context,
@@ -754,6 +789,79 @@ pub trait ChannelIrq {
 /// The controller side: what a DMA controller driver implements for one hardware
 /// channel. Plugs into [`crate::vchan::Channel`], which supplies the queues, the
 /// terminate-pending list and the client API.
+///
+/// Implementing it for another controller: program a transfer in `start`, report what
+/// the hardware did in `progress` (from its interrupt), and say when a requested stop
+/// is confirmed. Everything else (queues, terminate semantics, events, reclaim) comes
+/// from the virtual channel:
+///
+/// ```
+/// use sdma_core::dmaengine::*;
+/// use sdma_core::vchan::Channel;
+///
+/// /// Another engine's channel (its registers stand in as fields here).
+/// #[derive(Default)]
+/// struct OtherDma {
+///     running: Option<Cookie>,
+///     /// The "transfer done" status bit its interrupt handler reads.
+///     done: bool,
+/// }
+///
+/// impl DmaController for OtherDma {
+///     fn capabilities(&self) -> Capabilities {
+///         Capabilities {
+///             mem_to_dev: false,
+///             dev_to_mem: false,
+///             mem_to_mem: true,
+///             bus_widths: BusWidth::Bits32.mask_bit(),
+///             cyclic: false,
+///             scatter_gather: false,
+///             pause: false,
+///             max_periods: 1,
+///             max_segment_len: 4096,
+///             max_segments: 1,
+///             residue: ResidueGranularity::Descriptor,
+///         }
+///     }
+///     unsafe fn start(&mut self, cookie: Cookie, _desc: &TransferDesc) -> Result<(), Error> {
+///         // Write source, destination and length from `_desc`, then the enable bit.
+///         self.running = Some(cookie);
+///         Ok(())
+///     }
+///     fn request_stop(&mut self, _cookie: Cookie) {
+///         self.running = None; // clear the enable bit
+///     }
+///     fn stop_confirmed(&mut self) -> bool {
+///         true // this engine stops within the register write
+///     }
+///     fn progress(&mut self, _cookie: Cookie, _desc: &TransferDesc) -> Progress {
+///         Progress { complete: core::mem::take(&mut self.done), ..Progress::default() }
+///     }
+///     fn residue(&self, _cookie: Cookie, _desc: &TransferDesc) -> usize {
+///         0
+///     }
+/// }
+///
+/// # fn main() -> Result<(), Error> {
+/// let src: &'static mut [u8] = Box::leak(Box::new([7u8; 64]));
+/// let dst: &'static mut [u8] = Box::leak(Box::new([0u8; 64]));
+/// let mut ch: Channel<OtherDma, &'static mut [u8], &'static mut [u8], 2> =
+///     Channel::new(0, OtherDma::default());
+/// ch.configure(SlaveConfig::memcpy(BusWidth::Bits32))?;
+/// let prepared = ch.prep_memcpy(src, dst).map_err(|r| r.error)?;
+/// let cookie = ch.submit(prepared).map_err(|r| r.error)?;
+/// ch.issue_pending();
+/// assert_eq!(ch.tx_status(cookie).state, TxState::InProgress);
+///
+/// // The engine finishes and interrupts: its handler runs the channel's interrupt work.
+/// ch.controller_mut().done = true;
+/// ch.on_interrupt();
+/// let mut events = Vec::new();
+/// ch.dispatch_events(|_, ev| events.push(ev.kind));
+/// assert_eq!(events, [EventKind::Started, EventKind::Complete]);
+/// assert_eq!(ch.reclaim().map(|r| r.outcome), Some(Outcome::Completed));
+/// # Ok(()) }
+/// ```
 ///
 /// All methods run with the channel's owner lock held, in thread or interrupt context,
 /// and must not block.

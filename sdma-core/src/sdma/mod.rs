@@ -29,17 +29,17 @@
 //! # use sdma_core::vchan::Channel;
 //! # fn demo<P: Platform + Sync + 'static>(platform: P, area: &'static mut DmaArea,
 //! #     engine: &'static mut Option<Sdma<P>>) -> Result<(), SdmaError> {
+//! // Bring the engine up (ROM scripts; `Channel0Timeout` on a dead engine, after 500 µs).
 //! let sdma: &'static Sdma<P> = engine.insert(Sdma::new(platform, area, SdmaConfig::default()));
-//! sdma.init()?; // Channel0Timeout on a dead engine, after 500 µs
+//! sdma.init()?;
+//! // A channel for SSI1 RX (event 37, the shp_2_mcu script, priority 3); the virtual
+//! // channel over it is known by its hardware channel: no id to choose.
 //! let rx = sdma.request_channel(ChannelRequest::peripheral(37, PeripheralType::SsiSp, 3))?;
-//! let mut rx: Channel<_, &'static mut [u8], &'static mut [u8], 4> = Channel::new(1, rx);
+//! let mut rx: Channel<_, &'static mut [u8], &'static mut [u8], 4> = Channel::for_sdma(rx);
 //! // configure / prep_cyclic / submit / issue_pending ...
-//! // In the SDMA interrupt:
-//! let pending = sdma.handle_interrupt();
-//! sdma.for_each_fair(pending, |ch| if ch == rx.controller().number() {
-//!     rx.on_interrupt();
-//!     // rx.dispatch_events(..)
-//! });
+//! // In the SDMA interrupt: the one entry services the engine and every client with work
+//! // (`on_deadline` in the timer interrupt the platform's deadline raises).
+//! sdma.on_interrupt(&mut [&mut rx]);
 //! # Ok(()) }
 //! ```
 //!
