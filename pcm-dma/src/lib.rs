@@ -65,7 +65,7 @@
 //! thread and the DMA interrupt handler:
 //!
 //! * interrupt handler: lock, run the controller's interrupt entry on
-//!   [`Pcm::channel_mut`] (e.g. `sdma_core::vchan::Channel::on_interrupt`), then
+//!   [`Pcm::channel_mut`] (e.g. `sdma_core::vchan::VirtualChannel::on_interrupt`), then
 //!   [`Pcm::on_period`]; unlock. Both are bounded and never wait.
 //! * thread: lock around each non-blocking call ([`Pcm::readi`], [`Pcm::writei`],
 //!   [`Pcm::recover`], ...). A call copies at most one ring of data under the lock.

@@ -24,8 +24,8 @@
 //! ```
 
 use sdma_core::dmaengine::FifoEndpoint;
-use sdma_core::sdma::{ChannelRequest, PeripheralType, Platform, Sdma, SdmaChannel, SdmaError};
-use sdma_core::vchan::Channel;
+use sdma_core::sdma::{ChannelRequest, PeripheralType, Platform, Sdma, SdmaError, SdmaHwChannel};
+use sdma_core::vchan::VirtualChannel;
 
 use crate::interface::{AudioInterface, NoInterface};
 use crate::loopback::{Loopback, LoopbackStatus};
@@ -39,7 +39,8 @@ use crate::PcmError;
 pub const SLOTS: usize = 4;
 
 /// The virtual channel over an SDMA hardware channel, as a stream uses it.
-pub type SdmaPcmChannel<P, const N: usize = SLOTS> = Channel<SdmaChannel<P>, DmaRing, DmaRing, N>;
+pub type SdmaPcmChannel<P, const N: usize = SLOTS> =
+    VirtualChannel<SdmaHwChannel<P>, DmaRing, DmaRing, N>;
 
 /// A PCM stream on an SDMA channel with the audio interface `A`.
 pub type SdmaPcm<P, A = NoInterface, const N: usize = SLOTS> = Pcm<SdmaPcmChannel<P, N>, A>;
@@ -94,7 +95,7 @@ where
         AUDIO_PRIORITY,
     ))?;
     Ok(Pcm::with_interface(
-        Channel::for_sdma(ctl),
+        VirtualChannel::for_sdma(ctl),
         interface,
         stream,
         DmaLink::of(endpoint),

@@ -8,7 +8,7 @@
 //!   [`terminate_async`](DmaChannel::terminate_async) + [`synchronize`](DmaChannel::synchronize).
 //! * A **controller driver** implements [`DmaController`] (start a descriptor, request a
 //!   stop, say whether the stop is confirmed, report progress). The generic
-//!   [`crate::vchan::Channel`] turns any `DmaController` into a `DmaChannel` that keeps
+//!   [`crate::vchan::VirtualChannel`] turns any `DmaController` into a `DmaChannel` that keeps
 //!   the terminate-pending contract described in the crate docs.
 //!
 //! Buffers are `embedded-dma` [`ReadBuffer`]/[`WriteBuffer`] values (so `'static`). The
@@ -752,9 +752,17 @@ pub trait DmaChannel {
 
     /// Take the next event to dispatch and mark a callback as running.
     /// Returns `None` when there is none (or a callback is already running).
+    ///
+    /// An implementation hook for channel wrappers (a shared or instrumented channel
+    /// forwards it) and for clients that dispatch with their own state borrowed (the
+    /// PCM runtime): applications use [`dispatch_events`](Self::dispatch_events), or
+    /// the stream and interrupt entries built on it.
+    #[doc(hidden)]
     fn begin_callback(&mut self) -> Option<Event>;
 
     /// Mark the callback started by [`begin_callback`](Self::begin_callback) as finished.
+    /// An implementation hook, like `begin_callback`.
+    #[doc(hidden)]
     fn end_callback(&mut self);
 
     /// Run `handler` for every queued event, one at a time. The handler gets the channel
@@ -787,7 +795,7 @@ pub trait ChannelIrq {
 }
 
 /// The controller side: what a DMA controller driver implements for one hardware
-/// channel. Plugs into [`crate::vchan::Channel`], which supplies the queues, the
+/// channel. Plugs into [`crate::vchan::VirtualChannel`], which supplies the queues, the
 /// terminate-pending list and the client API.
 ///
 /// Implementing it for another controller: program a transfer in `start`, report what
@@ -797,7 +805,7 @@ pub trait ChannelIrq {
 ///
 /// ```
 /// use sdma_core::dmaengine::*;
-/// use sdma_core::vchan::Channel;
+/// use sdma_core::vchan::VirtualChannel;
 ///
 /// /// Another engine's channel (its registers stand in as fields here).
 /// #[derive(Default)]
@@ -845,8 +853,8 @@ pub trait ChannelIrq {
 /// # fn main() -> Result<(), Error> {
 /// let src: &'static mut [u8] = Box::leak(Box::new([7u8; 64]));
 /// let dst: &'static mut [u8] = Box::leak(Box::new([0u8; 64]));
-/// let mut ch: Channel<OtherDma, &'static mut [u8], &'static mut [u8], 2> =
-///     Channel::new(0, OtherDma::default());
+/// let mut ch: VirtualChannel<OtherDma, &'static mut [u8], &'static mut [u8], 2> =
+///     VirtualChannel::new(0, OtherDma::default());
 /// ch.configure(SlaveConfig::memcpy(BusWidth::Bits32))?;
 /// let prepared = ch.prep_memcpy(src, dst).map_err(|r| r.error)?;
 /// let cookie = ch.submit(prepared).map_err(|r| r.error)?;
@@ -884,7 +892,7 @@ pub trait DmaController {
     ///
     /// Every memory region in `desc` must be valid for the accesses its direction implies
     /// and must stay owned by this transfer (untouched by anyone else) until the
-    /// transfer completes or its stop is confirmed. [`crate::vchan::Channel`] guarantees
+    /// transfer completes or its stop is confirmed. [`crate::vchan::VirtualChannel`] guarantees
     /// this: descriptors come only from `prep_*`, which takes the `'static` buffers, and
     /// the buffers are handed back only after completion or confirmation.
     unsafe fn start(&mut self, cookie: Cookie, desc: &TransferDesc) -> Result<(), Error>;

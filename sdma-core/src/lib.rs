@@ -5,7 +5,7 @@
 //!   [`dmaengine::DmaController`], and their types (configuration, descriptors,
 //!   cookies, status, events, typed errors).
 //! * [`vchan`]: the controller-independent machinery — the pure state machine
-//!   [`vchan::VChan`] and the generic [`vchan::Channel`] that turns any
+//!   [`vchan::VChan`] and the generic [`vchan::VirtualChannel`] that turns any
 //!   `DmaController` into a `DmaChannel` — plus [`vchan::shared::Shared`] (critical
 //!   section sharing) and [`vchan::doorbell::Doorbell`] (lock-free IRQ flags).
 //! * [`soft`]: a CPU-copy DMA controller advanced explicitly by a test or a timer.
@@ -38,7 +38,7 @@
 //! "Confirmed" is the controller's business ([`dmaengine::DmaController::stop_confirmed`]):
 //! for SDMA, the channel's HE bit is clear and the stop-latency bound (about one BD time,
 //! ~1 ms) has passed. The channel notices it at the next interrupt
-//! ([`vchan::Channel::on_interrupt`]), at a timer deadline ([`vchan::Channel::poll`]), or
+//! ([`vchan::VirtualChannel::on_interrupt`]), at a timer deadline ([`vchan::VirtualChannel::poll`]), or
 //! when the client polls (`issue_pending`, `synchronize`).
 //!
 //! ## Timeline: XRUN recovery from inside the period callback

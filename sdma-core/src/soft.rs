@@ -1,6 +1,6 @@
 //! A software DMA controller: the CPU copies, when a test or a timer tells it to.
 //!
-//! [`SoftDma`] implements [`DmaController`], so `Channel<SoftDma<P>, R, W, N>`
+//! [`SoftDma`] implements [`DmaController`], so `VirtualChannel<SoftDma<P>, R, W, N>`
 //! ([`SoftChannel`]) is a complete [`crate::dmaengine::DmaChannel`] with the
 //! terminate-pending contract. It proves the traits are not SDMA-shaped and gives
 //! clients (`pcm-dma`) a backend that needs no SDMA.
@@ -13,7 +13,7 @@
 //!   confirmed at `t + stop_latency`; **until then the engine keeps moving data of the
 //!   stopped transfer** when asked to (like a DMA script that finishes its burst), but
 //!   reports no more progress for it.
-//! * [`Channel::step`] and [`Channel::tick`] do the above and then run the channel's
+//! * [`VirtualChannel::step`] and [`VirtualChannel::tick`] do the above and then run the channel's
 //!   interrupt entry, like a hardware interrupt would.
 
 use core::ptr;
@@ -22,7 +22,7 @@ use crate::dmaengine::{
     BusWidth, Capabilities, Cookie, Direction, DmaController, Error, Progress, ResidueGranularity,
     TransferDesc, TransferKind, MAX_SG_SEGMENTS,
 };
-use crate::vchan::Channel;
+use crate::vchan::VirtualChannel;
 use embedded_dma::{ReadBuffer, WriteBuffer};
 
 /// The device side of a software DMA channel, one bus word at a time (the low
@@ -405,9 +405,11 @@ impl<P: Peripheral> DmaController for SoftDma<P> {
 }
 
 /// A complete software DMA channel.
-pub type SoftChannel<P, R, W, const N: usize> = Channel<SoftDma<P>, R, W, N>;
+pub type SoftChannel<P, R, W, const N: usize> = VirtualChannel<SoftDma<P>, R, W, N>;
 
-impl<P: Peripheral, R: ReadBuffer, W: WriteBuffer, const N: usize> Channel<SoftDma<P>, R, W, N> {
+impl<P: Peripheral, R: ReadBuffer, W: WriteBuffer, const N: usize>
+    VirtualChannel<SoftDma<P>, R, W, N>
+{
     /// Move up to `words` bus words, then run the interrupt entry (queues period /
     /// completion events, starts the next transfer). Returns the words moved.
     pub fn step(&mut self, words: usize) -> usize {

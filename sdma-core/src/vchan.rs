@@ -5,7 +5,7 @@
 //! * [`VChan`] is the pure state machine, generic over an opaque payload `T` and a fixed
 //!   capacity `N`. It does no I/O, allocates nothing and has no locks; it drives the
 //!   hardware only through the small [`Controller`] trait passed into each call.
-//! * [`Channel`] combines a `VChan` with a [`DmaController`] and implements the client
+//! * [`VirtualChannel`] combines a `VChan` with a [`DmaController`] and implements the client
 //!   trait [`DmaChannel`]. A controller driver normally only writes a `DmaController`.
 //!
 //! The owner decides how a channel is shared between thread and interrupt context; a
@@ -540,7 +540,7 @@ impl<T, const N: usize> VChan<T, N> {
     }
 }
 
-/// The payload a [`Channel`] stores per transfer: the descriptor plus its buffers.
+/// The payload a [`VirtualChannel`] stores per transfer: the descriptor plus its buffers.
 #[derive(Debug)]
 pub struct Desc<R, W> {
     /// What to run.
@@ -554,8 +554,8 @@ struct Adapter<'a, C>(&'a mut C);
 
 impl<C: DmaController, R, W> Controller<Desc<R, W>> for Adapter<'_, C> {
     fn start(&mut self, cookie: Cookie, payload: &Desc<R, W>) -> Result<(), Error> {
-        // SAFETY: an `Adapter` is only built inside `Channel`, whose payloads are made by
-        // `Channel::prepare` from buffers the payload owns (`'static + StableDeref`, so the
+        // SAFETY: an `Adapter` is only built inside `VirtualChannel`, whose payloads are made by
+        // `VirtualChannel::prepare` from buffers the payload owns (`'static + StableDeref`, so the
         // recorded regions stay valid), and the VChan hands a payload back only after it
         // completed or its stop was confirmed.
         unsafe { self.0.start(cookie, &payload.desc) }
@@ -589,21 +589,25 @@ impl<C: DmaController, R, W> Controller<Desc<R, W>> for Adapter<'_, C> {
 /// `C`, owning buffers of types `R` (read by the DMA) and `W` (written by the DMA).
 /// Implements [`DmaChannel`].
 ///
-/// The controller driver calls [`Channel::on_interrupt`] from its interrupt handler (and
-/// [`Channel::poll`] from a timer deadline) and then dispatches events with
+/// The controller driver calls [`VirtualChannel::on_interrupt`] from its interrupt handler (and
+/// [`VirtualChannel::poll`] from a timer deadline) and then dispatches events with
 /// [`DmaChannel::dispatch_events`].
-pub struct Channel<C, R, W, const N: usize> {
+pub struct VirtualChannel<C, R, W, const N: usize> {
     id: u16,
     ctl: C,
     config: Option<SlaveConfig>,
     vchan: VChan<Desc<R, W>, N>,
 }
 
-impl<C: DmaController, R: ReadBuffer, W: WriteBuffer, const N: usize> Channel<C, R, W, N> {
+/// The former name of [`VirtualChannel`].
+#[deprecated(note = "renamed to `VirtualChannel` (the adapter that implements `DmaChannel`)")]
+pub type Channel<C, R, W, const N: usize> = VirtualChannel<C, R, W, N>;
+
+impl<C: DmaController, R: ReadBuffer, W: WriteBuffer, const N: usize> VirtualChannel<C, R, W, N> {
     /// A channel with a unique `id` (used to refuse [`Prepared`] transfers from other
     /// channels) and the default stop policy.
     pub const fn new(id: u16, ctl: C) -> Self {
-        Channel {
+        VirtualChannel {
             id,
             ctl,
             config: None,
@@ -621,7 +625,7 @@ impl<C: DmaController, R: ReadBuffer, W: WriteBuffer, const N: usize> Channel<C,
     /// whose "hardware" never touches real memory (a simulator) or with
     /// [`StopPolicy::PendingList`].
     pub const unsafe fn with_policy(id: u16, ctl: C, policy: StopPolicy) -> Self {
-        Channel {
+        VirtualChannel {
             id,
             ctl,
             config: None,
@@ -709,7 +713,7 @@ impl<C: DmaController, R: ReadBuffer, W: WriteBuffer, const N: usize> Channel<C,
 }
 
 impl<C: DmaController, R: ReadBuffer, W: WriteBuffer, const N: usize> DmaChannel
-    for Channel<C, R, W, N>
+    for VirtualChannel<C, R, W, N>
 {
     type Read = R;
     type Write = W;

@@ -14,7 +14,7 @@ use sdma_core::sdma::firmware::{encode, FirmwareError};
 use sdma_core::sdma::{
     ChannelRequest, DmaArea, PeripheralType, Platform, ScriptClass, Sdma, SdmaConfig, SdmaError,
 };
-use sdma_core::vchan::Channel;
+use sdma_core::vchan::VirtualChannel;
 use sdma_pac::sdma::{offsets, RegisterBlock};
 use sdma_sim::platform::{alloc_area, leak_board, SimPlatform};
 use sdma_sim::{SimConfig, SsiConfig, MS, US};
@@ -59,7 +59,7 @@ fn bad_requests_and_shapes_are_typed_errors() {
         .expect("ch 5 again");
 
     let cfg = SsiConfig::ssi1_rx();
-    let mut ch: Ch = Channel::new(1, ctl);
+    let mut ch: Ch = VirtualChannel::new(1, ctl);
     // Event of another peripheral: refused, with the reason kept.
     let mut wrong = audio_config(&cfg, Direction::DevToMem);
     wrong.event = Some(sdma_core::dmaengine::RequestLine::new(38));
@@ -338,7 +338,7 @@ fn firmware_errors_ram_scripts_and_setpm() {
         .sdma
         .request_channel(ChannelRequest::peripheral(38, PeripheralType::SsiDual, 3))
         .expect("tx");
-    let mut tx: Ch = Channel::new(1, ctl);
+    let mut tx: Ch = VirtualChannel::new(1, ctl);
     assert_eq!(
         tx.configure(audio_config(&tx_cfg, Direction::MemToDev)),
         Err(Error::Unsupported)

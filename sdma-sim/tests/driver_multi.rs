@@ -9,7 +9,7 @@ use sdma_core::dmaengine::{
     Buffers, BusWidth, Direction, DmaChannel, Event, EventKind, Outcome, SlaveConfig,
 };
 use sdma_core::sdma::ChannelRequest;
-use sdma_core::vchan::Channel;
+use sdma_core::vchan::VirtualChannel;
 use sdma_sim::pattern::pattern_value;
 use sdma_sim::rng::SimRng;
 use sdma_sim::{Board, SsiConfig, SsiId, SECOND};
@@ -179,7 +179,7 @@ fn eight_channels_at_once() {
                 .sdma
                 .request_channel(ChannelRequest::memory(1))
                 .expect("memory");
-            let mut ch: Ch = Channel::new(drv.chans.len() as u16 + 1, ctl);
+            let mut ch: Ch = VirtualChannel::new(drv.chans.len() as u16 + 1, ctl);
             ch.configure(SlaveConfig::memcpy(BusWidth::Bits32))
                 .expect("cfg");
             let src = rig.buffer(COPY);

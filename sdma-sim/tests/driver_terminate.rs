@@ -14,7 +14,7 @@ use sdma_core::dmaengine::{
 use sdma_core::sdma::{
     ChannelRequest, ChannelStats, EngineStats, PeripheralType, Platform, ScriptClass,
 };
-use sdma_core::vchan::{Channel, StopPolicy};
+use sdma_core::vchan::{StopPolicy, VirtualChannel};
 use sdma_sim::platform::SimPlatform;
 use sdma_sim::rng::SimRng;
 use sdma_sim::{Board, Hazard, HazardKind, Nanos, SsiConfig, MS, US};
@@ -249,7 +249,7 @@ fn storm_on<P: Platform + 'static>(
         .request_channel(ChannelRequest::peripheral(37, PeripheralType::SsiSp, 3))
         .expect("rx");
     // SAFETY: the comparison policies only ever run on the simulator's memory.
-    let mut ch: Ch<P> = unsafe { Channel::with_policy(1, ctl, policy) };
+    let mut ch: Ch<P> = unsafe { VirtualChannel::with_policy(1, ctl, policy) };
     ch.configure(audio_config(&cfg, Direction::DevToMem))
         .expect("configure");
     let pool = (0..8).map(|_| rig.buffer(PERIOD * PERIODS)).collect();

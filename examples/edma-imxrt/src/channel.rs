@@ -1,5 +1,5 @@
 //! [`EdmaChannel`]: one eDMA channel + its DMAMUX slot, implementing
-//! [`DmaController`]. [`crate::EdmaVChannel`] (a `vchan::Channel` over it) is the
+//! [`DmaController`]. [`crate::EdmaVChannel`] (a `vchan::VirtualChannel` over it) is the
 //! complete client channel.
 //!
 //! # Timing and behaviour

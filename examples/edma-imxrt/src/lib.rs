@@ -2,12 +2,12 @@
 //! its DMAMUX, programmed through `imxrt-ral` register definitions.
 //!
 //! [`EdmaChannel`] implements [`DmaController`] for one eDMA channel; the generic
-//! [`sdma_core::vchan::Channel`] on top of it ([`EdmaVChannel`]) is a complete
+//! [`sdma_core::vchan::VirtualChannel`] on top of it ([`EdmaVChannel`]) is a complete
 //! [`sdma_core::dmaengine::DmaChannel`] with the terminate-pending contract of
 //! `sdma-core` — not re-implemented here, reused.
 //!
 //! ```text
-//!  client (pcm-dma, ...) ── DmaChannel ──> vchan::Channel ── DmaController ──> EdmaChannel
+//!  client (pcm-dma, ...) ── DmaChannel ──> vchan::VirtualChannel ── DmaController ──> EdmaChannel
 //!                                          queues, pending list,               TCD ring, DMAMUX,
 //!                                          retirement, events                  CERQ / ACTIVE / INT
 //! ```
@@ -21,7 +21,7 @@
 //!     EdmaChannel::new(imxrt_ral::dma::DMA, imxrt_ral::dmamux::DMAMUX, 0,
 //!                      &mut *core::ptr::addr_of_mut!(POOL), Identity)
 //! }?;
-//! let mut ch: EdmaVChannel<Identity, &'static [u16], &'static mut [u16], 4> = Channel::new(0, ctl);
+//! let mut ch: EdmaVChannel<Identity, &'static [u16], &'static mut [u16], 4> = VirtualChannel::new(0, ctl);
 //! ch.configure(SlaveConfig::for_endpoint(&endpoint::SAI1_TX, BusWidth::Bits32))?;
 //! // prep_cyclic / submit / issue_pending; in the DMA0_DMA16 vector: ch.on_irq(), then
 //! // ch.dispatch_events(|ch, ev| ...).
@@ -84,10 +84,10 @@
 //!    the last call, from the interrupt handler. Count from a hardware position where you
 //!    can (interrupt flags coalesce), and clear the interrupt flag *after* reading it.
 //! 6. [`residue`][DC::residue], and optionally `pause` / `resume`.
-//! 7. In the interrupt handler: call [`Channel::on_interrupt`](sdma_core::vchan::Channel::on_interrupt)
+//! 7. In the interrupt handler: call [`VirtualChannel::on_interrupt`](sdma_core::vchan::VirtualChannel::on_interrupt)
 //!    (here wrapped by [`EdmaIrq::on_irq`]), then
 //!    dispatch events. If your confirmation is not signalled by an interrupt, call
-//!    [`Channel::poll`](sdma_core::vchan::Channel::poll) from a timer.
+//!    [`VirtualChannel::poll`](sdma_core::vchan::VirtualChannel::poll) from a timer.
 //!
 //! **What `vchan` gives for free** (and was model-checked once, for every controller):
 //! descriptor queues and cookies; `prep_*` validation; buffer ownership (`'static`
@@ -137,11 +137,11 @@ pub use engine::init_controller;
 pub use tcd::{Tcd, TcdPool};
 
 use embedded_dma::{ReadBuffer, WriteBuffer};
-use sdma_core::vchan::Channel;
+use sdma_core::vchan::VirtualChannel;
 
 /// A complete eDMA client channel: the `sdma-core` virtual channel (up to `N` transfers)
 /// over one [`EdmaChannel`], owning buffers `R` (read by the eDMA) and `W` (written).
-pub type EdmaVChannel<M, R, W, const N: usize> = Channel<EdmaChannel<M>, R, W, N>;
+pub type EdmaVChannel<M, R, W, const N: usize> = VirtualChannel<EdmaChannel<M>, R, W, N>;
 
 /// Interrupt entry for an eDMA channel (call it from the vector that serves the channel,
 /// `DMAn_DMAn+16`, and from `DMA_ERROR`).

@@ -60,7 +60,7 @@ impl EdmaRig {
         model.sync();
         let ring: &'static mut [u8] = arena.slice::<u8>(hw.buffer_bytes());
         let pcm = Pcm::new(
-            sdma_core::vchan::Channel::new(1, ctl),
+            sdma_core::vchan::VirtualChannel::new(1, ctl),
             stream,
             DmaLink::of(
                 &match stream {

@@ -4,7 +4,7 @@
 //! with the chosen terminate policy, `Sdma::init` done; and the driver's channels for
 //! SSI FIFOs.
 
-use sdma_core::sdma::{ChannelRequest, PeripheralType, Sdma, SdmaChannel, SdmaConfig};
+use sdma_core::sdma::{ChannelRequest, PeripheralType, Sdma, SdmaConfig, SdmaHwChannel};
 use sdma_sim::platform::{alloc_area, leak_board, SimPlatform};
 use sdma_sim::{Board, ScriptKind, SimConfig, SsiConfig};
 
@@ -120,7 +120,7 @@ impl ScriptEngine {
 pub fn ssi_channel(
     sdma: &'static Sdma<DemoPlatform>,
     ssi: &SsiConfig,
-) -> Result<SdmaChannel<DemoPlatform>, BringUpError> {
+) -> Result<SdmaHwChannel<DemoPlatform>, BringUpError> {
     // An SSI on the SPBA runs shp_2_mcu/mcu_2_shp; a SAI app_2_mcu/mcu_2_app (Linux's
     // IMX_DMATYPE_SAI), as on the i.MX6UL.
     let peripheral = match ssi.kind {

@@ -14,8 +14,8 @@ use pcm_dma::pattern;
 use pcm_dma::storm::{FrameCheck, SplitMix};
 use pcm_dma::{AudioInterface, DmaRing, HwParams, Pcm, PcmError, Stream, SwParams};
 use sdma_core::dmaengine::{Buffers, DmaChannel, EventKind, Reclaimed};
-use sdma_core::sdma::SdmaChannel;
-use sdma_core::vchan::Channel;
+use sdma_core::sdma::SdmaHwChannel;
+use sdma_core::vchan::VirtualChannel;
 use sdma_sim::{Board, PlayedSlot, SsiId};
 
 use crate::policy::DemoPlatform;
@@ -377,7 +377,7 @@ pub fn claim_frames<Ch: DmaChannel<Read = DmaRing, Write = DmaRing>, A: AudioInt
 pub type MemBuf = &'static mut [u8];
 
 /// The memory-to-memory channel of the load.
-pub type MemcpyChannel = Channel<SdmaChannel<DemoPlatform>, MemBuf, MemBuf, 4>;
+pub type MemcpyChannel = VirtualChannel<SdmaHwChannel<DemoPlatform>, MemBuf, MemBuf, 4>;
 
 /// A memory-to-memory channel copying one long BD at random gaps.
 pub struct MemcpyLoad {

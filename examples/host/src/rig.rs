@@ -18,8 +18,8 @@ use pcm_dma::pattern;
 use pcm_dma::storm::{Device, Rig};
 use pcm_dma::{DmaLink, DmaRing, Format, HwParams, Pcm, Stream};
 use sdma_core::dmaengine::{BusWidth, DmaChannel, SlaveConfig};
-use sdma_core::sdma::{ChannelRequest, ScriptClass, Sdma, SdmaChannel};
-use sdma_core::vchan::Channel;
+use sdma_core::sdma::{ChannelRequest, ScriptClass, Sdma, SdmaHwChannel};
+use sdma_core::vchan::VirtualChannel;
 use sdma_sim::platform::{alloc_buffer, bus_of};
 use sdma_sim::{AudioPort, Board, SimHandler, SimSsiInterface, SsiConfig, SsiId, SsiStats};
 
@@ -32,7 +32,7 @@ use crate::timeline::Recorder;
 pub const SLOTS: usize = 4;
 
 /// The DMA channel of the storm's PCM: the driver's channel.
-pub type DemoChannel = Channel<SdmaChannel<DemoPlatform>, DmaRing, DmaRing, SLOTS>;
+pub type DemoChannel = VirtualChannel<SdmaHwChannel<DemoPlatform>, DmaRing, DmaRing, SLOTS>;
 
 /// The audio interface of the storm's PCM: the simulated SSI.
 pub type DemoInterface = SimSsiInterface<'static>;
@@ -222,7 +222,7 @@ fn sdma_pcm(
     // still run and hand buffers back early; here the "hardware" is the simulator,
     // whose memory accesses are checked by its hazard detector and touch only the
     // leaked simulator window, never memory Rust code relies on.
-    let ch: DemoChannel = unsafe { Channel::with_policy(id, ctl, policy.stop_policy()) };
+    let ch: DemoChannel = unsafe { VirtualChannel::with_policy(id, ctl, policy.stop_policy()) };
     let ring = alloc_buffer(board, hw.buffer_bytes() as u32, 64).map_err(|e| err("ring", e))?;
     let ring_bus = bus_of(board, ring).unwrap_or(0);
     let link = DmaLink::of(ssi_cfg);
@@ -369,7 +369,7 @@ impl SdmaRig {
             .sdma
             .request_channel(ChannelRequest::memory(MEMCPY_PRIORITY))
             .map_err(|e| err("memcpy channel", e))?;
-        let mut ch = Channel::new(100, ctl);
+        let mut ch = VirtualChannel::new(100, ctl);
         ch.configure(SlaveConfig::memcpy(BusWidth::Bits32))
             .map_err(|e| err("memcpy configure", e))?;
         let src = alloc_buffer(self.board, bytes, 64).map_err(|e| err("memcpy src", e))?;

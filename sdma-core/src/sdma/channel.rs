@@ -1,4 +1,4 @@
-//! One SDMA client channel: the [`DmaController`] that `vchan::Channel` drives.
+//! One SDMA client channel: the [`DmaController`] that `vchan::VirtualChannel` drives.
 //!
 //! # Stop confirmation: the channel-0 fence
 //!
@@ -27,7 +27,7 @@
 //! the STOP_STAT write (1 ms by default; channel 0 dead or starved), the stop is confirmed
 //! by time, counted in [`ChannelStats::stops_by_backstop`] and
 //! [`EngineStats::stop_backstops`](super::EngineStats::stop_backstops) and reported as
-//! [`SdmaError::StopBackstop`] through [`SdmaChannel::last_error`]. It is never the normal
+//! [`SdmaError::StopBackstop`] through [`SdmaHwChannel::last_error`]. It is never the normal
 //! path.
 //!
 //! Confirmation is noticed when the fence's channel-0 interrupt services the channel, at
@@ -177,10 +177,13 @@ struct Run {
     error_pending: bool,
 }
 
-/// One SDMA client channel. Wrap it in `vchan::Channel` to get a
-/// [`DmaChannel`](crate::dmaengine::DmaChannel) (policy selectable per channel with
-/// `vchan::Channel::with_policy`, including the Linux comparison models).
-pub struct SdmaChannel<P: Platform + 'static> {
+/// One SDMA hardware channel, the controller side ([`DmaController`]): it programs the
+/// channel's BDs and context and reports its progress. Users do not call it: wrap it in
+/// a [`VirtualChannel`](crate::vchan::VirtualChannel) (`VirtualChannel::for_sdma`) to
+/// get the client API, [`DmaChannel`](crate::dmaengine::DmaChannel) (policy selectable
+/// per channel with `VirtualChannel::with_policy`, including the Linux comparison
+/// models). Formerly `SdmaChannel`.
+pub struct SdmaHwChannel<P: Platform + 'static> {
     sdma: &'static Sdma<P>,
     ch: u8,
     req: ChannelRequest,
@@ -200,9 +203,9 @@ pub struct SdmaChannel<P: Platform + 'static> {
     stats: ChannelStats,
 }
 
-impl<P: Platform + 'static> core::fmt::Debug for SdmaChannel<P> {
+impl<P: Platform + 'static> core::fmt::Debug for SdmaHwChannel<P> {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.debug_struct("SdmaChannel")
+        f.debug_struct("SdmaHwChannel")
             .field("ch", &self.ch)
             .field("req", &self.req)
             .field("running", &self.run.map(|r| r.cookie))
@@ -210,7 +213,7 @@ impl<P: Platform + 'static> core::fmt::Debug for SdmaChannel<P> {
     }
 }
 
-impl<P: Platform + 'static> Drop for SdmaChannel<P> {
+impl<P: Platform + 'static> Drop for SdmaHwChannel<P> {
     fn drop(&mut self) {
         self.sdma.release(self.ch, self.req.event);
     }
@@ -235,9 +238,9 @@ fn to_dma_error(e: SdmaError) -> Error {
     }
 }
 
-impl<P: Platform + 'static> SdmaChannel<P> {
+impl<P: Platform + 'static> SdmaHwChannel<P> {
     pub(crate) fn new(sdma: &'static Sdma<P>, ch: u8, req: ChannelRequest) -> Self {
-        SdmaChannel {
+        SdmaHwChannel {
             sdma,
             ch,
             req,
@@ -656,7 +659,7 @@ fn written_region(desc: &TransferDesc) -> Option<Region> {
     }
 }
 
-impl<P: Platform + 'static> SdmaChannel<P> {
+impl<P: Platform + 'static> SdmaHwChannel<P> {
     /// The mode word of BD `run.tail` if the engine has handed it back (DONE clear),
     /// `None` while the engine still owns it. An error bit in it is counted and marks
     /// the run failed (reported once its stop is confirmed).
@@ -681,7 +684,7 @@ fn cyclic_mode(period_len: usize, width: PacWidth, last: bool) -> BdMode {
     BdMode::data(period_len as u16, width, st)
 }
 
-impl<P: Platform + 'static> DmaController for SdmaChannel<P> {
+impl<P: Platform + 'static> DmaController for SdmaHwChannel<P> {
     fn capabilities(&self) -> Capabilities {
         let mem = self.req.peripheral.is_memory();
         Capabilities {

@@ -11,7 +11,7 @@ use sdma_pac::context::{self, ChannelContext, CONTEXT_WORDS};
 use sdma_pac::{cmd, modify_reg, read_reg, write_reg};
 
 use super::area::{AreaPtr, DmaArea, STAGING_WORDS};
-use super::channel::{ChannelRequest, SdmaChannel};
+use super::channel::{ChannelRequest, SdmaHwChannel};
 use super::channel0::{self, Command, Finished, InFlight, Payload, Queue, Status, Ticket};
 use super::error::SdmaError;
 use super::firmware::{Firmware, ScriptAddrs, SCRIPT_COUNT};
@@ -127,7 +127,7 @@ struct EngineState {
 /// One handler serves every channel: call [`Sdma::handle_interrupt`] from the SDMA
 /// interrupt (GIC ID 34) and [`Sdma::handle_deadline`] when the platform deadline fires.
 /// Both return a mask of channels to service; service them with
-/// [`Sdma::for_each_fair`] by calling `vchan::Channel::on_interrupt` and dispatching
+/// [`Sdma::for_each_fair`] by calling `vchan::VirtualChannel::on_interrupt` and dispatching
 /// events for each.
 pub struct Sdma<P: Platform> {
     platform: P,
@@ -147,7 +147,7 @@ pub struct Sdma<P: Platform> {
 // exclusively by this engine (`&'static mut` in `new`); its parts are partitioned: the
 // channel-0 BD, the CCB[0] entry and the staging buffer are only written when a channel-0
 // command is issued or finished (one at a time: inside the critical section that owns the
-// queue), and CCB[n] and ring n only by the single `SdmaChannel` that owns hardware
+// queue), and CCB[n] and ring n only by the single `SdmaHwChannel` that owns hardware
 // channel n. Everything else is atomics or
 // behind a critical-section mutex; `P: Sync` covers the platform.
 unsafe impl<P: Platform + Sync> Sync for Sdma<P> {}
@@ -652,7 +652,7 @@ impl<P: Platform> Sdma<P> {
     pub fn request_channel(
         &'static self,
         req: ChannelRequest,
-    ) -> Result<SdmaChannel<P>, SdmaError> {
+    ) -> Result<SdmaHwChannel<P>, SdmaError> {
         if !self.initialized.load(Ordering::Acquire) {
             return Err(SdmaError::NotInitialized);
         }
@@ -687,7 +687,7 @@ impl<P: Platform> Sdma<P> {
             CHNPRI[ch as usize],
             u32::from(req.priority)
         );
-        Ok(SdmaChannel::new(self, ch, req))
+        Ok(SdmaHwChannel::new(self, ch, req))
     }
 
     fn allocate(&self, want: Option<u8>) -> Result<u8, SdmaError> {

@@ -4,7 +4,7 @@
 //!
 //! A client is anything that runs on one hardware channel and implements
 //! [`ChannelIrq`](crate::dmaengine::ChannelIrq): the virtual channel over an
-//! [`SdmaChannel`] does (its identity is the hardware channel it was given), and so does
+//! [`SdmaHwChannel`] does (its identity is the hardware channel it was given), and so does
 //! a `pcm_dma::Pcm` over such a channel (the channel's interrupt work, then the stream's
 //! period handling and XRUN recovery).
 //!
@@ -18,9 +18,9 @@
 //! ```
 
 use crate::dmaengine::ChannelIrq;
-use crate::vchan::Channel;
+use crate::vchan::VirtualChannel;
 
-use super::{Platform, Sdma, SdmaChannel};
+use super::{Platform, Sdma, SdmaHwChannel};
 
 impl<P: Platform> Sdma<P> {
     /// The SDMA interrupt handler: [`Sdma::handle_interrupt`], then, fairly
@@ -58,20 +58,20 @@ impl<P: Platform> Sdma<P> {
     }
 }
 
-impl<P: Platform, R, W, const N: usize> Channel<SdmaChannel<P>, R, W, N>
+impl<P: Platform, R, W, const N: usize> VirtualChannel<SdmaHwChannel<P>, R, W, N>
 where
     R: embedded_dma::ReadBuffer,
     W: embedded_dma::WriteBuffer,
 {
     /// The virtual channel over `ctl`, identified by its hardware channel number (no
     /// user-chosen id: a transfer prepared on one channel is refused by another).
-    pub fn for_sdma(ctl: SdmaChannel<P>) -> Self {
+    pub fn for_sdma(ctl: SdmaHwChannel<P>) -> Self {
         let id = u16::from(ctl.number());
-        Channel::new(id, ctl)
+        VirtualChannel::new(id, ctl)
     }
 }
 
-impl<P: Platform, R, W, const N: usize> ChannelIrq for Channel<SdmaChannel<P>, R, W, N>
+impl<P: Platform, R, W, const N: usize> ChannelIrq for VirtualChannel<SdmaHwChannel<P>, R, W, N>
 where
     R: embedded_dma::ReadBuffer,
     W: embedded_dma::WriteBuffer,

@@ -11,13 +11,13 @@
 //!   transfer that needs a RAM script is refused), channel requests
 //!   ([`Sdma::request_channel`]) and the one interrupt handler for all channels
 //!   ([`Sdma::handle_interrupt`], [`Sdma::handle_deadline`], [`Sdma::for_each_fair`]).
-//! * [`SdmaChannel`] ([`channel`]): one hardware channel as a
+//! * [`SdmaHwChannel`] ([`channel`]): one hardware channel as a
 //!   [`DmaController`](crate::dmaengine::DmaController): cyclic (one BD per period, INTR
 //!   on each, WRAP on the last), scatter-gather, memcpy (ap_2_ap, 64 KiB - 1 per BD),
 //!   residue per BD, pause/resume keeping the ring position, restart after the engine's
 //!   self-stop, EVTERR reported as an error, and the stop confirmation (see the
 //!   [`channel`] docs for what is proven on the simulator and what needs a board).
-//!   Wrap it in [`vchan::Channel`](crate::vchan::Channel) for the client API and the
+//!   Wrap it in [`vchan::VirtualChannel`](crate::vchan::VirtualChannel) for the client API and the
 //!   terminate-pending contract.
 //! * [`DmaArea`] ([`area`]): the driver's DMA-visible memory, `'static` storage from the
 //!   caller.
@@ -26,7 +26,7 @@
 //!
 //! ```no_run
 //! # use sdma_core::sdma::*;
-//! # use sdma_core::vchan::Channel;
+//! # use sdma_core::vchan::VirtualChannel;
 //! # fn demo<P: Platform + Sync + 'static>(platform: P, area: &'static mut DmaArea,
 //! #     engine: &'static mut Option<Sdma<P>>) -> Result<(), SdmaError> {
 //! // Bring the engine up (ROM scripts; `Channel0Timeout` on a dead engine, after 500 µs).
@@ -35,7 +35,7 @@
 //! // A channel for SSI1 RX (event 37, the shp_2_mcu script, priority 3); the virtual
 //! // channel over it is known by its hardware channel: no id to choose.
 //! let rx = sdma.request_channel(ChannelRequest::peripheral(37, PeripheralType::SsiSp, 3))?;
-//! let mut rx: Channel<_, &'static mut [u8], &'static mut [u8], 4> = Channel::for_sdma(rx);
+//! let mut rx: VirtualChannel<_, &'static mut [u8], &'static mut [u8], 4> = VirtualChannel::for_sdma(rx);
 //! // configure / prep_cyclic / submit / issue_pending ...
 //! // In the SDMA interrupt: the one entry services the engine and every client with work
 //! // (`on_deadline` in the timer interrupt the platform's deadline raises).
@@ -65,7 +65,11 @@ pub mod platform;
 pub mod script;
 
 pub use area::{DmaArea, RING_LEN, STAGING_WORDS};
-pub use channel::{ChannelRequest, ChannelStats, SdmaChannel};
+pub use channel::{ChannelRequest, ChannelStats, SdmaHwChannel};
+
+/// The former name of [`SdmaHwChannel`] (the controller side of one hardware channel).
+#[deprecated(note = "renamed to `SdmaHwChannel`; the client API is `vchan::VirtualChannel`")]
+pub type SdmaChannel<P> = SdmaHwChannel<P>;
 pub use engine::{EngineStats, FirmwareInfo, Sdma, SdmaConfig, CHANNEL0_QUEUE_LEN, NUM_EVENTS};
 pub use error::SdmaError;
 pub use platform::{Platform, ScriptClass, DEFAULT_STOP_LATENCY_NS};

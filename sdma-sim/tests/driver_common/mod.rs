@@ -8,8 +8,8 @@ use std::panic::{catch_unwind, resume_unwind, AssertUnwindSafe};
 use sdma_core::dmaengine::{
     Buffers, BusWidth, Cookie, Direction, DmaChannel, Event, EventKind, SlaveConfig,
 };
-use sdma_core::sdma::{ChannelRequest, PeripheralType, Platform, Sdma, SdmaChannel, SdmaConfig};
-use sdma_core::vchan::Channel;
+use sdma_core::sdma::{ChannelRequest, PeripheralType, Platform, Sdma, SdmaConfig, SdmaHwChannel};
+use sdma_core::vchan::VirtualChannel;
 use sdma_sim::pattern::pattern_value;
 use sdma_sim::platform::{alloc_area, alloc_buffer, leak_board, SimPlatform};
 use sdma_sim::{Board, SimConfig, SimHandler, SsiConfig};
@@ -18,7 +18,7 @@ use sdma_sim::{Board, SimConfig, SimHandler, SsiConfig};
 pub type Buf = &'static mut [u8];
 /// A driver channel as the tests use it (platform `P`: the simulator's by default, a
 /// wrapper of it for tests that change one platform answer).
-pub type Ch<P = SimPlatform> = Channel<SdmaChannel<P>, Buf, Buf, 8>;
+pub type Ch<P = SimPlatform> = VirtualChannel<SdmaHwChannel<P>, Buf, Buf, 8>;
 
 /// A board with the driver initialised on it.
 pub struct Rig<P: Platform + 'static = SimPlatform> {
@@ -62,7 +62,7 @@ impl<P: Platform + 'static> Rig<P> {
     pub fn audio_channel(&self, id: u16, ssi: &SsiConfig, dir: Direction) -> Ch<P> {
         let req = ChannelRequest::peripheral(u32::from(ssi.event), PeripheralType::SsiSp, 3);
         let ctl = self.sdma.request_channel(req).expect("peripheral channel");
-        let mut ch: Ch<P> = Channel::new(id, ctl);
+        let mut ch: Ch<P> = VirtualChannel::new(id, ctl);
         ch.configure(audio_config(ssi, dir)).expect("configure");
         ch
     }
@@ -73,7 +73,7 @@ impl<P: Platform + 'static> Rig<P> {
             .sdma
             .request_channel(ChannelRequest::memory(2))
             .expect("memory channel");
-        let mut ch: Ch<P> = Channel::new(id, ctl);
+        let mut ch: Ch<P> = VirtualChannel::new(id, ctl);
         ch.configure(SlaveConfig::memcpy(BusWidth::Bits8))
             .expect("configure");
         ch

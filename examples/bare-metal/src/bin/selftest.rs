@@ -83,7 +83,7 @@ mod app {
         BusWidth, Cookie, DmaController, Region, SlaveConfig, TransferDesc, TransferKind,
     };
     use sdma_core::sdma::{
-        ChannelRequest, DmaArea, PeripheralType, Sdma, SdmaChannel, SdmaConfig, SdmaError,
+        ChannelRequest, DmaArea, PeripheralType, Sdma, SdmaConfig, SdmaError, SdmaHwChannel,
     };
     use sdma_pac::sdma::RegisterBlock;
 
@@ -91,7 +91,7 @@ mod app {
     imx6_bsp::entry!(main);
 
     type Engine = Sdma<Imx6SdmaPlatform>;
-    type Chan = SdmaChannel<Imx6SdmaPlatform>;
+    type Chan = SdmaHwChannel<Imx6SdmaPlatform>;
 
     /// Runs per stop-latency / fence variant.
     const REPEATS: u32 = 10_000;

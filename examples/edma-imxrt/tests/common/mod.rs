@@ -45,7 +45,7 @@ where
     Rig {
         arena,
         model,
-        ch: sdma_core::vchan::Channel::new(u16::from(hw), ctl),
+        ch: sdma_core::vchan::VirtualChannel::new(u16::from(hw), ctl),
         hw,
     }
 }

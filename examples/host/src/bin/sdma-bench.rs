@@ -41,8 +41,8 @@ use pcm_dma::{DmaLink, HwParams, Pcm, PcmState, Stream, SwParams};
 use sdma_core::dmaengine::{
     Buffers, BusWidth, Direction, DmaChannel, EventKind, SlaveConfig, TxState,
 };
-use sdma_core::sdma::{Sdma, SdmaChannel};
-use sdma_core::vchan::Channel;
+use sdma_core::sdma::{Sdma, SdmaHwChannel};
+use sdma_core::vchan::VirtualChannel;
 use sdma_sim::platform::alloc_buffer;
 use sdma_sim::{Board, SimHandler, SsiConfig, SsiId, MS};
 
@@ -54,7 +54,7 @@ pub fn bench_zone(f: &mut dyn FnMut()) {
 }
 
 type Buf = &'static mut [u8];
-type Ch = Channel<SdmaChannel<DemoPlatform>, Buf, Buf, 4>;
+type Ch = VirtualChannel<SdmaHwChannel<DemoPlatform>, Buf, Buf, 4>;
 
 const PERIOD: usize = 1024;
 
@@ -94,7 +94,7 @@ fn channels(s: &Setup, n: usize) -> Result<(Vec<Ch>, Vec<SsiId>), String> {
         let cfg = ssi_rx(i as u8 + 1);
         ssis.push(s.board.with_sim(|sim| sim.add_ssi(cfg)));
         let ctl = ssi_channel(s.sdma, &cfg).map_err(|e| e.to_string())?;
-        let mut ch: Ch = Channel::new(i as u16 + 1, ctl);
+        let mut ch: Ch = VirtualChannel::new(i as u16 + 1, ctl);
         ch.configure(config(&cfg))
             .map_err(|e| format!("configure: {e:?}"))?;
         chans.push(ch);
@@ -292,7 +292,8 @@ struct PcmIrq<'a> {
     calls: u64,
 }
 
-type PcmChannel = Channel<SdmaChannel<DemoPlatform>, pcm_dma::DmaRing, pcm_dma::DmaRing, 4>;
+type PcmChannel =
+    VirtualChannel<SdmaHwChannel<DemoPlatform>, pcm_dma::DmaRing, pcm_dma::DmaRing, 4>;
 
 impl PcmIrq<'_> {
     fn body(&mut self, deadline: bool) {
@@ -394,7 +395,7 @@ fn sim_speed(isa: bool) -> Result<serde_json::Value, String> {
     for (cfg, dir) in [(rx, Direction::DevToMem), (tx, Direction::MemToDev)] {
         let id = s.board.with_sim(|sim| sim.add_ssi(cfg));
         let ctl = ssi_channel(s.sdma, &cfg).map_err(|e| e.to_string())?;
-        let mut ch: Ch = Channel::new(chans.len() as u16 + 1, ctl);
+        let mut ch: Ch = VirtualChannel::new(chans.len() as u16 + 1, ctl);
         ch.configure(SlaveConfig {
             direction: dir,
             ..config(&cfg)
