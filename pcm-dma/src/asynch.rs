@@ -165,7 +165,19 @@ where
     }
 }
 
-/// The future of [`SharedPcm::read`].
+/// The future of [`SharedPcm::read`]: resolves to the frames moved or an error.
+///
+/// ```no_run
+/// # use pcm_dma::asynch::{Read, SharedPcm};
+/// # use pcm_dma::{AudioInterface, DmaRing, PcmError};
+/// # use sdma_core::dmaengine::DmaChannel;
+/// # async fn demo<Ch, A>(capture: &SharedPcm<Ch, A>) -> Result<usize, PcmError>
+/// # where Ch: DmaChannel<Read = DmaRing, Write = DmaRing>, A: AudioInterface {
+/// let mut buf = [0u8; 1024];
+/// let future: Read<'_, Ch, A> = capture.read(&mut buf);
+/// future.await
+/// # }
+/// ```
 #[must_use = "futures do nothing unless polled"]
 pub struct Read<'a, Ch, A> {
     pcm: &'a SharedPcm<Ch, A>,
@@ -189,7 +201,19 @@ where
     }
 }
 
-/// The future of [`SharedPcm::write`].
+/// The future of [`SharedPcm::write`]: resolves to the frames moved or an error.
+///
+/// ```no_run
+/// # use pcm_dma::asynch::{Write, SharedPcm};
+/// # use pcm_dma::{AudioInterface, DmaRing, PcmError};
+/// # use sdma_core::dmaengine::DmaChannel;
+/// # async fn demo<Ch, A>(playback: &SharedPcm<Ch, A>) -> Result<usize, PcmError>
+/// # where Ch: DmaChannel<Read = DmaRing, Write = DmaRing>, A: AudioInterface {
+/// let buf = [0u8; 1024];
+/// let future: Write<'_, Ch, A> = playback.write(&buf);
+/// future.await
+/// # }
+/// ```
 #[must_use = "futures do nothing unless polled"]
 pub struct Write<'a, Ch, A> {
     pcm: &'a SharedPcm<Ch, A>,
