@@ -932,10 +932,15 @@ pub trait DmaController {
         Err(Error::Unsupported)
     }
 
-    /// Comparison-model hook (Linux 5.8): the terminate worker retired every descriptor
-    /// and dropped the "context loaded" flag. The default does nothing.
+    /// Comparison-model hook (Linux 5.8): the terminate worker ran and dropped the
+    /// "context loaded" flag. The default does nothing.
     #[cfg(feature = "linux-models")]
     fn linux58_worker_ran(&mut self) {}
+
+    /// Comparison-model hook (Linux 5.8): a terminate was requested; the "context
+    /// loaded" flag stays set until the worker runs. The default does nothing.
+    #[cfg(feature = "linux-models")]
+    fn linux58_terminated(&mut self) {}
 
     /// Comparison-model hook (Linux): the stop just requested is confirmed by the
     /// terminate worker's delay alone, not by the controller's own proof. The default does

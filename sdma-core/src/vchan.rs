@@ -59,10 +59,14 @@ pub trait Controller<T> {
     fn pause(&mut self, cookie: Cookie) -> Result<(), Error>;
     /// Resume the paused transfer.
     fn resume(&mut self, cookie: Cookie) -> Result<(), Error>;
-    /// Linux 5.8 comparison hook: the terminate worker retired everything and dropped the
-    /// "context loaded" flag.
+    /// Linux 5.8 comparison hook: the terminate worker ran and dropped the "context
+    /// loaded" flag.
     #[cfg(feature = "linux-models")]
     fn linux58_worker_ran(&mut self) {}
+    /// Linux 5.8 comparison hook: a terminate was requested; until the worker runs, the
+    /// "context loaded" flag of the stopped transfer is stale.
+    #[cfg(feature = "linux-models")]
+    fn linux58_terminated(&mut self) {}
     /// Linux comparison hook: the stop just requested is confirmed the way Linux's
     /// terminate worker does it, by its delay alone (not by the controller's own proof).
     #[cfg(feature = "linux-models")]
@@ -82,9 +86,12 @@ pub enum StopPolicy {
     #[default]
     PendingList,
     /// Linux 5.8: terminate marks the channel; transfers issued meanwhile start at once
-    /// on the hardware; the worker (the stop confirmation, 1-2 ms later) retires EVERY
-    /// descriptor it finds, including those issued after the terminate, and drops the
-    /// "context loaded" flag ([`Controller::linux58_worker_ran`]).
+    /// on the hardware. Since 5.6 the started descriptor is off the lists, so the worker
+    /// (the stop confirmation, 1-2 ms later) retires only what the terminate found; but
+    /// the "context loaded" flag is cleared only by that worker, so a start before it
+    /// skips its context load ([`Controller::linux58_terminated`],
+    /// [`Controller::linux58_worker_ran`]). (The <= 5.5 worker that retired every
+    /// descriptor, new ones included, is the `retire-all-at-confirm` mutant.)
     #[cfg(feature = "linux-models")]
     Linux58,
     /// Linux >= 5.15: descriptors present at terminate are set aside on a terminated
@@ -125,9 +132,7 @@ impl StopPolicy {
         match self {
             StopPolicy::PendingList => false,
             #[cfg(feature = "linux-models")]
-            StopPolicy::Linux58 => true,
-            #[cfg(feature = "linux-models")]
-            StopPolicy::Linux515 => false,
+            StopPolicy::Linux58 | StopPolicy::Linux515 => false,
             #[cfg(test)]
             StopPolicy::BrokenRetireAll => true,
         }
@@ -335,6 +340,10 @@ impl<T, const N: usize> VChan<T, N> {
                     #[cfg(feature = "linux-models")]
                     if worker {
                         ctl.confirm_by_worker();
+                    }
+                    #[cfg(feature = "linux-models")]
+                    if self.policy == StopPolicy::Linux58 {
+                        ctl.linux58_terminated();
                     }
                     self.stop_pending = true;
                 }
@@ -583,6 +592,10 @@ impl<C: DmaController, R, W> Controller<Desc<R, W>> for Adapter<'_, C> {
     fn confirm_by_worker(&mut self) {
         self.0.confirm_by_worker()
     }
+    #[cfg(feature = "linux-models")]
+    fn linux58_terminated(&mut self) {
+        self.0.linux58_terminated()
+    }
 }
 
 /// A complete DMA channel: a [`VChan`] of up to `N` transfers driven by the controller
@@ -619,9 +632,9 @@ impl<C: DmaController, R: ReadBuffer, W: WriteBuffer, const N: usize> VirtualCha
     ///
     /// # Safety
     ///
-    /// The Linux comparison models reproduce known-broken behaviour: `Linux58` hands
-    /// buffers back while the hardware may still run the transfer, and both models start
-    /// a transfer before the previous stop is confirmed. Use them only with a controller
+    /// The Linux comparison models reproduce known-broken behaviour: both start a
+    /// transfer before the previous stop is confirmed, and `Linux58` may start it on the
+    /// stopped transfer's context. Use them only with a controller
     /// whose "hardware" never touches real memory (a simulator) or with
     /// [`StopPolicy::PendingList`].
     pub const unsafe fn with_policy(id: u16, ctl: C, policy: StopPolicy) -> Self {

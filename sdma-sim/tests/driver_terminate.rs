@@ -364,8 +364,9 @@ fn linux_policies_run_through_the_same_driver_and_fail_where_ours_does_not() {
         (ours.hazards, ours.report.stuck, ours.report.data_errors),
         (0, 0, 0)
     );
-    // Linux 5.8 retires the fresh transfer: stuck captures (the original -EIO) and
-    // restarts on a live channel.
+    // Linux 5.8 starts the fresh transfer before its worker cleared the stale
+    // `context_loaded` flag: no context load, the script resumes from the stopped
+    // transfer's context on a ring rewritten under it.
     assert!(l58.report.stuck > 0 || l58.hazards > 0, "{:?}", l58.report);
     // Linux >= 5.15 starts the new transfer before the stop is confirmed, but its context
     // load still runs on channel 0 after the STOP_STAT write, and this driver writes the

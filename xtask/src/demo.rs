@@ -2,7 +2,7 @@
 //! the XRUN storm of
 //! `docs/scenarios.md#xrun-storm` on the simulated board (SDMA + SSI1 capture and playback +
 //! `pcm-dma`), with three terminate policies side by side: `pending-list` (this
-//! project), `linux-5.8` and `linux-5.15`.
+//! project), `linux-5.8`, `linux-5.15-6.9` and `linux>=6.10`.
 //!
 //! The simulation itself is the `xrun-storm` program of `examples/host`, built with
 //! `--release` (the simulator is ~10x faster optimised) and run once per policy, all
@@ -399,19 +399,29 @@ pub fn verdicts(xruns_wanted: u64, figures: &[Figures]) -> Vec<Verdict> {
         hard: false,
     });
     v.push(Verdict {
-        claim: "linux-5.8: timeouts > 0 (the 2020 bug reproduced)".into(),
-        meaning: "the simulator reproduces the original failure: the old terminate kills the \
-                  restarted capture, which then times out with -EIO",
-        met: by("linux-5.8").map(|f| u(f, "timeouts").unwrap_or(0) > 0),
+        claim: "linux-5.8: timeouts or data errors > 0 (the 2020 bug reproduced)".into(),
+        meaning: "the simulator reproduces the original failure: a restart before the \
+                  terminate worker skips its context load (stale flag) and the script runs \
+                  on the stopped transfer's context",
+        met: by("linux-5.8").map(|f| {
+            ![
+                "timeouts",
+                "frames_lost",
+                "frames_repeated",
+                "frames_misaligned",
+            ]
+            .iter()
+            .all(|k| zero(f, k))
+        }),
         hard: false,
     });
     v.push(Verdict {
         claim:
-            "linux-5.15: the restart path blocks about 1-2 ms (prepare_block p99 in 500..3000 µs)"
+            "linux>=6.10: the restart path blocks about 1-2 ms (prepare_block p99 in 500..3000 µs)"
                 .into(),
         meaning: "today's Linux avoids the race by waiting for the terminate worker, which \
                   cannot be done in atomic context",
-        met: by("linux-5.15").map(|f| {
+        met: by("linux>=6.10").map(|f| {
             fl(f, "prepare_block_us", "p99").is_some_and(|p| (500.0..=3000.0).contains(&p))
         }),
         hard: false,
@@ -738,18 +748,18 @@ mod tests {
     fn table_lists_every_policy_in_both_modes() {
         let f = [
             sample("pending-list", 0, 0.0),
-            sample("linux-5.15", 0, 1500.0),
+            sample("linux>=6.10", 0, 1500.0),
         ];
         let t = report_table(7, &f);
         // One row per mode (the header names the policies once more).
         let rows = |name: &str| t.lines().filter(|l| l.starts_with(name)).count();
         assert_eq!(rows("pending-list"), 2);
-        assert_eq!(rows("linux-5.15"), 2);
+        assert_eq!(rows("linux>=6.10"), 2);
         assert!(t.contains("1500"));
         assert!(t.contains("5400.5"));
         assert!(t.contains("application recovery"));
         assert!(
-            t.contains("stop confirmation: pending-list bound 5.7 µs (simulator model); linux-5.15: linux terminate worker, 1-2 ms"),
+            t.contains("stop confirmation: pending-list bound 5.7 µs (simulator model); linux>=6.10: linux terminate worker, 1-2 ms"),
             "{t}"
         );
     }
@@ -775,7 +785,7 @@ mod tests {
         let good = [
             sample("pending-list", 0, 0.0),
             sample("linux-5.8", 4, 0.0),
-            sample("linux-5.15", 0, 1200.0),
+            sample("linux>=6.10", 0, 1200.0),
         ];
         let v = verdicts(100, &good);
         assert!(v.iter().all(|v| v.met == Some(true)), "{v:#?}");

@@ -8,7 +8,7 @@
 //! * [`board`]: the simulated board with the driver brought up, as the rig and the
 //!   benchmark cases start.
 //! * [`policy::Policy`]: the three terminate policies compared by `cargo xtask demo`
-//!   (`pending-list`, `linux-5.8`, `linux-5.15`) and how each is set up and recovered.
+//!   (`pending-list`, `linux-5.8`, `linux-5.15-6.9`, `linux>=6.10`) and how each is set up and recovered.
 //! * [`report`]: one policy's storm figures as the JSON object `cargo xtask demo` reads.
 //! * [`timeline`]: one XRUN recovery as lanes of spans and marks, for the SVG.
 //!

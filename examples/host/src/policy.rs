@@ -15,30 +15,47 @@ pub enum Policy {
     /// This project: transfers issued during a terminate wait on the pending list and
     /// start when the stop is confirmed.
     PendingList,
-    /// Linux 5.8's imx-sdma: a new transfer starts at once; the terminate worker, 1-2 ms
-    /// later, frees every descriptor, including the new one.
+    /// Linux 5.8's imx-sdma: a new transfer starts at once; since 5.6 the started
+    /// descriptor is off the lists, so the terminate worker (1-2 ms later) frees only
+    /// what the terminate found, but the "context loaded" flag it clears is stale until
+    /// then: a restart before the worker skips its context load and the script resumes
+    /// from the old context.
     Linux58,
-    /// Linux >= 5.15: a new transfer starts at once (even before the stop is confirmed);
-    /// ALSA's `sync_stop` blocks the restart until the worker ran.
+    /// Linux 5.15 to 6.9: descriptors present at the terminate are set aside on a
+    /// terminated list and a new transfer starts at once, while the old script may still
+    /// run; ALSA has no `sync_stop` for this DMA yet (application recovery).
     Linux515,
+    /// Linux >= 6.10: the same driver, and ALSA's `snd_dmaengine_pcm_sync_stop` blocks
+    /// the restart until the terminate worker ran.
+    Linux610,
 }
 
 impl Policy {
     /// All policies, in report order.
-    pub const ALL: [Policy; 3] = [Policy::PendingList, Policy::Linux58, Policy::Linux515];
+    pub const ALL: [Policy; 4] = [
+        Policy::PendingList,
+        Policy::Linux58,
+        Policy::Linux515,
+        Policy::Linux610,
+    ];
 
     /// The name used on the command line and in the reports.
     pub fn name(self) -> &'static str {
         match self {
             Policy::PendingList => "pending-list",
             Policy::Linux58 => "linux-5.8",
-            Policy::Linux515 => "linux-5.15",
+            Policy::Linux515 => "linux-5.15-6.9",
+            Policy::Linux610 => "linux>=6.10",
         }
     }
 
     /// The policy of a name.
     pub fn from_name(name: &str) -> Option<Policy> {
-        Policy::ALL.into_iter().find(|p| p.name() == name)
+        match name {
+            // A spelling without the shell's `>`.
+            "linux-6.10" => Some(Policy::Linux610),
+            _ => Policy::ALL.into_iter().find(|p| p.name() == name),
+        }
     }
 
     /// The channel's stop policy.
@@ -46,19 +63,19 @@ impl Policy {
         match self {
             Policy::PendingList => StopPolicy::PendingList,
             Policy::Linux58 => StopPolicy::Linux58,
-            Policy::Linux515 => StopPolicy::Linux515,
+            Policy::Linux515 | Policy::Linux610 => StopPolicy::Linux515,
         }
     }
 
     /// How the primary ("immediate") figures recover. Ours restarts inside the period
     /// interrupt that detected the XRUN. Linux cannot (its prepare may sleep), so its
-    /// models restart from thread context as soon as the application notices; the 5.15
-    /// model first waits in `sync_stop` as ALSA does there.
+    /// models restart from thread context as soon as the application notices; the
+    /// >= 6.10 model first waits in `sync_stop` as ALSA does there.
     pub fn primary_mode(self) -> RecoveryMode {
         match self {
             Policy::PendingList => RecoveryMode::Immediate,
-            Policy::Linux58 => RecoveryMode::Application,
-            Policy::Linux515 => RecoveryMode::SyncStop,
+            Policy::Linux58 | Policy::Linux515 => RecoveryMode::Application,
+            Policy::Linux610 => RecoveryMode::SyncStop,
         }
     }
 
@@ -158,7 +175,7 @@ impl DemoPlatform {
     pub fn new(sim: SimPlatform, policy: Policy, seed: u64, bound: StopBound) -> Self {
         let confirm = match policy {
             Policy::PendingList => Confirm::Bound(bound),
-            Policy::Linux58 | Policy::Linux515 => {
+            Policy::Linux58 | Policy::Linux515 | Policy::Linux610 => {
                 Confirm::LinuxWorker(AtomicU64::new(seed ^ 0x11AB_5EED))
             }
         };

@@ -288,16 +288,16 @@ impl Recovery {
 
 /// The recovery the demo draws for `policy`: the one that tells the policy's story when
 /// the traced storm has one (pending-list: a transfer issued during the stop and started
-/// by its confirmation; linux-5.8: the worker killing the new transfer and the read
-/// timing out; linux-5.15: a restart that waited in `sync_stop`), else the third clean
+/// by its confirmation; linux-5.8 and linux-5.15-6.9: a restart issued before the
+/// terminate worker ran; linux>=6.10: a restart that waited in `sync_stop`), else the third clean
 /// recovery (steady state) or the first. The flag says whether the story was found.
 pub fn pick(policy: Policy, all: &[Recovery]) -> Option<(Recovery, bool)> {
     let story = |r: &&Recovery| match policy {
         Policy::PendingList => {
             r.issued_during_stop() && r.started_ns.is_some() && r.started_ns == r.confirmed_ns
         }
-        Policy::Linux58 => r.killed && r.timed_out(),
-        Policy::Linux515 => r.waited_in_sync_stop(),
+        Policy::Linux58 | Policy::Linux515 => r.issued_during_stop(),
+        Policy::Linux610 => r.waited_in_sync_stop(),
     };
     // Skip the first two (start-up) when the story occurs later too.
     let later = all.iter().skip(2).find(story);
@@ -552,13 +552,18 @@ pub fn timeline_json(
             "the new transfer waits on the pending list and starts by itself when the stop is confirmed"
         }
         (Policy::Linux58, true) => {
-            "the new transfer starts at once; the terminate worker kills it; the read times out (-EIO)"
+            "the new transfer starts before the terminate worker ran: its context load is skipped (stale flag)"
         }
-        (Policy::Linux58, false) => "the restart came after the worker: this one recovered",
+        (Policy::Linux58 | Policy::Linux515, false) => {
+            "the restart came after the worker: this one recovered"
+        }
         (Policy::Linux515, true) => {
+            "the new transfer starts at once, while the stopped script may still run (no sync_stop)"
+        }
+        (Policy::Linux610, true) => {
             "the restart waits in sync_stop (blocking) until the terminate worker ran"
         }
-        (Policy::Linux515, false) => "the restart came after the worker: no sync_stop wait",
+        (Policy::Linux610, false) => "the restart came after the worker: no sync_stop wait",
     };
     json!({
         "stop_ns": rel(r.stop_ns),
@@ -643,7 +648,9 @@ mod tests {
         assert!(!b.issued_in_irq && !b.timed_out() && !b.waited_in_sync_stop());
         // The pending-list story is the first one.
         assert_eq!(pick(Policy::PendingList, &all), Some((a, true)));
-        assert_eq!(pick(Policy::Linux58, &all), Some((a, false)));
+        // Linux 5.8's story is a restart issued before the worker (the first one too).
+        assert_eq!(pick(Policy::Linux58, &all), Some((a, true)));
+        assert_eq!(pick(Policy::Linux610, &all), Some((a, false)));
     }
 
     #[test]
@@ -706,8 +713,8 @@ mod tests {
         let all = r.recoveries();
         assert!(all[0].waited_in_sync_stop());
         assert!(!all[0].issued_during_stop());
-        assert_eq!(pick(Policy::Linux515, &all), Some((all[0], true)));
-        let t = timeline_json("", 1, &all[0], 5_333, Policy::Linux515, true);
+        assert_eq!(pick(Policy::Linux610, &all), Some((all[0], true)));
+        let t = timeline_json("", 1, &all[0], 5_333, Policy::Linux610, true);
         let spans = t["spans"].as_array().unwrap();
         let wait = spans.iter().find(|s| s["kind"] == "sync-wait").unwrap();
         assert_eq!(

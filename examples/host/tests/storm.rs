@@ -175,26 +175,37 @@ fn pending_list_with_the_silicon_default_bound_is_race_free_but_a_bound_slower()
     assert_eq!(d["stop_bound"], "simulator model");
     assert_eq!(d["ssi_overruns"], 0, "seed {seed}");
     assert_eq!(d["application"]["ssi_overruns"], 0, "seed {seed}");
-    let linux = run(&args(Policy::Linux515, 40, seed)).unwrap();
+    let linux = run(&args(Policy::Linux610, 40, seed)).unwrap();
     assert!(linux["stop_bound_us"].is_null());
 }
 
+/// Linux 5.8's real mechanism (the started descriptor is off the lists, so the worker
+/// frees only what the terminate found; the stale `context_loaded` flag makes a restart
+/// before the worker skip its context load): the data shows it, while the same storm
+/// with the ≤ 5.5 worker's "retire everything" is the `retire-all-at-confirm` mutant.
 #[test]
 fn linux_5_8_reproduces_the_seed_bug() {
     let v = run(&args(Policy::Linux58, 400, 1)).unwrap();
-    assert!(
-        v["timeouts"].as_u64().unwrap() > 0,
-        "linux-5.8 must time out: {v}"
-    );
-    assert!(
-        v["recovered"].as_u64() < v["xruns"].as_u64(),
-        "some restarts never ran"
-    );
+    let bad: u64 = [
+        "timeouts",
+        "frames_lost",
+        "frames_repeated",
+        "frames_misaligned",
+    ]
+    .iter()
+    .map(|k| v[*k].as_u64().unwrap())
+    .sum();
+    assert!(bad > 0, "linux-5.8 must corrupt or stall a stream: {v}");
+    // Linux 5.15 to 6.9 (no sync_stop): the new transfer starts during the stop too, but
+    // with its context loaded (on channel 0, after the STOP_STAT write).
+    let v = run(&args(Policy::Linux515, 400, 1)).unwrap();
+    assert_eq!(v["name"], "linux-5.15-6.9");
+    assert_eq!(v["prepare_block_us"]["max"], 0, "no sync_stop wait: {v}");
 }
 
 #[test]
 fn linux_5_15_blocks_in_sync_stop() {
-    let v = run(&args(Policy::Linux515, 400, 1)).unwrap();
+    let v = run(&args(Policy::Linux610, 400, 1)).unwrap();
     let max = v["prepare_block_us"]["max"].as_u64().unwrap();
     assert!(
         (1000..=2100).contains(&max),

@@ -131,6 +131,10 @@ pub struct ChannelStats {
     pub stops_proven_idle: u64,
     /// Starts while a stop was unconfirmed (only the Linux comparison policies do that).
     pub starts_during_stop: u64,
+    /// Linux 5.8 comparison model: starts that skipped their context load (stale
+    /// `context_loaded`).
+    #[cfg(feature = "linux-models")]
+    pub linux58_stale_starts: u64,
     /// Stops confirmed by the channel-0 fence (the normal path).
     pub stops_by_fence: u64,
     /// Stops confirmed by the backstop time (the fence did not finish: an error).
@@ -199,6 +203,10 @@ pub struct SdmaHwChannel<P: Platform + 'static> {
     /// only under the Linux comparison policies (a transfer started during the stop, or
     /// the policy asked for it).
     confirm_by_time: bool,
+    /// Linux 5.8 comparison model: the "context loaded" flag is stale (a terminate was
+    /// requested and its worker has not run), so the next start skips its context load.
+    #[cfg(feature = "linux-models")]
+    linux58_stale_context: bool,
     last_error: Cell<Option<SdmaError>>,
     stats: ChannelStats,
 }
@@ -249,6 +257,8 @@ impl<P: Platform + 'static> SdmaHwChannel<P> {
             fence: None,
             stop_bound: 0,
             confirm_by_time: false,
+            #[cfg(feature = "linux-models")]
+            linux58_stale_context: false,
             last_error: Cell::new(None),
             stats: ChannelStats::default(),
         }
@@ -439,6 +449,14 @@ impl<P: Platform + 'static> SdmaHwChannel<P> {
         // (Linux 5.8's stale `context_loaded`): the script resumes where it stopped.
         #[cfg(feature = "fault-injection")]
         if crate::fault::is_active(crate::fault::Mutant::SkipContextLoad) && self.stats.starts > 0 {
+            self.launch(&mut run, desc)?;
+            return Ok(run);
+        }
+        // Linux 5.8: `context_loaded` is still set from the stopped transfer (its worker
+        // clears it later), so the driver believes the context is loaded and skips it.
+        #[cfg(feature = "linux-models")]
+        if self.linux58_stale_context && self.stats.starts > 0 {
+            self.stats.linux58_stale_starts += 1;
             self.launch(&mut run, desc)?;
             return Ok(run);
         }
@@ -879,6 +897,16 @@ impl<P: Platform + 'static> DmaController for SdmaHwChannel<P> {
     fn started_at_once(&self) -> bool {
         // A start that queued a context load reports `Progress::started` at its launch.
         self.run.is_none_or(|r| r.loading.is_none())
+    }
+
+    #[cfg(feature = "linux-models")]
+    fn linux58_terminated(&mut self) {
+        self.linux58_stale_context = true;
+    }
+
+    #[cfg(feature = "linux-models")]
+    fn linux58_worker_ran(&mut self) {
+        self.linux58_stale_context = false;
     }
 
     #[cfg(feature = "linux-models")]

@@ -33,7 +33,7 @@ use serde_json::Value;
 use crate::util;
 
 /// The policies, in report order.
-pub const POLICIES: &[&str] = &["pending-list", "linux-5.8", "linux-5.15"];
+pub const POLICIES: &[&str] = &["pending-list", "linux-5.8", "linux-5.15-6.9", "linux>=6.10"];
 
 /// The package of the host programs.
 pub const HOST_PACKAGE: &str = "examples-host";

@@ -908,7 +908,7 @@ mod tests {
                 t.marks.push(mark(lane, at, "issue", &label));
             }
             assert_readable(
-                &timeline_layout("linux-5.15", 5333.3, &t),
+                &timeline_layout("linux>=6.10", 5333.3, &t),
                 &format!("seed {seed} {t:?}"),
             );
         }

@@ -107,7 +107,7 @@ fn parse() -> Result<(DemoArgs, Option<String>), String> {
                 mutant = Some(v);
             }
             "-h" | "--help" => {
-                return Err("usage: xrun-storm --policy pending-list|linux-5.8|linux-5.15 [--xruns N] [--seed S] \
+                return Err("usage: xrun-storm --policy pending-list|linux-5.8|linux-5.15-6.9|linux-6.10 [--xruns N] [--seed S] \
                             [--stop-bound-us N] [--trace DIR] [--no-application] [--board sabrelite|imx6ull-evk] \
                             [--engine behavioural|isa] [--scripts rom|open] \
                             [--load storm|none|PARTS] [--mutant NAME]"
