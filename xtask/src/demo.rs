@@ -87,12 +87,14 @@ pub struct Args {
     /// (this project's scripts from `sdma-core/scripts`, loaded by SETPM).
     #[arg(long, value_enum, default_value_t = Scripts::Rom)]
     pub scripts: Scripts,
-    /// What else runs on the simulated engine: `storm` (default: SSI1's other direction
-    /// and an SSI2 pair with their own random applications, a 16 KiB memory copy at a
-    /// higher priority, playback heard slot by slot, ring claims checked), `none` (the
-    /// stream alone), or a comma list of parts (`ssi1,ssi2,memcpy,slots,claims`).
-    #[arg(long, value_name = "LOAD", default_value = "storm")]
-    pub load: String,
+    /// What else runs on the simulated engine: `storm` (SSI1's other direction and an
+    /// SSI2 pair with their own random applications, a 16 KiB memory copy at a higher
+    /// priority, playback heard slot by slot, ring claims checked), `none` (the stream
+    /// alone), or a comma list of parts (`ssi1,ssi2,memcpy,slots,claims`). Default:
+    /// `storm`, except on the instruction-level engine (`--engine isa`, far slower),
+    /// where it is `none`.
+    #[arg(long, value_name = "LOAD")]
+    pub load: Option<String>,
     /// Run the mutant suite instead: `pending-list` once per named driver or
     /// integration mistake (`sdma_core::fault`) and once without, each judged by its data.
     #[arg(long)]
@@ -494,7 +496,7 @@ fn run_policies(args: &Args, exe: &Path, policies: &[&str]) -> anyhow::Result<Ve
         if args.scripts == Scripts::Open {
             cmd.args(["--scripts", "open"]);
         }
-        cmd.args(["--load", &args.load]);
+        cmd.args(["--load", load_of(args)]);
         cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
         let child = cmd
             .spawn()
@@ -556,10 +558,19 @@ fn run_policies(args: &Args, exe: &Path, policies: &[&str]) -> anyhow::Result<Ve
     Ok(out)
 }
 
+/// The `--load` of the run: as given, else `storm` (`none` on the ISA engine).
+fn load_of(args: &Args) -> &str {
+    match (&args.load, args.engine) {
+        (Some(l), _) => l,
+        (None, Engine::Isa) => "none",
+        (None, Engine::Behavioural) => "storm",
+    }
+}
+
 /// `--mutants`: the suite, its table or JSON; fails when a mutant is not caught by data.
 fn run_mutants(args: &Args) -> anyhow::Result<ExitCode> {
     let exe = harness::build_host_program_with("xrun-storm", &["fault-injection"])?;
-    let mut extra = vec!["--load".to_string(), args.load.clone()];
+    let mut extra = vec!["--load".to_string(), load_of(args).to_string()];
     if let Some(us) = args.stop_bound_us {
         extra.extend(["--stop-bound-us".to_string(), us.to_string()]);
     }
