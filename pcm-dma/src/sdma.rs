@@ -89,11 +89,7 @@ where
     A: AudioInterface,
 {
     let line = endpoint.request().ok_or(StreamError::NoRequestLine)?;
-    let ctl = sdma.request_channel(ChannelRequest::peripheral(
-        u32::from(line),
-        script,
-        AUDIO_PRIORITY,
-    ))?;
+    let ctl = sdma.request_channel(ChannelRequest::peripheral(line, script, AUDIO_PRIORITY))?;
     Ok(Pcm::with_interface(
         VirtualChannel::for_sdma(ctl),
         interface,

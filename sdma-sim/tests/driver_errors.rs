@@ -8,7 +8,7 @@ use std::cell::Cell;
 use driver_common::*;
 use sdma_core::dmaengine::{
     Buffers, BusWidth, Cookie, Direction, DmaChannel, Error, Event, EventKind, Outcome,
-    SlaveConfig, TxState,
+    RequestLine, SlaveConfig, TxState,
 };
 use sdma_core::sdma::firmware::{encode, FirmwareError};
 use sdma_core::sdma::{
@@ -30,8 +30,8 @@ fn cyclic(ch: &mut Ch, buf: Buf, dir: Direction) -> Cookie {
 #[test]
 fn bad_requests_and_shapes_are_typed_errors() {
     let rig = rig(1);
-    let req = |event, channel, priority| ChannelRequest {
-        event,
+    let req = |event: Option<u16>, channel, priority| ChannelRequest {
+        event: event.map(RequestLine::new),
         peripheral: PeripheralType::SsiSp,
         priority,
         channel,
@@ -39,8 +39,8 @@ fn bad_requests_and_shapes_are_typed_errors() {
     let e = |r: ChannelRequest| rig.sdma.request_channel(r).map(|_| ()).expect_err("bad");
     assert_eq!(e(req(Some(48), None, 3)), SdmaError::InvalidEvent(48));
     assert_eq!(
-        e(req(Some(u32::MAX), None, 3)),
-        SdmaError::InvalidEvent(u32::MAX)
+        e(req(Some(u16::MAX), None, 3)),
+        SdmaError::InvalidEvent(u32::from(u16::MAX))
     );
     assert_eq!(e(req(Some(37), Some(0), 3)), SdmaError::InvalidChannel(0));
     assert_eq!(e(req(Some(37), Some(32), 3)), SdmaError::InvalidChannel(32));
@@ -336,7 +336,11 @@ fn firmware_errors_ram_scripts_and_setpm() {
     let ssi = rig.board.with_sim(|s| s.add_ssi(tx_cfg));
     let ctl = rig
         .sdma
-        .request_channel(ChannelRequest::peripheral(38, PeripheralType::SsiDual, 3))
+        .request_channel(ChannelRequest::peripheral(
+            RequestLine::new(38),
+            PeripheralType::SsiDual,
+            3,
+        ))
         .expect("tx");
     let mut tx: Ch = VirtualChannel::new(1, ctl);
     assert_eq!(

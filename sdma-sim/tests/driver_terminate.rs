@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 
 use driver_common::*;
 use sdma_core::dmaengine::{
-    Buffers, Cookie, Direction, DmaChannel, Event, EventKind, Outcome, TxState,
+    Buffers, Cookie, Direction, DmaChannel, Event, EventKind, Outcome, RequestLine, TxState,
 };
 use sdma_core::sdma::{
     ChannelRequest, ChannelStats, EngineStats, PeripheralType, Platform, ScriptClass,
@@ -246,7 +246,11 @@ fn storm_on<P: Platform + 'static>(
     let ssi = rig.board.with_sim(|s| s.add_ssi(cfg));
     let ctl = rig
         .sdma
-        .request_channel(ChannelRequest::peripheral(37, PeripheralType::SsiSp, 3))
+        .request_channel(ChannelRequest::peripheral(
+            RequestLine::new(37),
+            PeripheralType::SsiSp,
+            3,
+        ))
         .expect("rx");
     // SAFETY: the comparison policies only ever run on the simulator's memory.
     let mut ch: Ch<P> = unsafe { VirtualChannel::with_policy(1, ctl, policy) };

@@ -4,6 +4,7 @@
 //! with the chosen terminate policy, `Sdma::init` done; and the driver's channels for
 //! SSI FIFOs.
 
+use sdma_core::dmaengine::RequestLine;
 use sdma_core::sdma::{ChannelRequest, PeripheralType, Sdma, SdmaConfig, SdmaHwChannel};
 use sdma_sim::platform::{alloc_area, leak_board, SimPlatform};
 use sdma_sim::{Board, ScriptKind, SimConfig, SsiConfig};
@@ -128,7 +129,7 @@ pub fn ssi_channel(
         sdma_sim::FifoKind::Sai => PeripheralType::Sai,
     };
     sdma.request_channel(ChannelRequest::peripheral(
-        u32::from(ssi.event),
+        RequestLine::new(u16::from(ssi.event)),
         peripheral,
         3,
     ))

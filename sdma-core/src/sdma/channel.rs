@@ -72,15 +72,15 @@ use super::error::SdmaError;
 use super::platform::{Platform, ScriptClass};
 use super::script::{PeripheralType, Script};
 use crate::dmaengine::{
-    BusWidth, Capabilities, Cookie, Direction, DmaController, Error, Progress, Region,
+    BusWidth, Capabilities, Cookie, Direction, DmaController, Error, Progress, Region, RequestLine,
     ResidueGranularity, SlaveConfig, TransferDesc, TransferKind, MAX_SG_SEGMENTS,
 };
 
 /// What a client asks for when requesting a channel (the device-tree `dmas` cells).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ChannelRequest {
-    /// DMA event number (0..=47); `None` for memory-to-memory channels.
-    pub event: Option<u32>,
+    /// DMA event (request line 0..=47); `None` for memory-to-memory channels.
+    pub event: Option<RequestLine>,
     /// Peripheral type: selects the script.
     pub peripheral: PeripheralType,
     /// CHNPRI value, 1..=7 (Linux maps DT priority 0/1/2 to 3/2/1).
@@ -90,8 +90,9 @@ pub struct ChannelRequest {
 }
 
 impl ChannelRequest {
-    /// A peripheral channel on `event`.
-    pub const fn peripheral(event: u32, peripheral: PeripheralType, priority: u8) -> Self {
+    /// A peripheral channel on `event` (for a typed FIFO endpoint:
+    /// `endpoint.request()`).
+    pub const fn peripheral(event: RequestLine, peripheral: PeripheralType, priority: u8) -> Self {
         ChannelRequest {
             event: Some(event),
             peripheral,
@@ -561,7 +562,7 @@ impl<P: Platform + 'static> SdmaHwChannel<P> {
             return (ctx, 0);
         }
         let wm = u32::from(cfg.burst) * pac_width(cfg.bus_width).bytes() as u32;
-        if let Some(e) = self.req.event {
+        if let Some(e) = self.req.event.map(u32::from) {
             if e < 32 {
                 ctx.g_reg[1] = 1 << e;
             } else {
@@ -725,7 +726,7 @@ impl<P: Platform + 'static> DmaController for SdmaHwChannel<P> {
     fn check_config(&self, config: &SlaveConfig) -> Result<(), Error> {
         let event_ok = match (config.event, self.req.event) {
             (None, _) => true,
-            (Some(e), Some(r)) => u32::from(e) == r,
+            (Some(e), Some(r)) => e == r,
             (Some(_), None) => false,
         };
         if !event_ok {

@@ -17,7 +17,7 @@ use super::error::SdmaError;
 use super::firmware::{Firmware, ScriptAddrs, SCRIPT_COUNT};
 use super::platform::Platform;
 use super::script::{self, PeripheralType, Script, ScriptLookup, ScriptSet};
-use crate::dmaengine::Direction;
+use crate::dmaengine::{Direction, RequestLine};
 use crate::vchan::doorbell::Doorbell;
 
 /// Number of DMA events of the i.MX6 (CHNENBL entries).
@@ -656,7 +656,7 @@ impl<P: Platform> Sdma<P> {
         if !self.initialized.load(Ordering::Acquire) {
             return Err(SdmaError::NotInitialized);
         }
-        if let Some(e) = req.event {
+        if let Some(e) = req.event.map(u32::from) {
             if e >= NUM_EVENTS {
                 return Err(SdmaError::InvalidEvent(e));
             }
@@ -678,7 +678,7 @@ impl<P: Platform> Sdma<P> {
             modify_reg!(sdma_pac::sdma, regs, HOSTOVR, |r| r & !b);
             modify_reg!(sdma_pac::sdma, regs, DSPOVR, |r| r | b);
             if let Some(e) = req.event {
-                modify_reg!(sdma_pac::sdma, regs, CHNENBL[e as usize], |r| r | b);
+                modify_reg!(sdma_pac::sdma, regs, CHNENBL[usize::from(e)], |r| r | b);
             }
         });
         write_reg!(
@@ -722,14 +722,14 @@ impl<P: Platform> Sdma<P> {
     }
 
     /// Releases a channel: stopped, event disabled, priority 0 (never runs), freed.
-    pub(crate) fn release(&self, ch: u8, event: Option<u32>) {
+    pub(crate) fn release(&self, ch: u8, event: Option<RequestLine>) {
         let regs = self.platform.registers();
         let b = 1u32 << ch;
         write_reg!(sdma_pac::sdma, regs, STOP_STAT, b);
         write_reg!(sdma_pac::sdma, regs, CHNPRI[ch as usize], 0);
         critical_section::with(|_| {
             if let Some(e) = event {
-                modify_reg!(sdma_pac::sdma, regs, CHNENBL[e as usize], |r| r & !b);
+                modify_reg!(sdma_pac::sdma, regs, CHNENBL[usize::from(e)], |r| r & !b);
             }
         });
         self.evterr.take_masked(b);

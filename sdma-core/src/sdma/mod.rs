@@ -27,6 +27,7 @@
 //! ```no_run
 //! # use sdma_core::sdma::*;
 //! # use sdma_core::vchan::VirtualChannel;
+//! # use sdma_core::dmaengine::RequestLine;
 //! # fn demo<P: Platform + Sync + 'static>(platform: P, area: &'static mut DmaArea,
 //! #     engine: &'static mut Option<Sdma<P>>) -> Result<(), SdmaError> {
 //! // Bring the engine up (ROM scripts; `Channel0Timeout` on a dead engine, after 500 µs).
@@ -34,7 +35,7 @@
 //! sdma.init()?;
 //! // A channel for SSI1 RX (event 37, the shp_2_mcu script, priority 3); the virtual
 //! // channel over it is known by its hardware channel: no id to choose.
-//! let rx = sdma.request_channel(ChannelRequest::peripheral(37, PeripheralType::SsiSp, 3))?;
+//! let rx = sdma.request_channel(ChannelRequest::peripheral(RequestLine::new(37), PeripheralType::SsiSp, 3))?;
 //! let mut rx: VirtualChannel<_, &'static mut [u8], &'static mut [u8], 4> = VirtualChannel::for_sdma(rx);
 //! // configure / prep_cyclic / submit / issue_pending ...
 //! // In the SDMA interrupt: the one entry services the engine and every client with work

@@ -6,7 +6,7 @@
 use std::panic::{catch_unwind, resume_unwind, AssertUnwindSafe};
 
 use sdma_core::dmaengine::{
-    Buffers, BusWidth, Cookie, Direction, DmaChannel, Event, EventKind, SlaveConfig,
+    Buffers, BusWidth, Cookie, Direction, DmaChannel, Event, EventKind, RequestLine, SlaveConfig,
 };
 use sdma_core::sdma::{ChannelRequest, PeripheralType, Platform, Sdma, SdmaConfig, SdmaHwChannel};
 use sdma_core::vchan::VirtualChannel;
@@ -60,7 +60,11 @@ impl<P: Platform + 'static> Rig<P> {
     /// A shared-peripheral (SsiSp, priority 3) channel on `ssi`'s event, configured for
     /// `dir`; `id` is the client-side channel id.
     pub fn audio_channel(&self, id: u16, ssi: &SsiConfig, dir: Direction) -> Ch<P> {
-        let req = ChannelRequest::peripheral(u32::from(ssi.event), PeripheralType::SsiSp, 3);
+        let req = ChannelRequest::peripheral(
+            RequestLine::new(u16::from(ssi.event)),
+            PeripheralType::SsiSp,
+            3,
+        );
         let ctl = self.sdma.request_channel(req).expect("peripheral channel");
         let mut ch: Ch<P> = VirtualChannel::new(id, ctl);
         ch.configure(audio_config(ssi, dir)).expect("configure");

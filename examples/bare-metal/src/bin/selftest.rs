@@ -1071,12 +1071,12 @@ mod app {
         let events = ssi::SSI1.events;
         let (Ok(mut rx), Ok(mut tx)) = (
             ctx.sdma.request_channel(ChannelRequest::peripheral(
-                u32::from(events.rx),
+                events.rx,
                 PeripheralType::SsiSp,
                 PRIO_MEASURED,
             )),
             ctx.sdma.request_channel(ChannelRequest::peripheral(
-                u32::from(events.tx),
+                events.tx,
                 PeripheralType::SsiSp,
                 PRIO_MEASURED,
             )),
@@ -1490,7 +1490,7 @@ mod app {
         };
         let events = ssi::SSI1.events;
         let Ok(mut tx) = ctx.sdma.request_channel(ChannelRequest::peripheral(
-            u32::from(events.tx),
+            events.tx,
             PeripheralType::SsiSp,
             PRIO_MEASURED,
         )) else {
@@ -1621,7 +1621,7 @@ mod app {
         }
         let events = ssi::SSI1.events;
         let Ok(mut rx) = ctx.sdma.request_channel(ChannelRequest::peripheral(
-            u32::from(events.rx),
+            events.rx,
             PeripheralType::SsiSp,
             PRIO_MEASURED,
         )) else {
