@@ -84,7 +84,27 @@ pub fn active() -> Option<Mutant> {
 
 /// Whether `mutant` is the one that is on.
 pub fn is_active(mutant: Mutant) -> bool {
+    #[cfg(test)]
+    if LOCAL.with(|l| l.get()) == mutant as u8 {
+        return true;
+    }
     ACTIVE.load(Ordering::Relaxed) == mutant as u8
+}
+
+#[cfg(test)]
+std::thread_local! {
+    /// This crate's unit tests: a mutant on for the current thread only, so a test can
+    /// run one (the explorer's negative controls) beside tests that must see none.
+    static LOCAL: core::cell::Cell<u8> = const { core::cell::Cell::new(0) };
+}
+
+/// Runs `f` with `mutant` on for the current thread only (this crate's unit tests).
+#[cfg(test)]
+pub(crate) fn on_this_thread<R>(mutant: Mutant, f: impl FnOnce() -> R) -> R {
+    LOCAL.with(|l| l.set(mutant as u8));
+    let r = f();
+    LOCAL.with(|l| l.set(0));
+    r
 }
 
 #[cfg(test)]

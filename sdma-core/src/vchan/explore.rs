@@ -481,3 +481,31 @@ fn explorer_catches_the_linux_models() {
         "started while the hardware runs or its stop is unconfirmed"
     );
 }
+
+/// The mutants of the storm suite that live in `vchan` (`sdma_core::fault`), as negative
+/// controls: the explorer catches each on the pending-list policy, with the violation
+/// the mistake stands for.
+#[cfg(feature = "fault-injection")]
+#[test]
+fn explorer_catches_the_vchan_mutants() {
+    use crate::fault::{self, Mutant};
+    for (m, want) in [
+        (
+            Mutant::StartDuringStop,
+            "started while the hardware runs or its stop is unconfirmed",
+        ),
+        (
+            Mutant::RetireAllAtConfirm,
+            "a transfer issued after the terminate was retired",
+        ),
+    ] {
+        let r = fault::on_this_thread(m, || explore(StopPolicy::PendingList, DEPTH));
+        let (why, trace) = r
+            .violation
+            .unwrap_or_else(|| panic!("{} must violate the contract", m.name()));
+        println!("explorer: {} caught: {why}; trace {trace:?}", m.name());
+        assert_eq!(why, want, "{}: {trace:?}", m.name());
+    }
+    // And off again: the same exploration keeps the contract.
+    assert!(explore(StopPolicy::PendingList, 4).violation.is_none());
+}
