@@ -63,15 +63,20 @@ pub(super) struct IsaState {
     faults: Vec<IsaFault>,
     counters: IsaCounters,
     /// Memory writes of the running slice, applied when its step ends.
-    pending: Vec<MemWrite>,
+    pending: Vec<WriteRun>,
 }
 
-/// One memory write of a slice: bus address, size in bytes (1, 2 or 4), value.
-#[derive(Clone, Copy, Debug)]
-struct MemWrite {
+/// Consecutive memory writes of a slice, in program order: bytes from a bus address.
+#[derive(Clone, Debug)]
+struct WriteRun {
     addr: u32,
-    bytes: u32,
-    value: u32,
+    data: Vec<u8>,
+}
+
+impl WriteRun {
+    fn end(&self) -> u64 {
+        u64::from(self.addr) + self.data.len() as u64
+    }
 }
 
 /// How a slice ended, applied when its step ends.
@@ -157,7 +162,6 @@ impl Sim {
                 open: &st.open,
                 touched: Vec::new(),
                 writes: Vec::new(),
-                written: (u32::MAX, 0),
             };
             let exit = isa_core::run(
                 &mut core,
@@ -202,11 +206,9 @@ impl Sim {
         let Some(writes) = self.isa.as_mut().map(|st| std::mem::take(&mut st.pending)) else {
             return;
         };
-        for w in writes {
-            if self.check_access(c, w.addr, w.bytes) {
-                let _ = self
-                    .mem
-                    .write(w.addr, &w.value.to_le_bytes()[..w.bytes as usize]);
+        for run in writes {
+            if self.check_access(c, run.addr, run.data.len() as u32) {
+                let _ = self.mem.write(run.addr, &run.data);
             }
         }
     }
@@ -269,10 +271,8 @@ struct SimBus<'a> {
     open: &'a [(u16, Vec<u16>)],
     /// FIFOs the slice read or wrote (their request lines are re-evaluated after it).
     touched: Vec<usize>,
-    /// Memory writes, applied when the step ends.
-    writes: Vec<MemWrite>,
-    /// The bus addresses `writes` cover, `[lo, hi)` (empty when `lo >= hi`).
-    written: (u32, u32),
+    /// Memory writes, applied when the step ends (consecutive ones merged).
+    writes: Vec<WriteRun>,
 }
 
 impl SimBus<'_> {
@@ -332,16 +332,13 @@ impl Bus for SimBus<'_> {
         }
         let mut b = [0u8; 4];
         self.sim.mem.read(addr, &mut b[..bytes as usize]).ok()?;
-        // The slice reads its own writes that have not reached memory yet.
-        let (lo, hi) = self.written;
-        let overlaps =
-            u64::from(addr) < u64::from(hi) && u64::from(addr) + u64::from(bytes) > u64::from(lo);
-        for w in self.writes.iter().filter(|_| overlaps) {
-            for k in 0..w.bytes {
-                let at = w.addr.wrapping_add(k);
-                if let Some(i) = at.checked_sub(addr).filter(|&i| i < bytes) {
-                    b[i as usize] = w.value.to_le_bytes()[k as usize];
-                }
+        // The slice reads its own writes that have not reached memory yet (a later
+        // run overrides an earlier one).
+        let (start, end) = (u64::from(addr), u64::from(addr) + u64::from(bytes));
+        for run in &self.writes {
+            let (lo, hi) = (start.max(u64::from(run.addr)), end.min(run.end()));
+            for at in lo..hi {
+                b[(at - start) as usize] = run.data[(at - u64::from(run.addr)) as usize];
             }
         }
         Some(u32::from_le_bytes(b))
@@ -353,11 +350,14 @@ impl Bus for SimBus<'_> {
         if self.sim.mem.bus_to_host(addr, bytes).is_err() {
             return self.sim.check_access(self.ch, addr, bytes);
         }
-        self.writes.push(MemWrite { addr, bytes, value });
-        self.written = (
-            self.written.0.min(addr),
-            self.written.1.max(addr.saturating_add(bytes)),
-        );
+        let bytes = &value.to_le_bytes()[..bytes as usize];
+        match self.writes.last_mut() {
+            Some(run) if run.end() == u64::from(addr) => run.data.extend_from_slice(bytes),
+            _ => self.writes.push(WriteRun {
+                addr,
+                data: bytes.to_vec(),
+            }),
+        }
         true
     }
 
