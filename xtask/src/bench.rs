@@ -340,6 +340,8 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             "tool": "valgrind --tool=callgrind (instructions, x86-64)",
             "cases": results.iter().map(CaseResult::to_json).collect::<Vec<_>>(),
             "sim_speed": speed,
+            // Audio seconds per wall second of the `sim-speed` run (docs/scenarios.md).
+            "sim_speed_x_realtime": speed.as_ref().and_then(|v| v["audio_s_per_host_s"].as_f64()),
             "isa_speed": isa_speed,
         });
         println!("{}", serde_json::to_string_pretty(&v)?);
