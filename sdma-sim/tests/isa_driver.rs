@@ -8,29 +8,11 @@ mod driver_common;
 use driver_common::*;
 use sdma_core::dmaengine::{Buffers, Direction, DmaChannel, Event, EventKind, TxState};
 use sdma_core::sdma::script::OPEN_SCRIPTS;
-use sdma_core::sdma::{PeripheralType, ScriptSet, Sdma, SdmaConfig, SdmaError};
+use sdma_core::sdma::{PeripheralType, Sdma, SdmaConfig, SdmaError};
 use sdma_sim::pattern::pattern_value;
 use sdma_sim::platform::{alloc_area, leak_board, SimPlatform};
 use sdma_sim::rng::SimRng;
-use sdma_sim::{Board, Engine, SimConfig, SsiConfig, MS, SECOND};
-
-fn isa_rig(seed: u64) -> Rig {
-    let board = leak_board(SimConfig::with_seed(seed)).expect("board");
-    board
-        .with_sim(|s| s.use_isa_engine(OPEN_SCRIPTS))
-        .expect("open image");
-    let area = alloc_area(board).expect("area");
-    let sdma: &'static Sdma<SimPlatform> = Box::leak(Box::new(Sdma::new(
-        SimPlatform::new(board),
-        area,
-        SdmaConfig::default(),
-    )));
-    sdma.init().expect("init");
-    let info = sdma.load_script_set(ScriptSet::Open).expect("open scripts");
-    assert_eq!(info.load_address, Some(0x1800));
-    assert_eq!(board.with_sim(|s| s.engine()), Engine::Isa);
-    Rig { board, sdma }
-}
+use sdma_sim::{Board, SimConfig, SsiConfig, MS, SECOND};
 
 #[test]
 fn open_script_set_serves_only_what_it_has() {

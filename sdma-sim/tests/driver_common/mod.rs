@@ -3,16 +3,21 @@
 //! dispatches channel events to the test.
 #![allow(dead_code)]
 
+pub mod mutants;
+
 use std::panic::{catch_unwind, resume_unwind, AssertUnwindSafe};
 
 use sdma_core::dmaengine::{
     Buffers, BusWidth, Cookie, Direction, DmaChannel, Event, EventKind, RequestLine, SlaveConfig,
 };
-use sdma_core::sdma::{ChannelRequest, PeripheralType, Platform, Sdma, SdmaConfig, SdmaHwChannel};
+use sdma_core::sdma::script::OPEN_SCRIPTS;
+use sdma_core::sdma::{
+    ChannelRequest, PeripheralType, Platform, ScriptSet, Sdma, SdmaConfig, SdmaHwChannel,
+};
 use sdma_core::vchan::VirtualChannel;
 use sdma_sim::pattern::pattern_value;
 use sdma_sim::platform::{alloc_area, alloc_buffer, leak_board, SimPlatform};
-use sdma_sim::{Board, SimConfig, SimHandler, SsiConfig};
+use sdma_sim::{Board, Engine, SimConfig, SimHandler, SsiConfig};
 
 /// DMA buffers are leaked slices of the board's DMA window.
 pub type Buf = &'static mut [u8];
@@ -40,6 +45,26 @@ pub fn rig_with<P: Platform + 'static>(seed: u64, tune: impl FnOnce(SimPlatform)
 /// Builds a rig with the default platform.
 pub fn rig(seed: u64) -> Rig {
     rig_with(seed, |p| p)
+}
+
+/// A rig whose engine runs our open scripts instruction by instruction, loaded by the
+/// driver with SETPM at their link address.
+pub fn isa_rig(seed: u64) -> Rig {
+    let board = leak_board(SimConfig::with_seed(seed)).expect("board");
+    board
+        .with_sim(|s| s.use_isa_engine(OPEN_SCRIPTS))
+        .expect("open image");
+    let area = alloc_area(board).expect("area");
+    let sdma: &'static Sdma<SimPlatform> = Box::leak(Box::new(Sdma::new(
+        SimPlatform::new(board),
+        area,
+        SdmaConfig::default(),
+    )));
+    sdma.init().expect("init");
+    let info = sdma.load_script_set(ScriptSet::Open).expect("open scripts");
+    assert_eq!(info.load_address, Some(0x1800));
+    assert_eq!(board.with_sim(|s| s.engine()), Engine::Isa);
+    Rig { board, sdma }
 }
 
 /// The slave configuration of an SSI FIFO: 16-bit samples, burst 8 (half the FIFO).
