@@ -269,6 +269,29 @@ pub enum Error {
     ZeroLengthRead,
 }
 
+impl Error {
+    /// A one-line explanation for a console report. Pure. A board adds what only it
+    /// knows (which bus, which device: see `board::*::explain_codec_error`).
+    pub const fn explain(&self) -> &'static str {
+        match self {
+            Error::NoAcknowledge(NoAcknowledgeSource::Address) => {
+                "nothing acknowledged the device's address (no device, or the wrong address)"
+            }
+            Error::NoAcknowledge(_) => {
+                "the device stopped acknowledging in the middle of a transfer"
+            }
+            Error::ArbitrationLost => "another I2C master took the bus",
+            Error::BusBusy => {
+                "the I2C bus stayed busy (a slave may hold SDA low: bus recovery needed)"
+            }
+            Error::Timeout(_) => {
+                "an I2C status wait ran out (SCL held low, or the controller is not clocked)"
+            }
+            Error::InvalidAddress(_) | Error::ZeroLengthRead => "the I2C request was invalid",
+        }
+    }
+}
+
 impl embedded_hal::i2c::Error for Error {
     fn kind(&self) -> ErrorKind {
         match *self {

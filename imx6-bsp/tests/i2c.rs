@@ -344,3 +344,48 @@ fn codec_driver_over_the_imx_driver() {
         )))
     );
 }
+
+/// Every transfer error has its own console explanation, and the board adds the bus and
+/// the QEMU hint only for a NACK of the codec's address; the other I2C errors read as the
+/// bus driver explains them.
+#[test]
+fn every_error_has_its_own_explanation_and_boards_reuse_them() {
+    let all = [
+        Error::NoAcknowledge(NoAcknowledgeSource::Address),
+        Error::NoAcknowledge(NoAcknowledgeSource::Data),
+        Error::ArbitrationLost,
+        Error::BusBusy,
+        Error::Timeout(Phase::Byte),
+        Error::InvalidAddress(0x80),
+    ];
+    let texts: Vec<&str> = all.iter().map(Error::explain).collect();
+    for (i, t) in texts.iter().enumerate() {
+        assert!(!t.is_empty());
+        assert!(
+            texts[i + 1..].iter().all(|u| u != t),
+            "{:?} shares its explanation",
+            all[i]
+        );
+    }
+    assert_eq!(
+        Error::ZeroLengthRead.explain(),
+        Error::InvalidAddress(0).explain()
+    );
+    assert!(Error::BusBusy.explain().contains("SDA low"));
+    assert!(Error::Timeout(Phase::Stop)
+        .explain()
+        .contains("not clocked"));
+
+    use imx6_bsp::board::{imx6ull_evk, sabrelite};
+    for e in all {
+        let sabrelite = sabrelite::explain_codec_error(&sgtl5000::Error::I2c(e));
+        let evk = imx6ull_evk::explain_codec_error(&imx6_bsp::wm8960::Error::I2c(e));
+        if e == Error::NoAcknowledge(NoAcknowledgeSource::Address) {
+            assert!(sabrelite.contains("no codec on I2C1"), "{sabrelite}");
+            assert!(evk.contains("no codec on I2C2"), "{evk}");
+        } else {
+            assert_eq!(sabrelite, e.explain());
+            assert_eq!(evk, e.explain());
+        }
+    }
+}

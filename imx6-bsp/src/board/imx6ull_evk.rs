@@ -160,17 +160,7 @@ pub const fn explain_codec_error(e: &CodecError) -> &'static str {
         wm8960::Error::I2c(i2c::Error::NoAcknowledge(NoAcknowledgeSource::Address)) => {
             "nothing acknowledged the codec's address: no codec on I2C2 (expected on QEMU)"
         }
-        wm8960::Error::I2c(i2c::Error::NoAcknowledge(_)) => {
-            "the codec stopped acknowledging in the middle of a transfer"
-        }
-        wm8960::Error::I2c(i2c::Error::ArbitrationLost) => "another I2C master took the bus",
-        wm8960::Error::I2c(i2c::Error::BusBusy) => {
-            "I2C2 stayed busy (a slave may hold SDA low: bus recovery needed)"
-        }
-        wm8960::Error::I2c(i2c::Error::Timeout(_)) => {
-            "an I2C2 status wait ran out (SCL held low, or the controller is not clocked)"
-        }
-        wm8960::Error::I2c(_) => "the I2C request was invalid",
+        wm8960::Error::I2c(e) => e.explain(),
         wm8960::Error::InvalidWrite { .. } => "a codec register write outside the register map",
         wm8960::Error::VolumeOutOfRange(_) => "a headphone level outside the codec's range",
         wm8960::Error::Clock(_) => "no codec clock configuration for this MCLK and format",

@@ -153,17 +153,7 @@ pub const fn explain_codec_error(e: &CodecError) -> &'static str {
         sgtl5000::Error::I2c(i2c::Error::NoAcknowledge(NoAcknowledgeSource::Address)) => {
             "nothing acknowledged the codec's address: no codec on I2C1 (expected on QEMU)"
         }
-        sgtl5000::Error::I2c(i2c::Error::NoAcknowledge(_)) => {
-            "the codec stopped acknowledging in the middle of a transfer"
-        }
-        sgtl5000::Error::I2c(i2c::Error::ArbitrationLost) => "another I2C master took the bus",
-        sgtl5000::Error::I2c(i2c::Error::BusBusy) => {
-            "I2C1 stayed busy (a slave may hold SDA low: bus recovery needed)"
-        }
-        sgtl5000::Error::I2c(i2c::Error::Timeout(_)) => {
-            "an I2C1 status wait ran out (SCL held low, or the controller is not clocked)"
-        }
-        sgtl5000::Error::I2c(_) => "the I2C request was invalid",
+        sgtl5000::Error::I2c(e) => e.explain(),
         sgtl5000::Error::WrongPartId { .. } => "a device answered at 0x0A but it is no SGTL5000",
         sgtl5000::Error::Clock(_) => "no codec clock configuration for this MCLK and rate",
         sgtl5000::Error::VolumeOutOfRange(_) => "a volume outside the codec's range",
