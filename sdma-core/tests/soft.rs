@@ -380,3 +380,92 @@ impl SyncAfter for &Shared<Chan> {
         }
     }
 }
+
+#[test]
+fn configure_refuses_a_direction_or_bus_width_the_controller_does_not_support() {
+    let mut ch = chan(7, Direction::MemToDev);
+    let mut caps = ch.capabilities();
+    // Playback and memory-to-memory only, 16- and 32-bit buses only.
+    caps.dev_to_mem = false;
+    caps.mem_to_dev = true;
+    caps.bus_widths = BusWidth::Bits16.mask_bit() | BusWidth::Bits32.mask_bit();
+    ch.controller_mut().set_capabilities(caps);
+    let cfg = |direction, bus_width| SlaveConfig {
+        direction,
+        peripheral_addr: FIFO,
+        bus_width,
+        burst: 4,
+        event: Some(RequestLine::new(38)),
+    };
+    // An unsupported direction with a supported width.
+    assert_eq!(
+        ch.configure(cfg(Direction::DevToMem, BusWidth::Bits16)),
+        Err(Error::Unsupported)
+    );
+    // An unsupported width with a supported direction.
+    assert_eq!(
+        ch.configure(cfg(Direction::MemToDev, BusWidth::Bits8)),
+        Err(Error::Unsupported)
+    );
+    // Both unsupported.
+    assert_eq!(
+        ch.configure(cfg(Direction::DevToMem, BusWidth::Bits8)),
+        Err(Error::Unsupported)
+    );
+    // A refused configuration leaves the previous one in force: a playback ring still
+    // prepares, a capture ring is still the wrong direction.
+    let p = ch
+        .prep_cyclic(Buffers::ToDevice(leak(8, |_| 0)), 4)
+        .unwrap();
+    assert_eq!(p.desc().config.bus_width, BusWidth::Bits16);
+    let r = ch
+        .prep_cyclic(Buffers::FromDevice(leak(8, |_| 0)), 4)
+        .unwrap_err();
+    assert_eq!(r.error, Error::DirectionMismatch);
+    // Each supported width with the supported direction is accepted.
+    assert_eq!(
+        ch.configure(cfg(Direction::MemToDev, BusWidth::Bits32)),
+        Ok(())
+    );
+    assert_eq!(
+        ch.configure(cfg(Direction::MemToDev, BusWidth::Bits16)),
+        Ok(())
+    );
+}
+
+#[test]
+fn residue_of_a_transfer_that_has_not_started_is_its_whole_length() {
+    let mut ch = chan(9, Direction::MemToDev);
+    let running = start_cyclic(&mut ch, leak(8, |i| i as u16), 4);
+    ch.step(2);
+    assert_eq!(ch.tx_status(running).state, TxState::InProgress);
+
+    // Submitted, not issued: 12 words = 24 bytes.
+    let p = ch
+        .prep_cyclic(Buffers::ToDevice(leak(12, |_| 0)), 8)
+        .unwrap();
+    let submitted = ch.submit(p).unwrap();
+    assert_eq!(ch.tx_status(submitted).state, TxState::Submitted);
+    assert_eq!(ch.tx_status(submitted).residue, 24);
+
+    // Issued behind the running transfer.
+    ch.issue_pending();
+    assert_eq!(ch.tx_status(submitted).state, TxState::Queued);
+    assert_eq!(ch.tx_status(submitted).residue, 24);
+
+    // Issued during a terminate: on the pending list, waiting for the stop.
+    ch.terminate_async();
+    let waiting = start_cyclic(&mut ch, leak(16, |_| 0), 8);
+    assert_eq!(ch.tx_status(waiting).state, TxState::WaitingForStop);
+    assert_eq!(ch.tx_status(waiting).residue, 32);
+    // The terminated ones report nothing left to do.
+    assert_eq!(ch.tx_status(submitted).state, TxState::Retired);
+    assert_eq!(ch.tx_status(submitted).residue, 0);
+    assert_eq!(ch.tx_status(running).state, TxState::Stopping);
+    assert_eq!(ch.tx_status(running).residue, 0);
+
+    // Once it starts, the residue is the controller's (a whole lap left at the start).
+    ch.tick(LATENCY);
+    assert_eq!(ch.tx_status(waiting).state, TxState::InProgress);
+    assert_eq!(ch.tx_status(waiting).residue, 32);
+}
