@@ -103,6 +103,11 @@ pub enum StopPolicy {
     /// retires every descriptor present (like Linux 5.8's worker).
     #[cfg(test)]
     BrokenRetireAll,
+    /// Negative control for the explorer: a start the controller refuses fails its
+    /// transfer, but the issued transfers behind it are not tried (the pending list is
+    /// stuck until something else kicks it).
+    #[cfg(test)]
+    BrokenStuckAfterFailedStart,
 }
 
 impl StopPolicy {
@@ -118,8 +123,17 @@ impl StopPolicy {
             #[cfg(feature = "linux-models")]
             StopPolicy::Linux58 | StopPolicy::Linux515 => true,
             #[cfg(test)]
-            StopPolicy::BrokenRetireAll => false,
+            StopPolicy::BrokenRetireAll | StopPolicy::BrokenStuckAfterFailedStart => false,
         }
+    }
+
+    /// Whether a refused start ends the attempt to start an issued transfer.
+    fn stops_after_failed_start(self) -> bool {
+        #[cfg(test)]
+        if self == StopPolicy::BrokenStuckAfterFailedStart {
+            return true;
+        }
+        false
     }
 
     /// Whether the confirmation retires every live descriptor, not just the stopping one.
@@ -135,6 +149,8 @@ impl StopPolicy {
             StopPolicy::Linux58 | StopPolicy::Linux515 => false,
             #[cfg(test)]
             StopPolicy::BrokenRetireAll => true,
+            #[cfg(test)]
+            StopPolicy::BrokenStuckAfterFailedStart => false,
         }
     }
 }
@@ -409,8 +425,13 @@ impl<T, const N: usize> VChan<T, N> {
                     return;
                 }
                 Err(_) => {
+                    // Reported once (the error event), buffers reclaimable; the next
+                    // issued transfer is tried at once.
                     s.state = SlotState::Done(Outcome::Failed);
                     s.final_event = Some(EventKind::Error);
+                    if self.policy.stops_after_failed_start() {
+                        return;
+                    }
                 }
             }
         }

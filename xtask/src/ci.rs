@@ -211,6 +211,20 @@ pub fn steps() -> Vec<Step> {
         )
         .env("RUSTFLAGS", "--cfg loom")
         .env("CARGO_TARGET_DIR", "target/loom"),
+        // The virtual-channel explorer at its full widened bound (the default test profile
+        // runs a smaller one; see docs/scenarios.md, "The virtual-channel explorer").
+        Step::cargo(
+            "explore",
+            &[
+                "test",
+                "-p",
+                "sdma-core",
+                "--release",
+                "--all-features",
+                "--lib",
+                "explore",
+            ],
+        ),
         // The crates built for the target keep their `rust-version` promise.
         Step::cargo("msrv", &["+1.85.0", "check"])
             .args(MSRV_CRATES.iter().flat_map(|c| ["-p", *c]))
