@@ -440,6 +440,12 @@ impl<T, const N: usize> VChan<T, N> {
     /// Report progress of the running transfer `cookie` (from the interrupt handler).
     /// Reports for anything else (a stale interrupt of a terminated transfer) are
     /// ignored: returns `false`.
+    ///
+    /// `complete` and `error` end the transfer and start the next issued one at once, so
+    /// the controller reports them only when the hardware no longer touches the
+    /// transfer: a transfer that failed while running is reported once the controller's
+    /// own stop of it is confirmed (the SDMA channel does so), a failed context load at
+    /// once (it never ran).
     pub fn on_progress<C: Controller<T>>(
         &mut self,
         cookie: Cookie,

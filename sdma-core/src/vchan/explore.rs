@@ -14,7 +14,7 @@
 //! "The virtual-channel explorer"):
 //! * [`BASE`]: cyclic transfers, terminate from thread and callback context, pause and
 //!   resume, with the stop confirmation as one oracle step ([`Ev::StopConfirm`]);
-//! * [`WIDE`]: adds one-shot transfers that complete, errors, starts that fail (refused
+//! * [`WIDE`]: drops the oracle, adds one-shot transfers that complete, errors, starts that fail (refused
 //!   at once or by a failed asynchronous context load) and splits the confirmation: the
 //!   hardware stops silently ([`Ev::HwSettle`]) and the driver learns it only at a later
 //!   interrupt ([`Ev::Irq`]), deadline ([`Ev::Deadline`]) or client call.
@@ -107,8 +107,8 @@ const BASE: [Ev; 12] = [
 ];
 
 /// The widened alphabet: completion, errors, failed starts, silent confirmation noticed
-/// by an interrupt, a deadline or a client call. (Pause and resume stay in [`BASE`].)
-const WIDE: [Ev; 16] = [
+/// by an interrupt, a deadline or a client call; the oracle confirmation is gone.
+const WIDE: [Ev; 18] = [
     Ev::SubmitIssue,
     Ev::SubmitIssueOneShot,
     Ev::TerminateThread,
@@ -124,6 +124,8 @@ const WIDE: [Ev; 16] = [
     Ev::Deadline,
     Ev::ArmStartFail,
     Ev::SyncPoll,
+    Ev::Pause,
+    Ev::Resume,
     Ev::Reclaim,
 ];
 
