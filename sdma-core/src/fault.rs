@@ -36,11 +36,14 @@ pub enum Mutant {
     DaiOnIssue = 6,
     /// The audio interface restarts without flushing its FIFO.
     NoFifoFlush = 7,
+    /// A restart ignores a request left pending by the stopped transfer (EVTPEND), so the
+    /// new transfer's first burst serves it, from a flushed FIFO.
+    IgnoreStaleRequest = 8,
 }
 
 impl Mutant {
     /// Every mutant, in the order the suite reports them.
-    pub const ALL: [Mutant; 7] = [
+    pub const ALL: [Mutant; 8] = [
         Mutant::ConfirmOnHeClear,
         Mutant::RewriteBeforeConfirm,
         Mutant::SkipContextLoad,
@@ -48,6 +51,7 @@ impl Mutant {
         Mutant::StartDuringStop,
         Mutant::DaiOnIssue,
         Mutant::NoFifoFlush,
+        Mutant::IgnoreStaleRequest,
     ];
 
     /// The mutant's name as the command line and the JSON report spell it.
@@ -60,6 +64,7 @@ impl Mutant {
             Mutant::StartDuringStop => "start-during-stop",
             Mutant::DaiOnIssue => "dai-on-issue",
             Mutant::NoFifoFlush => "no-fifo-flush",
+            Mutant::IgnoreStaleRequest => "ignore-stale-request",
         }
     }
 

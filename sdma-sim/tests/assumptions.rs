@@ -7,7 +7,7 @@
 mod common;
 
 use common::*;
-use sdma_sim::layout::{BD_DONE, BD_EXTD, BD_INTR, BD_LAST};
+use sdma_sim::layout::{BD_CONT, BD_DONE, BD_EXTD, BD_INTR, BD_LAST, BD_WRAP};
 use sdma_sim::regs::*;
 use sdma_sim::{Callback, Sim, Ssi, SsiConfig, MS, US};
 
@@ -264,6 +264,112 @@ fn hw013_a_request_pending_before_hstart_runs_the_channel() {
         rig.sim.stats().bursts > bursts,
         "HSTART ran the pending request"
     );
+}
+
+/// HW-040: a request that set EVTPEND while the channel waited behind another channel's
+/// step survives a STOP_STAT write (and the interface's stop and flush); only a step of
+/// the channel consumes it, so the next HSTART runs one burst at once, from whatever the
+/// stopped FIFO holds (here: nothing).
+#[test]
+fn hw040_a_request_pending_at_a_stop_survives_it_and_runs_at_the_next_hstart() {
+    for seed in 0..5u64 {
+        let mut cfg = sdma_sim::SimConfig::with_seed(seed);
+        cfg.timing.stop_commit_percent = 0;
+        let mut rig = Rig::with_config(cfg);
+        let (ssi, _, _) = rig.capture(4, 1024);
+        let len = 8 * 0x8000;
+        let src = rig.sim.memory_mut().alloc(len, 64).unwrap();
+        let dst = rig.sim.memory_mut().alloc(len, 64).unwrap();
+        let _ = rig.memcpy(2, src, dst, len, 0x8000);
+        rig.sim.write_reg(HSTART, 1 << 2);
+        wait_for(&mut rig.sim, 500, 5 * MS, |s| {
+            running(s) == 2 && s.read_reg(EVTPEND) & 1 << 1 != 0
+        });
+        // The stream's stop: the interface first (request off, clock stopped, FIFO
+        // flushed), then the channel.
+        rig.sim.set_ssi_requests(ssi, false);
+        rig.sim.stop_ssi(ssi);
+        rig.sim.clear_ssi_fifo(ssi);
+        rig.sim.write_reg(STOP_STAT, 1 << 1);
+        rig.sim.run_until(rig.sim.now() + 2 * MS);
+        assert!(!rig.sim.script_may_run(1), "seed {seed}");
+        assert_eq!(
+            rig.sim.read_reg(EVTPEND) & 1 << 1,
+            1 << 1,
+            "seed {seed}: the request is still pending"
+        );
+        let (bursts, empty_reads) = (rig.sim.stats().bursts, stopped_reads(&mut rig, ssi));
+        rig.sim.write_reg(HSTART, 1 << 1);
+        rig.sim.run_until(rig.sim.now() + 200 * US);
+        assert_eq!(
+            rig.sim.stats().bursts,
+            bursts + 1,
+            "seed {seed}: one burst for the stale request"
+        );
+        assert_eq!(
+            stopped_reads(&mut rig, ssi),
+            empty_reads + 8,
+            "seed {seed}: it read the flushed FIFO"
+        );
+        assert_eq!(rig.sim.read_reg(EVTPEND) & 1 << 1, 0, "seed {seed}");
+    }
+}
+
+fn stopped_reads(rig: &mut Rig, ssi: sdma_sim::SsiId) -> u64 {
+    rig.sim.ssi(ssi).unwrap().stats().dma_errors_stopped
+}
+
+/// HW-041: a script that starts at a BD of one burst (count = the watermark) finishes it
+/// in that burst (DONE cleared, INTR raised) and, on WRAP, goes on at the CCB's base BD
+/// pointer, not at the BD it started from: the driver's scratch BD takes one stale burst
+/// and the ring follows.
+#[test]
+fn hw041_a_one_burst_bd_with_wrap_goes_on_at_the_base_bd() {
+    let mut rig = Rig::new(41, false);
+    let ssi = rig.sim.add_ssi(SsiConfig::ssi1_rx());
+    rig.load_context(1, SHP_2_MCU, 0x0202_8008, 16);
+    let (ring, buf) = rig.cyclic_ring(1, 4, 1024);
+    let scratch = rig.sim.memory_mut().alloc(16, 4).unwrap();
+    let scratch_bd = rig.sim.memory_mut().alloc(12, 4).unwrap();
+    let one_burst = BD_DONE | BD_EXTD | BD_CONT | BD_INTR | BD_WRAP | (2 << 24) | 16;
+    rig.write_bd(scratch_bd, one_burst, scratch, 0);
+    // Current BD: the scratch BD; base BD: the ring.
+    let ccb = rig.ccb + 16;
+    rig.sim.memory_mut().write_u32(ccb, scratch_bd).unwrap();
+    rig.sim.memory_mut().write_u32(ccb + 4, ring).unwrap();
+    rig.sim.write_reg(CHNENBL0 + 4 * 37, 1 << 1);
+    rig.sim.write_reg(CHNPRI0 + 4, 3);
+    rig.sim.start_ssi(ssi);
+    rig.sim.write_reg(HSTART, 1 << 1);
+    wait_for(&mut rig.sim, US, MS, |s| s.stats().bursts == 1);
+    assert_eq!(
+        rig.bd_mode(scratch_bd) & BD_DONE,
+        0,
+        "one burst finished it"
+    );
+    assert_eq!(rig.sim.read_reg(INTR) & 1 << 1, 1 << 1, "and interrupted");
+    assert_eq!(rig.sim.current_bd(1), ring, "WRAP went to the base BD");
+    let word = |rig: &Rig, i: u32| rig.sim.memory().read_u32(scratch + 4 * i).unwrap();
+    let scratch_words: Vec<u32> = (0..4).map(|i| word(&rig, i)).collect();
+    assert_eq!(
+        scratch_words,
+        [0x0001_0000, 0x0003_0002, 0x0005_0004, 0x0007_0006],
+        "the codec's first 8 samples went to the scratch buffer"
+    );
+    rig.sim.run_until(rig.sim.now() + 6 * MS);
+    assert_eq!(
+        rig.bd_mode(ring) & BD_DONE,
+        0,
+        "the ring's first BD ran next"
+    );
+    assert_eq!(
+        rig.bd_mode(scratch_bd) & BD_DONE,
+        0,
+        "the scratch BD never again"
+    );
+    // The ring's first sample is the codec's ninth word (the first 8 went to scratch).
+    let s0 = rig.sim.memory().read_u32(buf).unwrap() & 0xFFFF;
+    assert_eq!(s0, 8);
 }
 
 /// HW-016: a channel-0 context load (SETDM of 32 words) completes in microseconds in the

@@ -1,4 +1,6 @@
-//! The driver's DMA-visible memory: CCB array, channel-0 BD, staging buffer, BD rings.
+//! The driver's DMA-visible memory: CCB array, channel-0 BD, staging buffer, BD rings,
+//! and per channel a scratch BD with a one-burst scratch buffer (where a restart sends
+//! a request left pending by the stopped transfer: `channel.rs`, "Stale requests").
 //!
 //! The caller provides one [`DmaArea`] as `'static` storage in memory the engine can
 //! reach. The CPU must see it **non-cacheable** (as Linux's coherent allocations are): the
@@ -24,7 +26,13 @@ pub const RING_LEN: usize = 32;
 /// words; firmware code is loaded through it in chunks).
 pub const STAGING_WORDS: usize = 256;
 
-/// The driver's DMA-visible memory (13.8 KiB). See the [module docs](self).
+/// Bytes of a channel's scratch buffer: the largest burst (watermark × width) the driver
+/// accepts for a peripheral channel, 32 words (the deepest FIFO of the supported audio
+/// interfaces, the i.MX6UL SAI's). A larger burst is refused with
+/// [`SdmaError::BurstTooLarge`](super::SdmaError::BurstTooLarge).
+pub const SCRATCH_BYTES: usize = 128;
+
+/// The driver's DMA-visible memory (about 18 KiB). See the [module docs](self).
 #[repr(C, align(64))]
 pub struct DmaArea {
     ccb: [ChannelControlBlock; NUM_CHANNELS],
@@ -32,6 +40,8 @@ pub struct DmaArea {
     _pad: u32,
     staging: [u32; STAGING_WORDS],
     rings: [[BufferDescriptor; RING_LEN]; NUM_CHANNELS],
+    scratch_bds: [BufferDescriptor; NUM_CHANNELS],
+    scratch: [[u32; SCRATCH_BYTES / 4]; NUM_CHANNELS],
 }
 
 impl Default for DmaArea {
@@ -50,6 +60,8 @@ impl DmaArea {
             _pad: 0,
             staging: [0; STAGING_WORDS],
             rings: [[BD; RING_LEN]; NUM_CHANNELS],
+            scratch_bds: [BD; NUM_CHANNELS],
+            scratch: [[0; SCRATCH_BYTES / 4]; NUM_CHANNELS],
         }
     }
 }
@@ -98,6 +110,16 @@ impl AreaPtr {
         self.offset_of(unsafe {
             addr_of_mut!((*self.raw()).rings[ch % NUM_CHANNELS][i % RING_LEN])
         })
+    }
+
+    pub(crate) fn scratch_bd_offset(&self, ch: usize) -> usize {
+        // SAFETY: as in `ccb_offset`.
+        self.offset_of(unsafe { addr_of_mut!((*self.raw()).scratch_bds[ch % NUM_CHANNELS]) })
+    }
+
+    pub(crate) fn scratch_offset(&self, ch: usize) -> usize {
+        // SAFETY: as in `ccb_offset`.
+        self.offset_of(unsafe { addr_of_mut!((*self.raw()).scratch[ch % NUM_CHANNELS]) })
     }
 
     /// Pointer to the word at `byte_offset`, if that is a 4-aligned word inside the area.
@@ -164,6 +186,20 @@ impl AreaPtr {
         self.write_word(self.bd_offset(ch, i), mode.0);
     }
 
+    /// Word 0 (mode) of the scratch BD of channel `ch`.
+    pub(crate) fn scratch_bd_mode(&self, ch: usize) -> BdMode {
+        BdMode(self.read_word(self.scratch_bd_offset(ch)))
+    }
+
+    /// Zeroes the first `bytes` of the scratch buffer of channel `ch` (silence, should a
+    /// transmit FIFO ever play it).
+    pub(crate) fn clear_scratch(&self, ch: usize, bytes: usize) {
+        let base = self.scratch_offset(ch);
+        for i in 0..bytes.min(SCRATCH_BYTES).div_ceil(4) {
+            self.write_word(base + 4 * i, 0);
+        }
+    }
+
     /// Copies `words` into the staging buffer (at most [`STAGING_WORDS`]).
     pub(crate) fn fill_staging(&self, words: impl IntoIterator<Item = u32>) -> usize {
         let base = self.staging_offset();
@@ -176,4 +212,4 @@ impl AreaPtr {
     }
 }
 
-const _: () = assert!(core::mem::size_of::<DmaArea>() < 14 * 1024);
+const _: () = assert!(core::mem::size_of::<DmaArea>() < 19 * 1024);

@@ -43,8 +43,36 @@
 //! ring and the CCB, cleans the data cache over everything the engine reads (the client
 //! buffers and the driver's own ring and CCB), orders those writes with
 //! [`Platform::dma_barrier`] (a `DSB` on silicon) and writes HSTART. The transfer's
-//! `Started` event is reported then, not when `start` returns. A failed context load
-//! fails the transfer with an error event.
+//! `Started` event is reported then, not when `start` returns, unless a stale request
+//! has to be run first (below). A failed context load fails the transfer with an error
+//! event.
+//!
+//! # Stale requests
+//!
+//! A DMA request that arrived while the channel was enabled but waiting for the core
+//! (another channel's step ran) has set the channel's EVTPEND bit. If the driver stops
+//! the channel before it gets the core, the stop clears HE and leaves EVTPEND set: the
+//! host cannot clear it (writing 1 sets it), only a step of the channel does. The first
+//! HSTART of the next transfer would then run one burst for a request of the stopped
+//! transfer, at once: after an audio stream stopped and flushed its interface, a capture
+//! burst reads an empty FIFO (zero words and FIFO errors in the new ring), a playback
+//! burst meets the restarted interface's first request (EVTERR).
+//!
+//! So when the driver launches a transfer on a channel it stopped since the channel's
+//! last launch (stop confirmed, context just loaded: the script starts from the CCB),
+//! it reads EVTPEND once. If the channel's bit is set, the CCB's current BD pointer is
+//! the channel's scratch BD, one burst long, with INTR and WRAP, and its base BD pointer
+//! is the ring's first BD: the stale request's burst moves scratch memory (zeroed) and
+//! the script goes on at the ring. `Started`, which tells the client to enable its
+//! audio interface, is reported only when the scratch BD has come back (its interrupt,
+//! through [`progress`](DmaController::progress)), so the interface is still stopped
+//! while the stale burst runs and the transfer's first burst serves a request of its own.
+//! A client that keeps its peripheral requesting across a terminate loses (capture) or
+//! inserts (playback: zeros) that one burst. Bursts above
+//! [`SCRATCH_BYTES`] are refused
+//! ([`SdmaError::BurstTooLarge`]). Assumptions HW-040 (the request survives the stop and
+//! reads in EVTPEND) and HW-041 (a one-burst BD with WRAP continues at the base BD) in
+//! `docs/hardware-assumptions.md`, UNVERIFIED.
 //!
 //! # Interrupt-time work
 //!
@@ -65,7 +93,7 @@ use sdma_pac::ccb::ChannelControlBlock;
 use sdma_pac::context::ChannelContext;
 use sdma_pac::BusWidth as PacWidth;
 
-use super::area::RING_LEN;
+use super::area::{RING_LEN, SCRATCH_BYTES};
 use super::channel0::{Status, Ticket};
 use super::engine::Sdma;
 use super::error::SdmaError;
@@ -148,6 +176,9 @@ pub struct ChannelStats {
     pub start_ns_last: u64,
     /// See `start_ns_last`.
     pub start_ns_max: u64,
+    /// Launches that found a request left pending by the stopped transfer and ran it on
+    /// the scratch BD before reporting `Started` (HW-040).
+    pub stale_requests: u64,
     /// Time of the last HSTART of a new transfer (ns, platform clock).
     pub last_hstart_ns: u64,
     /// PC where the stopped script was, as the last fence read it from its context.
@@ -177,6 +208,9 @@ struct Run {
     loading: Option<Ticket>,
     /// When `start` was called.
     start_called_ns: u64,
+    /// A request left pending by the stopped transfer is being run on the scratch BD;
+    /// the transfer's `Started` waits until the scratch BD has come back.
+    discarding: bool,
     paused: bool,
     resume_pending: bool,
     error_pending: bool,
@@ -242,7 +276,8 @@ fn to_dma_error(e: SdmaError) -> Error {
         SdmaError::BadLength(_) => Error::BadSegment,
         SdmaError::NoScript { .. }
         | SdmaError::ScriptNotLoaded { .. }
-        | SdmaError::ConfigMismatch => Error::Unsupported,
+        | SdmaError::ConfigMismatch
+        | SdmaError::BurstTooLarge { .. } => Error::Unsupported,
         _ => Error::Hardware,
     }
 }
@@ -414,6 +449,7 @@ impl<P: Platform + 'static> SdmaHwChannel<P> {
             self.bd(desc, &shape, i)?;
         }
         let (ctx, burst_bytes) = self.context_for(desc, script);
+        check_burst(burst_bytes)?;
         let mut run = Run {
             cookie,
             cyclic: shape.cyclic,
@@ -430,6 +466,7 @@ impl<P: Platform + 'static> SdmaHwChannel<P> {
             burst_bytes,
             loading: None,
             start_called_ns: self.now(),
+            discarding: false,
             paused: false,
             resume_pending: false,
             error_pending: false,
@@ -450,7 +487,7 @@ impl<P: Platform + 'static> SdmaHwChannel<P> {
         // (Linux 5.8's stale `context_loaded`): the script resumes where it stopped.
         #[cfg(feature = "fault-injection")]
         if crate::fault::is_active(crate::fault::Mutant::SkipContextLoad) && self.stats.starts > 0 {
-            self.launch(&mut run, desc)?;
+            self.launch(&mut run, desc, false)?;
             return Ok(run);
         }
         // Linux 5.8: `context_loaded` is still set from the stopped transfer (its worker
@@ -458,7 +495,7 @@ impl<P: Platform + 'static> SdmaHwChannel<P> {
         #[cfg(feature = "linux-models")]
         if self.linux58_stale_context && self.stats.starts > 0 {
             self.stats.linux58_stale_starts += 1;
-            self.launch(&mut run, desc)?;
+            self.launch(&mut run, desc, false)?;
             return Ok(run);
         }
         run.loading = Some(self.sdma.load_context(self.ch, &ctx)?);
@@ -588,7 +625,22 @@ impl<P: Platform + 'static> SdmaHwChannel<P> {
             area.write_bd(ch, i, self.bd(desc, &shape, i)?);
         }
         let ring_bus = self.sdma.area_bus_of(area.bd_offset(ch, 0))?;
-        area.write_ccb(ch, ChannelControlBlock::new(ring_bus));
+        let mut ccb = ChannelControlBlock::new(ring_bus);
+        if run.discarding {
+            // HW-040: the stale request runs one burst on the scratch BD; WRAP sends the
+            // script on to the base BD (the ring's first), so it never comes back here.
+            let bytes = run.burst_bytes.min(SCRATCH_BYTES as u32);
+            area.clear_scratch(ch, bytes as usize);
+            let scratch_bus = self.sdma.area_bus_of(area.scratch_offset(ch))?;
+            let st = status::DONE | status::EXTD | status::CONT | status::INTR | status::WRAP;
+            let mode = BdMode::data(bytes as u16, run.width, st);
+            area.write_bd_at(
+                area.scratch_bd_offset(ch),
+                BufferDescriptor::new(mode, scratch_bus, 0),
+            );
+            ccb.current_bd_ptr = self.sdma.area_bus_of(area.scratch_bd_offset(ch))?;
+        }
+        area.write_ccb(ch, ccb);
         Ok(())
     }
 
@@ -611,16 +663,31 @@ impl<P: Platform + 'static> SdmaHwChannel<P> {
         let ring = area.addr() + area.bd_offset(ch, 0);
         platform.clean_dcache(ring, run.n * sdma_pac::bd::BD_SIZE);
         platform.clean_dcache(area.addr() + area.ccb_offset(ch), 16);
+        if run.discarding {
+            platform.clean_dcache(
+                area.addr() + area.scratch_bd_offset(ch),
+                sdma_pac::bd::BD_SIZE,
+            );
+            platform.clean_dcache(area.addr() + area.scratch_offset(ch), SCRATCH_BYTES);
+        }
     }
 
-    /// Starts `run` on the hardware once its context is loaded: ring and CCB, data cache,
-    /// barrier, HSTART.
-    fn launch(&mut self, run: &mut Run, desc: &TransferDesc) -> Result<(), SdmaError> {
+    /// Starts `run` on the hardware once its context is loaded: ring and CCB (with the
+    /// scratch BD first if a stale request is pending), data cache, barrier, HSTART.
+    /// `context_loaded`: the script starts from the CCB (false only for the comparison
+    /// models and mutants that skip the load).
+    fn launch(
+        &mut self,
+        run: &mut Run,
+        desc: &TransferDesc,
+        context_loaded: bool,
+    ) -> Result<(), SdmaError> {
         #[cfg(feature = "fault-injection")]
         let ring_written = crate::fault::is_active(crate::fault::Mutant::RewriteBeforeConfirm);
         #[cfg(not(feature = "fault-injection"))]
         let ring_written = false;
-        if !ring_written {
+        run.discarding = self.stale_request(context_loaded);
+        if !ring_written || run.discarding {
             self.write_ring(desc, run)?;
         }
         self.clean_for_engine(desc, run);
@@ -632,10 +699,42 @@ impl<P: Platform + 'static> SdmaHwChannel<P> {
         let took = now.saturating_sub(run.start_called_ns);
         run.loading = None;
         self.stats.starts += 1;
+        if run.discarding {
+            self.stats.stale_requests += 1;
+        }
         self.stats.start_ns_last = took;
         self.stats.start_ns_max = self.stats.start_ns_max.max(took);
         self.stats.last_hstart_ns = now;
         Ok(())
+    }
+
+    /// Whether the request pending for this channel now, at its launch, is stale: left by
+    /// the transfer the driver stopped (see "Stale requests" in the module docs). Asked
+    /// once per launch (it takes the engine's stop mark). Only after a context load (the
+    /// script then starts from the CCB, so the scratch BD can take the request), after a
+    /// stop the fence confirmed (no script of the old transfer runs), and for a
+    /// peripheral channel.
+    fn stale_request(&self, context_loaded: bool) -> bool {
+        let stopped = self.sdma.take_stopped(self.ch);
+        #[cfg(feature = "fault-injection")]
+        if crate::fault::is_active(crate::fault::Mutant::IgnoreStaleRequest) {
+            return false;
+        }
+        stopped
+            && context_loaded
+            && self.stop_written.is_none()
+            && !self.req.peripheral.is_memory()
+            && self.sdma.event_pending(self.ch)
+    }
+
+    /// Whether the scratch BD of a discarding launch has come back (DONE clear): the stale
+    /// request has been served, the script is at the ring's first BD.
+    fn scratch_returned(&self) -> bool {
+        !self
+            .sdma
+            .area()
+            .scratch_bd_mode(usize::from(self.ch))
+            .done()
     }
 
     /// Continues a start whose context load was queued: launches it when the load has
@@ -648,7 +747,7 @@ impl<P: Platform + 'static> SdmaHwChannel<P> {
         self.sdma.poll_channel0();
         let failed = match self.sdma.channel0_status(ticket) {
             Status::Pending => return Some(false),
-            Status::Done(Ok(_)) => match self.launch(run, desc) {
+            Status::Done(Ok(_)) => match self.launch(run, desc, true) {
                 Ok(()) => return Some(true),
                 Err(e) => e,
             },
@@ -658,6 +757,16 @@ impl<P: Platform + 'static> SdmaHwChannel<P> {
         self.stats.start_failures += 1;
         None
     }
+}
+
+/// A peripheral burst must fit the channel's scratch buffer (a restart may run one stale
+/// request into it: HW-040). 0 is a memory copy's.
+fn check_burst(bytes: u32) -> Result<(), SdmaError> {
+    let max = SCRATCH_BYTES as u32;
+    if bytes > max {
+        return Err(SdmaError::BurstTooLarge { bytes, max });
+    }
+    Ok(())
 }
 
 /// A transfer's ring shape.
@@ -733,6 +842,13 @@ impl<P: Platform + 'static> DmaController for SdmaHwChannel<P> {
             self.last_error.set(Some(SdmaError::ConfigMismatch));
             return Err(Error::Unsupported);
         }
+        if !self.req.peripheral.is_memory() {
+            let bytes = u32::from(config.burst) * pac_width(config.bus_width).bytes() as u32;
+            if let Err(e) = check_burst(bytes) {
+                self.last_error.set(Some(e));
+                return Err(to_dma_error(e));
+            }
+        }
         match self.sdma.script_for(self.req.peripheral, config.direction) {
             Ok(_) => Ok(()),
             Err(e) => {
@@ -805,7 +921,7 @@ impl<P: Platform + 'static> DmaController for SdmaHwChannel<P> {
         };
         if run.loading.is_some() {
             match self.continue_start(&mut run, desc) {
-                Some(true) => p.started = true,
+                Some(true) => p.started = !run.discarding,
                 Some(false) => {
                     self.run = Some(run);
                     return p;
@@ -817,6 +933,11 @@ impl<P: Platform + 'static> DmaController for SdmaHwChannel<P> {
                     return p;
                 }
             }
+        }
+        if run.discarding && self.scratch_returned() {
+            // The stale request is served: the transfer now waits for its own requests.
+            run.discarding = false;
+            p.started = true;
         }
         let ch = usize::from(self.ch);
         let area = self.sdma.area();
@@ -897,7 +1018,8 @@ impl<P: Platform + 'static> DmaController for SdmaHwChannel<P> {
 
     fn started_at_once(&self) -> bool {
         // A start that queued a context load reports `Progress::started` at its launch.
-        self.run.is_none_or(|r| r.loading.is_none())
+        self.run
+            .is_none_or(|r| r.loading.is_none() && !r.discarding)
     }
 
     #[cfg(feature = "linux-models")]

@@ -139,6 +139,9 @@ pub struct Sdma<P: Platform> {
     allocated: AtomicU32,
     /// EVTERR bits read by the interrupt handler, not yet taken by their channel.
     evterr: Doorbell,
+    /// Channels with a STOP_STAT write (or a release) since their last launch: a request
+    /// that was pending at that stop may still be pending (HW-040).
+    stopped: AtomicU32,
     /// First channel the next fair walk starts at.
     rr_next: AtomicU32,
 }
@@ -181,6 +184,7 @@ impl<P: Platform> Sdma<P> {
             initialized: AtomicBool::new(false),
             allocated: AtomicU32::new(1),
             evterr: Doorbell::new(),
+            stopped: AtomicU32::new(0),
             rr_next: AtomicU32::new(1),
         }
     }
@@ -726,6 +730,7 @@ impl<P: Platform> Sdma<P> {
         let regs = self.platform.registers();
         let b = 1u32 << ch;
         write_reg!(sdma_pac::sdma, regs, STOP_STAT, b);
+        self.stopped.fetch_or(b, Ordering::AcqRel);
         write_reg!(sdma_pac::sdma, regs, CHNPRI[ch as usize], 0);
         critical_section::with(|_| {
             if let Some(e) = event {
@@ -764,6 +769,19 @@ impl<P: Platform> Sdma<P> {
             STOP_STAT,
             1 << ch
         );
+        self.stopped.fetch_or(1 << ch, Ordering::AcqRel);
+    }
+
+    /// Whether the driver wrote STOP_STAT for `ch` (or released it) since the last call;
+    /// clears the mark. A launch calls it: only a stop can leave a stale request pending.
+    pub(crate) fn take_stopped(&self, ch: u8) -> bool {
+        let b = 1u32 << ch;
+        self.stopped.fetch_and(!b, Ordering::AcqRel) & b != 0
+    }
+
+    /// EVTPEND bit of `ch`: a DMA request is pending for it (one register read, no wait).
+    pub(crate) fn event_pending(&self, ch: u8) -> bool {
+        read_reg!(sdma_pac::sdma, self.platform.registers(), EVTPEND) & (1 << ch) != 0
     }
 
     /// Takes the EVTERR bit of `ch` latched by the interrupt handler.

@@ -73,6 +73,14 @@ pub enum SdmaError {
     BadLength(usize),
     /// The configuration does not match the channel (event, direction).
     ConfigMismatch,
+    /// A peripheral burst (watermark × width) above the channel's scratch buffer, which
+    /// must hold one burst (a restart may have to discard one stale request into it).
+    BurstTooLarge {
+        /// Bytes per request asked for.
+        bytes: u32,
+        /// The largest accepted ([`SCRATCH_BYTES`](super::SCRATCH_BYTES)).
+        max: u32,
+    },
 }
 
 impl From<FirmwareError> for SdmaError {
@@ -121,6 +129,12 @@ impl core::fmt::Display for SdmaError {
             }
             Self::BadLength(l) => write!(f, "length {l} not allowed here"),
             Self::ConfigMismatch => write!(f, "configuration does not match the channel"),
+            Self::BurstTooLarge { bytes, max } => {
+                write!(
+                    f,
+                    "burst of {bytes} bytes per request, at most {max} accepted"
+                )
+            }
         }
     }
 }

@@ -65,7 +65,7 @@ mod irq;
 pub mod platform;
 pub mod script;
 
-pub use area::{DmaArea, RING_LEN, STAGING_WORDS};
+pub use area::{DmaArea, RING_LEN, SCRATCH_BYTES, STAGING_WORDS};
 pub use channel::{ChannelRequest, ChannelStats, SdmaHwChannel};
 
 /// The former name of [`SdmaHwChannel`] (the controller side of one hardware channel).

@@ -33,7 +33,15 @@ pub struct Rig<P: Platform + 'static = SimPlatform> {
 
 /// Builds a rig; `tune` may adjust or wrap the platform.
 pub fn rig_with<P: Platform + 'static>(seed: u64, tune: impl FnOnce(SimPlatform) -> P) -> Rig<P> {
-    let board = leak_board(SimConfig::with_seed(seed)).expect("board");
+    rig_from(SimConfig::with_seed(seed), tune)
+}
+
+/// Builds a rig on a board made from `cfg` (e.g. another timing model).
+pub fn rig_from<P: Platform + 'static>(
+    cfg: SimConfig,
+    tune: impl FnOnce(SimPlatform) -> P,
+) -> Rig<P> {
+    let board = leak_board(cfg).expect("board");
     let area = alloc_area(board).expect("area");
     let platform = tune(SimPlatform::new(board));
     let sdma: &'static Sdma<P> =

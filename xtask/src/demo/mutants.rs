@@ -26,6 +26,7 @@ pub const MUTANTS: &[&str] = &[
     "start-during-stop",
     "dai-on-issue",
     "no-fifo-flush",
+    "ignore-stale-request",
 ];
 
 /// The data figures that can catch a mutant.
