@@ -25,7 +25,7 @@ use std::string::String;
 use std::vec::Vec;
 
 use super::{Controller, SlotState, StopPolicy, VChan};
-use crate::dmaengine::{Cookie, Error, EventKind, Outcome, Progress};
+use crate::dmaengine::{Cookie, Error, EventKind, Outcome, Progress, TxState};
 
 /// Steps per interleaving of the base alphabet.
 pub(crate) const DEPTH: usize = 24;
@@ -415,6 +415,9 @@ impl State {
         };
         let id = ev.cookie.0;
         let b = bit(id);
+        if self.vc.callback_running() != Some(ev.cookie) {
+            return Err("the running callback is not the one just begun");
+        }
         if self.obs.terminated & b != 0 {
             return Err("callback of a terminated transfer after terminate_async returned");
         }
@@ -602,6 +605,12 @@ impl State {
                 if r.is_ok() != self.vc.running().is_some() {
                     return Err("pause result does not match whether a transfer runs");
                 }
+                if let Some((c, _)) = self.vc.running() {
+                    let hw_runs = self.hw.cur == Some(c.0) && self.hw.phase == Phase::Running;
+                    if self.vc.state(c) != Some(SlotState::Paused) || (hw_runs && !self.hw.paused) {
+                        return Err("pause returned Ok but the transfer is not paused");
+                    }
+                }
             }
             Ev::Resume => {
                 let was_paused = self
@@ -696,8 +705,31 @@ impl State {
     fn check_invariants(&self) -> Result<(), &'static str> {
         let mut running = 0;
         let mut stopping = 0;
+        let mut present = 0;
+        // Issued transfers wait for the stop unless the policy starts them during it.
+        let waits = self.vc.stop_pending() && !self.vc.policy().starts_during_stop();
         for id in 1..self.obs.next_id {
             let st = self.vc.state(Cookie(id));
+            if let Some(st) = st {
+                present += 1;
+                if self.vc.payload(Cookie(id)) != Some(&id) {
+                    return Err("a slot's payload is not its transfer's");
+                }
+                let want = match st {
+                    SlotState::Submitted => TxState::Submitted,
+                    SlotState::Issued if waits => TxState::WaitingForStop,
+                    SlotState::Issued => TxState::Queued,
+                    SlotState::Active => TxState::InProgress,
+                    SlotState::Paused => TxState::Paused,
+                    SlotState::Stopping => TxState::Stopping,
+                    SlotState::Done(Outcome::Completed) => TxState::Complete,
+                    SlotState::Done(Outcome::Failed) => TxState::Failed,
+                    SlotState::Done(Outcome::Retired) => TxState::Retired,
+                };
+                if self.vc.tx_state(Cookie(id)) != want {
+                    return Err("tx_state does not match the transfer's state");
+                }
+            }
             let terminated = self.obs.retired & bit(id) != 0;
             match st {
                 None => {
@@ -737,6 +769,12 @@ impl State {
         if running > 1 {
             return Err("two transfers running");
         }
+        if self.vc.len() != present || self.vc.is_empty() != (present == 0) {
+            return Err("len or is_empty differs from the transfers present");
+        }
+        if self.vc.stop_pending() != self.hw.stopping {
+            return Err("stop_pending differs from the controller's unconfirmed stop");
+        }
         if stopping > 0 && !self.hw.stopping {
             return Err("a confirmed stop was not retired");
         }
@@ -761,6 +799,7 @@ impl State {
         for _ in 0..(2 * CAP + 4) {
             let before = s.clone();
             s.step(Ev::CallbackEnd)?;
+            s.step(Ev::Resume)?;
             s.step(Ev::HwSettle)?;
             s.step(Ev::HwSettle)?;
             s.step(Ev::HwComplete)?;
@@ -778,6 +817,25 @@ impl State {
             s.step(Ev::Reclaim)?;
             if s == before {
                 break;
+            }
+        }
+        // Quiescent: every finished transfer came back with its final event, every running
+        // one delivered `Started`; only a cyclic transfer runs, others may queue behind it.
+        for id in 1..s.obs.next_id {
+            match s.vc.state(Cookie(id)) {
+                None | Some(SlotState::Issued) => {}
+                Some(SlotState::Active) => {
+                    if s.hw.one_shot & bit(id) != 0 {
+                        return Err("a one-shot transfer never finished");
+                    }
+                    if s.obs.started_seen & bit(id) == 0 {
+                        return Err("Started never delivered for a running transfer");
+                    }
+                }
+                Some(SlotState::Done(_)) => {
+                    return Err("a finished transfer's events or buffers never came back");
+                }
+                Some(_) => return Err("the drain left a transfer submitted, paused or stopping"),
             }
         }
         s.step(Ev::TerminateThread)?;
