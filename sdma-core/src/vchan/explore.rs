@@ -1144,25 +1144,50 @@ fn explorer_catches_the_linux_models() {
     }
 }
 
+/// The mutants of `sdma_core::fault` that `vchan.rs` asks for, with the violation each
+/// stands for.
+#[cfg(feature = "fault-injection")]
+const VCHAN_MUTANTS: [(crate::fault::Mutant, &str); 2] = [
+    (
+        crate::fault::Mutant::StartDuringStop,
+        "started while the hardware runs or its stop is unconfirmed",
+    ),
+    (
+        crate::fault::Mutant::RetireAllAtConfirm,
+        "a transfer issued after the terminate was retired",
+    ),
+];
+
+/// Every mutant that `vchan.rs` implements is one of the explorer's negative controls
+/// (a mutant added to `vchan` later fails this until it is listed and caught).
+#[cfg(feature = "fault-injection")]
+#[test]
+fn every_vchan_mutant_is_a_negative_control() {
+    let src = include_str!("../vchan.rs");
+    for m in crate::fault::Mutant::ALL {
+        let in_vchan = src.contains(&std::format!("fault::Mutant::{m:?})"));
+        let listed = VCHAN_MUTANTS.iter().any(|(x, _)| *x == m);
+        assert_eq!(
+            in_vchan,
+            listed,
+            "{}: in vchan.rs {in_vchan}, listed {listed}",
+            m.name()
+        );
+    }
+    assert_eq!(VCHAN_MUTANTS.len(), 2);
+}
+
 /// The mutants of the storm suite that live in `vchan` (`sdma_core::fault`), as negative
 /// controls: the explorer catches each on the pending-list policy, with the violation
 /// the mistake stands for, in both alphabets. (`confirm-on-he-clear`,
-/// `rewrite-before-confirm` and `skip-context-load` live in the SDMA channel, `dai-on-issue`
-/// and `no-fifo-flush` in the audio layer: no `vchan` code to mutate.)
+/// `rewrite-before-confirm`, `skip-context-load` and `ignore-stale-request` live in the SDMA
+/// channel, `dai-on-issue` and `no-fifo-flush` in the audio layer: no `vchan` code to
+/// mutate.)
 #[cfg(feature = "fault-injection")]
 #[test]
 fn explorer_catches_the_vchan_mutants() {
-    use crate::fault::{self, Mutant};
-    for (m, want) in [
-        (
-            Mutant::StartDuringStop,
-            "started while the hardware runs or its stop is unconfirmed",
-        ),
-        (
-            Mutant::RetireAllAtConfirm,
-            "a transfer issued after the terminate was retired",
-        ),
-    ] {
+    use crate::fault;
+    for (m, want) in VCHAN_MUTANTS {
         for (alphabet, bound) in [
             ("base", base(DEPTH)),
             ("widened", wide(Mode::SyncStart, 6)),
