@@ -17,7 +17,9 @@
 //! words are the ring's, with no EVTERR. With the mistake `ignore-stale-request` (mutant,
 //! feature `fault-injection`) the same scenario goes wrong in the data: the capture's first
 //! burst reads the just-restarted, empty FIFO (silent words, FIFO errors), the playback's
-//! request collides with the stale one (EVTERR) and the transfer fails.
+//! request collides with the stale one (EVTERR) and the transfer fails. The third test
+//! turns the transmitter's DMA request on before the restart is issued, as the BSP's SSI
+//! does in `prepare`: the collision (EVTERR) happens before the launch, which drops it.
 
 mod driver_common;
 
@@ -40,23 +42,42 @@ const CHUNK: usize = 0xFFFF;
 /// The active mutant is process-global: one scenario at a time.
 static SERIAL: Mutex<()> = Mutex::new(());
 
+/// How the restarted stream turns its interface on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Order {
+    /// The simulated DAI's order (`sdma_sim::dai`): the FIFO flushed, the DMA request
+    /// and the clock turned on at `Started`.
+    AtStarted,
+    /// The BSP's SSI transmitter: the DMA request (TDMAE, SSIEN) turned on in `prepare`,
+    /// before the restart is issued; at `Started` only the clock (TE), no flush.
+    RequestInPrepare,
+}
+
 /// The stream's side: the audio interface is enabled at `Started`, as `pcm-dma` does.
 struct Stream {
     iface: SimSsiInterface<'static>,
+    ssi: SsiId,
+    order: Order,
+    restarted: bool,
     started: Vec<Cookie>,
     errors: Vec<Cookie>,
     periods: Vec<(Cookie, u32)>,
 }
 
 impl Client<SimPlatform> for Stream {
-    fn event(&mut self, _: &Board, index: usize, _: &mut Ch, ev: Event) {
+    fn event(&mut self, board: &Board, index: usize, _: &mut Ch, ev: Event) {
         if index != 1 {
             return;
         }
         match ev.kind {
             EventKind::Started => {
                 self.started.push(ev.cookie);
-                self.iface.start();
+                if self.restarted && self.order == Order::RequestInPrepare {
+                    let ssi = self.ssi;
+                    board.with_sim(|s| s.start_ssi_when_filled(ssi, 1));
+                } else {
+                    self.iface.start();
+                }
             }
             EventKind::Error => self.errors.push(ev.cookie),
             EventKind::Period { count } => self.periods.push((ev.cookie, count)),
@@ -119,7 +140,7 @@ fn until_request_waits_behind_copy(rig: &Rig, drv: &mut Driver<Stream>) {
     }
 }
 
-fn scenario(dir: Direction, seed: u64) -> Seen {
+fn scenario(dir: Direction, order: Order, seed: u64) -> Seen {
     let cfg = SimConfig {
         timing: Timing {
             stop_commit_percent: 0,
@@ -141,6 +162,9 @@ fn scenario(dir: Direction, seed: u64) -> Seen {
         chans: vec![copy, audio],
         client: Stream {
             iface: SimSsiInterface::new(rig.board, ssi),
+            ssi,
+            order,
+            restarted: false,
             started: Vec::new(),
             errors: Vec::new(),
             periods: Vec::new(),
@@ -164,6 +188,10 @@ fn scenario(dir: Direction, seed: u64) -> Seen {
     drv.client.iface.stop();
     drv.client.iface.flush();
     drv.chans[1].terminate_async();
+    drv.client.restarted = true;
+    if order == Order::RequestInPrepare {
+        rig.board.with_sim(|s| s.set_ssi_requests(ssi, true));
+    }
     let stale_at_stop =
         rig.board.with_sim(|s| s.read_reg(sdma_sim::regs::EVTPEND)) & (1 << audio_hw) != 0;
     rig.board.with_sim(|s| {
@@ -204,17 +232,23 @@ fn scenario(dir: Direction, seed: u64) -> Seen {
             periods >= 2 && samples[0] % 2 == 0 && in_order
         }
         _ => {
-            // The first 1024 slots the codec hears are the ring's first samples, in order.
+            // The first 1024 slots the codec hears are the ring's first samples, in order
+            // (after the scratch burst's silence when the FIFO was not flushed at the
+            // start: one burst of zeros, 8 words).
+            let lead = match order {
+                Order::AtStarted => 0,
+                Order::RequestInPrepare => 8,
+            };
+            let expected: Vec<(bool, u32)> = (0..lead)
+                .map(|_| (false, 0))
+                .chain((0..1024 - lead).map(|i| (false, i)))
+                .collect();
             let heard: Vec<(bool, u32)> = played
                 .iter()
                 .take(1024)
                 .map(|p| (p.underrun, p.value))
                 .collect();
-            heard.len() == 1024
-                && heard
-                    .iter()
-                    .enumerate()
-                    .all(|(i, &(under, v))| !under && v == i as u32)
+            heard == expected
         }
     };
     let seen = Seen {
@@ -229,18 +263,18 @@ fn scenario(dir: Direction, seed: u64) -> Seen {
     seen
 }
 
-fn run(mutant: Option<Mutant>, dir: Direction, seed: u64) -> Seen {
+fn run(mutant: Option<Mutant>, dir: Direction, order: Order, seed: u64) -> Seen {
     let _guard = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
     fault::set_active(mutant);
-    let r = std::panic::catch_unwind(|| scenario(dir, seed));
+    let r = std::panic::catch_unwind(|| scenario(dir, order, seed));
     fault::set_active(None);
     r.unwrap_or_else(|p| std::panic::resume_unwind(p))
 }
 
-fn check(dir: Direction) {
+fn check(dir: Direction, order: Order) {
     for_seeds(&seeds(&[1, 2, 3, 4, 5]), |seed| {
-        let fixed = run(None, dir, seed);
-        eprintln!("seed {seed} {dir:?}: {fixed:?}");
+        let fixed = run(None, dir, order, seed);
+        eprintln!("seed {seed} {dir:?} {order:?}: {fixed:?}");
         assert!(
             fixed.stale_at_stop,
             "the scenario must leave a stale request"
@@ -251,13 +285,15 @@ fn check(dir: Direction) {
                 stale_at_stop: true,
                 data_ok: true,
                 fifo_errors: 0,
-                event_errors: 0,
+                // The request turned on before the launch met the stale one: EVTERR,
+                // dropped by the launch (it belongs to no transfer).
+                event_errors: u64::from(order == Order::RequestInPrepare),
                 errors: 0,
                 stale_requests: 1,
             }
         );
-        let ignored = run(Some(Mutant::IgnoreStaleRequest), dir, seed);
-        eprintln!("seed {seed} {dir:?} ignore-stale-request: {ignored:?}");
+        let ignored = run(Some(Mutant::IgnoreStaleRequest), dir, order, seed);
+        eprintln!("seed {seed} {dir:?} {order:?} ignore-stale-request: {ignored:?}");
         assert!(ignored.stale_at_stop);
         assert_eq!(ignored.stale_requests, 0);
         assert!(
@@ -269,10 +305,18 @@ fn check(dir: Direction) {
 
 #[test]
 fn a_stale_capture_request_never_reaches_the_restarted_transfer() {
-    check(Direction::DevToMem);
+    check(Direction::DevToMem, Order::AtStarted);
 }
 
 #[test]
 fn a_stale_playback_request_never_reaches_the_restarted_transfer() {
-    check(Direction::MemToDev);
+    check(Direction::MemToDev, Order::AtStarted);
+}
+
+/// The BSP's transmitter order: its request, on before the launch, meets the stale one
+/// (EVTERR); the launch drops that error and the scratch burst primes the stopped FIFO
+/// with silence.
+#[test]
+fn a_stale_playback_request_met_by_a_request_enabled_in_prepare_fails_nothing() {
+    check(Direction::MemToDev, Order::RequestInPrepare);
 }

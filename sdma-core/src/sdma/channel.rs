@@ -67,8 +67,12 @@
 //! audio interface, is reported only when the scratch BD has come back (its interrupt,
 //! through [`progress`](DmaController::progress)), so the interface is still stopped
 //! while the stale burst runs and the transfer's first burst serves a request of its own.
-//! A client that keeps its peripheral requesting across a terminate loses (capture) or
-//! inserts (playback: zeros) that one burst. Bursts above
+//! An event error of the channel raised before such a launch (a request that met the
+//! stale one: an interface that enables its DMA request in `prepare`, before `Started`,
+//! as the BSP's SSI transmitter does) belongs to no transfer of ours and is dropped then,
+//! instead of failing the new transfer at its first interrupt. A client that keeps its
+//! peripheral requesting across a terminate loses (capture) or inserts (playback: zeros)
+//! that one burst. Bursts above
 //! [`SCRATCH_BYTES`] are refused
 //! ([`SdmaError::BurstTooLarge`]). Assumptions HW-040 (the request survives the stop and
 //! reads in EVTPEND) and HW-041 (a one-burst BD with WRAP continues at the base BD) in
@@ -687,6 +691,12 @@ impl<P: Platform + 'static> SdmaHwChannel<P> {
         #[cfg(not(feature = "fault-injection"))]
         let ring_written = false;
         run.discarding = self.stale_request(context_loaded);
+        if run.discarding && self.sdma.take_evterr_now(self.ch) {
+            // A request that met the stale one before this launch (an interface that
+            // turns its DMA request on before `Started`) set EVTERR: it belongs to no
+            // transfer of ours, and the scratch step takes both (HW-040).
+            self.stats.event_errors += 1;
+        }
         if !ring_written || run.discarding {
             self.write_ring(desc, run)?;
         }

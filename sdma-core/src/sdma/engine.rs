@@ -789,6 +789,18 @@ impl<P: Platform> Sdma<P> {
         self.evterr.take_masked(1 << ch) != 0
     }
 
+    /// Reads EVTERR now (HW-011: it clears on read) and latches its bits as the interrupt
+    /// handler does, then takes the bit of `ch`: whether `ch` had an event error not yet
+    /// taken, read or not. One register read, no wait.
+    pub(crate) fn take_evterr_now(&self, ch: u8) -> bool {
+        let evterr = read_reg!(sdma_pac::sdma, self.platform.registers(), EVTERR);
+        if evterr != 0 {
+            self.evterr.raise(evterr);
+            self.with_state(|s| s.stats.event_errors += u64::from(evterr.count_ones()));
+        }
+        self.take_evterr(ch)
+    }
+
     /// Asks to have `ch` serviced at `at_ns` (through [`Sdma::handle_deadline`]).
     pub(crate) fn request_deadline(&self, ch: u8, at_ns: u64) {
         let at_ns = at_ns.max(1);
