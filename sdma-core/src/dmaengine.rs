@@ -910,11 +910,18 @@ pub trait DmaController {
     fn request_stop(&mut self, cookie: Cookie);
 
     /// Whether the stop requested last is confirmed: the hardware can no longer touch the
-    /// stopped transfer's memory or descriptors (SDMA: HE clear and the stop-latency
-    /// bound passed).
+    /// stopped transfer's memory or descriptors (SDMA: HE clear and a channel-0 command
+    /// queued after the stop has finished; a time backstop only if that never happens).
+    /// Must not wait.
     fn stop_confirmed(&mut self) -> bool;
 
     /// Progress of the running transfer since the last call (from the interrupt handler).
+    ///
+    /// [`Progress::complete`] and [`Progress::error`] end the transfer, and the client
+    /// may start the next one at once, so a controller reports them only once the
+    /// hardware no longer touches the transfer's memory or descriptors (after the end of
+    /// a one-shot transfer, or once the stop that an error caused is confirmed), never
+    /// while the hardware may still run it.
     fn progress(&mut self, cookie: Cookie, desc: &TransferDesc) -> Progress;
 
     /// Bytes left in the current lap of the running transfer.
