@@ -363,6 +363,13 @@ pub struct Sim {
     now: Nanos,
     timing: Timing,
     queue: EventQueue<Ev>,
+    /// The end of the step in progress: (time, insertion number, step id). Kept out of
+    /// `queue` (one per engine) but ordered with it by the same insertion numbers.
+    step_end: Option<(Nanos, u64, u64)>,
+    /// Per FIFO, its latest wake-up: (time, insertion number, generation); an older
+    /// one is stale by construction (its generation is older), so only the latest is
+    /// kept, ordered with `queue` as `step_end` is.
+    wakes: Vec<Option<(Nanos, u64, u64)>>,
     /// Host callbacks that fell due while the host was running (delivered next).
     deferred: Vec<Callback>,
     rng: SimRng,
@@ -400,6 +407,8 @@ impl Sim {
             now: 0,
             timing: cfg.timing,
             queue: EventQueue::new(),
+            step_end: None,
+            wakes: Vec::new(),
             deferred: Vec::new(),
             rng: SimRng::new(cfg.seed),
             mem: SimMemory::new(cfg.mem_base, cfg.mem_size)?,
@@ -517,6 +526,7 @@ impl Sim {
     /// Adds an SSI FIFO; its clock is stopped until [`Sim::start_ssi`].
     pub fn add_ssi(&mut self, cfg: SsiConfig) -> SsiId {
         self.ssi.push(Ssi::new(cfg));
+        self.wakes.push(None);
         SsiId(self.ssi.len() - 1)
     }
 
@@ -696,7 +706,7 @@ impl Sim {
         if !self.deferred.is_empty() {
             return Some(self.deferred.remove(0));
         }
-        while let Some((t, ev)) = self.queue.pop_due(limit) {
+        while let Some((t, ev)) = self.pop_due(limit) {
             self.now = self.now.max(t);
             if let Some(cb) = self.handle(ev) {
                 self.trace_all();
@@ -722,8 +732,47 @@ impl Sim {
         }
     }
 
+    /// Removes and returns the earliest event (queued, step end or FIFO wake-up, in
+    /// (time, insertion number) order) if it is due at or before `limit`.
+    fn pop_due(&mut self, limit: Nanos) -> Option<(Nanos, Ev)> {
+        #[derive(Clone, Copy)]
+        enum From {
+            Queue,
+            Step,
+            Wake(usize),
+        }
+        let mut best = self.queue.peek_key().map(|k| (k, From::Queue));
+        let mut consider = |key: (Nanos, u64), from: From| {
+            if best.is_none_or(|(b, _)| key < b) {
+                best = Some((key, from));
+            }
+        };
+        if let Some((t, n, _)) = self.step_end {
+            consider((t, n), From::Step);
+        }
+        for (dev, w) in self.wakes.iter().enumerate() {
+            if let Some((t, n, _)) = *w {
+                consider((t, n), From::Wake(dev));
+            }
+        }
+        let ((t, _), from) = best?;
+        if t > limit {
+            return None;
+        }
+        match from {
+            From::Queue => self.queue.pop(),
+            From::Step => self
+                .step_end
+                .take()
+                .map(|(t, _, id)| (t, Ev::StepEnd { id })),
+            From::Wake(dev) => self.wakes[dev]
+                .take()
+                .map(|(t, _, gen)| (t, Ev::SsiWake { dev, gen })),
+        }
+    }
+
     fn run_internal(&mut self, limit: Nanos) {
-        while let Some((t, ev)) = self.queue.pop_due(limit) {
+        while let Some((t, ev)) = self.pop_due(limit) {
             self.now = self.now.max(t);
             if let Some(cb) = self.handle(ev) {
                 self.deferred.push(cb);
@@ -970,9 +1019,7 @@ impl Sim {
         let gen = s.generation;
         let next = s.next_rise();
         let event = usize::from(s.config().event);
-        if let Some(t) = next {
-            self.queue.push(t, Ev::SsiWake { dev, gen });
-        }
+        self.wakes[dev] = next.map(|t| (t, self.queue.reserve_seq(), gen));
         if rising {
             self.event_edge(event);
         }
@@ -1104,7 +1151,8 @@ impl Sim {
         let id = self.step_seq;
         self.step = Some(Step { id, ch: c, kind });
         self.stats.steps += 1;
-        self.queue.push(self.now + dur, Ev::StepEnd { id });
+        let n = self.queue.reserve_seq();
+        self.step_end = Some((self.now + dur, n, id));
     }
 
     fn plan_script_step(&mut self, c: usize) -> (StepKind, Nanos) {
@@ -1364,7 +1412,15 @@ impl Sim {
             return self.fault_stop(c);
         }
         let now = self.now;
-        let mut buf = vec![0u8; bytes as usize];
+        // A burst is one watermark (at most 4 KiB): on the stack unless it is large.
+        let mut stack = [0u8; 256];
+        let mut heap = Vec::new();
+        let buf: &mut [u8] = if bytes as usize <= stack.len() {
+            &mut stack[..bytes as usize]
+        } else {
+            heap.resize(bytes as usize, 0);
+            &mut heap
+        };
         let w = width as usize;
         match dir {
             Direction::Receive => {
@@ -1374,10 +1430,10 @@ impl Sim {
                     let v = s.dma_read().to_le_bytes();
                     chunk.copy_from_slice(&v[..w]);
                 }
-                let _ = self.mem.write(start, &buf);
+                let _ = self.mem.write(start, buf);
             }
             Direction::Transmit => {
-                let _ = self.mem.read(start, &mut buf);
+                let _ = self.mem.read(start, buf);
                 let s = &mut self.ssi[dev];
                 s.advance(now);
                 s.set_write_tag(self.ch[c].context_loads);

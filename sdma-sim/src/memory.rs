@@ -17,6 +17,7 @@
 //! that the driver cleans what it hands to the engine.
 
 use std::alloc::{alloc_zeroed, dealloc, Layout};
+use std::cell::Cell;
 use std::collections::BTreeMap;
 use std::ptr::NonNull;
 
@@ -85,6 +86,9 @@ pub struct SimMemory {
     live: BTreeMap<u32, u32>,
     /// Free ranges: start -> length (coalesced).
     free: BTreeMap<u32, u32>,
+    /// The live allocation [`SimMemory::is_live`] found last (start, length): the
+    /// engine asks about the same buffer burst after burst. Cleared by `free`.
+    last_live: Cell<Option<(u32, u32)>>,
     cache: CacheStats,
 }
 
@@ -120,6 +124,7 @@ impl SimMemory {
             size,
             live: BTreeMap::new(),
             free,
+            last_live: Cell::new(None),
             cache: CacheStats::default(),
         })
     }
@@ -163,6 +168,7 @@ impl SimMemory {
     /// Frees the allocation that starts at `addr`. Its bytes keep their values until the
     /// memory is allocated again.
     pub fn free(&mut self, addr: u32) -> Result<(), MemError> {
+        self.last_live.set(None);
         let len = self
             .live
             .remove(&addr)
@@ -185,9 +191,18 @@ impl SimMemory {
 
     /// True when `[addr, addr + len)` lies inside one live allocation.
     pub fn is_live(&self, addr: u32, len: u32) -> bool {
+        let inside = |start: u32, alen: u32| {
+            addr >= start && u64::from(addr) + u64::from(len) <= u64::from(start) + u64::from(alen)
+        };
+        if let Some((start, alen)) = self.last_live.get() {
+            if inside(start, alen) {
+                return true;
+            }
+        }
         match self.live.range(..=addr).next_back() {
             Some((&start, &alen)) => {
-                u64::from(addr) + u64::from(len) <= u64::from(start) + u64::from(alen)
+                self.last_live.set(Some((start, alen)));
+                inside(start, alen)
             }
             None => false,
         }

@@ -29,8 +29,6 @@
 //! Receive data is the [`pattern`](crate::pattern) generator; transmit data goes through a
 //! [`PatternChecker`], so both directions detect every lost, repeated or reordered sample.
 
-use std::collections::VecDeque;
-
 use crate::pattern::{pattern_value, CheckStats, PatternChecker};
 use crate::time::{Nanos, SECOND};
 
@@ -162,7 +160,7 @@ pub struct PlayedSlot {
 pub struct Ssi {
     cfg: SsiConfig,
     /// Words with the write tag they were written under (transmit; 0 on receive).
-    fifo: VecDeque<(u32, u64)>,
+    fifo: Fifo,
     running: bool,
     /// Time of codec word 0.
     start: Nanos,
@@ -188,7 +186,68 @@ pub struct Ssi {
     line: bool,
     /// Bumped whenever a scheduled wake-up becomes stale.
     pub(crate) generation: u64,
+    /// The word period `SECOND / words_per_second` as a reduced fraction `num / den`
+    /// (word `k` moves at `start + k * num / den`, rounded down).
+    num: u64,
+    den: u64,
     stats: SsiStats,
+}
+
+/// The FIFO's words with their write tags: a fixed ring as deep as the deepest
+/// interface modelled ([`FifoKind::depth`] bounds what is stored in it).
+#[derive(Clone, Copy, Debug)]
+struct Fifo {
+    words: [(u32, u64); FIFO_CAPACITY],
+    head: usize,
+    len: usize,
+}
+
+const FIFO_CAPACITY: usize = 32;
+const _: () = assert!(SSI_FIFO_DEPTH <= FIFO_CAPACITY && crate::sai::SAI_FIFO_DEPTH <= FIFO_CAPACITY);
+
+impl Default for Fifo {
+    fn default() -> Self {
+        Self {
+            words: [(0, 0); FIFO_CAPACITY],
+            head: 0,
+            len: 0,
+        }
+    }
+}
+
+impl Fifo {
+    fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Callers keep `len` at most the interface depth (<= the capacity).
+    fn push_back(&mut self, w: (u32, u64)) {
+        if self.len < FIFO_CAPACITY {
+            self.words[(self.head + self.len) % FIFO_CAPACITY] = w;
+            self.len += 1;
+        }
+    }
+
+    fn pop_front(&mut self) -> Option<(u32, u64)> {
+        if self.len == 0 {
+            return None;
+        }
+        let w = self.words[self.head];
+        self.head = (self.head + 1) % FIFO_CAPACITY;
+        self.len -= 1;
+        Some(w)
+    }
+
+    fn clear(&mut self) {
+        self.len = 0;
+    }
+}
+
+fn gcd(mut a: u64, mut b: u64) -> u64 {
+    while b != 0 {
+        (a, b) = (b, a % b);
+    }
+    a
 }
 
 impl Ssi {
@@ -197,10 +256,13 @@ impl Ssi {
         let mut cfg = cfg;
         cfg.watermark = cfg.watermark.clamp(1, cfg.kind.depth());
         cfg.words_per_second = cfg.words_per_second.max(1);
+        let g = gcd(SECOND, cfg.words_per_second);
         Self {
+            num: SECOND / g,
+            den: cfg.words_per_second / g,
             checker: PatternChecker::new(cfg.sample_bits),
             cfg,
-            fifo: VecDeque::with_capacity(cfg.kind.depth()),
+            fifo: Fifo::default(),
             running: false,
             start: 0,
             ticks: 0,
@@ -224,9 +286,28 @@ impl Ssi {
 
     /// Time of codec word `k`.
     fn tick_time(&self, k: u64) -> Nanos {
-        let t = u128::from(k) * u128::from(SECOND) / u128::from(self.cfg.words_per_second);
-        self.start
-            .saturating_add(u64::try_from(t).unwrap_or(u64::MAX))
+        // `k * SECOND / words_per_second` with the fraction reduced: the same value,
+        // in 64-bit arithmetic for any run shorter than centuries.
+        let t = match k.checked_mul(self.num) {
+            Some(p) => p / self.den,
+            None => {
+                let t = u128::from(k) * u128::from(self.num) / u128::from(self.den);
+                u64::try_from(t).unwrap_or(u64::MAX)
+            }
+        };
+        self.start.saturating_add(t)
+    }
+
+    /// The number of the last codec word due at or before `now` (0 if none is; word 0
+    /// never moves, the first is word 1).
+    fn last_due(&self, now: Nanos) -> u64 {
+        if now < self.start {
+            return 0;
+        }
+        // The largest `k` with `floor(k * num / den) <= d`, i.e. `k * num < (d + 1) * den`.
+        let d = u128::from(now - self.start);
+        let k = ((d + 1) * u128::from(self.den) - 1) / u128::from(self.num);
+        u64::try_from(k).unwrap_or(u64::MAX)
     }
 
     /// Starts the codec clock at `now`; the first word moves one word period later.
@@ -289,49 +370,64 @@ impl Ssi {
 
     /// Moves every codec word due at or before `now`.
     pub fn advance(&mut self, now: Nanos) {
-        if !self.running {
+        if !self.running || self.tick_time(self.ticks) > now {
             return;
         }
-        while self.tick_time(self.ticks) <= now {
-            self.ticks += 1;
-            self.stats.codec_words += 1;
-            match self.cfg.direction {
-                Direction::Receive => {
+        let last = self.last_due(now);
+        debug_assert!(last >= self.ticks);
+        let n = last + 1 - self.ticks;
+        self.stats.codec_words += n;
+        match self.cfg.direction {
+            Direction::Receive => {
+                // Words that find the FIFO full are dropped (the source is a pure
+                // function of the word number: it is not asked for them).
+                let room = (self.depth() - self.fifo.len().min(self.depth())) as u64;
+                let kept = n.min(room);
+                for _ in 0..kept {
                     let v = match self.source {
                         Some(f) => f(self.gen_next),
                         None => pattern_value(self.gen_next, self.cfg.sample_bits),
                     };
                     self.gen_next += 1;
-                    if self.fifo.len() < self.depth() {
-                        self.fifo.push_back((v, 0));
-                    } else {
-                        self.stats.overruns += 1;
-                    }
+                    self.fifo.push_back((v, 0));
                 }
-                Direction::Transmit => {
-                    let slot = self.ticks - 2;
-                    let ((value, tag), underrun) = match self.fifo.pop_front() {
-                        Some(w) => {
-                            self.checker.check(w.0);
-                            (w, false)
+                self.stats.overruns += n - kept;
+                self.gen_next += n - kept;
+            }
+            Direction::Transmit => {
+                let mut slot = self.ticks - 1;
+                let from_fifo = n.min(self.fifo.len() as u64);
+                for _ in 0..from_fifo {
+                    if let Some(w) = self.fifo.pop_front() {
+                        self.checker.check(w.0);
+                        self.last_sent = w;
+                        if let Some(log) = &mut self.played_log {
+                            log.push(PlayedSlot {
+                                slot,
+                                value: w.0,
+                                underrun: false,
+                                tag: w.1,
+                            });
                         }
-                        None => {
-                            self.stats.underruns += 1;
-                            (self.last_sent, true)
-                        }
-                    };
-                    self.last_sent = (value, tag);
-                    if let Some(log) = &mut self.played_log {
+                    }
+                    slot += 1;
+                }
+                let dry = n - from_fifo;
+                self.stats.underruns += dry;
+                if let Some(log) = &mut self.played_log {
+                    let (value, tag) = self.last_sent;
+                    for s in slot..slot + dry {
                         log.push(PlayedSlot {
-                            slot,
+                            slot: s,
                             value,
-                            underrun,
+                            underrun: true,
                             tag,
                         });
                     }
                 }
             }
         }
+        self.ticks = last + 1;
     }
 
     /// Level of the request line from the current FIFO state.
@@ -487,6 +583,25 @@ impl Ssi {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn last_due_word_matches_the_word_times() {
+        for wps in [96_000u64, 88_200, 44_100, 3, 1_000_000_007] {
+            let mut s = Ssi::new(SsiConfig {
+                words_per_second: wps,
+                ..SsiConfig::ssi1_rx()
+            });
+            s.start(12_345);
+            for k in 1..2_000u64 {
+                let t = s.tick_time(k);
+                assert_eq!(s.last_due(t), k.max(s.last_due(t)), "{wps} {k}");
+                assert!(s.tick_time(s.last_due(t)) <= t);
+                assert!(s.tick_time(s.last_due(t) + 1) > t, "{wps} {k}");
+                assert!(s.tick_time(s.last_due(t - 1)) < t || s.last_due(t - 1) == 0);
+            }
+            assert_eq!(s.last_due(12_344), 0);
+        }
+    }
 
     #[test]
     fn receive_fifo_fills_raises_request_and_overruns() {

@@ -67,6 +67,24 @@ impl<E> EventQueue<E> {
         self.heap.push(Reverse((at, self.seq, Slot(event))));
     }
 
+    /// Takes the next insertion number without queueing anything: for an event kept
+    /// outside the queue that must still order against the queued ones as if it had
+    /// been pushed now (same time: the earlier number runs first).
+    pub fn reserve_seq(&mut self) -> u64 {
+        self.seq += 1;
+        self.seq
+    }
+
+    /// (time, insertion number) of the earliest event, if any.
+    pub fn peek_key(&self) -> Option<(Nanos, u64)> {
+        self.heap.peek().map(|Reverse((t, n, _))| (*t, *n))
+    }
+
+    /// Removes and returns the earliest event.
+    pub fn pop(&mut self) -> Option<(Nanos, E)> {
+        self.heap.pop().map(|Reverse((t, _, Slot(e)))| (t, e))
+    }
+
     /// The time of the earliest event, if any.
     pub fn next_time(&self) -> Option<Nanos> {
         self.heap.peek().map(|Reverse((t, _, _))| *t)
