@@ -991,10 +991,10 @@ impl Sim {
         let Some(&mask) = self.regs.chnenbl.get(event) else {
             return;
         };
-        for c in 0..CHANNELS {
-            if mask & bit(c) == 0 {
-                continue;
-            }
+        let mut m = mask;
+        while m != 0 {
+            let c = m.trailing_zeros() as usize;
+            m &= m - 1;
             // An ISA step has run its slice already: only the core's time is left.
             let busy = self
                 .step
@@ -1427,8 +1427,7 @@ impl Sim {
                 let s = &mut self.ssi[dev];
                 s.advance(now);
                 for chunk in buf.chunks_exact_mut(w) {
-                    let v = s.dma_read().to_le_bytes();
-                    chunk.copy_from_slice(&v[..w]);
+                    put_word(chunk, s.dma_read());
                 }
                 let _ = self.mem.write(start, buf);
             }
@@ -1438,9 +1437,7 @@ impl Sim {
                 s.advance(now);
                 s.set_write_tag(self.ch[c].context_loads);
                 for chunk in buf.chunks_exact(w) {
-                    let mut v = [0u8; 4];
-                    v[..w].copy_from_slice(chunk);
-                    s.dma_write(u32::from_le_bytes(v));
+                    s.dma_write(get_word(chunk));
                 }
                 s.start_if_armed(now);
             }
@@ -1656,6 +1653,33 @@ impl Sim {
             }
         }
         tr.vcd.change(t, tr.irq, u64::from(self.irq_line));
+    }
+}
+
+/// Stores the low `chunk.len()` (1..=4) bytes of `v`, little-endian (the common widths
+/// with fixed-size copies).
+#[inline]
+fn put_word(chunk: &mut [u8], v: u32) {
+    match chunk.len() {
+        1 => chunk[0] = v as u8,
+        2 => chunk.copy_from_slice(&(v as u16).to_le_bytes()),
+        4 => chunk.copy_from_slice(&v.to_le_bytes()),
+        n => chunk.copy_from_slice(&v.to_le_bytes()[..n]),
+    }
+}
+
+/// A little-endian word of `chunk.len()` (1..=4) bytes.
+#[inline]
+fn get_word(chunk: &[u8]) -> u32 {
+    match *chunk {
+        [a] => u32::from(a),
+        [a, b] => u32::from(u16::from_le_bytes([a, b])),
+        [a, b, c, d] => u32::from_le_bytes([a, b, c, d]),
+        _ => {
+            let mut v = [0u8; 4];
+            v[..chunk.len()].copy_from_slice(chunk);
+            u32::from_le_bytes(v)
+        }
     }
 }
 

@@ -86,9 +86,10 @@ pub struct SimMemory {
     live: BTreeMap<u32, u32>,
     /// Free ranges: start -> length (coalesced).
     free: BTreeMap<u32, u32>,
-    /// The live allocation [`SimMemory::is_live`] found last (start, length): the
-    /// engine asks about the same buffer burst after burst. Cleared by `free`.
-    last_live: Cell<Option<(u32, u32)>>,
+    /// The live allocations [`SimMemory::is_live`] found last (start, length), most
+    /// recent first: the engine asks about the same few buffers burst after burst.
+    /// Cleared by `free`.
+    last_live: Cell<[Option<(u32, u32)>; 4]>,
     cache: CacheStats,
 }
 
@@ -124,7 +125,7 @@ impl SimMemory {
             size,
             live: BTreeMap::new(),
             free,
-            last_live: Cell::new(None),
+            last_live: Cell::new([None; 4]),
             cache: CacheStats::default(),
         })
     }
@@ -168,7 +169,7 @@ impl SimMemory {
     /// Frees the allocation that starts at `addr`. Its bytes keep their values until the
     /// memory is allocated again.
     pub fn free(&mut self, addr: u32) -> Result<(), MemError> {
-        self.last_live.set(None);
+        self.last_live.set([None; 4]);
         let len = self
             .live
             .remove(&addr)
@@ -194,14 +195,19 @@ impl SimMemory {
         let inside = |start: u32, alen: u32| {
             addr >= start && u64::from(addr) + u64::from(len) <= u64::from(start) + u64::from(alen)
         };
-        if let Some((start, alen)) = self.last_live.get() {
-            if inside(start, alen) {
-                return true;
-            }
+        let mut recent = self.last_live.get();
+        if recent
+            .iter()
+            .flatten()
+            .any(|&(start, alen)| inside(start, alen))
+        {
+            return true;
         }
         match self.live.range(..=addr).next_back() {
             Some((&start, &alen)) => {
-                self.last_live.set(Some((start, alen)));
+                recent.rotate_right(1);
+                recent[0] = Some((start, alen));
+                self.last_live.set(recent);
                 inside(start, alen)
             }
             None => false,
@@ -213,6 +219,7 @@ impl SimMemory {
         self.live.values().map(|&l| u64::from(l)).sum()
     }
 
+    #[inline]
     fn offset(&self, addr: u32, len: u32) -> Result<usize, MemError> {
         let off = addr.wrapping_sub(self.base);
         if addr < self.base || u64::from(off) + u64::from(len) > u64::from(self.size) {
@@ -236,6 +243,7 @@ impl SimMemory {
     }
 
     /// Copies bytes at `addr` into `out`.
+    #[inline]
     pub fn read(&self, addr: u32, out: &mut [u8]) -> Result<(), MemError> {
         let len = u32::try_from(out.len()).map_err(|_| MemError::BadRequest)?;
         let off = self.offset(addr, len)?;
@@ -248,6 +256,7 @@ impl SimMemory {
     }
 
     /// Copies `data` to `addr`.
+    #[inline]
     pub fn write(&mut self, addr: u32, data: &[u8]) -> Result<(), MemError> {
         let len = u32::try_from(data.len()).map_err(|_| MemError::BadRequest)?;
         let off = self.offset(addr, len)?;
@@ -282,6 +291,7 @@ impl SimMemory {
     }
 
     /// Reads a little-endian 32-bit word.
+    #[inline]
     pub fn read_u32(&self, addr: u32) -> Result<u32, MemError> {
         let mut b = [0u8; 4];
         self.read(addr, &mut b)?;

@@ -203,7 +203,8 @@ struct Fifo {
 }
 
 const FIFO_CAPACITY: usize = 32;
-const _: () = assert!(SSI_FIFO_DEPTH <= FIFO_CAPACITY && crate::sai::SAI_FIFO_DEPTH <= FIFO_CAPACITY);
+const _: () =
+    assert!(SSI_FIFO_DEPTH <= FIFO_CAPACITY && crate::sai::SAI_FIFO_DEPTH <= FIFO_CAPACITY);
 
 impl Default for Fifo {
     fn default() -> Self {
@@ -216,11 +217,13 @@ impl Default for Fifo {
 }
 
 impl Fifo {
+    #[inline]
     fn len(&self) -> usize {
         self.len
     }
 
     /// Callers keep `len` at most the interface depth (<= the capacity).
+    #[inline]
     fn push_back(&mut self, w: (u32, u64)) {
         if self.len < FIFO_CAPACITY {
             self.words[(self.head + self.len) % FIFO_CAPACITY] = w;
@@ -228,6 +231,7 @@ impl Fifo {
         }
     }
 
+    #[inline]
     fn pop_front(&mut self) -> Option<(u32, u64)> {
         if self.len == 0 {
             return None;
@@ -383,14 +387,16 @@ impl Ssi {
                 // function of the word number: it is not asked for them).
                 let room = (self.depth() - self.fifo.len().min(self.depth())) as u64;
                 let kept = n.min(room);
-                for _ in 0..kept {
-                    let v = match self.source {
-                        Some(f) => f(self.gen_next),
-                        None => pattern_value(self.gen_next, self.cfg.sample_bits),
-                    };
-                    self.gen_next += 1;
-                    self.fifo.push_back((v, 0));
+                let first = self.gen_next;
+                match self.source {
+                    Some(f) => (first..first + kept).for_each(|k| self.fifo.push_back((f(k), 0))),
+                    None => {
+                        let bits = self.cfg.sample_bits;
+                        (first..first + kept)
+                            .for_each(|k| self.fifo.push_back((pattern_value(k, bits), 0)));
+                    }
                 }
+                self.gen_next += kept;
                 self.stats.overruns += n - kept;
                 self.gen_next += n - kept;
             }
@@ -472,6 +478,7 @@ impl Ssi {
     }
 
     /// DMA side: reads one word (receive FIFO).
+    #[inline]
     pub(crate) fn dma_read(&mut self) -> u32 {
         self.stats.dma_words += 1;
         match self.fifo.pop_front() {
@@ -484,6 +491,7 @@ impl Ssi {
     }
 
     /// DMA side: writes one word (transmit FIFO).
+    #[inline]
     pub(crate) fn dma_write(&mut self, value: u32) {
         self.stats.dma_words += 1;
         if self.fifo.len() < self.depth() {

@@ -151,13 +151,7 @@ fn rearm(sim: &mut Sim, r: &mut Ring) {
         if mode & BD_DONE != 0 {
             break;
         }
-        let fresh = BD_DONE
-            | BD_EXTD
-            | BD_CONT
-            | BD_INTR
-            | (2 << 24)
-            | PERIOD
-            | (mode & BD_WRAP);
+        let fresh = BD_DONE | BD_EXTD | BD_CONT | BD_INTR | (2 << 24) | PERIOD | (mode & BD_WRAP);
         sim.memory_mut().write_u32(bd, fresh).unwrap();
         r.next = (r.next + 1) % PERIODS;
     }
@@ -248,7 +242,12 @@ fn digest(rig: &mut Rig, st: &mut Streams) -> u64 {
     h.str(&format!("now {}", sim.now()));
     h.str(&format!("{:?}", sim.stats()));
     if std::env::var_os("SDMA_SIM_PRINT_DIGEST").is_some() {
-        println!("{:?}\nhazards {} errors {}", sim.stats(), sim.hazards().len(), sim.errors().len());
+        println!(
+            "{:?}\nhazards {} errors {}",
+            sim.stats(),
+            sim.hazards().len(),
+            sim.errors().len()
+        );
     }
     h.str(&format!("{:?}", sim.hazards()));
     h.str(&format!("{:?}", sim.errors()));
@@ -305,6 +304,11 @@ fn fixed_workload_gives_the_recorded_digests() {
         println!("{got:#x?}");
     }
     for (i, (g, want)) in got.iter().zip(GOLDEN).enumerate() {
-        assert_eq!(*g, want, "seed {}: digest differs from the recording", i + 1);
+        assert_eq!(
+            *g,
+            want,
+            "seed {}: digest differs from the recording",
+            i + 1
+        );
     }
 }
