@@ -10,6 +10,9 @@
 //! record them again (`SDMA_SIM_PRINT_DIGEST=1 cargo test -p sdma-sim --release --test
 //! sim_speed_equality -- --nocapture` prints them).
 
+// Test helpers outside `#[test]` functions unwrap too: a failure there is a test failure.
+#![allow(clippy::unwrap_used)]
+
 mod common;
 
 use common::{Rig, AP_2_AP, MCU_2_SHP, SHP_2_MCU};
