@@ -70,7 +70,8 @@ pub struct CheckStats {
 #[derive(Clone, Debug)]
 pub struct PatternChecker {
     expected: Option<u64>,
-    bits: u32,
+    /// `mask(bits)` of the sample width, computed once.
+    mask: u64,
     stats: CheckStats,
 }
 
@@ -79,7 +80,7 @@ impl PatternChecker {
     pub fn new(bits: u32) -> Self {
         Self {
             expected: None,
-            bits: bits.clamp(1, 32),
+            mask: mask(bits.clamp(1, 32)),
             stats: CheckStats::default(),
         }
     }
@@ -98,8 +99,9 @@ impl PatternChecker {
     }
 
     /// Checks one sample; returns false if it was not the expected one.
+    #[inline]
     pub fn check(&mut self, value: u32) -> bool {
-        let m = mask(self.bits);
+        let m = self.mask;
         let v = u64::from(value) & m;
         self.stats.checked += 1;
         let ok = match self.expected {

@@ -166,6 +166,8 @@ pub struct Ssi {
     start: Nanos,
     /// Codec words moved so far (the next one is number `ticks`).
     ticks: u64,
+    /// `tick_time(ticks)`: when the next codec word moves (kept with `ticks`).
+    next_at: Nanos,
     /// Receive: next pattern sample number.
     gen_next: u64,
     /// Receive: the value of codec word `k`, when not the built-in counter pattern.
@@ -270,6 +272,7 @@ impl Ssi {
             running: false,
             start: 0,
             ticks: 0,
+            next_at: 0,
             gen_next: 0,
             source: None,
             played_log: None,
@@ -324,6 +327,7 @@ impl Ssi {
         self.running = true;
         self.start = now;
         self.ticks = 1;
+        self.next_at = self.tick_time(1);
         self.generation += 1;
         if self.cfg.direction == Direction::Receive {
             // The receiver starts on a frame sync: its first word is slot 0 (the left
@@ -374,11 +378,19 @@ impl Ssi {
 
     /// Moves every codec word due at or before `now`.
     pub fn advance(&mut self, now: Nanos) {
-        if !self.running || self.tick_time(self.ticks) > now {
+        if !self.running || self.next_at > now {
             return;
         }
-        let last = self.last_due(now);
+        // Usually one word is due: one word time, no search.
+        let after = self.tick_time(self.ticks + 1);
+        let (last, next_at) = if after > now {
+            (self.ticks, after)
+        } else {
+            let l = self.last_due(now);
+            (l, self.tick_time(l + 1))
+        };
         debug_assert!(last >= self.ticks);
+        debug_assert_eq!(last, self.last_due(now));
         let n = last + 1 - self.ticks;
         self.stats.codec_words += n;
         match self.cfg.direction {
@@ -434,6 +446,7 @@ impl Ssi {
             }
         }
         self.ticks = last + 1;
+        self.next_at = next_at;
     }
 
     /// Level of the request line from the current FIFO state.
