@@ -370,6 +370,10 @@ pub struct Sim {
     /// one is stale by construction (its generation is older), so only the latest is
     /// kept, ordered with `queue` as `step_end` is.
     wakes: Vec<Option<(Nanos, u64, u64)>>,
+    /// The earliest (time, insertion number) of `step_end` and `wakes`, kept up to date
+    /// by [`Sim::slots_changed`]: most calls of `pop_due` (every register access runs
+    /// one) find nothing due and look at this and the heap only.
+    slot_min: Option<(Nanos, u64)>,
     /// Host callbacks that fell due while the host was running (delivered next).
     deferred: Vec<Callback>,
     rng: SimRng,
@@ -409,6 +413,7 @@ impl Sim {
             queue: EventQueue::new(),
             step_end: None,
             wakes: Vec::new(),
+            slot_min: None,
             deferred: Vec::new(),
             rng: SimRng::new(cfg.seed),
             mem: SimMemory::new(cfg.mem_base, cfg.mem_size)?,
@@ -735,40 +740,45 @@ impl Sim {
     /// Removes and returns the earliest event (queued, step end or FIFO wake-up, in
     /// (time, insertion number) order) if it is due at or before `limit`.
     fn pop_due(&mut self, limit: Nanos) -> Option<(Nanos, Ev)> {
-        #[derive(Clone, Copy)]
-        enum From {
-            Queue,
-            Step,
-            Wake(usize),
-        }
-        let mut best = self.queue.peek_key().map(|k| (k, From::Queue));
-        let mut consider = |key: (Nanos, u64), from: From| {
-            if best.is_none_or(|(b, _)| key < b) {
-                best = Some((key, from));
-            }
+        let queued = self.queue.peek_key();
+        let slot = self.slot_min;
+        let slot_first = match (queued, slot) {
+            (_, None) => false,
+            (None, Some(_)) => true,
+            (Some(q), Some(s)) => s < q,
         };
-        if let Some((t, n, _)) = self.step_end {
-            consider((t, n), From::Step);
+        if !slot_first {
+            return match queued {
+                Some((t, _)) if t <= limit => self.queue.pop(),
+                _ => None,
+            };
         }
-        for (dev, w) in self.wakes.iter().enumerate() {
-            if let Some((t, n, _)) = *w {
-                consider((t, n), From::Wake(dev));
-            }
-        }
-        let ((t, _), from) = best?;
+        let (t, n) = slot?;
         if t > limit {
             return None;
         }
-        match from {
-            From::Queue => self.queue.pop(),
-            From::Step => self
-                .step_end
-                .take()
-                .map(|(t, _, id)| (t, Ev::StepEnd { id })),
-            From::Wake(dev) => self.wakes[dev]
-                .take()
-                .map(|(t, _, gen)| (t, Ev::SsiWake { dev, gen })),
-        }
+        let ev = if self.step_end.is_some_and(|(st, sn, _)| (st, sn) == (t, n)) {
+            self.step_end.take().map(|(_, _, id)| Ev::StepEnd { id })
+        } else {
+            let dev = self
+                .wakes
+                .iter()
+                .position(|w| w.is_some_and(|(wt, wn, _)| (wt, wn) == (t, n)));
+            dev.and_then(|dev| {
+                self.wakes[dev]
+                    .take()
+                    .map(|(_, _, gen)| Ev::SsiWake { dev, gen })
+            })
+        };
+        self.slots_changed();
+        ev.map(|e| (t, e))
+    }
+
+    /// Recomputes `slot_min` after `step_end` or a wake-up changed.
+    fn slots_changed(&mut self) {
+        let step = self.step_end.map(|(t, n, _)| (t, n));
+        let wakes = self.wakes.iter().flatten().map(|&(t, n, _)| (t, n));
+        self.slot_min = step.into_iter().chain(wakes).min();
     }
 
     fn run_internal(&mut self, limit: Nanos) {
@@ -1020,6 +1030,7 @@ impl Sim {
         let next = s.next_rise();
         let event = usize::from(s.config().event);
         self.wakes[dev] = next.map(|t| (t, self.queue.reserve_seq(), gen));
+        self.slots_changed();
         if rising {
             self.event_edge(event);
         }
@@ -1153,6 +1164,7 @@ impl Sim {
         self.stats.steps += 1;
         let n = self.queue.reserve_seq();
         self.step_end = Some((self.now + dur, n, id));
+        self.slots_changed();
     }
 
     fn plan_script_step(&mut self, c: usize) -> (StepKind, Nanos) {
