@@ -53,7 +53,7 @@ use crate::layout::{
 use crate::memory::{MemError, SimMemory, DEFAULT_BUS_BASE};
 use crate::regs::*;
 use crate::rng::SimRng;
-use crate::script::{Firmware, ScriptKind, ScriptTable};
+use crate::script::{Firmware, ScriptEntry, ScriptKind, ScriptTable};
 use crate::ssi::{Direction, Ssi, SsiConfig};
 use crate::time::{EventQueue, Nanos};
 use crate::vcd::{SignalId, Vcd};
@@ -382,6 +382,9 @@ pub struct Sim {
     data: Vec<u32>,
     program: Vec<Option<u16>>,
     scripts: ScriptTable,
+    /// Per channel, the last script found by PC: valid while the table and program
+    /// memory are unchanged (cleared when either changes).
+    script_cache: [Option<(u16, ScriptEntry)>; CHANNELS],
     ch: [Channel; CHANNELS],
     step: Option<Step>,
     step_seq: u64,
@@ -421,6 +424,7 @@ impl Sim {
             data: vec![0; DATA_WORDS],
             program: vec![None; PROGRAM_WORDS],
             scripts: ScriptTable::imx6q_rom(),
+            script_cache: [None; CHANNELS],
             ch: [Channel::default(); CHANNELS],
             step: None,
             step_seq: 0,
@@ -486,6 +490,7 @@ impl Sim {
     /// SETPM; until program memory holds it, the scripts count as unknown.
     pub fn load_firmware_table(&mut self, fw: &Firmware<'_>) {
         self.scripts.add_firmware(fw);
+        self.script_cache = [None; CHANNELS];
     }
 
     /// A word of SDMA data memory (contexts live at `0x800 + 32 ch`).
@@ -1174,7 +1179,14 @@ impl Sim {
         let t = self.timing;
         let ctx = self.context_addr(c);
         let pc = (self.data[ctx + CTX_PC_WORD] & 0x3FFF) as u16;
-        let Some(script) = self.scripts.lookup(pc, &self.program) else {
+        let cached = self.script_cache[c]
+            .filter(|&(p, _)| p == pc)
+            .map(|(_, e)| e);
+        let found = cached.or_else(|| self.scripts.lookup(pc, &self.program));
+        if cached.is_none() {
+            self.script_cache[c] = found.map(|e| (pc, e));
+        }
+        let Some(script) = found else {
             return (
                 StepKind::Fault(SimError::UnknownScript {
                     channel: c as u8,
@@ -1250,7 +1262,12 @@ impl Sim {
         let width = bd.width_bytes();
         let wm = self.data[self.context_addr(c) + greg(7)] & 0xFFF;
         let left = bd.count().saturating_sub(self.ch[c].pos.offset);
-        let bytes = wm.min(left) / width * width;
+        // Whole words: the width is 1, 2 or 4 bytes, so a mask rounds down as `/ w * w`.
+        let bytes = if width.is_power_of_two() {
+            wm.min(left) & !(width - 1)
+        } else {
+            wm.min(left) / width * width
+        };
         (bytes.max(width.min(left)), width)
     }
 
@@ -1609,6 +1626,7 @@ impl Sim {
             for (i, w) in buf.chunks_exact(2).enumerate() {
                 self.program[pa + i] = Some(u16::from_le_bytes([w[0], w[1]]));
             }
+            self.script_cache = [None; CHANNELS];
             true
         } else {
             let bytes: Vec<u8> = self.program[pa..pa + count]
@@ -1643,7 +1661,14 @@ impl Sim {
         });
     }
 
+    #[inline]
     fn trace_all(&mut self) {
+        if self.trace.is_some() {
+            self.trace_all_now();
+        }
+    }
+
+    fn trace_all_now(&mut self) {
         let Some(tr) = self.trace.as_deref_mut() else {
             return;
         };
