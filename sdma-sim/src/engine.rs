@@ -370,7 +370,10 @@ pub struct Sim {
     /// one is stale by construction (its generation is older), so only the latest is
     /// kept, ordered with `queue` as `step_end` is.
     wakes: Vec<Option<(Nanos, u64, u64)>>,
-    /// The earliest (time, insertion number) of `step_end` and `wakes`, kept up to date
+    /// The armed platform deadline: (time, insertion number, generation), kept as
+    /// `step_end` is.
+    timer: Option<(Nanos, u64, u64)>,
+    /// The earliest (time, insertion number) of `step_end`, `wakes` and `timer`, kept up to date
     /// by [`Sim::slots_changed`]: most calls of `pop_due` (every register access runs
     /// one) find nothing due and look at this and the heap only.
     slot_min: Option<(Nanos, u64)>,
@@ -416,6 +419,7 @@ impl Sim {
             queue: EventQueue::new(),
             step_end: None,
             wakes: Vec::new(),
+            timer: None,
             slot_min: None,
             deferred: Vec::new(),
             rng: SimRng::new(cfg.seed),
@@ -682,17 +686,17 @@ impl Sim {
     pub fn set_deadline(&mut self, at: Nanos) {
         self.timer_gen += 1;
         let at = at.max(self.now);
-        self.queue.push(
-            at,
-            Ev::Timer {
-                gen: self.timer_gen,
-            },
-        );
+        // One timer: a new deadline makes the previous one stale, so only the latest
+        // is kept (ordered with the queue by its insertion number).
+        self.timer = Some((at, self.queue.reserve_seq(), self.timer_gen));
+        self.slots_changed();
     }
 
     /// Disarms the platform timer.
     pub fn cancel_deadline(&mut self) {
         self.timer_gen += 1;
+        self.timer = None;
+        self.slots_changed();
     }
 
     /// Schedules [`Callback::App`] with `tag` at `at`.
@@ -742,7 +746,7 @@ impl Sim {
         }
     }
 
-    /// Removes and returns the earliest event (queued, step end or FIFO wake-up, in
+    /// Removes and returns the earliest event (queued, step end, deadline or FIFO wake-up, in
     /// (time, insertion number) order) if it is due at or before `limit`.
     fn pop_due(&mut self, limit: Nanos) -> Option<(Nanos, Ev)> {
         let queued = self.queue.peek_key();
@@ -764,6 +768,8 @@ impl Sim {
         }
         let ev = if self.step_end.is_some_and(|(st, sn, _)| (st, sn) == (t, n)) {
             self.step_end.take().map(|(_, _, id)| Ev::StepEnd { id })
+        } else if self.timer.is_some_and(|(tt, tn, _)| (tt, tn) == (t, n)) {
+            self.timer.take().map(|(_, _, gen)| Ev::Timer { gen })
         } else {
             let dev = self
                 .wakes
@@ -782,8 +788,9 @@ impl Sim {
     /// Recomputes `slot_min` after `step_end` or a wake-up changed.
     fn slots_changed(&mut self) {
         let step = self.step_end.map(|(t, n, _)| (t, n));
+        let timer = self.timer.map(|(t, n, _)| (t, n));
         let wakes = self.wakes.iter().flatten().map(|&(t, n, _)| (t, n));
-        self.slot_min = step.into_iter().chain(wakes).min();
+        self.slot_min = step.into_iter().chain(timer).chain(wakes).min();
     }
 
     fn run_internal(&mut self, limit: Nanos) {

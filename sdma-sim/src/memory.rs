@@ -87,9 +87,9 @@ pub struct SimMemory {
     /// Free ranges: start -> length (coalesced).
     free: BTreeMap<u32, u32>,
     /// The live allocations [`SimMemory::is_live`] found last (start, length), most
-    /// recent first: the engine asks about the same few buffers burst after burst.
+    /// recent first: the engine asks about the same few buffers (a storm's streams and copies) burst after burst.
     /// Cleared by `free`.
-    last_live: Cell<[Option<(u32, u32)>; 4]>,
+    last_live: Cell<[Option<(u32, u32)>; 8]>,
     cache: CacheStats,
 }
 
@@ -125,7 +125,7 @@ impl SimMemory {
             size,
             live: BTreeMap::new(),
             free,
-            last_live: Cell::new([None; 4]),
+            last_live: Cell::new([None; 8]),
             cache: CacheStats::default(),
         })
     }
@@ -169,7 +169,7 @@ impl SimMemory {
     /// Frees the allocation that starts at `addr`. Its bytes keep their values until the
     /// memory is allocated again.
     pub fn free(&mut self, addr: u32) -> Result<(), MemError> {
-        self.last_live.set([None; 4]);
+        self.last_live.set([None; 8]);
         let len = self
             .live
             .remove(&addr)

@@ -557,7 +557,9 @@ impl Ssi {
 
     /// Receive: codec word `k` (counting from 0 over the FIFO's life) carries
     /// `source(k)` instead of the built-in counter pattern, e.g. another crate's test
-    /// pattern. The built-in transmit checker is unaffected.
+    /// pattern. The built-in transmit checker is unaffected. `source` must be a pure
+    /// function of `k`: the model asks only for the words that enter the FIFO (not for
+    /// those an overrun drops).
     pub fn set_receive_source(&mut self, source: fn(u64) -> u32) {
         self.source = Some(source);
     }
