@@ -59,7 +59,8 @@
 //! burst meets the restarted interface's first request (EVTERR).
 //!
 //! So when the driver launches a transfer on a channel it stopped since the channel's
-//! last launch (stop confirmed, context just loaded: the script starts from the CCB),
+//! last launch, right after the context load (queued after the STOP_STAT write, so the
+//! stopped script has yielded, as for the fence; and the script starts from the CCB),
 //! it reads EVTPEND once. If the channel's bit is set, the CCB's current BD pointer is
 //! the channel's scratch BD, one burst long, with INTR and WRAP, and its base BD pointer
 //! is the ring's first BD: the stale request's burst moves scratch memory (zeroed) and
@@ -720,10 +721,11 @@ impl<P: Platform + 'static> SdmaHwChannel<P> {
 
     /// Whether the request pending for this channel now, at its launch, is stale: left by
     /// the transfer the driver stopped (see "Stale requests" in the module docs). Asked
-    /// once per launch (it takes the engine's stop mark). Only after a context load (the
-    /// script then starts from the CCB, so the scratch BD can take the request), after a
-    /// stop the fence confirmed (no script of the old transfer runs), and for a
-    /// peripheral channel.
+    /// once per launch (it takes the engine's stop mark), for a peripheral channel, only
+    /// after a context load: the script then starts from the CCB, so the scratch BD can
+    /// take the request; and that load, queued after the STOP_STAT write, has completed,
+    /// so no step of the stopped transfer is left to consume the request (the fence
+    /// argument of HW-009 holds for it, whether or not the stop was confirmed first).
     fn stale_request(&self, context_loaded: bool) -> bool {
         let stopped = self.sdma.take_stopped(self.ch);
         #[cfg(feature = "fault-injection")]
@@ -732,7 +734,6 @@ impl<P: Platform + 'static> SdmaHwChannel<P> {
         }
         stopped
             && context_loaded
-            && self.stop_written.is_none()
             && !self.req.peripheral.is_memory()
             && self.sdma.event_pending(self.ch)
     }
