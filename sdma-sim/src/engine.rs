@@ -688,15 +688,16 @@ impl Sim {
         let at = at.max(self.now);
         // One timer: a new deadline makes the previous one stale, so only the latest
         // is kept (ordered with the queue by its insertion number).
-        self.timer = Some((at, self.queue.reserve_seq(), self.timer_gen));
-        self.slots_changed();
+        let new = Some((at, self.queue.reserve_seq(), self.timer_gen));
+        let old = std::mem::replace(&mut self.timer, new);
+        self.slot_replaced(old, new);
     }
 
     /// Disarms the platform timer.
     pub fn cancel_deadline(&mut self) {
         self.timer_gen += 1;
-        self.timer = None;
-        self.slots_changed();
+        let old = self.timer.take();
+        self.slot_replaced(old, None);
     }
 
     /// Schedules [`Callback::App`] with `tag` at `at`.
@@ -749,6 +750,7 @@ impl Sim {
     /// Removes and returns the earliest event (queued, step end, deadline or FIFO wake-up, in
     /// (time, insertion number) order) if it is due at or before `limit`.
     fn pop_due(&mut self, limit: Nanos) -> Option<(Nanos, Ev)> {
+        debug_assert_eq!(self.slot_min, self.slot_scan());
         let queued = self.queue.peek_key();
         let slot = self.slot_min;
         let slot_first = match (queued, slot) {
@@ -785,12 +787,40 @@ impl Sim {
         ev.map(|e| (t, e))
     }
 
-    /// Recomputes `slot_min` after `step_end` or a wake-up changed.
+    /// Keeps `slot_min` right after one slot went from `old` to `new`: a new earlier
+    /// key is the minimum at once; only losing the minimum needs a scan.
+    fn slot_replaced(&mut self, old: Option<(Nanos, u64, u64)>, new: Option<(Nanos, u64, u64)>) {
+        let key = |e: Option<(Nanos, u64, u64)>| e.map(|(t, n, _)| (t, n));
+        if old.is_some() && key(old) == self.slot_min {
+            self.slots_changed();
+        } else if let Some(k) = key(new) {
+            if self.slot_min.is_none_or(|m| k < m) {
+                self.slot_min = Some(k);
+            }
+        }
+    }
+
+    /// Recomputes `slot_min` from every slot.
     fn slots_changed(&mut self) {
-        let step = self.step_end.map(|(t, n, _)| (t, n));
-        let timer = self.timer.map(|(t, n, _)| (t, n));
-        let wakes = self.wakes.iter().flatten().map(|&(t, n, _)| (t, n));
-        self.slot_min = step.into_iter().chain(timer).chain(wakes).min();
+        self.slot_min = self.slot_scan();
+    }
+
+    /// The earliest (time, insertion number) over every slot.
+    fn slot_scan(&self) -> Option<(Nanos, u64)> {
+        let mut min: Option<(Nanos, u64)> = None;
+        let mut take = |e: Option<(Nanos, u64, u64)>| {
+            if let Some((t, n, _)) = e {
+                if min.is_none_or(|m| (t, n) < m) {
+                    min = Some((t, n));
+                }
+            }
+        };
+        take(self.step_end);
+        take(self.timer);
+        for &w in &self.wakes {
+            take(w);
+        }
+        min
     }
 
     fn run_internal(&mut self, limit: Nanos) {
@@ -1041,8 +1071,9 @@ impl Sim {
         let gen = s.generation;
         let next = s.next_rise();
         let event = usize::from(s.config().event);
-        self.wakes[dev] = next.map(|t| (t, self.queue.reserve_seq(), gen));
-        self.slots_changed();
+        let new = next.map(|t| (t, self.queue.reserve_seq(), gen));
+        let old = std::mem::replace(&mut self.wakes[dev], new);
+        self.slot_replaced(old, new);
         if rising {
             self.event_edge(event);
         }
@@ -1175,8 +1206,9 @@ impl Sim {
         self.step = Some(Step { id, ch: c, kind });
         self.stats.steps += 1;
         let n = self.queue.reserve_seq();
-        self.step_end = Some((self.now + dur, n, id));
-        self.slots_changed();
+        let new = Some((self.now + dur, n, id));
+        let old = std::mem::replace(&mut self.step_end, new);
+        self.slot_replaced(old, new);
     }
 
     fn plan_script_step(&mut self, c: usize) -> (StepKind, Nanos) {
@@ -1668,7 +1700,7 @@ impl Sim {
         });
     }
 
-    #[inline]
+    #[inline(always)]
     fn trace_all(&mut self) {
         if self.trace.is_some() {
             self.trace_all_now();

@@ -89,7 +89,7 @@ pub struct SimMemory {
     /// The live allocations [`SimMemory::is_live`] found last (start, length), most
     /// recent first: the engine asks about the same few buffers (a storm's streams and copies) burst after burst.
     /// Cleared by `free`.
-    last_live: Cell<[Option<(u32, u32)>; 8]>,
+    last_live: [Cell<Option<(u32, u32)>>; 8],
     cache: CacheStats,
 }
 
@@ -125,7 +125,7 @@ impl SimMemory {
             size,
             live: BTreeMap::new(),
             free,
-            last_live: Cell::new([None; 8]),
+            last_live: Default::default(),
             cache: CacheStats::default(),
         })
     }
@@ -169,7 +169,7 @@ impl SimMemory {
     /// Frees the allocation that starts at `addr`. Its bytes keep their values until the
     /// memory is allocated again.
     pub fn free(&mut self, addr: u32) -> Result<(), MemError> {
-        self.last_live.set([None; 8]);
+        self.last_live.iter().for_each(|c| c.set(None));
         let len = self
             .live
             .remove(&addr)
@@ -195,19 +195,23 @@ impl SimMemory {
         let inside = |start: u32, alen: u32| {
             addr >= start && u64::from(addr) + u64::from(len) <= u64::from(start) + u64::from(alen)
         };
-        let mut recent = self.last_live.get();
-        if recent
-            .iter()
-            .flatten()
-            .any(|&(start, alen)| inside(start, alen))
-        {
-            return true;
+        for c in &self.last_live {
+            match c.get() {
+                Some((start, alen)) if inside(start, alen) => return true,
+                Some(_) => {}
+                None => break,
+            }
         }
         match self.live.range(..=addr).next_back() {
             Some((&start, &alen)) => {
-                recent.rotate_right(1);
-                recent[0] = Some((start, alen));
-                self.last_live.set(recent);
+                // Most recent first: shift the others down by one.
+                let mut carry = Some((start, alen));
+                for c in &self.last_live {
+                    carry = c.replace(carry);
+                    if carry.is_none() {
+                        break;
+                    }
+                }
                 inside(start, alen)
             }
             None => false,
