@@ -172,6 +172,12 @@ pub struct Ssi {
     gen_next: u64,
     /// Receive: the value of codec word `k`, when not the built-in counter pattern.
     source: Option<fn(u64) -> u32>,
+    /// Receive: the codec is the clock master and keeps sending while this receiver is
+    /// stopped ([`Ssi::set_codec_free_running`]).
+    codec_free_running: bool,
+    /// When the clock last stopped (receive, free-running codec: the words sent since
+    /// are skipped at the next start).
+    stopped_at: Option<Nanos>,
     /// Transmit: every slot's word, when recording (for a checker outside the model).
     played_log: Option<Vec<PlayedSlot>>,
     /// Transmit: the word in the shift register (sent again on an underrun slot).
@@ -274,6 +280,8 @@ impl Ssi {
             ticks: 0,
             next_at: 0,
             gen_next: 0,
+            codec_free_running: false,
+            stopped_at: None,
             source: None,
             played_log: None,
             last_sent: (0, 0),
@@ -330,6 +338,15 @@ impl Ssi {
         self.next_at = self.tick_time(1);
         self.generation += 1;
         if self.cfg.direction == Direction::Receive {
+            if let Some(stopped) = self.stopped_at.take().filter(|_| self.codec_free_running) {
+                // The codec went on sending while the receiver was off: those words
+                // were never received, the next one is the codec's current word.
+                let missed = u128::from(now.saturating_sub(stopped)) * u128::from(self.den)
+                    / u128::from(self.num);
+                self.gen_next = self
+                    .gen_next
+                    .saturating_add(u64::try_from(missed).unwrap_or(u64::MAX));
+            }
             // The receiver starts on a frame sync: its first word is slot 0 (the left
             // channel) of a stereo frame, whatever slot the codec was in at the stop.
             self.gen_next = self.gen_next.next_multiple_of(2);
@@ -348,6 +365,9 @@ impl Ssi {
                 let t = self.tick_time(self.ticks);
                 self.advance(t);
             }
+        }
+        if self.running {
+            self.stopped_at = Some(now);
         }
         self.running = false;
         self.armed = None;
@@ -564,6 +584,16 @@ impl Ssi {
         self.source = Some(source);
     }
 
+    /// Receive: the codec is the clock master (as on the boards: SSI and SAI are I2S
+    /// slaves) and keeps sending while this receiver is stopped, so a restart hears the
+    /// codec's current word, not the one after the last word received. Off by default
+    /// (the clock stops with the receiver), which keeps the data continuous across a
+    /// stop; on, words left in a FIFO that was not flushed are older than the first
+    /// word after the restart by the time the receiver was off.
+    pub fn set_codec_free_running(&mut self, on: bool) {
+        self.codec_free_running = on;
+    }
+
     /// Transmit: start (or stop) keeping every played word for [`Ssi::take_played`], for
     /// a checker outside the model.
     pub fn record_played(&mut self, on: bool) {
@@ -682,6 +712,36 @@ mod tests {
             "an underrun slot sends the previous word again"
         );
         assert_eq!(tx.stats().underruns, 2);
+    }
+
+    #[test]
+    fn a_free_running_codec_goes_on_sending_while_the_receiver_is_stopped() {
+        // 96 000 words/s: word k at k * 31 250 / 3 ns.
+        let run = |free: bool| {
+            let mut rx = Ssi::new(SsiConfig::ssi1_rx());
+            rx.set_receive_source(|k| 0x8000 | k as u32);
+            rx.set_codec_free_running(free);
+            rx.start(0);
+            rx.advance(rx.tick_time(4));
+            let first: Vec<_> = (0..4).map(|_| rx.dma_read()).collect();
+            let stopped = rx.tick_time(4);
+            rx.stop(stopped);
+            // Off for 100 word periods (about 1.04 ms), then on again.
+            let again = stopped + 100 * 31_250 / 3;
+            rx.start(again);
+            rx.advance(rx.tick_time(2));
+            (first, [rx.dma_read(), rx.dma_read()])
+        };
+        let (first, after) = run(false);
+        assert_eq!(first, [0x8000, 0x8001, 0x8002, 0x8003]);
+        assert_eq!(after, [0x8004, 0x8005], "a stopped clock: continuous data");
+        let (first, after) = run(true);
+        assert_eq!(first, [0x8000, 0x8001, 0x8002, 0x8003]);
+        assert_eq!(
+            after,
+            [0x8068, 0x8069],
+            "100 words went by unheard (4 + 100 = 104 = 0x68, on a frame's first slot)"
+        );
     }
 
     #[test]

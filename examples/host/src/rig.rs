@@ -239,7 +239,12 @@ fn add_ssi(board: &Board, cfg: SsiConfig) -> SsiId {
         let id = s.add_ssi(cfg);
         if let Some(f) = s.ssi_mut(id) {
             match cfg.direction {
-                sdma_sim::Direction::Receive => f.set_receive_source(capture_word),
+                sdma_sim::Direction::Receive => {
+                    f.set_receive_source(capture_word);
+                    // The codecs are clock masters: they go on sending while the
+                    // receiver is stopped (a stale word left in the FIFO shows as a jump).
+                    f.set_codec_free_running(true);
+                }
                 sdma_sim::Direction::Transmit => f.record_played(true),
             }
         }
