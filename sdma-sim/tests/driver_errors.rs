@@ -393,15 +393,17 @@ fn the_controller_refuses_bad_shapes_itself() {
     use sdma_core::sdma::RING_LEN;
     let rig = rig(1);
     let cfg = SsiConfig::ssi1_rx();
-    let mut ctl = rig
-        .sdma
-        .request_channel(ChannelRequest {
-            event: Some(RequestLine::new(37)),
-            peripheral: PeripheralType::SsiSp,
-            priority: 3,
-            channel: Some(5),
-        })
-        .expect("ch 5");
+    let capture_channel = |channel| {
+        rig.sdma
+            .request_channel(ChannelRequest {
+                event: Some(RequestLine::new(37)),
+                peripheral: PeripheralType::SsiSp,
+                priority: 3,
+                channel: Some(channel),
+            })
+            .expect("a free channel")
+    };
+    let mut ctl = capture_channel(5);
     let buf = rig.buffer(64 * 1024);
     let mem = Region {
         addr: buf.as_ptr() as usize,
@@ -482,15 +484,7 @@ fn the_controller_refuses_bad_shapes_itself() {
     let (ok, _) = start(&cyclic(65_535, 1));
     assert_eq!(ok, Ok(()));
     drop(ctl);
-    let mut again = rig
-        .sdma
-        .request_channel(ChannelRequest {
-            event: Some(RequestLine::new(37)),
-            peripheral: PeripheralType::SsiSp,
-            priority: 3,
-            channel: Some(6),
-        })
-        .expect("ch 6");
+    let mut again = capture_channel(6);
     // SAFETY: as above; the transfer is never started on the engine's side before the
     // test ends (no interrupt is serviced), and `buf` outlives it.
     let full = unsafe { again.start(Cookie(2), &cyclic(64, RING_LEN)) };
