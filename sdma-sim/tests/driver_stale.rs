@@ -97,6 +97,9 @@ struct Seen {
     fifo_errors: u64,
     /// EVTERR bits the driver saw.
     event_errors: u64,
+    /// EVTERR bits the audio channel counted (`ChannelStats::event_errors`), the one
+    /// dropped at the launch included.
+    channel_event_errors: u64,
     /// Error events of the restarted transfer.
     errors: usize,
     /// Launches that ran a stale request on the scratch BD.
@@ -256,6 +259,7 @@ fn scenario(dir: Direction, order: Order, seed: u64) -> Seen {
         data_ok,
         fifo_errors: stats.running_dma_errors() - errors_before,
         event_errors: rig.sdma.stats().event_errors,
+        channel_event_errors: drv.chans[1].controller().stats().event_errors,
         errors: drv.client.errors.iter().filter(|c| **c == c2).count(),
         stale_requests: drv.chans[1].controller().stats().stale_requests,
     };
@@ -288,6 +292,7 @@ fn check(dir: Direction, order: Order) {
                 // The request turned on before the launch met the stale one: EVTERR,
                 // dropped by the launch (it belongs to no transfer).
                 event_errors: u64::from(order == Order::RequestInPrepare),
+                channel_event_errors: u64::from(order == Order::RequestInPrepare),
                 errors: 0,
                 stale_requests: 1,
             }
