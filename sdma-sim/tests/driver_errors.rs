@@ -206,6 +206,8 @@ fn channel0_hang_fails_the_start_and_other_channels_keep_running() {
         drv.chans[1].controller().last_error(),
         Some(SdmaError::Channel0Timeout { command: 0x01 })
     );
+    let st = drv.chans[1].controller().stats();
+    assert_eq!((st.start_failures, st.starts), (1, 0), "{st:?}");
     assert!(drv.client.0.contains(&(
         1,
         Event {
