@@ -20,7 +20,9 @@
 mod driver_common;
 
 use driver_common::*;
-use sdma_core::dmaengine::{Buffers, Cookie, Direction, DmaChannel, Event, EventKind, Outcome};
+use sdma_core::dmaengine::{
+    Buffers, Cookie, Direction, DmaChannel, Event, EventKind, Outcome, TxState,
+};
 use sdma_core::sdma::{Platform, ScriptClass, SdmaError};
 use sdma_pac::sdma::offsets;
 use sdma_sim::{Board, Nanos, SimSsiInterface, SsiConfig, MS, US};
@@ -184,4 +186,93 @@ fn scenario(seed: u64) {
 #[test]
 fn a_stop_whose_fence_never_finishes_is_confirmed_by_the_backstop_deadline() {
     for_seeds(&seeds(&[1, 2, 3]), scenario);
+}
+
+/// Whether `hw`'s HE bit is set (the engine may schedule it).
+fn enabled(rig: &Rig, hw: u8) -> bool {
+    rig.board.with_sim(|s| s.read_reg(offsets::STOP_STAT)) & (1 << hw) != 0
+}
+
+/// A resume asked while the pause's stop is unconfirmed waits for the confirmation
+/// ("never HSTART a stopping channel"); with channel 0 dead only the backstop deadline
+/// can give it. The channel then continues its ring where it paused, with no new context.
+fn resume_scenario(seed: u64) {
+    let rig = rig(seed);
+    let cfg = SsiConfig::ssi1_rx();
+    let ssi = rig.board.with_sim(|s| s.add_ssi(cfg));
+    let rx = rig.audio_channel(1, &cfg, Direction::DevToMem);
+    let hw = rx.controller().number();
+    let mut drv = Driver {
+        sdma: rig.sdma,
+        chans: vec![rx],
+        client: Stream {
+            iface: SimSsiInterface::new(rig.board, ssi),
+            events: Vec::new(),
+        },
+    };
+    let cookie = start_cyclic(
+        &mut drv.chans[0],
+        Buffers::FromDevice(rig.buffer(PERIOD * PERIODS)),
+        PERIOD,
+    );
+    rig.board.run_for(12 * MS, &mut drv);
+    assert!(enabled(&rig, hw));
+    let bound = rig
+        .sdma
+        .platform()
+        .stop_latency_ns(ScriptClass::Peripheral, 16);
+
+    rig.board.write_reg(offsets::DSPOVR, !1);
+    let paused_at = rig.board.now();
+    drv.chans[0].pause().expect("pause");
+    drv.chans[0].resume().expect("resume asked at once");
+    assert_eq!(
+        drv.chans[0].tx_status(cookie).state,
+        TxState::InProgress,
+        "a resumed transfer reads as in progress"
+    );
+    // The step in progress at the pause ends within a burst; from then on nothing moves
+    // until the bound.
+    rig.board.run_until(paused_at + 100 * US, &mut drv);
+    let hw_i = usize::from(hw);
+    let at_pause = rig
+        .board
+        .with_sim(|s| (s.current_bd(hw_i), s.stats().bds_completed[hw_i]));
+    rig.board.run_until(paused_at + bound - US, &mut drv);
+    assert!(!enabled(&rig, hw), "HSTART before the stop was confirmed");
+    assert_eq!(
+        rig.board
+            .with_sim(|s| (s.current_bd(hw_i), s.stats().bds_completed[hw_i])),
+        at_pause
+    );
+    assert_eq!(rig.sdma.stats().channel0_timeouts, 1, "the fence timed out");
+    // The backstop deadline confirms the stop and resumes the channel.
+    rig.board.run_until(paused_at + bound + 100 * US, &mut drv);
+    let st = drv.chans[0].controller().stats();
+    assert!(enabled(&rig, hw), "not resumed at the bound: {st:?}");
+    assert_eq!((st.stops_by_backstop, st.stops_by_fence), (1, 0), "{st:?}");
+    assert_eq!(
+        drv.chans[0].controller().last_error(),
+        Some(SdmaError::StopBackstop { channel: hw })
+    );
+    let periods = drv.client.periods(cookie);
+    rig.board.run_for(12 * MS, &mut drv);
+    let after = rig
+        .board
+        .with_sim(|s| (s.current_bd(hw_i), s.stats().bds_completed[hw_i]));
+    assert!(after.1 >= at_pause.1 + 2, "{at_pause:?} -> {after:?}");
+    assert!(drv.client.periods(cookie) >= periods + 2);
+    // Same transfer, same context: no second start, no error.
+    assert_eq!(drv.chans[0].controller().stats().starts, 1);
+    assert!(drv
+        .client
+        .events
+        .iter()
+        .all(|(_, e)| e.cookie == cookie && e.kind != EventKind::Error));
+    rig.assert_clean();
+}
+
+#[test]
+fn a_resume_during_an_unconfirmed_pause_waits_for_the_backstop_deadline() {
+    for_seeds(&seeds(&[4, 5, 6]), resume_scenario);
 }
