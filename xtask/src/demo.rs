@@ -31,7 +31,8 @@
 //! report, byte for byte. Wall-clock time is printed on stderr only.
 //!
 //! The command fails (exit status 1) when `pending-list` shows any timeout, hazard or lost
-//! frame: that is the claim of the project, and `cargo xtask ci` runs a short demo to hold
+//! frame, or a buffer written by DMA after its stop was confirmed: that is the claim of
+//! the project, and `cargo xtask ci` runs a short demo to hold
 //! it.
 
 pub mod harness;
@@ -206,6 +207,8 @@ pub fn report_table(seed: u64, figures: &[Figures]) -> String {
         "rep",
         "misal",
         "silent",
+        "cancels",
+        "reuse B",
         "fifo/eng",
         "rec p50",
         "rec p99",
@@ -232,6 +235,8 @@ pub fn report_table(seed: u64, figures: &[Figures]) -> String {
                     num(r, &["frames_repeated"]),
                     num(r, &["frames_misaligned"]),
                     num(r, &["frames_silent"]),
+                    num(r, &["memcpy_cancels"]),
+                    num(r, &["memcpy_reuse_corrupted_bytes"]),
                     format!(
                         "{}/{}",
                         num(r, &["fifo_errors"]),
@@ -300,6 +305,8 @@ pub fn report_table(seed: u64, figures: &[Figures]) -> String {
         s,
         "\nlost, rep, misal, silent = frames lost, repeated, misaligned (slip, left/right swap), \
          silent where data was expected, over every stream on the engine (docs/scenarios.md); \
+         cancels = memory copies cancelled in flight; reuse B = bytes of a cancelled copy's \
+         destination written by DMA after its stop was confirmed and the buffer reused; \
          fifo/eng = SSI FIFO errors while running / engine errors; rec = recovery: STOP trigger -> first period interrupt of the \
          restarted stream; restart = issue -> hardware running; prep blk = time the restart \
          path blocked. Capture and playback storms are summed; each time figure is the worse \
@@ -432,6 +439,18 @@ pub fn verdicts(xruns_wanted: u64, figures: &[Figures]) -> Vec<Verdict> {
         claim: "pending-list: 0 misaligned frames".into(),
         meaning: "no slip by a word: after every recovery left is left and right is right",
         met: ours.map(|f| zero(f, "frames_misaligned")),
+        hard: true,
+    });
+    v.push(Verdict {
+        claim: "pending-list: 0 bytes of a buffer written by DMA after its stop was confirmed \
+                (memory copies cancelled in flight, both recovery modes)"
+            .into(),
+        meaning: "a confirmed stop returns the buffers: a cancelled copy's destination, reused \
+                  at once, is never written by the stopped transfer",
+        // Not run without the memory-copy load (no cancel happened).
+        met: ours
+            .filter(|f| u(f, "memcpy_cancels").is_some_and(|n| n > 0))
+            .map(|f| zero(f, "memcpy_reuse_corrupted_bytes")),
         hard: true,
     });
     v.push(Verdict {
@@ -713,6 +732,8 @@ mod tests {
             "hazards": 0,
             "frames_lost": 0,
             "frames_repeated": 0,
+            "memcpy_cancels": 40,
+            "memcpy_reuse_corrupted_bytes": 0,
             "recovery_us": {"p50": 5380.0, "p99": 5400.5, "max": 5420.0},
             "restart_delay_us": {"p50": 8.0, "p99": 11.0, "max": 14.0},
             "prepare_block_us": {"p50": block_p50, "p99": block_p50, "max": block_p50},
@@ -816,6 +837,21 @@ mod tests {
         };
         assert_eq!(met("pending-list: restart delay"), Some(false));
         assert_eq!(met("pending-list: no interrupt handler"), Some(false));
+        let mut late = sample("pending-list", 0, 0.0);
+        late.report["application"]["memcpy_reuse_corrupted_bytes"] = json!(16_320);
+        let v = verdicts(100, &[late]);
+        let reuse = v
+            .iter()
+            .find(|v| v.claim.contains("after its stop was confirmed"))
+            .unwrap();
+        assert_eq!(reuse.met, Some(false));
+        assert!(reuse.hard);
+        let mut no_load = sample("pending-list", 0, 0.0);
+        no_load.report["memcpy_cancels"] = json!(0);
+        let v = verdicts(100, &[no_load]);
+        assert!(v
+            .iter()
+            .any(|v| v.claim.contains("after its stop was confirmed") && v.met.is_none()));
         let bad = [sample("pending-list", 1, 0.0)];
         let v = verdicts(100, &bad);
         assert_eq!(v[0].met, Some(false));

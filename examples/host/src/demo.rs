@@ -10,7 +10,7 @@ use pcm_dma::{HwParams, Stream};
 use sdma_sim::SsiStats;
 
 use crate::board::ScriptEngine;
-use crate::load::CompanionStats;
+use crate::load::{CompanionStats, MemcpyStats};
 use crate::policy::{Policy, StopBound};
 use crate::report::{
     figure_of, mode_json, policy_json, with_fifo_counts, with_stop_bound, with_wait_figures,
@@ -85,10 +85,11 @@ pub struct LoadFigures {
     pub companions: Vec<CompanionStats>,
     /// Frames the companions checked good.
     pub companion_frames: u64,
-    /// Memory copies done, and bad ones.
-    pub memcpy_copies: u64,
-    /// Memory copies whose data differed or that failed.
-    pub memcpy_bad: u64,
+    /// The memory-copy load's figures.
+    pub memcpy: MemcpyStats,
+    /// Memory copies the driver started while a stop of their channel was unconfirmed
+    /// (`ChannelStats::starts_during_stop`: only under the `start-during-stop` mutant).
+    pub memcpy_starts_during_stop: u64,
 }
 
 impl LoadFigures {
@@ -111,8 +112,14 @@ impl LoadFigures {
             "companion_user_stops": self.companions.iter().map(|c| c.user_stops).sum::<u64>(),
             "companion_user_stops_in_step": self.companions.iter().map(|c| c.user_stops_in_step).sum::<u64>(),
             "companion_frames_checked": self.companion_frames,
-            "memcpy_copies": self.memcpy_copies,
-            "memcpy_bad": self.memcpy_bad,
+            "memcpy_copies": self.memcpy.copies,
+            "memcpy_bad": self.memcpy.bad_copies,
+            "memcpy_cancels": self.memcpy.cancels,
+            "memcpy_cancels_in_step": self.memcpy.cancels_in_step,
+            "memcpy_cancels_reissued": self.memcpy.reissued,
+            "memcpy_starts_during_stop": self.memcpy_starts_during_stop,
+            "memcpy_reuse_checks": self.memcpy.reuse_checks,
+            "memcpy_reuse_corrupted_bytes": self.memcpy.reuse_corrupted_bytes,
         })
     }
 }
@@ -170,8 +177,8 @@ fn one_storm(
         rep.fifo_errors += fifo;
     }
     if let Some(m) = &rig.memcpy {
-        load.memcpy_copies = m.copies;
-        load.memcpy_bad = m.bad_copies;
+        load.memcpy = m.stats;
+        load.memcpy_starts_during_stop = m.ch.controller().stats().starts_during_stop;
     }
     Ok(StormRun {
         report: rep,
@@ -217,7 +224,11 @@ pub fn run(a: &DemoArgs) -> Result<serde_json::Value, String> {
         );
         v["capture"]["load"] = c.load.json();
         v["playback"]["load"] = p.load.json();
-        v["memcpy_bad"] = (c.load.memcpy_bad + p.load.memcpy_bad).into();
+        let (cm, pm) = (c.load.memcpy, p.load.memcpy);
+        v["memcpy_bad"] = (cm.bad_copies + pm.bad_copies).into();
+        v["memcpy_cancels"] = (cm.cancels + pm.cancels).into();
+        v["memcpy_reuse_corrupted_bytes"] =
+            (cm.reuse_corrupted_bytes + pm.reuse_corrupted_bytes).into();
         v["hazards_fixed_ring"] = (c.fixed_ring + p.fixed_ring).into();
         Ok(v)
     };

@@ -8,14 +8,18 @@
 //!   the stream under test ([`FrameCheck`]).
 //! * [`MemcpyLoad`]: a memory-to-memory channel at a higher priority than audio, copying
 //!   one long BD (tens of KiB, so its step lasts far longer than an audio burst) at
-//!   random gaps, each copy checked byte for byte.
+//!   random gaps, each copy checked byte for byte. Its application cancels some copies
+//!   in flight at random instants (many inside the copy's step), takes the buffers back
+//!   once the stop is confirmed, refills the destination at once and checks later that
+//!   nothing wrote it meanwhile.
 
 use pcm_dma::pattern;
 use pcm_dma::storm::{FrameCheck, SplitMix};
 use pcm_dma::{AudioInterface, DmaRing, HwParams, Pcm, PcmError, Stream, SwParams};
-use sdma_core::dmaengine::{Buffers, DmaChannel, EventKind, Reclaimed};
+use sdma_core::dmaengine::{Buffers, DmaChannel, EventKind, Outcome, Reclaimed};
 use sdma_core::sdma::SdmaHwChannel;
 use sdma_core::vchan::VirtualChannel;
+use sdma_sim::platform::bus_of;
 use sdma_sim::{Board, PlayedSlot, SsiId};
 
 use crate::policy::DemoPlatform;
@@ -379,21 +383,94 @@ pub type MemBuf = &'static mut [u8];
 /// The memory-to-memory channel of the load.
 pub type MemcpyChannel = VirtualChannel<SdmaHwChannel<DemoPlatform>, MemBuf, MemBuf, 4>;
 
-/// A memory-to-memory channel copying one long BD at random gaps.
+/// Chance per copy that the application cancels it at a random instant.
+pub const CANCEL_PERCENT: u64 = 5;
+/// The cancel comes 0 to this many µs after the copy was issued: the context load
+/// (a few µs on channel 0), the wait for the engine, then the copy's one BD step
+/// (32-39 µs for 16 KiB), so some cancels land before the step, many inside it, a few
+/// after the copy completed.
+pub const CANCEL_WINDOW_US: u64 = 60;
+/// Chance per cancel that the application issues its next copy (on its other buffer
+/// pair) at once, while the stop is still unconfirmed.
+pub const REISSUE_PERCENT: u64 = 50;
+
+/// When the memory-copy load wants its application (thread context) to run next.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MemcpyWake {
+    /// Issue the next copy.
+    Issue,
+    /// Cancel the copy in flight if it is still the one this wake was armed for.
+    Cancel,
+    /// Poll `synchronize` after a cancel.
+    Sync,
+}
+
+/// The figures of the memory-copy load.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct MemcpyStats {
+    /// Copies completed and checked.
+    pub copies: u64,
+    /// Copies whose destination differed from the source, or that failed.
+    pub bad_copies: u64,
+    /// Copies the application cancelled in flight (`terminate_async`).
+    pub cancels: u64,
+    /// Of those, cancels whose STOP_STAT write found the copy's own BD step running.
+    pub cancels_in_step: u64,
+    /// Of those, cancels after which the next copy was issued at once, during the stop.
+    pub reissued: u64,
+    /// Destinations reused after a cancel (refilled with a fresh pattern) and checked.
+    pub reuse_checks: u64,
+    /// Bytes of a reused destination that changed between the application's write
+    /// (right after the buffers came back from a confirmed stop) and its check: written
+    /// by DMA after ownership had returned.
+    pub reuse_corrupted_bytes: u64,
+}
+
+/// One source/destination pair held by the application.
+struct Pair {
+    src: MemBuf,
+    dst: MemBuf,
+    /// The destination was refilled after a cancel with the pattern of this seed (and
+    /// claimed for the CPU until it is checked).
+    reused: Option<u64>,
+}
+
+/// A memory-to-memory channel copying one long BD at random gaps, with an application
+/// that cancels some copies in flight and reuses their buffers.
+///
+/// The application owns two source/destination pairs (sources equal). One copy runs at
+/// a time; a completed copy's destination is checked byte for byte against the source.
+/// At a random instant ([`CANCEL_PERCENT`] of copies, [`CANCEL_WINDOW_US`] after the
+/// issue) it cancels the copy in flight through the virtual channel
+/// (`terminate_async`), then polls `synchronize` from thread context until the stop is
+/// confirmed; half the time it first issues its next copy on the other pair at once.
+/// When the cancelled pair comes back (`reclaim`, outcome `Retired`), from the poll or
+/// from the interrupt, the destination is its own again: it claims it through the
+/// simulator's ownership check and fills it with a fresh pattern at once, and checks
+/// that pattern when it next uses the pair (at least one copy and a random gap later).
+/// A byte that changed meanwhile was written by DMA after the stop was confirmed.
 pub struct MemcpyLoad {
     /// The channel.
     pub ch: MemcpyChannel,
     /// Hardware channel number.
     pub number: u8,
-    bufs: Option<(MemBuf, MemBuf)>,
+    board: &'static Board,
+    /// Pairs the application holds, the next one to use first.
+    pool: std::collections::VecDeque<Pair>,
     expect: Vec<u8>,
     rng: SplitMix,
-    /// Copies completed and checked.
-    pub copies: u64,
-    /// Copies whose destination differed from the source, or that failed.
-    pub bad_copies: u64,
-    /// Whether a copy is in flight.
-    pub busy: bool,
+    /// The copy in flight: its sequence number and cookie.
+    current: Option<(u64, sdma_core::dmaengine::Cookie)>,
+    seq: u64,
+    /// The copy a scheduled cancel is armed for.
+    cancel_for: Option<u64>,
+    issue_scheduled: bool,
+    syncing: bool,
+    wakes: Vec<(u64, MemcpyWake)>,
+    /// Claim reused destinations through the simulator's ownership check.
+    pub claims: bool,
+    /// The figures.
+    pub stats: MemcpyStats,
     /// Longest idle gap between copies, µs.
     pub max_gap_us: u64,
 }
@@ -401,93 +478,273 @@ pub struct MemcpyLoad {
 impl core::fmt::Debug for MemcpyLoad {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("MemcpyLoad")
-            .field("copies", &self.copies)
-            .field("bad_copies", &self.bad_copies)
+            .field("stats", &self.stats)
             .finish_non_exhaustive()
     }
 }
 
+/// Fills `buf` with the reuse pattern of `seed`.
+fn fill_pattern(buf: &mut [u8], seed: u64) {
+    let mut g = SplitMix(seed);
+    for c in buf.chunks_mut(8) {
+        let w = g.next_u64().to_le_bytes();
+        c.copy_from_slice(&w[..c.len()]);
+    }
+}
+
+/// Bytes of `buf` that differ from the reuse pattern of `seed`.
+fn pattern_diff(buf: &[u8], seed: u64) -> u64 {
+    let mut g = SplitMix(seed);
+    let mut n = 0;
+    for c in buf.chunks(8) {
+        let w = g.next_u64().to_le_bytes();
+        n += c.iter().zip(w).filter(|(a, b)| **a != *b).count() as u64;
+    }
+    n
+}
+
 impl MemcpyLoad {
-    /// The load on `ch` with `src`/`dst` (equal lengths), seeded.
-    pub fn new(ch: MemcpyChannel, src: MemBuf, dst: MemBuf, seed: u64) -> Self {
+    /// The load on `ch` with two pairs `(src, dst)` (equal lengths), seeded; `board`
+    /// holds the buffers.
+    pub fn new(
+        ch: MemcpyChannel,
+        board: &'static Board,
+        pairs: [(MemBuf, MemBuf); 2],
+        seed: u64,
+    ) -> Self {
         let mut rng = SplitMix(seed);
-        for b in src.iter_mut() {
+        let [(s0, d0), (s1, d1)] = pairs;
+        for b in s0.iter_mut() {
             *b = rng.next_u64() as u8;
         }
-        let expect = src.to_vec();
+        s1.copy_from_slice(s0);
+        let expect = s0.to_vec();
         let number = ch.controller().number();
+        let pool = [(s0, d0), (s1, d1)]
+            .into_iter()
+            .map(|(src, dst)| Pair {
+                src,
+                dst,
+                reused: None,
+            })
+            .collect();
         MemcpyLoad {
             ch,
             number,
-            bufs: Some((src, dst)),
+            board,
+            pool,
             expect,
             rng,
-            copies: 0,
-            bad_copies: 0,
-            busy: false,
+            current: None,
+            seq: 0,
+            cancel_for: None,
+            issue_scheduled: false,
+            syncing: false,
+            wakes: Vec::new(),
+            claims: true,
+            stats: MemcpyStats::default(),
             max_gap_us: 120,
         }
     }
 
-    /// Issue the next copy (thread context).
-    pub fn issue(&mut self) {
-        let Some((src, dst)) = self.bufs.take() else {
+    /// Whether a copy is in flight.
+    pub fn busy(&self) -> bool {
+        self.current.is_some()
+    }
+
+    /// The wakes asked for since the last call: (instant, what), for the rig to
+    /// schedule as application events.
+    pub fn take_wakes(&mut self) -> Vec<(u64, MemcpyWake)> {
+        core::mem::take(&mut self.wakes)
+    }
+
+    /// The first copy, at `now`.
+    pub fn begin(&mut self, now: u64) {
+        self.issue_scheduled = true;
+        self.wakes.push((now, MemcpyWake::Issue));
+    }
+
+    /// The application runs (thread context) for `wake` at `now`.
+    pub fn wake(&mut self, wake: MemcpyWake, now: u64) {
+        match wake {
+            MemcpyWake::Issue => {
+                if core::mem::take(&mut self.issue_scheduled) {
+                    self.issue(now);
+                }
+            }
+            MemcpyWake::Cancel => self.cancel(now),
+            MemcpyWake::Sync => self.sync(now),
+        }
+    }
+
+    fn dst_range(&self, dst: &[u8]) -> Option<(u32, u32)> {
+        let bus = bus_of(self.board, dst)?;
+        Some((bus, u32::try_from(dst.len()).ok()?))
+    }
+
+    /// Checks a reused destination (its pattern must be intact) and gives it back to the
+    /// engine.
+    fn check_reused(&mut self, pair: &mut Pair) {
+        let Some(seed) = pair.reused.take() else {
             return;
         };
-        match self.ch.prep_memcpy(src, dst) {
-            Ok(p) => match self.ch.submit(p) {
-                Ok(_) => {
-                    self.ch.issue_pending();
-                    self.busy = true;
+        let range = self.dst_range(pair.dst);
+        self.stats.reuse_checks += 1;
+        self.stats.reuse_corrupted_bytes += pattern_diff(pair.dst, seed);
+        if let (true, Some((a, l))) = (self.claims, range) {
+            self.board.with_sim(|s| s.cpu_release(a, l));
+        }
+    }
+
+    /// Takes a cancelled pair back: the destination is the application's again; it is
+    /// claimed and refilled with a fresh pattern at once.
+    fn reuse(&mut self, mut pair: Pair) {
+        let seed = self.rng.next_u64();
+        if let (true, Some((a, l))) = (self.claims, self.dst_range(pair.dst)) {
+            self.board.with_sim(|s| s.cpu_claim(a, l));
+        }
+        fill_pattern(pair.dst, seed);
+        pair.reused = Some(seed);
+        self.pool.push_back(pair);
+    }
+
+    /// Issues the next copy on the first pair of the pool (thread context).
+    fn issue(&mut self, now: u64) {
+        let Some(mut pair) = self.pool.pop_front() else {
+            return;
+        };
+        self.check_reused(&mut pair);
+        let Pair { src, dst, .. } = pair;
+        let r = self
+            .ch
+            .prep_memcpy(src, dst)
+            .map_err(|r| r.value)
+            .and_then(|p| self.ch.submit(p).map_err(|r| r.value.into_buffers()));
+        match r {
+            Ok(cookie) => {
+                self.ch.issue_pending();
+                self.seq += 1;
+                self.current = Some((self.seq, cookie));
+                if self.rng.range(0, 99) < CANCEL_PERCENT {
+                    self.cancel_for = Some(self.seq);
+                    let at = now + self.rng.range(0, CANCEL_WINDOW_US) * 1000;
+                    self.wakes.push((at, MemcpyWake::Cancel));
                 }
-                Err(r) => {
-                    self.bad_copies += 1;
-                    self.take_back(r.value.into_buffers());
+            }
+            Err(b) => {
+                self.stats.bad_copies += 1;
+                if let Buffers::Memcpy { src, dst } = b {
+                    self.pool.push_back(Pair {
+                        src,
+                        dst,
+                        reused: None,
+                    });
                 }
-            },
-            Err(r) => {
-                self.bad_copies += 1;
-                self.take_back(r.value);
+                self.schedule_issue(now);
             }
         }
     }
 
-    fn take_back(&mut self, b: Buffers<MemBuf, MemBuf>) {
-        if let Buffers::Memcpy { src, dst } = b {
-            self.bufs = Some((src, dst));
+    /// Cancels the copy in flight if it is the one the cancel was armed for.
+    fn cancel(&mut self, now: u64) {
+        let armed = self.cancel_for.take();
+        if armed.is_none() || armed != self.current.map(|(s, _)| s) {
+            return;
+        }
+        let in_step = self.board.with_sim(|s| s.step_channel()) == Some(usize::from(self.number));
+        self.ch.terminate_async();
+        self.current = None;
+        self.stats.cancels += 1;
+        if in_step {
+            self.stats.cancels_in_step += 1;
+        }
+        if self.rng.range(0, 99) < REISSUE_PERCENT && !self.pool.is_empty() {
+            self.stats.reissued += 1;
+            self.issue_scheduled = false;
+            self.issue(now);
+        }
+        // One poll chain at a time (a reissued copy may be cancelled in turn).
+        if !core::mem::replace(&mut self.syncing, true) {
+            self.sync(now);
         }
     }
 
-    /// Interrupt side: the channel's entry was run; dispatch its events. Returns the
-    /// delay until the next copy when one completed.
-    pub fn on_irq(&mut self) -> Option<u64> {
-        let mut done = false;
-        while let Some(ev) = self.ch.begin_callback() {
-            match ev.kind {
-                EventKind::Complete => done = true,
-                EventKind::Error => {
-                    self.bad_copies += 1;
-                    done = true;
+    /// Waits for the cancelled copy's buffers (thread context): `synchronize`, then
+    /// reclaim; polls again 1-10 µs later while the stop is unconfirmed.
+    fn sync(&mut self, now: u64) {
+        if !self.syncing {
+            return;
+        }
+        match self.ch.synchronize() {
+            Ok(_) => {
+                self.syncing = false;
+                self.collect(now);
+            }
+            Err(nb::Error::WouldBlock) => {
+                let at = now + self.rng.range(1, 10) * 1000;
+                self.wakes.push((at, MemcpyWake::Sync));
+            }
+            Err(nb::Error::Other(_)) => {
+                self.syncing = false;
+                self.stats.bad_copies += 1;
+                self.collect(now);
+            }
+        }
+    }
+
+    fn schedule_issue(&mut self, now: u64) {
+        if self.current.is_none() && !self.issue_scheduled && !self.pool.is_empty() {
+            self.issue_scheduled = true;
+            let at = now + self.rng.range(0, self.max_gap_us) * 1000;
+            self.wakes.push((at, MemcpyWake::Issue));
+        }
+    }
+
+    /// Reclaims every finished copy: a completed one is checked byte for byte, a
+    /// cancelled one reused; then the next copy is scheduled if none runs.
+    fn collect(&mut self, now: u64) {
+        while let Some(Reclaimed {
+            cookie,
+            outcome,
+            buffers,
+        }) = self.ch.reclaim()
+        {
+            if self.current.is_some_and(|(_, c)| c == cookie) {
+                self.current = None;
+            }
+            let Buffers::Memcpy { src, dst } = buffers else {
+                continue;
+            };
+            let pair = Pair {
+                src,
+                dst,
+                reused: None,
+            };
+            match outcome {
+                Outcome::Completed => {
+                    if pair.dst[..] != self.expect[..] {
+                        self.stats.bad_copies += 1;
+                    }
+                    pair.dst.fill(0);
+                    self.stats.copies += 1;
+                    self.pool.push_back(pair);
                 }
-                _ => {}
+                Outcome::Retired => self.reuse(pair),
+                Outcome::Failed => self.pool.push_back(pair),
+            }
+        }
+        self.schedule_issue(now);
+    }
+
+    /// Interrupt side at `now`: the channel's entry was run; dispatch its events and
+    /// reclaim what finished.
+    pub fn on_irq(&mut self, now: u64) {
+        while let Some(ev) = self.ch.begin_callback() {
+            if ev.kind == EventKind::Error {
+                self.stats.bad_copies += 1;
             }
             self.ch.end_callback();
         }
-        while let Some(Reclaimed { buffers, .. }) = self.ch.reclaim() {
-            if let Buffers::Memcpy { src, dst } = buffers {
-                if dst[..] != self.expect[..] {
-                    self.bad_copies += 1;
-                }
-                dst.fill(0);
-                self.copies += 1;
-                self.bufs = Some((src, dst));
-            }
-        }
-        if done {
-            self.busy = false;
-            Some(self.rng.range(0, self.max_gap_us) * 1000)
-        } else {
-            None
-        }
+        self.collect(now);
     }
 }

@@ -24,7 +24,7 @@ use sdma_sim::platform::{alloc_buffer, bus_of};
 use sdma_sim::{AudioPort, Board, SimHandler, SimSsiInterface, SsiConfig, SsiId, SsiStats};
 
 use crate::board::{bring_up_with, err, ssi_channel, BringUpError, ScriptEngine};
-use crate::load::{claim_frames, Companion, MemcpyLoad, SlotFramer};
+use crate::load::{claim_frames, Companion, MemcpyLoad, MemcpyWake, SlotFramer};
 use crate::policy::{DemoPlatform, Policy, StopBound};
 use crate::timeline::Recorder;
 
@@ -146,8 +146,22 @@ impl Load {
 /// Priority of the memory-to-memory load (audio channels run at 3).
 pub const MEMCPY_PRIORITY: u8 = 5;
 
-/// Application-event tag of the memory-copy load's next issue.
+/// Application-event tags of the memory-copy load: issue, cancel, synchronize poll.
 const TAG_MEMCPY: u64 = 1;
+const TAG_MEMCPY_CANCEL: u64 = 2;
+const TAG_MEMCPY_SYNC: u64 = 3;
+
+/// Schedules the memory-copy load's application wakes.
+fn schedule_memcpy(board: &Board, m: &mut MemcpyLoad) {
+    for (at, w) in m.take_wakes() {
+        let tag = match w {
+            MemcpyWake::Issue => TAG_MEMCPY,
+            MemcpyWake::Cancel => TAG_MEMCPY_CANCEL,
+            MemcpyWake::Sync => TAG_MEMCPY_SYNC,
+        };
+        board.schedule_app(at, tag);
+    }
+}
 /// Application-event tags of the companions' services: this plus the index.
 const TAG_COMPANION: u64 = 100;
 
@@ -377,10 +391,13 @@ impl SdmaRig {
         let mut ch = VirtualChannel::new(100, ctl);
         ch.configure(SlaveConfig::memcpy(BusWidth::Bits32))
             .map_err(|e| err("memcpy configure", e))?;
-        let src = alloc_buffer(self.board, bytes, 64).map_err(|e| err("memcpy src", e))?;
-        let dst = alloc_buffer(self.board, bytes, 64).map_err(|e| err("memcpy dst", e))?;
-        self.memcpy = Some(MemcpyLoad::new(ch, src, dst, seed));
-        self.board.schedule_app(self.board.now(), TAG_MEMCPY);
+        let buf = || alloc_buffer(self.board, bytes, 64).map_err(|e| err("memcpy buffer", e));
+        let pairs = [(buf()?, buf()?), (buf()?, buf()?)];
+        let mut m = MemcpyLoad::new(ch, self.board, pairs, seed);
+        m.claims = self.load.cpu_claims;
+        m.begin(self.board.now());
+        schedule_memcpy(self.board, &mut m);
+        self.memcpy = Some(m);
         Ok(())
     }
 
@@ -564,8 +581,9 @@ impl Handler<'_> {
         for c in &mut self.rig.companions {
             c.on_irq(timer);
         }
-        if let Some(gap) = self.rig.memcpy.as_mut().and_then(MemcpyLoad::on_irq) {
-            board.schedule_app(now + gap, TAG_MEMCPY);
+        if let Some(m) = &mut self.rig.memcpy {
+            m.on_irq(now);
+            schedule_memcpy(board, m);
         }
         self.rig.after(pcm, self.dev);
     }
@@ -597,9 +615,16 @@ impl SimHandler for Handler<'_> {
 
     fn app(&mut self, board: &Board, tag: u64) {
         let now = board.now();
-        if tag == TAG_MEMCPY {
+        let memcpy = match tag {
+            TAG_MEMCPY => Some(MemcpyWake::Issue),
+            TAG_MEMCPY_CANCEL => Some(MemcpyWake::Cancel),
+            TAG_MEMCPY_SYNC => Some(MemcpyWake::Sync),
+            _ => None,
+        };
+        if let Some(w) = memcpy {
             if let Some(m) = &mut self.rig.memcpy {
-                m.issue();
+                m.wake(w, now);
+                schedule_memcpy(board, m);
             }
         } else if let Some(c) = tag
             .checked_sub(TAG_COMPANION)

@@ -3,8 +3,10 @@
 //! all with `pending-list` on the same seed and load.
 //!
 //! A mutant is *caught by data* when a data figure (`timeouts`, `frames_lost`,
-//! `frames_repeated`, `frames_misaligned`, `frames_silent`) that the baseline run keeps
-//! at 0 in a recovery mode is nonzero in that mode with the mutant on
+//! `frames_repeated`, `frames_misaligned`, `frames_silent`, and
+//! `memcpy_reuse_corrupted_bytes`: bytes of a memory-copy buffer written by DMA after
+//! its stop was confirmed and the application had reused it) that the baseline run
+//! keeps at 0 in a recovery mode is nonzero in that mode with the mutant on
 //! (`docs/scenarios.md#mutant-suite`). The hazard detector's count is reported beside it
 //! but never catches a mutant by itself.
 
@@ -36,6 +38,7 @@ pub const DATA: &[&str] = &[
     "frames_repeated",
     "frames_misaligned",
     "frames_silent",
+    "memcpy_reuse_corrupted_bytes",
 ];
 
 /// The recovery modes of one storm report: the primary (immediate) rows at the top
@@ -73,6 +76,7 @@ pub fn row(name: &str, v: &Value, baseline: &Value) -> Value {
         "frames_repeated": sum("frames_repeated"),
         "frames_misaligned": sum("frames_misaligned"),
         "frames_silent": sum("frames_silent"),
+        "memcpy_reuse_corrupted_bytes": sum("memcpy_reuse_corrupted_bytes"),
         "hazards": sum("hazards"),
         "caught_by_data": !caught_by.is_empty(),
         "caught_by": caught_by,
@@ -91,8 +95,8 @@ pub fn table(seed: u64, xruns: u64, baseline: &Value, rows: &[Value]) -> String 
     );
     let _ = writeln!(
         s,
-        "{:<24} {:>8} {:>8} {:>8} {:>8} {:>8} {:>8}  caught by data",
-        "mutant", "timeouts", "lost", "rep", "misal", "silent", "hazards"
+        "{:<24} {:>8} {:>8} {:>8} {:>8} {:>8} {:>10} {:>8}  caught by data",
+        "mutant", "timeouts", "lost", "rep", "misal", "silent", "reuse B", "hazards"
     );
     for r in std::iter::once(baseline).chain(rows) {
         let caught = match r["caught_by"].as_array() {
@@ -106,21 +110,23 @@ pub fn table(seed: u64, xruns: u64, baseline: &Value, rows: &[Value]) -> String 
         };
         let _ = writeln!(
             s,
-            "{:<24} {:>8} {:>8} {:>8} {:>8} {:>8} {:>8}  {caught}",
+            "{:<24} {:>8} {:>8} {:>8} {:>8} {:>8} {:>10} {:>8}  {caught}",
             r["name"].as_str().unwrap_or("?"),
             count(r, "timeouts"),
             count(r, "frames_lost"),
             count(r, "frames_repeated"),
             count(r, "frames_misaligned"),
             count(r, "frames_silent"),
+            count(r, "memcpy_reuse_corrupted_bytes"),
             count(r, "hazards"),
         );
     }
     let _ = writeln!(
         s,
-        "\nfigures summed over both recovery modes and every stream on the engine; a mutant is \
-         caught by data when a data figure the baseline keeps at 0 in a mode is nonzero in \
-         that mode (docs/scenarios.md)"
+        "\nfigures summed over both recovery modes and every stream on the engine; reuse B = \
+         bytes of a cancelled memory copy's destination written by DMA after its stop was \
+         confirmed and the buffer reused; a mutant is caught by data when a data figure the \
+         baseline keeps at 0 in a mode is nonzero in that mode (docs/scenarios.md)"
     );
     s
 }
@@ -226,6 +232,44 @@ mod tests {
         let r = row("x", &storm(0, 5, 7, 0), &base);
         assert_eq!(r["caught_by"], json!(["frames_lost (application)"]));
         assert_eq!(r["modes"]["application"]["frames_lost"], 7);
+    }
+
+    #[test]
+    fn a_reused_buffer_corrupted_after_its_stop_is_data() {
+        let base = storm(0, 0, 0, 0);
+        // The frame figures all 0: only the memory copy's reused destination changed.
+        let mut v = storm(0, 0, 0, 2);
+        v["application"]["memcpy_reuse_corrupted_bytes"] = json!(16_320);
+        let r = row("x", &v, &base);
+        assert_eq!(r["caught_by_data"], true);
+        assert_eq!(
+            r["caught_by"],
+            json!(["memcpy_reuse_corrupted_bytes (application)"])
+        );
+        assert_eq!(r["memcpy_reuse_corrupted_bytes"], 16_320);
+        assert_eq!(
+            r["modes"]["application"]["memcpy_reuse_corrupted_bytes"],
+            16_320
+        );
+        // Every original figure is still in the row.
+        for k in [
+            "timeouts",
+            "frames_lost",
+            "frames_repeated",
+            "frames_misaligned",
+            "frames_silent",
+            "hazards",
+        ] {
+            assert!(r[k].is_u64(), "{k}");
+        }
+        // A baseline that corrupts reused buffers itself catches nothing by them.
+        let mut bad_base = storm(0, 0, 0, 0);
+        bad_base["application"]["memcpy_reuse_corrupted_bytes"] = json!(1);
+        assert_eq!(row("x", &v, &bad_base)["caught_by_data"], false);
+        let t = table(1, 10, &baseline_row(&base), &[r]);
+        assert!(t.lines().any(|l| l.starts_with("x ")
+            && l.contains(" 16320 ")
+            && l.ends_with("memcpy_reuse_corrupted_bytes (application)")));
     }
 
     #[test]
