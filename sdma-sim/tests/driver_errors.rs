@@ -492,3 +492,42 @@ fn the_controller_refuses_bad_shapes_itself() {
     let full = unsafe { again.start(Cookie(2), &cyclic(64, RING_LEN)) };
     assert_eq!(full, Ok(()));
 }
+
+/// An event error raised while the channel runs nothing (here: two requests on its
+/// line before its first transfer, as an interface that toggles its DMA request while
+/// idle makes) belongs to no transfer: it is counted, and the next transfer starts and
+/// runs without an error.
+#[test]
+fn an_evterr_raised_while_the_channel_is_idle_fails_no_later_transfer() {
+    for_seeds(&seeds(&[5, 6]), |seed| {
+        let rig = rig(seed);
+        let cfg = SsiConfig::ssi1_rx();
+        let ssi = rig.board.with_sim(|s| s.add_ssi(cfg));
+        let rx = rig.audio_channel(1, &cfg, Direction::DevToMem);
+        let mut drv = Driver {
+            sdma: rig.sdma,
+            chans: vec![rx],
+            client: Log::default(),
+        };
+        rig.board.run_for(MS, &mut drv);
+        rig.board.with_sim(|s| {
+            s.raise_event(usize::from(cfg.event));
+            s.raise_event(usize::from(cfg.event));
+        });
+        rig.board.run_for(MS, &mut drv);
+        let c = cyclic(&mut drv.chans[0], rig.buffer(4096), Direction::DevToMem);
+        rig.board.with_sim(|s| s.start_ssi(ssi));
+        rig.board.run_for(20 * MS, &mut drv);
+        assert!(
+            !drv.client.0.iter().any(|(_, e)| e.kind == EventKind::Error),
+            "{:?}",
+            drv.client.0
+        );
+        assert_eq!(drv.chans[0].tx_status(c).state, TxState::InProgress);
+        assert!(drv.client.periods(c) >= 3);
+        let st = drv.chans[0].controller().stats();
+        assert_eq!((st.event_errors, st.starts), (1, 1), "{st:?}");
+        assert_eq!(rig.sdma.stats().event_errors, 1);
+        rig.assert_clean();
+    });
+}

@@ -68,10 +68,12 @@
 //! audio interface, is reported only when the scratch BD has come back (its interrupt,
 //! through [`progress`](DmaController::progress)), so the interface is still stopped
 //! while the stale burst runs and the transfer's first burst serves a request of its own.
-//! An event error of the channel raised before such a launch (a request that met the
-//! stale one: an interface that enables its DMA request in `prepare`, before `Started`,
-//! as the BSP's SSI transmitter does) belongs to no transfer of ours and is dropped then,
-//! instead of failing the new transfer at its first interrupt. A client that keeps its
+//! An event error of the channel raised before a launch (a request that met the stale
+//! one: an interface that enables its DMA request in `prepare`, before `Started`, as the
+//! BSP's SSI transmitter does; or requests on the line while the channel ran nothing)
+//! belongs to no transfer of ours and is dropped at the launch (counted in
+//! [`ChannelStats::event_errors`]), instead of failing the new transfer at its first
+//! interrupt. A client that keeps its
 //! peripheral requesting across a terminate loses (capture) or inserts (playback: zeros)
 //! that one burst. Bursts above
 //! [`SCRATCH_BYTES`] are refused
@@ -692,10 +694,13 @@ impl<P: Platform + 'static> SdmaHwChannel<P> {
         #[cfg(not(feature = "fault-injection"))]
         let ring_written = false;
         run.discarding = self.stale_request(context_loaded);
-        if run.discarding && self.sdma.take_evterr_now(self.ch) {
-            // A request that met the stale one before this launch (an interface that
-            // turns its DMA request on before `Started`) set EVTERR: it belongs to no
-            // transfer of ours, and the scratch step takes both (HW-040).
+        if context_loaded && self.sdma.take_evterr_now(self.ch) {
+            // An EVTERR of this channel raised before this launch belongs to no transfer
+            // of ours: counted and dropped, not left latched for this transfer's first
+            // interrupt. A request that met the stale one (an interface that turns its
+            // DMA request on before `Started`; the scratch step takes both, HW-040), or
+            // requests on the line while the channel ran nothing. (The comparison models
+            // that skip the load may launch during a stop: left as they were.)
             self.stats.event_errors += 1;
         }
         if !ring_written || run.discarding {
