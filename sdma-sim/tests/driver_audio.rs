@@ -423,3 +423,55 @@ fn reconfigure_while_running_does_not_disturb_the_running_transfer() {
     );
     rig.assert_clean();
 }
+
+/// Interrupts held off for longer than the whole ring (the handler could not run): the
+/// capture script finds no BD it owns and stops itself. The next interrupt hands the ring
+/// back and restarts the channel where it stopped (module docs, "Interrupt-time work"):
+/// same transfer, same context, periods in ring order again, every period counted.
+#[test]
+fn a_capture_ring_that_ran_dry_is_restarted_where_it_stopped() {
+    for_seeds(&seeds(&[41, 42]), |seed| {
+        let rig = rig(seed);
+        let rx_cfg = SsiConfig::ssi1_rx();
+        let ssi = rig.board.with_sim(|s| s.add_ssi(rx_cfg));
+        let mut rx = rig.audio_channel(1, &rx_cfg, Direction::DevToMem);
+        let hw = usize::from(rx.controller().number());
+        let cookie = start_cyclic(
+            &mut rx,
+            Buffers::FromDevice(rig.buffer(PERIOD * PERIODS)),
+            PERIOD,
+        );
+        rig.board.with_sim(|s| s.start_ssi(ssi));
+        let mut drv = Driver {
+            sdma: rig.sdma,
+            chans: vec![rx],
+            client: Log::default(),
+        };
+        rig.board.run_for(12 * MS, &mut drv);
+        let before = drv.client.periods(cookie);
+        assert!(before >= 2);
+        // 30 ms without any handler: more than the ring's 21.3 ms.
+        rig.board.delay(30 * MS);
+        let stopped = rig
+            .board
+            .with_sim(|s| s.read_reg(sdma_pac::sdma::offsets::STOP_STAT))
+            & (1 << hw)
+            == 0;
+        assert!(stopped, "the engine did not stop the dry ring");
+        let completed = rig.board.with_sim(|s| s.stats().bds_completed[hw]);
+        rig.board.run_for(30 * MS, &mut drv);
+        let st = drv.chans[0].controller().stats();
+        assert_eq!(st.self_stop_restarts, 1, "{st:?}");
+        assert_eq!(st.starts, 1, "no new context: {st:?}");
+        let after = rig.board.with_sim(|s| s.stats().bds_completed[hw]);
+        assert!(after >= completed + 4, "{completed} -> {after}");
+        assert!(drv.client.periods(cookie) >= before + PERIODS as u32 + 4);
+        assert_eq!(st.periods, u64::from(drv.client.periods(cookie)), "{st:?}");
+        assert!(drv
+            .client
+            .0
+            .iter()
+            .all(|(_, e)| e.cookie == cookie && e.kind != EventKind::Error));
+        rig.assert_clean();
+    });
+}

@@ -105,3 +105,53 @@ fn memcpy_larger_than_the_ring_is_refused() {
         .expect_err("too long");
     assert_eq!(e.error, sdma_core::dmaengine::Error::BadSegment);
 }
+
+/// The residue of a copy in flight counts every BD the engine has handed back, whether
+/// the driver has walked it yet (at an interrupt or a poll) or not.
+#[test]
+fn the_residue_of_a_copy_in_flight_counts_every_finished_bd() {
+    for_seeds(&seeds(&[8, 9]), |seed| {
+        let rig = rig(seed);
+        let ch = rig.memory_channel(1);
+        let hw = usize::from(ch.controller().number());
+        let mut drv = Driver {
+            sdma: rig.sdma,
+            chans: vec![ch],
+            client: Completions::default(),
+        };
+        const BD: usize = 0xFFFF;
+        let len = 4 * BD;
+        let src = rig.buffer(len);
+        SimRng::new(seed).fill_bytes(src);
+        let expect = src.to_vec();
+        let ch = &mut drv.chans[0];
+        let p = ch.prep_memcpy(src, rig.buffer(len)).expect("prep");
+        let cookie = ch.submit(p).expect("submit");
+        ch.issue_pending();
+        assert_eq!(ch.tx_status(cookie).residue, len);
+        let t0 = rig.board.now();
+        while rig.board.with_sim(|s| s.stats().bds_completed[hw]) < 2 {
+            assert!(rig.board.now() - t0 < 5 * MS, "copy never ran");
+            let t = rig.board.now() + 5 * sdma_sim::US;
+            rig.board.run_until(t, &mut drv);
+        }
+        let done = rig.board.with_sim(|s| s.stats().bds_completed[hw]) as usize;
+        assert!(done < 4);
+        let ch = &mut drv.chans[0];
+        assert_eq!(
+            ch.tx_status(cookie).residue,
+            len - done * BD,
+            "not walked yet"
+        );
+        // The driver walks the handed-back BDs (what an interrupt does).
+        ch.on_interrupt();
+        assert_eq!(ch.tx_status(cookie).state, TxState::InProgress);
+        assert_eq!(ch.tx_status(cookie).residue, len - done * BD, "walked");
+        rig.board.run_for(2 * MS, &mut drv);
+        let r = drv.chans[0].reclaim().expect("copy done");
+        assert_eq!((r.cookie, r.outcome), (cookie, Outcome::Completed));
+        let (_, d) = r.buffers.into_memcpy().expect("memcpy");
+        assert!(d[..] == expect[..]);
+        rig.assert_clean();
+    });
+}
