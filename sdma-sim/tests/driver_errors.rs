@@ -531,3 +531,52 @@ fn an_evterr_raised_while_the_channel_is_idle_fails_no_later_transfer() {
         rig.assert_clean();
     });
 }
+
+/// The controller on its own (no virtual channel): an EVTERR of a channel that runs
+/// nothing, latched by the interrupt handler, is counted by `progress` and reported to
+/// nobody (no progress for a cookie the channel does not run).
+#[test]
+fn the_controller_counts_an_evterr_of_a_channel_running_nothing() {
+    use sdma_core::dmaengine::{DmaController, Progress, Region, TransferDesc, TransferKind};
+    let rig = rig(7);
+    let cfg = SsiConfig::ssi1_rx();
+    let mut ctl = rig
+        .sdma
+        .request_channel(ChannelRequest::peripheral(
+            RequestLine::new(u16::from(cfg.event)),
+            PeripheralType::SsiSp,
+            3,
+        ))
+        .expect("channel");
+    let hw = ctl.number();
+    let buf = rig.buffer(4096);
+    let desc = TransferDesc {
+        kind: TransferKind::Cyclic {
+            period_len: 1024,
+            periods: 4,
+        },
+        config: audio_config(&cfg, Direction::DevToMem),
+        mem: Region {
+            addr: buf.as_ptr() as usize,
+            len: buf.len(),
+        },
+        mem_dst: None,
+    };
+    rig.board.with_sim(|s| {
+        s.raise_event(usize::from(cfg.event));
+        s.raise_event(usize::from(cfg.event));
+    });
+    let mask = rig.sdma.handle_interrupt();
+    assert_eq!(
+        mask & (1 << hw),
+        1 << hw,
+        "the handler services the channel"
+    );
+    assert_eq!(rig.sdma.stats().event_errors, 1);
+    assert_eq!(ctl.progress(Cookie(3), &desc), Progress::default());
+    assert_eq!(ctl.stats().event_errors, 1);
+    // Taken: a second look finds nothing.
+    assert_eq!(ctl.progress(Cookie(3), &desc), Progress::default());
+    assert_eq!(ctl.stats().event_errors, 1);
+    rig.assert_clean();
+}
