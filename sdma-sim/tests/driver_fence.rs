@@ -13,6 +13,7 @@ mod driver_common;
 
 use driver_common::*;
 use sdma_core::dmaengine::{Buffers, Direction, DmaChannel, EventKind, Outcome};
+use sdma_core::sdma::PeripheralType;
 use sdma_sim::rng::SimRng;
 use sdma_sim::{Board, SsiConfig, MS, US};
 
@@ -202,6 +203,13 @@ fn stops_during_long_copy_steps_are_confirmed_by_the_fence_after_the_step() {
         assert_eq!(st.stops_by_fence + st.stops_proven_idle, 300, "{st:?}");
         assert!(st.stops_by_fence >= 150, "{st:?}");
         assert_eq!(st.stops_by_backstop, 0);
+        // The last fence read the stopped script's PC from its context: on the
+        // behavioural engine the script never moves from its entry (word address).
+        let script = rig
+            .sdma
+            .script_for(PeripheralType::SsiSp, Direction::DevToMem)
+            .expect("capture script");
+        assert_eq!(st.last_stop_pc, script.addr, "{st:?}");
         let e = rig.sdma.stats();
         assert_eq!((e.irq_busy_wait_ns, e.stop_backstops), (0, 0));
         rig.assert_clean();
