@@ -85,6 +85,11 @@ pub struct LoadFigures {
     pub companions: Vec<CompanionStats>,
     /// Frames the companions checked good.
     pub companion_frames: u64,
+    /// The companions' SSI FIFOs: receive words dropped at a full FIFO, transmit slots
+    /// that found the FIFO empty (either shifts every later word by one slot).
+    pub companion_ssi_overruns: u64,
+    /// See `companion_ssi_overruns`.
+    pub companion_ssi_underruns: u64,
     /// The memory-copy load's figures.
     pub memcpy: MemcpyStats,
     /// Memory copies the driver started while a stop of their channel was unconfirmed
@@ -112,6 +117,8 @@ impl LoadFigures {
             "companion_user_stops": self.companions.iter().map(|c| c.user_stops).sum::<u64>(),
             "companion_user_stops_in_step": self.companions.iter().map(|c| c.user_stops_in_step).sum::<u64>(),
             "companion_frames_checked": self.companion_frames,
+            "companion_ssi_overruns": self.companion_ssi_overruns,
+            "companion_ssi_underruns": self.companion_ssi_underruns,
             "memcpy_copies": self.memcpy.copies,
             "memcpy_bad": self.memcpy.bad_copies,
             "memcpy_cancels": self.memcpy.cancels,
@@ -169,12 +176,12 @@ fn one_storm(
         rep.errors += c.stats.errors;
         load.companions.push(c.stats);
         load.companion_frames += c.check.good;
-        let fifo = rig.board.with_sim(|s| {
-            s.ssi_mut(c.ssi)
-                .map(|f| f.stats().running_dma_errors())
-                .unwrap_or(0)
-        });
-        rep.fifo_errors += fifo;
+        let ssi = rig
+            .board
+            .with_sim(|s| s.ssi_mut(c.ssi).map(|f| f.stats()).unwrap_or_default());
+        rep.fifo_errors += ssi.running_dma_errors();
+        load.companion_ssi_overruns += ssi.overruns;
+        load.companion_ssi_underruns += ssi.underruns;
     }
     if let Some(m) = &rig.memcpy {
         load.memcpy = m.stats;

@@ -391,7 +391,7 @@ pub const CANCEL_PERCENT: u64 = 5;
 /// after the copy completed.
 pub const CANCEL_WINDOW_US: u64 = 60;
 /// Chance per cancel that the application issues its next copy (on its other buffer
-/// pair) at once, while the stop is still unconfirmed.
+/// pair) at once, while the stop is still unconfirmed (with [`MemcpyLoad::reissue`]).
 pub const REISSUE_PERCENT: u64 = 50;
 
 /// When the memory-copy load wants its application (thread context) to run next.
@@ -443,7 +443,8 @@ struct Pair {
 /// At a random instant ([`CANCEL_PERCENT`] of copies, [`CANCEL_WINDOW_US`] after the
 /// issue) it cancels the copy in flight through the virtual channel
 /// (`terminate_async`), then polls `synchronize` from thread context until the stop is
-/// confirmed; half the time it first issues its next copy on the other pair at once.
+/// confirmed; with [`reissue`](Self::reissue), half the time it first issues its next
+/// copy on the other pair at once.
 /// When the cancelled pair comes back (`reclaim`, outcome `Retired`), from the poll or
 /// from the interrupt, the destination is its own again: it claims it through the
 /// simulator's ownership check and fills it with a fresh pattern at once, and checks
@@ -469,6 +470,8 @@ pub struct MemcpyLoad {
     wakes: Vec<(u64, MemcpyWake)>,
     /// Claim reused destinations through the simulator's ownership check.
     pub claims: bool,
+    /// After [`REISSUE_PERCENT`] of the cancels, issue the next copy at once.
+    pub reissue: bool,
     /// The figures.
     pub stats: MemcpyStats,
     /// Longest idle gap between copies, µs.
@@ -542,6 +545,7 @@ impl MemcpyLoad {
             syncing: false,
             wakes: Vec::new(),
             claims: true,
+            reissue: false,
             stats: MemcpyStats::default(),
             max_gap_us: 120,
         }
@@ -658,7 +662,9 @@ impl MemcpyLoad {
         if in_step {
             self.stats.cancels_in_step += 1;
         }
-        if self.rng.range(0, 99) < REISSUE_PERCENT && !self.pool.is_empty() {
+        // Drawn with or without `reissue`: the same seed makes the same cancels.
+        let reissue = self.rng.range(0, 99) < REISSUE_PERCENT;
+        if reissue && self.reissue && !self.pool.is_empty() {
             self.stats.reissued += 1;
             self.issue_scheduled = false;
             self.issue(now);
@@ -746,5 +752,29 @@ impl MemcpyLoad {
             self.ch.end_callback();
         }
         self.collect(now);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_reuse_check_counts_each_changed_byte() {
+        let mut b = vec![0u8; 100];
+        fill_pattern(&mut b, 7);
+        assert_eq!(pattern_diff(&b, 7), 0);
+        // Another seed's pattern differs almost everywhere.
+        assert!(pattern_diff(&b, 8) > 90);
+        b[3] ^= 1;
+        b[99] = b[99].wrapping_add(1);
+        assert_eq!(pattern_diff(&b, 7), 2);
+        // A late copy of the source over the refill: every byte that differs counts.
+        let src: Vec<u8> = (0..100u8).collect();
+        b.copy_from_slice(&src);
+        let mut fresh = vec![0u8; 100];
+        fill_pattern(&mut fresh, 7);
+        let differ = fresh.iter().zip(&src).filter(|(a, b)| a != b).count() as u64;
+        assert_eq!(pattern_diff(&b, 7), differ);
     }
 }

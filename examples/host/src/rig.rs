@@ -96,6 +96,12 @@ pub struct Load {
     /// The application claims the ring frames it copies through the simulator's
     /// ownership check (`Sim::cpu_claim`).
     pub cpu_claims: bool,
+    /// The memory-copy application issues its next copy at once after half of its
+    /// cancels, while the stop is unconfirmed (see [`MemcpyLoad`]). Not in
+    /// [`Load::STORM`]: on this engine the cancelled copy's last step and the reissued
+    /// copy's first step, started by the stop's confirmation, can come nearly back to
+    /// back at priority 5 and starve an audio FIFO (`docs/scenarios.md`).
+    pub memcpy_reissue: bool,
 }
 
 impl Load {
@@ -106,31 +112,39 @@ impl Load {
         memcpy_bytes: None,
         codec_slots: false,
         cpu_claims: false,
+        memcpy_reissue: false,
     };
 
     /// The default storm's engine: SSI1 capture and playback, an SSI2 pair, and a
-    /// 24 KiB memory copy at priority 5 (audio runs at 3). One 24 KiB BD takes about
-    /// 48-58 µs of engine time, within the 73 µs an SSI FIFO (15 words, watermark 8)
-    /// lasts at 96 000 words/s, so the load delays audio bursts without starving them.
+    /// 16 KiB memory copy at priority 5 (audio runs at 3) whose application cancels some
+    /// copies and reuses their buffers. One 16 KiB BD takes about 32-39 µs of engine
+    /// time, within the 73 µs an SSI FIFO (15 words, watermark 8) lasts at 96 000
+    /// words/s, so one step delays audio bursts without starving them.
     pub const STORM: Load = Load {
         ssi1_other: true,
         ssi2_pair: true,
         memcpy_bytes: Some(16 * 1024),
         codec_slots: true,
         cpu_claims: true,
+        memcpy_reissue: false,
     };
 
     /// The load called `name` on the command line: `none`, `storm`, or a
-    /// comma-separated list of parts (`ssi1`, `ssi2`, `memcpy`, `slots`, `claims`).
+    /// comma-separated list of parts (`storm`, `ssi1`, `ssi2`, `memcpy`, `slots`,
+    /// `claims`, `reissue`; e.g. `storm,reissue`).
     pub fn from_name(name: &str) -> Option<Load> {
-        match name {
-            "none" => return Some(Load::NONE),
-            "storm" => return Some(Load::STORM),
-            _ => {}
+        if name == "none" {
+            return Some(Load::NONE);
         }
         let mut l = Load::NONE;
         for part in name.split(',') {
             match part {
+                "storm" => {
+                    let r = l.memcpy_reissue;
+                    l = Load::STORM;
+                    l.memcpy_reissue |= r;
+                }
+                "reissue" => l.memcpy_reissue = true,
                 "ssi1" => l.ssi1_other = true,
                 "ssi2" => l.ssi2_pair = true,
                 "memcpy" => l.memcpy_bytes = Load::STORM.memcpy_bytes,
@@ -395,6 +409,7 @@ impl SdmaRig {
         let pairs = [(buf()?, buf()?), (buf()?, buf()?)];
         let mut m = MemcpyLoad::new(ch, self.board, pairs, seed);
         m.claims = self.load.cpu_claims;
+        m.reissue = self.load.memcpy_reissue;
         m.begin(self.board.now());
         schedule_memcpy(self.board, &mut m);
         self.memcpy = Some(m);
@@ -690,5 +705,30 @@ impl Rig for SdmaRig {
         if self.load.cpu_claims && starts == now.1 {
             claim_frames(self.board, pcm, self.ring_bus, from, now.0);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn load_names() {
+        assert_eq!(Load::from_name("storm"), Some(Load::STORM));
+        assert_eq!(Load::from_name("none"), Some(Load::NONE));
+        const { assert!(!Load::STORM.memcpy_reissue) };
+        let r = Load::from_name("storm,reissue").unwrap();
+        assert_eq!(
+            r,
+            Load {
+                memcpy_reissue: true,
+                ..Load::STORM
+            }
+        );
+        assert_eq!(Load::from_name("reissue,storm"), Some(r));
+        let m = Load::from_name("memcpy,claims").unwrap();
+        assert_eq!(m.memcpy_bytes, Load::STORM.memcpy_bytes);
+        assert!(m.cpu_claims && !m.ssi1_other && !m.memcpy_reissue);
+        assert_eq!(Load::from_name("storm,bogus"), None);
     }
 }

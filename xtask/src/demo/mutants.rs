@@ -91,7 +91,7 @@ pub fn table(seed: u64, xruns: u64, baseline: &Value, rows: &[Value]) -> String 
     let _ = writeln!(
         s,
         "Mutant suite: pending-list XRUN storm, seed {seed}, {xruns} XRUNs per run and mode, \
-         multi-channel engine"
+         multi-channel engine (memory copies cancelled, some reissued at once)"
     );
     let _ = writeln!(
         s,

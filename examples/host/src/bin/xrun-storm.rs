@@ -14,7 +14,8 @@
 //! models, whose stop is confirmed by their 1-2 ms worker.
 //! `--load` chooses what else runs on the engine: `storm` (the default: SSI1's other
 //! direction and an SSI2 pair as companion streams with their own random applications,
-//! and a 16 KiB memory copy at a higher priority; playback checked slot by slot as the
+//! and a 16 KiB memory copy at a higher priority whose application cancels some copies in
+//! flight and reuses their buffers at once; playback checked slot by slot as the
 //! codec hears it; the application's ring accesses claimed through the simulator's
 //! ownership check), `none` (the stream alone, as before), or a comma list of parts
 //! (`ssi1,ssi2,memcpy,slots,claims`).
