@@ -51,6 +51,12 @@ fn bad_requests_and_shapes_are_typed_errors() {
         .request_channel(req(Some(37), Some(5), 3))
         .expect("ch 5");
     assert_eq!(held.number(), 5);
+    let shown = format!("{held:?}");
+    assert!(
+        shown.starts_with("SdmaHwChannel { ch: 5, req: ChannelRequest {")
+            && shown.contains("running: None"),
+        "{shown}"
+    );
     assert_eq!(e(req(Some(37), Some(5), 3)), SdmaError::ChannelInUse(5));
     drop(held);
     let ctl = rig
