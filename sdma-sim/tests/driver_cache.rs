@@ -14,8 +14,9 @@
 //! * a copy's destination is invalidated again when the copy completes, before
 //!   `Complete`.
 //!
-//! The driver's own area (BD rings, CCBs) is not checked: it must be mapped
-//! non-cacheable (`sdma_core::sdma::area`).
+//! The driver's own ring and CCB are checked to be cleaned before HSTART too, as the
+//! module docs promise, although its area must be mapped non-cacheable
+//! (`sdma_core::sdma::area`), where those cleans change nothing.
 
 mod driver_common;
 
@@ -25,6 +26,8 @@ use std::rc::Rc;
 use driver_common::*;
 use sdma_core::dmaengine::{Buffers, Direction, DmaChannel, Event, EventKind};
 use sdma_core::sdma::{Platform, ScriptClass};
+use sdma_pac::bd::BD_SIZE;
+use sdma_pac::sdma::offsets;
 use sdma_sim::platform::SimPlatform;
 use sdma_sim::rng::SimRng;
 use sdma_sim::{Board, SimSsiInterface, SsiConfig, MS};
@@ -106,6 +109,20 @@ fn recording_rig(seed: u64) -> (Rig<Recorder>, OpLog) {
     (rig, log)
 }
 
+/// CPU addresses of channel `hw`'s CCB and of its BD ring (the CCB's base BD pointer).
+fn driver_area(rig: &Rig<Recorder>, hw: u8) -> (usize, usize) {
+    let ccb_bus = rig.board.with_sim(|s| s.read_reg(offsets::MC0PTR)) + 16 * u32::from(hw);
+    let mut base = [0u8; 4];
+    rig.board.read_mem(ccb_bus + 4, &mut base).expect("ccb");
+    let host = |bus: u32, len: u32| {
+        rig.board
+            .bus_to_host(bus, len)
+            .expect("in the DMA window")
+            .as_ptr() as usize
+    };
+    (host(ccb_bus, 16), host(u32::from_le_bytes(base), 12))
+}
+
 fn overlaps(op: &Op, base: usize, len: usize) -> bool {
     match *op {
         Op::Clean(a, l) | Op::Invalidate(a, l) => a < base + len && base < a + l,
@@ -139,6 +156,7 @@ fn cyclic(dir: Direction, seed: u64) {
     };
     let ssi = rig.board.with_sim(|s| s.add_ssi(cfg));
     let ch = rig.audio_channel(1, &cfg, dir);
+    let hw = ch.controller().number();
     let buf = rig.buffer(PERIOD * PERIODS);
     let base = buf.as_ptr() as usize;
     let len = buf.len();
@@ -173,6 +191,17 @@ fn cyclic(dir: Direction, seed: u64) {
         "{whole:?} before HSTART: {:?}",
         &ops[..started]
     );
+    // The driver's own ring and CCB are cleaned too (module docs, "Starting a
+    // transfer"), although the area must be non-cacheable: the CCB from MC0PTR, the
+    // ring from the CCB's base BD pointer.
+    let (ccb, ring) = driver_area(&rig, hw);
+    for want in [Op::Clean(ring, PERIODS * BD_SIZE), Op::Clean(ccb, 16)] {
+        assert!(
+            before_a_barrier(&ops, started, want),
+            "{want:?} before HSTART: {:?}",
+            &ops[..started]
+        );
+    }
     // Period by period: the ring's periods in order, each invalidated whole (capture) or
     // never (playback), before the client hears of it.
     let (mut cursor, mut k) = (started, 0usize);
