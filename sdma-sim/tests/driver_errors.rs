@@ -79,6 +79,21 @@ fn bad_requests_and_shapes_are_typed_errors() {
         ch.configure(SlaveConfig::memcpy(BusWidth::Bits8)),
         Err(Error::Unsupported)
     );
+    // A burst must fit the channel's scratch buffer (128 bytes): 64 x 16 bits does,
+    // 65 x 16 bits does not.
+    let burst = |burst| SlaveConfig {
+        burst,
+        ..audio_config(&cfg, Direction::DevToMem)
+    };
+    assert_eq!(ch.configure(burst(65)), Err(Error::Unsupported));
+    assert_eq!(
+        ch.controller().last_error(),
+        Some(SdmaError::BurstTooLarge {
+            bytes: 130,
+            max: 128
+        })
+    );
+    assert_eq!(ch.configure(burst(64)), Ok(()));
     ch.configure(audio_config(&cfg, Direction::DevToMem))
         .expect("cfg");
     let shape = |ch: &mut Ch, len: usize, period: usize| {
