@@ -601,3 +601,67 @@ fn the_controller_counts_an_evterr_of_a_channel_running_nothing() {
     assert_eq!(ctl.stats().event_errors, 1);
     rig.assert_clean();
 }
+
+/// A BD the engine hands back with its error bit (injected here into the BD just handed
+/// back, before the driver's interrupt walks it): counted in `bd_errors`, the transfer is
+/// stopped and reported failed once that stop is confirmed by its fence; the next
+/// transfer runs.
+#[test]
+fn a_bd_returned_with_its_error_bit_fails_the_transfer_after_its_stop() {
+    for_seeds(&seeds(&[8, 9]), |seed| {
+        let rig = rig(seed);
+        let cfg = SsiConfig::ssi1_rx();
+        let ssi = rig.board.with_sim(|s| s.add_ssi(cfg));
+        let mut rx = rig.audio_channel(1, &cfg, Direction::DevToMem);
+        let hw = rx.controller().number();
+        let c = cyclic(&mut rx, rig.buffer(4096), Direction::DevToMem);
+        rig.board.with_sim(|s| s.start_ssi(ssi));
+        let mut drv = Driver {
+            sdma: rig.sdma,
+            chans: vec![rx],
+            client: Log::default(),
+        };
+        rig.board.run_for(12 * MS, &mut drv);
+        assert!(drv.client.periods(c) >= 2);
+        // Advance with the handlers held off until the engine hands the next BD back.
+        let done = |rig: &Rig| {
+            rig.board
+                .with_sim(|s| s.stats().bds_completed[usize::from(hw)])
+        };
+        let before = done(&rig);
+        while done(&rig) == before {
+            rig.board.delay(10 * US);
+        }
+        let ccb = rig.board.with_sim(|s| s.read_reg(offsets::MC0PTR)) + 16 * u32::from(hw);
+        let mut w = [0u8; 4];
+        rig.board.read_mem(ccb + 4, &mut w).expect("ccb");
+        let bd = u32::from_le_bytes(w) + 12 * ((done(&rig) as u32 - 1) % 4);
+        rig.board.read_mem(bd, &mut w).expect("bd");
+        let mode = u32::from_le_bytes(w);
+        assert_eq!(mode & sdma_pac::bd::status::DONE, 0, "handed back");
+        rig.board
+            .write_mem(bd, &(mode | sdma_pac::bd::status::ERROR).to_le_bytes())
+            .expect("bd");
+        rig.board.run_for(MS, &mut drv);
+        let st = drv.chans[0].controller().stats();
+        assert_eq!((st.bd_errors, st.stops_by_fence), (1, 1), "{st:?}");
+        assert_eq!(drv.chans[0].tx_status(c).state, TxState::Failed);
+        assert_eq!(
+            drv.client.0.last(),
+            Some(&(
+                0,
+                Event {
+                    cookie: c,
+                    kind: EventKind::Error
+                }
+            ))
+        );
+        let r = drv.chans[0].reclaim().expect("failed transfer back");
+        assert_eq!((r.cookie, r.outcome), (c, Outcome::Failed));
+        let c2 = cyclic(&mut drv.chans[0], rig.buffer(4096), Direction::DevToMem);
+        rig.board.run_for(20 * MS, &mut drv);
+        assert!(drv.client.periods(c2) >= 3);
+        assert_eq!(drv.chans[0].controller().stats().bd_errors, 1);
+        rig.assert_clean();
+    });
+}
