@@ -475,3 +475,63 @@ fn a_capture_ring_that_ran_dry_is_restarted_where_it_stopped() {
         rig.assert_clean();
     });
 }
+
+/// The context a start loads tells the script its DMA event (the event-mask register of
+/// the event's half: g_reg[1] bit e for events 0-31, g_reg[0] bit e-32 for 32-47), its
+/// FIFO address (g_reg[6]) and its watermark in bytes (g_reg[7]), as the i.MX scripts
+/// expect them. Read back from the engine's data memory after the load.
+#[test]
+fn a_start_loads_the_event_fifo_and_watermark_into_the_context() {
+    use sdma_core::dmaengine::RequestLine;
+    use sdma_core::sdma::{ChannelRequest, PeripheralType};
+    let rig = rig(51);
+    let cfg = SsiConfig::ssi1_rx();
+    let config = SlaveConfig {
+        event: None,
+        ..audio_config(&cfg, Direction::DevToMem)
+    };
+    for event in [0u16, 5, 31, 32, 37, 47] {
+        let ctl = rig
+            .sdma
+            .request_channel(ChannelRequest::peripheral(
+                RequestLine::new(event),
+                PeripheralType::SsiSp,
+                3,
+            ))
+            .expect("channel");
+        let hw = usize::from(ctl.number());
+        let mut ch: Ch = sdma_core::vchan::VirtualChannel::new(1, ctl);
+        ch.configure(config).expect("configure");
+        let c = start_cyclic(
+            &mut ch,
+            Buffers::FromDevice(rig.buffer(PERIOD * PERIODS)),
+            PERIOD,
+        );
+        let mut drv = Driver {
+            sdma: rig.sdma,
+            chans: vec![ch],
+            client: Log::default(),
+        };
+        rig.board.run_for(MS, &mut drv);
+        assert_eq!(drv.chans[0].controller().stats().starts, 1, "loaded");
+        let g = |k: usize| {
+            rig.board
+                .with_sim(|s| s.data_word(0x800 + 32 * hw + 2 + k))
+                .expect("context word")
+        };
+        let e = u32::from(event);
+        let (low, high) = if e < 32 {
+            (1 << e, 0)
+        } else {
+            (0, 1 << (e - 32))
+        };
+        assert_eq!((g(1), g(0)), (low, high), "event {event}");
+        assert_eq!(g(6), config.peripheral_addr.bus(), "event {event}");
+        assert_eq!(g(7), 16, "8 x 16 bits");
+        drv.chans[0].terminate_async();
+        rig.board.run_for(MS, &mut drv);
+        assert!(drv.chans[0].synchronize().is_ok());
+        assert!(drv.chans[0].reclaim().is_some_and(|r| r.cookie == c));
+    }
+    rig.assert_clean();
+}
