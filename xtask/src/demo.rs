@@ -89,11 +89,12 @@ pub struct Args {
     #[arg(long, value_enum, default_value_t = Scripts::Rom)]
     pub scripts: Scripts,
     /// What else runs on the simulated engine: `storm` (SSI1's other direction and an
-    /// SSI2 pair with their own random applications, a 16 KiB memory copy at a higher
-    /// priority, playback heard slot by slot, ring claims checked), `none` (the stream
-    /// alone), or a comma list of parts (`storm,ssi1,ssi2,memcpy,slots,claims,reissue`;
-    /// `reissue`: the memory-copy application issues its next copy at once after half
-    /// its cancels). Default: `storm` (`storm,reissue` with `--mutants`), except on the
+    /// SSI2 pair with their own random applications, an 8 KiB memory copy at a higher
+    /// priority whose application cancels copies, issues its next copy at once after
+    /// half of its cancels and reuses the cancelled buffers, playback heard slot by
+    /// slot, ring claims checked), `none` (the stream alone), or a comma list of parts
+    /// (`storm,ssi1,ssi2,memcpy,slots,claims,reissue,copy16k`; `copy16k`: 16 KiB
+    /// copies, over the engine budget). Default: `storm`, except on the
     /// instruction-level engine (`--engine isa`, far slower), where it is `none`.
     #[arg(long, value_name = "LOAD")]
     pub load: Option<String>,
@@ -587,20 +588,10 @@ fn load_of(args: &Args) -> &str {
     }
 }
 
-/// The `--load` of the mutant suite: as given, else the demo's with the memory-copy
-/// application's immediate reissue after a cancel (`storm,reissue`: a copy issued while
-/// a stop is unconfirmed, which only a policy that starts during a stop acts on).
-fn mutant_load_of(args: &Args) -> &str {
-    match (&args.load, args.engine) {
-        (None, Engine::Behavioural) => "storm,reissue",
-        _ => load_of(args),
-    }
-}
-
 /// `--mutants`: the suite, its table or JSON; fails when a mutant is not caught by data.
 fn run_mutants(args: &Args) -> anyhow::Result<ExitCode> {
     let exe = harness::build_host_program_with("xrun-storm", &["fault-injection"])?;
-    let mut extra = vec!["--load".to_string(), mutant_load_of(args).to_string()];
+    let mut extra = vec!["--load".to_string(), load_of(args).to_string()];
     if let Some(us) = args.stop_bound_us {
         extra.extend(["--stop-bound-us".to_string(), us.to_string()]);
     }

@@ -387,8 +387,8 @@ pub type MemcpyChannel = VirtualChannel<SdmaHwChannel<DemoPlatform>, MemBuf, Mem
 pub const CANCEL_PERCENT: u64 = 5;
 /// The cancel comes 0 to this many µs after the copy was issued: the context load
 /// (a few µs on channel 0), the wait for the engine, then the copy's one BD step
-/// (32-39 µs for 16 KiB), so some cancels land before the step, many inside it, a few
-/// after the copy completed.
+/// (17-20 µs for the default storm's 8 KiB), so some cancels land before the step,
+/// many inside it, others after the copy completed (those cancel nothing).
 pub const CANCEL_WINDOW_US: u64 = 60;
 /// Chance per cancel that the application issues its next copy (on its other buffer
 /// pair) at once, while the stop is still unconfirmed (with [`MemcpyLoad::reissue`]).

@@ -97,10 +97,11 @@ pub struct Load {
     /// ownership check (`Sim::cpu_claim`).
     pub cpu_claims: bool,
     /// The memory-copy application issues its next copy at once after half of its
-    /// cancels, while the stop is unconfirmed (see [`MemcpyLoad`]). Not in
-    /// [`Load::STORM`]: on this engine the cancelled copy's last step and the reissued
-    /// copy's first step, started by the stop's confirmation, can come nearly back to
-    /// back at priority 5 and starve an audio FIFO (`docs/scenarios.md`).
+    /// cancels, while the stop is unconfirmed (see [`MemcpyLoad`]): the pending list
+    /// starts it at the confirmation, so the cancelled copy's last step and the
+    /// reissued copy's step come nearly back to back at priority 5. In
+    /// [`Load::STORM`], whose copies are short enough for that
+    /// ([`Load::STORM_COPY_BYTES`]).
     pub memcpy_reissue: bool,
 }
 
@@ -115,23 +116,33 @@ impl Load {
         memcpy_reissue: false,
     };
 
+    /// Bytes per BD of the default storm's memory copy: 8 KiB, one step of 16.7 µs
+    /// nominal, 20 µs at most (about 18 audio bursts). The engine budget of a copy at a
+    /// higher priority than audio: the lowest-priority audio channel's request may wait
+    /// behind two copy steps (a cancelled copy's and the one the pending list starts at
+    /// its confirmation), two channel-0 commands and three audio bursts, about 48 µs
+    /// here, and it must be served within the 73 µs an SSI transmit FIFO lasts after its
+    /// request (7 words at 96 000 words/s). 16 KiB copies (about 87 µs) break that budget
+    /// (`docs/scenarios.md`, the engine budget; load part `copy16k`).
+    pub const STORM_COPY_BYTES: u32 = 8 * 1024;
+
     /// The default storm's engine: SSI1 capture and playback, an SSI2 pair, and a
-    /// 16 KiB memory copy at priority 5 (audio runs at 3) whose application cancels some
-    /// copies and reuses their buffers. One 16 KiB BD takes about 32-39 µs of engine
-    /// time, within the 73 µs an SSI FIFO (15 words, watermark 8) lasts at 96 000
-    /// words/s, so one step delays audio bursts without starving them.
+    /// memory copy of [`Load::STORM_COPY_BYTES`] per BD at priority 5 (audio runs at 3)
+    /// whose application cancels some copies, issues its next copy at once after half
+    /// of its cancels and reuses the cancelled copies' buffers.
     pub const STORM: Load = Load {
         ssi1_other: true,
         ssi2_pair: true,
-        memcpy_bytes: Some(16 * 1024),
+        memcpy_bytes: Some(Load::STORM_COPY_BYTES),
         codec_slots: true,
         cpu_claims: true,
-        memcpy_reissue: false,
+        memcpy_reissue: true,
     };
 
     /// The load called `name` on the command line: `none`, `storm`, or a
     /// comma-separated list of parts (`storm`, `ssi1`, `ssi2`, `memcpy`, `slots`,
-    /// `claims`, `reissue`; e.g. `storm,reissue`).
+    /// `claims`, `reissue`, and `copy16k`: 16 KiB copies, over the engine budget; e.g.
+    /// `storm,copy16k`).
     pub fn from_name(name: &str) -> Option<Load> {
         if name == "none" {
             return Some(Load::NONE);
@@ -148,6 +159,7 @@ impl Load {
                 "ssi1" => l.ssi1_other = true,
                 "ssi2" => l.ssi2_pair = true,
                 "memcpy" => l.memcpy_bytes = Load::STORM.memcpy_bytes,
+                "copy16k" => l.memcpy_bytes = Some(16 * 1024),
                 "slots" => l.codec_slots = true,
                 "claims" => l.cpu_claims = true,
                 _ => return None,
@@ -716,16 +728,19 @@ mod tests {
     fn load_names() {
         assert_eq!(Load::from_name("storm"), Some(Load::STORM));
         assert_eq!(Load::from_name("none"), Some(Load::NONE));
-        const { assert!(!Load::STORM.memcpy_reissue) };
-        let r = Load::from_name("storm,reissue").unwrap();
+        const { assert!(Load::STORM.memcpy_reissue) };
+        assert_eq!(Load::from_name("storm,reissue"), Some(Load::STORM));
+        let parts = Load::from_name("ssi1,ssi2,memcpy,slots,claims").unwrap();
         assert_eq!(
-            r,
+            parts,
             Load {
-                memcpy_reissue: true,
+                memcpy_reissue: false,
                 ..Load::STORM
             }
         );
-        assert_eq!(Load::from_name("reissue,storm"), Some(r));
+        let big = Load::from_name("storm,copy16k").unwrap();
+        assert_eq!(big.memcpy_bytes, Some(16 * 1024));
+        assert_eq!(Load::from_name("copy16k,storm"), Some(Load::STORM));
         let m = Load::from_name("memcpy,claims").unwrap();
         assert_eq!(m.memcpy_bytes, Load::STORM.memcpy_bytes);
         assert!(m.cpu_claims && !m.ssi1_other && !m.memcpy_reissue);

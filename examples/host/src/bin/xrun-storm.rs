@@ -14,11 +14,12 @@
 //! models, whose stop is confirmed by their 1-2 ms worker.
 //! `--load` chooses what else runs on the engine: `storm` (the default: SSI1's other
 //! direction and an SSI2 pair as companion streams with their own random applications,
-//! and a 16 KiB memory copy at a higher priority whose application cancels some copies in
-//! flight and reuses their buffers at once; playback checked slot by slot as the
+//! and an 8 KiB memory copy at a higher priority whose application cancels some copies in
+//! flight, issues its next copy at once after half of its cancels and reuses the
+//! cancelled copies' buffers at once; playback checked slot by slot as the
 //! codec hears it; the application's ring accesses claimed through the simulator's
 //! ownership check), `none` (the stream alone, as before), or a comma list of parts
-//! (`ssi1,ssi2,memcpy,slots,claims`).
+//! (`ssi1,ssi2,memcpy,slots,claims,reissue,copy16k`).
 //! `--mutant NAME` (built with the feature `fault-injection` only) turns on one named
 //! driver or integration mistake of `sdma_core::fault` for the whole run and adds
 //! `"mutant": NAME` to the JSON: the harness of `cargo xtask demo --mutants`.
