@@ -380,6 +380,22 @@ pub fn steps() -> Vec<Step> {
         // policies; the command fails unless `pending-list` shows 0 timeouts, 0 hazards
         // and 0 frames lost (the demo's targets, docs/scenarios.md).
         Step::xtask("demo-smoke", &["demo", "--xruns", "2000", "--json"]),
+        // The storm's memory-copy load under the mutants it alone catches (feature
+        // `fault-injection`, off in `test`): a buffer reused after a confirmed stop stays
+        // intact without a mutant and is overwritten with `confirm-on-he-clear` and
+        // `start-during-stop`.
+        Step::cargo(
+            "storm-mutants",
+            &[
+                "test",
+                "-p",
+                "examples-host",
+                "--features",
+                "fault-injection",
+                "--test",
+                "storm_mutants",
+            ],
+        ),
         // The same storm over the EVK's SAI2, and on the instruction-level engine with
         // the open scripts (pending-list only: its targets must hold on both).
         Step::xtask(
@@ -714,6 +730,7 @@ mod tests {
             "embassy-sim",
             "embassy-target",
             "demo-smoke",
+            "storm-mutants",
             "demo-smoke-imx6ull",
             "demo-smoke-isa",
             "open-scripts-check",
