@@ -68,7 +68,9 @@ impl Stream {
     }
 }
 
-fn scenario(seed: u64) {
+/// SSI1 capture on channel 1 of a fresh rig, a cyclic transfer started and run for
+/// 12 ms: (rig, driver, hardware channel, the transfer's cookie).
+fn capture_running(seed: u64) -> (Rig, Driver<Stream>, u8, Cookie) {
     let rig = rig(seed);
     let cfg = SsiConfig::ssi1_rx();
     let ssi = rig.board.with_sim(|s| s.add_ssi(cfg));
@@ -82,12 +84,17 @@ fn scenario(seed: u64) {
             events: Vec::new(),
         },
     };
-    let first = start_cyclic(
+    let cookie = start_cyclic(
         &mut drv.chans[0],
         Buffers::FromDevice(rig.buffer(PERIOD * PERIODS)),
         PERIOD,
     );
     rig.board.run_for(12 * MS, &mut drv);
+    (rig, drv, hw, cookie)
+}
+
+fn scenario(seed: u64) {
+    let (rig, mut drv, hw, first) = capture_running(seed);
     assert!(drv.client.periods(first) >= 2, "the first run captures");
     let bound = rig
         .sdma
@@ -197,25 +204,7 @@ fn enabled(rig: &Rig, hw: u8) -> bool {
 /// ("never HSTART a stopping channel"); with channel 0 dead only the backstop deadline
 /// can give it. The channel then continues its ring where it paused, with no new context.
 fn resume_scenario(seed: u64) {
-    let rig = rig(seed);
-    let cfg = SsiConfig::ssi1_rx();
-    let ssi = rig.board.with_sim(|s| s.add_ssi(cfg));
-    let rx = rig.audio_channel(1, &cfg, Direction::DevToMem);
-    let hw = rx.controller().number();
-    let mut drv = Driver {
-        sdma: rig.sdma,
-        chans: vec![rx],
-        client: Stream {
-            iface: SimSsiInterface::new(rig.board, ssi),
-            events: Vec::new(),
-        },
-    };
-    let cookie = start_cyclic(
-        &mut drv.chans[0],
-        Buffers::FromDevice(rig.buffer(PERIOD * PERIODS)),
-        PERIOD,
-    );
-    rig.board.run_for(12 * MS, &mut drv);
+    let (rig, mut drv, hw, cookie) = capture_running(seed);
     assert!(enabled(&rig, hw));
     let bound = rig
         .sdma
