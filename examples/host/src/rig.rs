@@ -122,7 +122,7 @@ impl Load {
     /// behind two copy steps (a cancelled copy's and the one the pending list starts at
     /// its confirmation), two channel-0 commands and three audio bursts, about 48 µs
     /// here, and it must be served within the 73 µs an SSI transmit FIFO lasts after its
-    /// request (7 words at 96 000 words/s). 16 KiB copies (about 87 µs) break that budget
+    /// request (7 words at 96 000 words/s). 16 KiB copies (about 86 µs) break that budget
     /// (`docs/scenarios.md`, the engine budget; load part `copy16k`).
     pub const STORM_COPY_BYTES: u32 = 8 * 1024;
 
