@@ -57,14 +57,7 @@ impl Stream {
     }
 
     fn periods(&self, cookie: Cookie) -> u32 {
-        self.events
-            .iter()
-            .filter(|(_, e)| e.cookie == cookie)
-            .map(|(_, e)| match e.kind {
-                EventKind::Period { count } => count,
-                _ => 0,
-            })
-            .sum()
+        periods_of(self.events.iter().map(|(_, e)| e), cookie)
     }
 }
 

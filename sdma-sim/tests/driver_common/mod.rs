@@ -239,16 +239,21 @@ impl<P: Platform + 'static> Client<P> for Log {
     }
 }
 
+/// Periods the `events` delivered for `cookie` (each `Period` event counts its `count`).
+pub fn periods_of<'a>(events: impl IntoIterator<Item = &'a Event>, cookie: Cookie) -> u32 {
+    events
+        .into_iter()
+        .filter(|e| e.cookie == cookie)
+        .map(|e| match e.kind {
+            EventKind::Period { count } => count,
+            _ => 0,
+        })
+        .sum()
+}
+
 impl Log {
     /// Periods delivered for `cookie`.
     pub fn periods(&self, cookie: Cookie) -> u32 {
-        self.0
-            .iter()
-            .filter(|(_, e)| e.cookie == cookie)
-            .map(|(_, e)| match e.kind {
-                EventKind::Period { count } => count,
-                _ => 0,
-            })
-            .sum()
+        periods_of(self.0.iter().map(|(_, e)| e), cookie)
     }
 }
