@@ -58,6 +58,7 @@ use crate::ssi::{Direction, Ssi, SsiConfig};
 use crate::time::{EventQueue, Nanos};
 use crate::vcd::{SignalId, Vcd};
 
+mod fast;
 mod isa_step;
 pub use isa_step::{Engine, IsaCounters};
 
@@ -144,10 +145,15 @@ pub struct SimConfig {
     pub timing: Timing,
     /// Record a VCD trace.
     pub trace: bool,
+    /// Run plain peripheral bursts on the fast path (see the `fast` module): the same
+    /// results, bit for bit, in less host time. Off: every event goes through the
+    /// general event loop (the reference the fast path is tested against).
+    pub fast_path: bool,
 }
 
 impl SimConfig {
-    /// Defaults with the given seed: 16 MiB at 0x1000_0000, default timing, no trace.
+    /// Defaults with the given seed: 16 MiB at 0x1000_0000, default timing, no trace,
+    /// fast path on.
     pub fn with_seed(seed: u64) -> Self {
         Self {
             seed,
@@ -155,6 +161,7 @@ impl SimConfig {
             mem_size: 16 << 20,
             timing: Timing::default(),
             trace: false,
+            fast_path: true,
         }
     }
 }
@@ -404,6 +411,13 @@ pub struct Sim {
     trace: Option<Box<Trace>>,
     /// [`Engine::Isa`]: the instruction-level core runs the scripts (`None`: behavioural).
     isa: Option<Box<isa_step::IsaState>>,
+    /// [`SimConfig::fast_path`].
+    fast_path: bool,
+    /// Per channel, what its bursts on its current BD need (see the `fast` module).
+    plans: [Option<fast::BurstPlan>; CHANNELS],
+    /// The fast-path run the plans belong to: bumped at the start of every run, so a
+    /// plan never outlives the run it was made in.
+    plan_epoch: u64,
 }
 
 fn bit(ch: usize) -> u32 {
@@ -443,6 +457,9 @@ impl Sim {
             committed_mask: 0,
             trace: cfg.trace.then(|| Box::new(Trace::new())),
             isa: None,
+            fast_path: cfg.fast_path,
+            plans: [None; CHANNELS],
+            plan_epoch: 0,
         };
         s.trace_all();
         Ok(s)
@@ -721,7 +738,7 @@ impl Sim {
         if !self.deferred.is_empty() {
             return Some(self.deferred.remove(0));
         }
-        while let Some((t, ev)) = self.pop_due(limit) {
+        while let Some((t, ev)) = self.next_general_event(limit) {
             self.now = self.now.max(t);
             if let Some(cb) = self.handle(ev) {
                 self.trace_all();
@@ -745,6 +762,15 @@ impl Sim {
         if self.irq_line && !self.irq_scheduled {
             self.schedule_irq();
         }
+    }
+
+    /// Runs what the fast path can of the events due at or before `limit`, then removes
+    /// and returns the earliest event left for the general loop ([`Sim::pop_due`]).
+    fn next_general_event(&mut self, limit: Nanos) -> Option<(Nanos, Ev)> {
+        if self.fast_path {
+            self.fast_forward(limit);
+        }
+        self.pop_due(limit)
     }
 
     /// Removes and returns the earliest event (queued, step end, deadline or FIFO wake-up, in
@@ -824,7 +850,7 @@ impl Sim {
     }
 
     fn run_internal(&mut self, limit: Nanos) {
-        while let Some((t, ev)) = self.pop_due(limit) {
+        while let Some((t, ev)) = self.next_general_event(limit) {
             self.now = self.now.max(t);
             if let Some(cb) = self.handle(ev) {
                 self.deferred.push(cb);
@@ -1200,6 +1226,11 @@ impl Sim {
         } else {
             self.plan_script_step(c)
         };
+        self.start_step(c, kind, nominal);
+    }
+
+    /// Starts the step `kind` of channel `c`, of `nominal` length plus jitter.
+    fn start_step(&mut self, c: usize, kind: StepKind, nominal: Nanos) {
         let dur = self.jitter(nominal);
         self.step_seq += 1;
         let id = self.step_seq;
@@ -1216,15 +1247,7 @@ impl Sim {
             return self.isa_slice(c);
         }
         let t = self.timing;
-        let ctx = self.context_addr(c);
-        let pc = (self.data[ctx + CTX_PC_WORD] & 0x3FFF) as u16;
-        let cached = self.script_cache[c]
-            .filter(|&(p, _)| p == pc)
-            .map(|(_, e)| e);
-        let found = cached.or_else(|| self.scripts.lookup(pc, &self.program));
-        if cached.is_none() {
-            self.script_cache[c] = found.map(|e| (pc, e));
-        }
+        let (pc, found) = self.script_of(c);
         let Some(script) = found else {
             return (
                 StepKind::Fault(SimError::UnknownScript {
@@ -1269,9 +1292,7 @@ impl Sim {
         if !bd.has(BD_DONE) {
             return (StepKind::NoBd, t.context_switch_ns);
         }
-        self.ch[c].pos.seen = Some(bd);
-        self.ch[c].pos.reads_memory_only = script.kind == ScriptKind::MemoryToPeripheral;
-        self.ch[c].pos.writes_bursts = script.kind == ScriptKind::PeripheralToMemory;
+        self.note_bd_seen(c, script.kind, bd);
         match script.kind {
             ScriptKind::MemoryToMemory => (
                 StepKind::Memcpy { bd_addr, bd },
@@ -1280,20 +1301,42 @@ impl Sim {
                     + u64::from(bd.count()) * t.memcpy_ns_per_kib / 1024,
             ),
             kind => {
-                let dir = if kind == ScriptKind::PeripheralToMemory {
-                    Direction::Receive
-                } else {
-                    Direction::Transmit
-                };
-                let (bytes, width) = self.burst_size(c, &bd);
+                let dir = burst_direction(kind);
                 (
                     StepKind::Burst { dir, bd_addr, bd },
-                    t.context_switch_ns
-                        + t.burst_setup_ns
-                        + u64::from(bytes / width) * t.per_word_ns,
+                    self.burst_nominal(c, &bd),
                 )
             }
         }
+    }
+
+    /// What the script remembers of the BD its step starts on.
+    fn note_bd_seen(&mut self, c: usize, kind: ScriptKind, bd: Bd) {
+        let pos = &mut self.ch[c].pos;
+        pos.seen = Some(bd);
+        pos.reads_memory_only = kind == ScriptKind::MemoryToPeripheral;
+        pos.writes_bursts = kind == ScriptKind::PeripheralToMemory;
+    }
+
+    /// Nominal length of the next burst of channel `c` on `bd`.
+    fn burst_nominal(&self, c: usize, bd: &Bd) -> Nanos {
+        let t = &self.timing;
+        let (bytes, width) = self.burst_size(c, bd);
+        t.context_switch_ns + t.burst_setup_ns + u64::from(bytes / width) * t.per_word_ns
+    }
+
+    /// The PC in channel `c`'s context and the script it starts, if known.
+    fn script_of(&mut self, c: usize) -> (u16, Option<ScriptEntry>) {
+        let ctx = self.context_addr(c);
+        let pc = (self.data[ctx + CTX_PC_WORD] & 0x3FFF) as u16;
+        let cached = self.script_cache[c]
+            .filter(|&(p, _)| p == pc)
+            .map(|(_, e)| e);
+        let found = cached.or_else(|| self.scripts.lookup(pc, &self.program));
+        if cached.is_none() {
+            self.script_cache[c] = found.map(|e| (pc, e));
+        }
+        (pc, found)
     }
 
     /// Bytes and word width of the next burst of a peripheral script on `bd`.
@@ -1345,7 +1388,13 @@ impl Sim {
             StepKind::Memcpy { bd_addr, bd } => self.finish_memcpy(c, bd_addr, bd),
             StepKind::Burst { dir, bd_addr, bd } => self.finish_burst(c, dir, bd_addr, bd),
         }
-        // The script's `done`: the request is consumed; a line still high re-arms it.
+        self.step_done(c, consumes_request);
+        self.schedule();
+    }
+
+    /// After the step of channel `c`: the script's `done` (the request is consumed; a
+    /// line still high re-arms it) and the stop confirmation.
+    fn step_done(&mut self, c: usize, consumes_request: bool) {
         if consumes_request {
             self.regs.evtpend &= !bit(c);
             if self.line_high_for(c) {
@@ -1353,7 +1402,6 @@ impl Sim {
             }
         }
         self.check_quiescent(c);
-        self.schedule();
     }
 
     fn check_quiescent(&mut self, c: usize) {
@@ -1457,31 +1505,46 @@ impl Sim {
         if !self.recheck_bd(c, bd_addr, &bd) {
             return self.fault_stop(c);
         }
-        let ctx = self.context_addr(c);
-        let fifo_addr = self.data[ctx + greg(6)];
-        if self.data[ctx + greg(7)] & 0xFFF == 0 {
-            self.error(SimError::ZeroWatermark { channel: c as u8 });
-            return self.fault_stop(c);
-        }
-        let Some(dev) = self
-            .ssi
-            .iter()
-            .position(|s| s.config().fifo_addr == fifo_addr && s.config().direction == dir)
-        else {
-            self.error(SimError::NoPeripheral {
-                channel: c as u8,
-                addr: fifo_addr,
-            });
-            return self.fault_stop(c);
+        let dev = match self.burst_fifo(c, dir) {
+            Ok(dev) => dev,
+            Err(err) => {
+                self.error(err);
+                return self.fault_stop(c);
+            }
         };
-        let (bytes, width) = self.burst_size(c, &bd);
+        let (bytes, _) = self.burst_size(c, &bd);
         let start = bd.buffer.wrapping_add(self.ch[c].pos.offset);
         if !self.check_access(c, start, bytes) {
             return self.fault_stop(c);
         }
+        self.move_burst(c, dir, dev, bd_addr, &bd);
+    }
+
+    /// The FIFO the script of channel `c` moves words with (context r6, watermark r7).
+    fn burst_fifo(&self, c: usize, dir: Direction) -> Result<usize, SimError> {
+        let ctx = self.context_addr(c);
+        let fifo_addr = self.data[ctx + greg(6)];
+        if self.data[ctx + greg(7)] & 0xFFF == 0 {
+            return Err(SimError::ZeroWatermark { channel: c as u8 });
+        }
+        self.ssi
+            .iter()
+            .position(|s| s.config().fifo_addr == fifo_addr && s.config().direction == dir)
+            .ok_or(SimError::NoPeripheral {
+                channel: c as u8,
+                addr: fifo_addr,
+            })
+    }
+
+    /// The checked burst of channel `c` on `bd`: moves its words between memory and FIFO
+    /// `dev`, then advances the script (completing the BD after its last burst).
+    fn move_burst(&mut self, c: usize, dir: Direction, dev: usize, bd_addr: u32, bd: &Bd) {
+        let (bytes, width) = self.burst_size(c, bd);
+        let start = bd.buffer.wrapping_add(self.ch[c].pos.offset);
         let now = self.now;
-        // A burst is one watermark (at most 4 KiB): on the stack unless it is large.
-        let mut stack = [0u8; 256];
+        // A burst is one watermark (at most 4 KiB): on the stack unless it is large
+        // (small: zeroing it is part of every burst's cost).
+        let mut stack = [0u8; 64];
         let mut heap = Vec::new();
         let buf: &mut [u8] = if bytes as usize <= stack.len() {
             &mut stack[..bytes as usize]
@@ -1494,9 +1557,7 @@ impl Sim {
             Direction::Receive => {
                 let s = &mut self.ssi[dev];
                 s.advance(now);
-                for chunk in buf.chunks_exact_mut(w) {
-                    put_word(chunk, s.dma_read());
-                }
+                s.dma_read_into(buf, w);
                 let _ = self.mem.write(start, buf);
             }
             Direction::Transmit => {
@@ -1504,9 +1565,7 @@ impl Sim {
                 let s = &mut self.ssi[dev];
                 s.advance(now);
                 s.set_write_tag(self.ch[c].context_loads);
-                for chunk in buf.chunks_exact(w) {
-                    s.dma_write(get_word(chunk));
-                }
+                s.dma_write_from(buf, w);
                 s.start_if_armed(now);
             }
         }
@@ -1515,7 +1574,7 @@ impl Sim {
         let offset = self.ch[c].pos.offset + bytes;
         self.ch[c].pos.offset = offset;
         if offset >= bd.count() {
-            self.complete_bd(c, bd_addr, &bd, offset);
+            self.complete_bd(c, bd_addr, bd, offset);
         }
     }
 
@@ -1732,30 +1791,12 @@ impl Sim {
     }
 }
 
-/// Stores the low `chunk.len()` (1..=4) bytes of `v`, little-endian (the common widths
-/// with fixed-size copies).
-#[inline]
-fn put_word(chunk: &mut [u8], v: u32) {
-    match chunk.len() {
-        1 => chunk[0] = v as u8,
-        2 => chunk.copy_from_slice(&(v as u16).to_le_bytes()),
-        4 => chunk.copy_from_slice(&v.to_le_bytes()),
-        n => chunk.copy_from_slice(&v.to_le_bytes()[..n]),
-    }
-}
-
-/// A little-endian word of `chunk.len()` (1..=4) bytes.
-#[inline]
-fn get_word(chunk: &[u8]) -> u32 {
-    match *chunk {
-        [a] => u32::from(a),
-        [a, b] => u32::from(u16::from_le_bytes([a, b])),
-        [a, b, c, d] => u32::from_le_bytes([a, b, c, d]),
-        _ => {
-            let mut v = [0u8; 4];
-            v[..chunk.len()].copy_from_slice(chunk);
-            u32::from_le_bytes(v)
-        }
+/// The direction of a peripheral script's bursts (any kind but a memory copy).
+fn burst_direction(kind: ScriptKind) -> Direction {
+    if kind == ScriptKind::PeripheralToMemory {
+        Direction::Receive
+    } else {
+        Direction::Transmit
     }
 }
 

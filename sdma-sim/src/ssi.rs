@@ -225,6 +225,13 @@ impl Default for Fifo {
 }
 
 impl Fifo {
+    /// Index of the `i`-th word from the head (the capacity is a power of two, so the
+    /// mask keeps every index in bounds without a check).
+    #[inline]
+    fn slot(&self, i: usize) -> usize {
+        (self.head + i) & (FIFO_CAPACITY - 1)
+    }
+
     #[inline]
     fn len(&self) -> usize {
         self.len
@@ -234,7 +241,8 @@ impl Fifo {
     #[inline]
     fn push_back(&mut self, w: (u32, u64)) {
         if self.len < FIFO_CAPACITY {
-            self.words[(self.head + self.len) % FIFO_CAPACITY] = w;
+            let i = self.slot(self.len);
+            self.words[i] = w;
             self.len += 1;
         }
     }
@@ -244,8 +252,8 @@ impl Fifo {
         if self.len == 0 {
             return None;
         }
-        let w = self.words[self.head];
-        self.head = (self.head + 1) % FIFO_CAPACITY;
+        let w = self.words[self.head & (FIFO_CAPACITY - 1)];
+        self.head = self.slot(1);
         self.len -= 1;
         Some(w)
     }
@@ -254,6 +262,8 @@ impl Fifo {
         self.len = 0;
     }
 }
+
+const _: () = assert!(FIFO_CAPACITY.is_power_of_two());
 
 fn gcd(mut a: u64, mut b: u64) -> u64 {
     while b != 0 {
@@ -424,8 +434,13 @@ impl Ssi {
                     Some(f) => (first..first + kept).for_each(|k| self.fifo.push_back((f(k), 0))),
                     None => {
                         let bits = self.cfg.sample_bits;
-                        (first..first + kept)
-                            .for_each(|k| self.fifo.push_back((pattern_value(k, bits), 0)));
+                        let at = self.fifo.len;
+                        for (i, k) in (first..first + kept).enumerate() {
+                            let slot = self.fifo.slot(at + i);
+                            self.fifo.words[slot] = (pattern_value(k, bits), 0);
+                        }
+                        // `kept` is at most the room left below the depth.
+                        self.fifo.len += kept as usize;
                     }
                 }
                 self.gen_next += kept;
@@ -523,6 +538,27 @@ impl Ssi {
         }
     }
 
+    /// DMA side: reads one word per `width`-byte chunk of `out` (receive FIFO) and stores
+    /// it little-endian, as `out.len() / width` calls of [`Ssi::dma_read`] would.
+    pub(crate) fn dma_read_into(&mut self, out: &mut [u8], width: usize) {
+        let width = width.max(1);
+        let words = out.len() / width;
+        let from_fifo = words.min(self.fifo.len());
+        let mut chunks = out.chunks_exact_mut(width);
+        for (i, chunk) in chunks.by_ref().take(from_fifo).enumerate() {
+            put_word(chunk, self.fifo.words[self.fifo.slot(i)].0);
+        }
+        self.fifo.head = self.fifo.slot(from_fifo);
+        self.fifo.len -= from_fifo;
+        for chunk in chunks {
+            put_word(chunk, 0);
+        }
+        self.stats.dma_words += words as u64;
+        for _ in from_fifo..words {
+            self.count_dma_error();
+        }
+    }
+
     /// DMA side: writes one word (transmit FIFO).
     #[inline]
     pub(crate) fn dma_write(&mut self, value: u32) {
@@ -530,6 +566,22 @@ impl Ssi {
         if self.fifo.len() < self.depth() {
             self.fifo.push_back((value, self.write_tag));
         } else {
+            self.count_dma_error();
+        }
+    }
+
+    /// DMA side: writes one little-endian word per `width`-byte chunk of `src` (transmit
+    /// FIFO), as `src.len() / width` calls of [`Ssi::dma_write`] would.
+    pub(crate) fn dma_write_from(&mut self, src: &[u8], width: usize) {
+        let width = width.max(1);
+        let words = src.len() / width;
+        let kept = words.min(self.depth().saturating_sub(self.fifo.len()));
+        let tag = self.write_tag;
+        for chunk in src.chunks_exact(width).take(kept) {
+            self.fifo.push_back((get_word(chunk), tag));
+        }
+        self.stats.dma_words += words as u64;
+        for _ in kept..words {
             self.count_dma_error();
         }
     }
@@ -630,6 +682,33 @@ impl Ssi {
     /// Transmit: restart the played-stream check at the next word (after an XRUN).
     pub fn resync_checker(&mut self) {
         self.checker.resync();
+    }
+}
+
+/// Stores the low `chunk.len()` (1..=4) bytes of `v`, little-endian (the common widths
+/// with fixed-size copies).
+#[inline]
+pub(crate) fn put_word(chunk: &mut [u8], v: u32) {
+    match chunk.len() {
+        1 => chunk[0] = v as u8,
+        2 => chunk.copy_from_slice(&(v as u16).to_le_bytes()),
+        4 => chunk.copy_from_slice(&v.to_le_bytes()),
+        n => chunk.copy_from_slice(&v.to_le_bytes()[..n]),
+    }
+}
+
+/// A little-endian word of `chunk.len()` (1..=4) bytes.
+#[inline]
+pub(crate) fn get_word(chunk: &[u8]) -> u32 {
+    match *chunk {
+        [a] => u32::from(a),
+        [a, b] => u32::from(u16::from_le_bytes([a, b])),
+        [a, b, c, d] => u32::from_le_bytes([a, b, c, d]),
+        _ => {
+            let mut v = [0u8; 4];
+            v[..chunk.len()].copy_from_slice(chunk);
+            u32::from_le_bytes(v)
+        }
     }
 }
 

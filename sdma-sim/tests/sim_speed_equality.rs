@@ -161,9 +161,10 @@ fn rearm(sim: &mut Sim, r: &mut Ring) {
 }
 
 /// Runs the workload for `seed` and returns its digest.
-fn run(seed: u64, trace: bool) -> u64 {
+fn run(seed: u64, trace: bool, fast_path: bool) -> u64 {
     let mut cfg = SimConfig::with_seed(seed);
     cfg.trace = trace;
+    cfg.fast_path = fast_path;
     let mut rig = Rig::with_config(cfg);
     let mut st = setup(&mut rig);
     let mut lcg = Lcg(seed ^ 0x5eed);
@@ -301,7 +302,14 @@ fn fixed_workload_gives_the_recorded_digests() {
     let print = std::env::var_os("SDMA_SIM_PRINT_DIGEST").is_some();
     let mut got = Vec::new();
     for seed in 1..=4u64 {
-        got.push((run(seed, false), run(seed, true)));
+        let general = run(seed, false, false);
+        let fast = run(seed, false, true);
+        assert_eq!(
+            fast,
+            general,
+            "seed {seed}: the fast path and the general loop disagree"
+        );
+        got.push((fast, run(seed, true, true)));
     }
     if print {
         println!("{got:#x?}");
