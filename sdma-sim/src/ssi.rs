@@ -168,6 +168,9 @@ pub struct Ssi {
     ticks: u64,
     /// `tick_time(ticks)`: when the next codec word moves (kept with `ticks`).
     next_at: Nanos,
+    /// `ticks * num % den`: what `next_at` was rounded down by, in units of `1 / den`
+    /// ns, so the next word time is a few additions away (no division per word).
+    next_rem: u64,
     /// Receive: next pattern sample number.
     gen_next: u64,
     /// Receive: the value of codec word `k`, when not the built-in counter pattern.
@@ -198,6 +201,9 @@ pub struct Ssi {
     /// (word `k` moves at `start + k * num / den`, rounded down).
     num: u64,
     den: u64,
+    /// `num / den` and `num % den`: one word period, whole and remainder.
+    period_whole: u64,
+    period_rem: u64,
     stats: SsiStats,
 }
 
@@ -279,9 +285,13 @@ impl Ssi {
         cfg.watermark = cfg.watermark.clamp(1, cfg.kind.depth());
         cfg.words_per_second = cfg.words_per_second.max(1);
         let g = gcd(SECOND, cfg.words_per_second);
+        let (num, den) = (SECOND / g, cfg.words_per_second / g);
         Self {
-            num: SECOND / g,
-            den: cfg.words_per_second / g,
+            num,
+            den,
+            period_whole: num / den,
+            period_rem: num % den,
+            next_rem: 0,
             checker: PatternChecker::new(cfg.sample_bits),
             cfg,
             fifo: Fifo::default(),
@@ -323,6 +333,32 @@ impl Ssi {
         self.start.saturating_add(t)
     }
 
+    /// Makes word `k` the next to move.
+    fn set_clock(&mut self, k: u64) {
+        self.ticks = k;
+        self.next_at = self.tick_time(k);
+        self.next_rem = match k.checked_mul(self.num) {
+            Some(p) => p % self.den,
+            None => {
+                let r = u128::from(k) * u128::from(self.num) % u128::from(self.den);
+                u64::try_from(r).unwrap_or(0)
+            }
+        };
+    }
+
+    /// Moves the clock on by one word: `next_at` becomes `tick_time(ticks + 1)` by
+    /// adding one period and carrying the remainder.
+    #[inline]
+    fn step_clock(&mut self) {
+        self.ticks += 1;
+        self.next_rem += self.period_rem;
+        let carry = u64::from(self.next_rem >= self.den);
+        self.next_rem -= carry * self.den;
+        self.next_at = self
+            .next_at
+            .saturating_add(self.period_whole + carry);
+    }
+
     /// The number of the last codec word due at or before `now` (0 if none is; word 0
     /// never moves, the first is word 1).
     fn last_due(&self, now: Nanos) -> u64 {
@@ -344,8 +380,7 @@ impl Ssi {
         self.gen_next = self.gen_next.div_ceil(slots) * slots;
         self.running = true;
         self.start = now;
-        self.ticks = 1;
-        self.next_at = self.tick_time(1);
+        self.set_clock(1);
         self.generation += 1;
         if self.cfg.direction == Direction::Receive {
             if let Some(stopped) = self.stopped_at.take().filter(|_| self.codec_free_running) {
@@ -407,81 +442,95 @@ impl Ssi {
     }
 
     /// Moves every codec word due at or before `now`.
+    #[inline]
     pub fn advance(&mut self, now: Nanos) {
-        if !self.running || self.next_at > now {
-            return;
+        if self.running && self.next_at <= now {
+            self.advance_due(now);
         }
-        // Usually one word is due: one word time, no search.
-        let after = self.tick_time(self.ticks + 1);
-        let (last, next_at) = if after > now {
-            (self.ticks, after)
-        } else {
-            let l = self.last_due(now);
-            (l, self.tick_time(l + 1))
-        };
-        debug_assert!(last >= self.ticks);
-        debug_assert_eq!(last, self.last_due(now));
-        let n = last + 1 - self.ticks;
+    }
+
+    /// [`Ssi::advance`] when at least one word is due.
+    fn advance_due(&mut self, now: Nanos) {
+        // A burst's worth of words is usually due: step the clock word by word (a few
+        // additions each); after a long pause, jump.
+        const STEPS: u64 = 64;
+        let first = self.ticks;
+        while self.next_at <= now && self.ticks - first < STEPS {
+            self.step_clock();
+        }
+        if self.next_at <= now {
+            let last = self.last_due(now);
+            self.set_clock(last + 1);
+        }
+        debug_assert_eq!(self.ticks, self.last_due(now) + 1);
+        debug_assert_eq!(self.next_at, self.tick_time(self.ticks));
+        let n = self.ticks - first;
         self.stats.codec_words += n;
         match self.cfg.direction {
-            Direction::Receive => {
-                // Words that find the FIFO full are dropped (the source is a pure
-                // function of the word number: it is not asked for them).
-                let room = (self.depth() - self.fifo.len().min(self.depth())) as u64;
-                let kept = n.min(room);
-                let first = self.gen_next;
-                match self.source {
-                    Some(f) => (first..first + kept).for_each(|k| self.fifo.push_back((f(k), 0))),
-                    None => {
-                        let bits = self.cfg.sample_bits;
-                        let at = self.fifo.len;
-                        for (i, k) in (first..first + kept).enumerate() {
-                            let slot = self.fifo.slot(at + i);
-                            self.fifo.words[slot] = (pattern_value(k, bits), 0);
-                        }
-                        // `kept` is at most the room left below the depth.
-                        self.fifo.len += kept as usize;
-                    }
+            Direction::Receive => self.receive_words(n),
+            Direction::Transmit => self.send_words(first - 1, n),
+        }
+    }
+
+    /// Receive: `n` codec words arrive. Words that find the FIFO full are dropped (the
+    /// source is a pure function of the word number: it is not asked for them).
+    fn receive_words(&mut self, n: u64) {
+        let room = (self.depth() - self.fifo.len().min(self.depth())) as u64;
+        let kept = n.min(room);
+        let first = self.gen_next;
+        match self.source {
+            Some(f) => (first..first + kept).for_each(|k| self.fifo.push_back((f(k), 0))),
+            None => {
+                let bits = self.cfg.sample_bits;
+                let at = self.fifo.len;
+                for (i, k) in (first..first + kept).enumerate() {
+                    let slot = self.fifo.slot(at + i);
+                    self.fifo.words[slot] = (pattern_value(k, bits), 0);
                 }
-                self.gen_next += kept;
-                self.stats.overruns += n - kept;
-                self.gen_next += n - kept;
-            }
-            Direction::Transmit => {
-                let mut slot = self.ticks - 1;
-                let from_fifo = n.min(self.fifo.len() as u64);
-                for _ in 0..from_fifo {
-                    if let Some(w) = self.fifo.pop_front() {
-                        self.checker.check(w.0);
-                        self.last_sent = w;
-                        if let Some(log) = &mut self.played_log {
-                            log.push(PlayedSlot {
-                                slot,
-                                value: w.0,
-                                underrun: false,
-                                tag: w.1,
-                            });
-                        }
-                    }
-                    slot += 1;
-                }
-                let dry = n - from_fifo;
-                self.stats.underruns += dry;
-                if let Some(log) = &mut self.played_log {
-                    let (value, tag) = self.last_sent;
-                    for s in slot..slot + dry {
-                        log.push(PlayedSlot {
-                            slot: s,
-                            value,
-                            underrun: true,
-                            tag,
-                        });
-                    }
-                }
+                // `kept` is at most the room left below the depth.
+                self.fifo.len += kept as usize;
             }
         }
-        self.ticks = last + 1;
-        self.next_at = next_at;
+        self.gen_next += kept;
+        self.stats.overruns += n - kept;
+        self.gen_next += n - kept;
+    }
+
+    /// Transmit: `n` slots from slot number `slot` on go out; a slot that finds the FIFO
+    /// empty sends the previous word again.
+    fn send_words(&mut self, slot: u64, n: u64) {
+        let from_fifo = n.min(self.fifo.len() as u64) as usize;
+        for i in 0..from_fifo {
+            let w = self.fifo.words[self.fifo.slot(i)];
+            self.checker.check(w.0);
+            if let Some(log) = &mut self.played_log {
+                log.push(PlayedSlot {
+                    slot: slot + i as u64,
+                    value: w.0,
+                    underrun: false,
+                    tag: w.1,
+                });
+            }
+        }
+        if from_fifo > 0 {
+            self.last_sent = self.fifo.words[self.fifo.slot(from_fifo - 1)];
+            self.fifo.head = self.fifo.slot(from_fifo);
+            self.fifo.len -= from_fifo;
+        }
+        let dry = n - from_fifo as u64;
+        self.stats.underruns += dry;
+        if let Some(log) = &mut self.played_log {
+            let (value, tag) = self.last_sent;
+            let from = slot + from_fifo as u64;
+            for s in from..from + dry {
+                log.push(PlayedSlot {
+                    slot: s,
+                    value,
+                    underrun: true,
+                    tag,
+                });
+            }
+        }
     }
 
     /// Level of the request line from the current FIFO state.
