@@ -346,19 +346,6 @@ impl Ssi {
         };
     }
 
-    /// Moves the clock on by one word: `next_at` becomes `tick_time(ticks + 1)` by
-    /// adding one period and carrying the remainder.
-    #[inline]
-    fn step_clock(&mut self) {
-        self.ticks += 1;
-        self.next_rem += self.period_rem;
-        let carry = u64::from(self.next_rem >= self.den);
-        self.next_rem -= carry * self.den;
-        self.next_at = self
-            .next_at
-            .saturating_add(self.period_whole + carry);
-    }
-
     /// The number of the last codec word due at or before `now` (0 if none is; word 0
     /// never moves, the first is word 1).
     fn last_due(&self, now: Nanos) -> u64 {
@@ -455,9 +442,16 @@ impl Ssi {
         // additions each); after a long pause, jump.
         const STEPS: u64 = 64;
         let first = self.ticks;
-        while self.next_at <= now && self.ticks - first < STEPS {
-            self.step_clock();
+        let (whole, rem, den) = (self.period_whole, self.period_rem, self.den);
+        let (mut k, mut at, mut r) = (self.ticks, self.next_at, self.next_rem);
+        while at <= now && k - first < STEPS {
+            k += 1;
+            r += rem;
+            let carry = r >= den;
+            r -= if carry { den } else { 0 };
+            at = at.saturating_add(whole + u64::from(carry));
         }
+        (self.ticks, self.next_at, self.next_rem) = (k, at, r);
         if self.next_at <= now {
             let last = self.last_due(now);
             self.set_clock(last + 1);
@@ -501,14 +495,16 @@ impl Ssi {
     fn send_words(&mut self, slot: u64, n: u64) {
         let from_fifo = n.min(self.fifo.len() as u64) as usize;
         for i in 0..from_fifo {
-            let w = self.fifo.words[self.fifo.slot(i)];
-            self.checker.check(w.0);
-            if let Some(log) = &mut self.played_log {
+            self.checker.check(self.fifo.words[self.fifo.slot(i)].0);
+        }
+        if let Some(log) = &mut self.played_log {
+            for i in 0..from_fifo {
+                let (value, tag) = self.fifo.words[self.fifo.slot(i)];
                 log.push(PlayedSlot {
                     slot: slot + i as u64,
-                    value: w.0,
+                    value,
                     underrun: false,
-                    tag: w.1,
+                    tag,
                 });
             }
         }
@@ -594,8 +590,18 @@ impl Ssi {
         let words = out.len() / width;
         let from_fifo = words.min(self.fifo.len());
         let mut chunks = out.chunks_exact_mut(width);
-        for (i, chunk) in chunks.by_ref().take(from_fifo).enumerate() {
-            put_word(chunk, self.fifo.words[self.fifo.slot(i)].0);
+        let fifo = &self.fifo;
+        match width {
+            // The common widths with fixed-size stores.
+            2 => (0..from_fifo).zip(chunks.by_ref()).for_each(|(i, chunk)| {
+                chunk.copy_from_slice(&(fifo.words[fifo.slot(i)].0 as u16).to_le_bytes())
+            }),
+            4 => (0..from_fifo).zip(chunks.by_ref()).for_each(|(i, chunk)| {
+                chunk.copy_from_slice(&fifo.words[fifo.slot(i)].0.to_le_bytes())
+            }),
+            _ => (0..from_fifo)
+                .zip(chunks.by_ref())
+                .for_each(|(i, chunk)| put_word(chunk, fifo.words[fifo.slot(i)].0)),
         }
         self.fifo.head = self.fifo.slot(from_fifo);
         self.fifo.len -= from_fifo;
@@ -626,9 +632,21 @@ impl Ssi {
         let words = src.len() / width;
         let kept = words.min(self.depth().saturating_sub(self.fifo.len()));
         let tag = self.write_tag;
-        for chunk in src.chunks_exact(width).take(kept) {
-            self.fifo.push_back((get_word(chunk), tag));
+        let at = self.fifo.len;
+        let words_in = src.chunks_exact(width).take(kept).enumerate();
+        match width {
+            // The common widths with fixed-size loads.
+            2 => words_in.for_each(|(i, c)| {
+                let slot = self.fifo.slot(at + i);
+                self.fifo.words[slot] = (u32::from(u16::from_le_bytes([c[0], c[1]])), tag);
+            }),
+            _ => words_in.for_each(|(i, c)| {
+                let slot = self.fifo.slot(at + i);
+                self.fifo.words[slot] = (get_word(c), tag);
+            }),
         }
+        // `kept` is at most the room left below the depth.
+        self.fifo.len += kept;
         self.stats.dma_words += words as u64;
         for _ in kept..words {
             self.count_dma_error();
