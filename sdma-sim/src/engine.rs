@@ -229,6 +229,10 @@ enum StepKind {
         dir: Direction,
         bd_addr: u32,
         bd: Bd,
+        /// Bytes the burst moves and the word width (the script's offset in the BD
+        /// cannot change during its own step).
+        bytes: u32,
+        width: u32,
     },
     Memcpy {
         bd_addr: u32,
@@ -418,6 +422,9 @@ pub struct Sim {
     /// The fast-path run the plans belong to: bumped at the start of every run, so a
     /// plan never outlives the run it was made in.
     plan_epoch: u64,
+    /// A fast-path run is in progress: `slot_min` is recomputed at its end, not kept
+    /// up to date slot by slot (nothing in a run reads it).
+    in_fast_run: bool,
 }
 
 fn bit(ch: usize) -> u32 {
@@ -460,6 +467,7 @@ impl Sim {
             fast_path: cfg.fast_path,
             plans: [None; CHANNELS],
             plan_epoch: 0,
+            in_fast_run: false,
         };
         s.trace_all();
         Ok(s)
@@ -816,6 +824,9 @@ impl Sim {
     /// Keeps `slot_min` right after one slot went from `old` to `new`: a new earlier
     /// key is the minimum at once; only losing the minimum needs a scan.
     fn slot_replaced(&mut self, old: Option<(Nanos, u64, u64)>, new: Option<(Nanos, u64, u64)>) {
+        if self.in_fast_run {
+            return;
+        }
         let key = |e: Option<(Nanos, u64, u64)>| e.map(|(t, n, _)| (t, n));
         if old.is_some() && key(old) == self.slot_min {
             self.slots_changed();
@@ -1302,9 +1313,16 @@ impl Sim {
             ),
             kind => {
                 let dir = burst_direction(kind);
+                let (bytes, width) = self.burst_size(c, &bd);
                 (
-                    StepKind::Burst { dir, bd_addr, bd },
-                    self.burst_nominal(c, &bd),
+                    StepKind::Burst {
+                        dir,
+                        bd_addr,
+                        bd,
+                        bytes,
+                        width,
+                    },
+                    self.burst_nominal(bytes, width),
                 )
             }
         }
@@ -1318,10 +1336,9 @@ impl Sim {
         pos.writes_bursts = kind == ScriptKind::PeripheralToMemory;
     }
 
-    /// Nominal length of the next burst of channel `c` on `bd`.
-    fn burst_nominal(&self, c: usize, bd: &Bd) -> Nanos {
+    /// Nominal length of a burst of `bytes` in words of `width` bytes.
+    fn burst_nominal(&self, bytes: u32, width: u32) -> Nanos {
         let t = &self.timing;
-        let (bytes, width) = self.burst_size(c, bd);
         t.context_switch_ns + t.burst_setup_ns + u64::from(bytes / width) * t.per_word_ns
     }
 
@@ -1386,7 +1403,13 @@ impl Sim {
                 self.regs.he &= !bit(c);
             }
             StepKind::Memcpy { bd_addr, bd } => self.finish_memcpy(c, bd_addr, bd),
-            StepKind::Burst { dir, bd_addr, bd } => self.finish_burst(c, dir, bd_addr, bd),
+            StepKind::Burst {
+                dir,
+                bd_addr,
+                bd,
+                bytes,
+                width,
+            } => self.finish_burst(c, dir, bd_addr, bd, (bytes, width)),
         }
         self.step_done(c, consumes_request);
         self.schedule();
@@ -1501,7 +1524,7 @@ impl Sim {
         self.regs.he &= !bit(c);
     }
 
-    fn finish_burst(&mut self, c: usize, dir: Direction, bd_addr: u32, bd: Bd) {
+    fn finish_burst(&mut self, c: usize, dir: Direction, bd_addr: u32, bd: Bd, size: (u32, u32)) {
         if !self.recheck_bd(c, bd_addr, &bd) {
             return self.fault_stop(c);
         }
@@ -1512,12 +1535,11 @@ impl Sim {
                 return self.fault_stop(c);
             }
         };
-        let (bytes, _) = self.burst_size(c, &bd);
         let start = bd.buffer.wrapping_add(self.ch[c].pos.offset);
-        if !self.check_access(c, start, bytes) {
+        if !self.check_access(c, start, size.0) {
             return self.fault_stop(c);
         }
-        self.move_burst(c, dir, dev, bd_addr, &bd);
+        self.move_burst(c, dir, dev, bd_addr, &bd, size);
     }
 
     /// The FIFO the script of channel `c` moves words with (context r6, watermark r7).
@@ -1536,10 +1558,17 @@ impl Sim {
             })
     }
 
-    /// The checked burst of channel `c` on `bd`: moves its words between memory and FIFO
+    /// The checked burst of channel `c` on `bd` (`bytes` in words of `width`): moves its words between memory and FIFO
     /// `dev`, then advances the script (completing the BD after its last burst).
-    fn move_burst(&mut self, c: usize, dir: Direction, dev: usize, bd_addr: u32, bd: &Bd) {
-        let (bytes, width) = self.burst_size(c, bd);
+    fn move_burst(
+        &mut self,
+        c: usize,
+        dir: Direction,
+        dev: usize,
+        bd_addr: u32,
+        bd: &Bd,
+        (bytes, width): (u32, u32),
+    ) {
         let start = bd.buffer.wrapping_add(self.ch[c].pos.offset);
         let now = self.now;
         // A burst is one watermark (at most 4 KiB): on the stack unless it is large

@@ -305,8 +305,7 @@ fn fixed_workload_gives_the_recorded_digests() {
         let general = run(seed, false, false);
         let fast = run(seed, false, true);
         assert_eq!(
-            fast,
-            general,
+            fast, general,
             "seed {seed}: the fast path and the general loop disagree"
         );
         got.push((fast, run(seed, true, true)));

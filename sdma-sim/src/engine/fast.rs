@@ -71,6 +71,7 @@ impl Sim {
             return;
         }
         self.plan_epoch += 1;
+        self.in_fast_run = true;
         let mut host = self.host_key();
         loop {
             let Some((t, n, next)) = self.next_internal() else {
@@ -102,6 +103,7 @@ impl Sim {
             // A completed BD may have raised the interrupt: its delivery is a host event.
             host = self.host_key();
         }
+        self.in_fast_run = false;
         self.slots_changed();
     }
 
@@ -155,11 +157,14 @@ impl Sim {
         self.committed_mask &= !(1 << c);
         self.check_bd_unchanged(c, plan.bd_addr, &plan.bd);
         self.note_bd_seen(c, plan.kind, plan.bd);
-        let nominal = self.burst_nominal(c, &plan.bd);
+        let (bytes, width) = self.burst_size(c, &plan.bd);
+        let nominal = self.burst_nominal(bytes, width);
         let kind = StepKind::Burst {
             dir: plan.dir,
             bd_addr: plan.bd_addr,
             bd: plan.bd,
+            bytes,
+            width,
         };
         self.start_step(c, kind, nominal);
         true
@@ -173,7 +178,9 @@ impl Sim {
         let Some(Step {
             id: step_id,
             ch,
-            kind: StepKind::Burst { dir, bd_addr, bd },
+            kind: StepKind::Burst {
+                dir, bd_addr, bd, ..
+            },
         }) = self.step
         else {
             return false;
@@ -189,7 +196,14 @@ impl Sim {
     fn fast_end(&mut self) {
         let Some(Step {
             ch: c,
-            kind: StepKind::Burst { bd_addr, bd, .. },
+            kind:
+                StepKind::Burst {
+                    bd_addr,
+                    bd,
+                    bytes,
+                    width,
+                    ..
+                },
             ..
         }) = self.step.take()
         else {
@@ -199,7 +213,7 @@ impl Sim {
             return;
         };
         let completed = self.stats.bds_completed[c];
-        self.move_burst(c, plan.dir, plan.dev, bd_addr, &bd);
+        self.move_burst(c, plan.dir, plan.dev, bd_addr, &bd, (bytes, width));
         if self.stats.bds_completed[c] != completed {
             // The BD completed: its DONE bit and the script's position changed.
             self.plans[c] = None;
