@@ -1106,7 +1106,7 @@ impl Sim {
         let rising = s.update_line();
         s.generation += 1;
         let gen = s.generation;
-        let next = s.next_rise();
+        let next = s.arm_next_rise();
         let event = usize::from(s.config().event);
         let new = next.map(|t| (t, self.queue.reserve_seq(), gen));
         let old = std::mem::replace(&mut self.wakes[dev], new);

@@ -171,6 +171,10 @@ pub struct Ssi {
     /// `ticks * num % den`: what `next_at` was rounded down by, in units of `1 / den`
     /// ns, so the next word time is a few additions away (no division per word).
     next_rem: u64,
+    /// The word [`Ssi::next_rise`] last found the line rising at: (number, time,
+    /// remainder as in `next_rem`). When that word is the last one due, the clock moves
+    /// there without stepping word by word.
+    rise_word: Option<(u64, Nanos, u64)>,
     /// Receive: next pattern sample number.
     gen_next: u64,
     /// Receive: the value of codec word `k`, when not the built-in counter pattern.
@@ -292,6 +296,7 @@ impl Ssi {
             period_whole: num / den,
             period_rem: num % den,
             next_rem: 0,
+            rise_word: None,
             checker: PatternChecker::new(cfg.sample_bits),
             cfg,
             fifo: Fifo::default(),
@@ -368,6 +373,7 @@ impl Ssi {
         self.running = true;
         self.start = now;
         self.set_clock(1);
+        self.rise_word = None;
         self.generation += 1;
         if self.cfg.direction == Direction::Receive {
             if let Some(stopped) = self.stopped_at.take().filter(|_| self.codec_free_running) {
@@ -444,6 +450,15 @@ impl Ssi {
         let first = self.ticks;
         let (whole, rem, den) = (self.period_whole, self.period_rem, self.den);
         let (mut k, mut at, mut r) = (self.ticks, self.next_at, self.next_rem);
+        if let Some((rk, rt, rr)) = self.rise_word.take() {
+            // The usual wake-up: the word the line rises at is due and the next is not.
+            let r1 = rr + rem;
+            let carry = r1 >= den;
+            let t1 = rt.saturating_add(whole + u64::from(carry));
+            if rk >= k && rt <= now && t1 > now {
+                (k, at, r) = (rk + 1, t1, r1 - if carry { den } else { 0 });
+            }
+        }
         while at <= now && k - first < STEPS {
             k += 1;
             r += rem;
@@ -560,6 +575,19 @@ impl Ssi {
     /// When the line will next rise if nothing but the codec acts, or `None` if it is
     /// already high or the clock is stopped.
     pub(crate) fn next_rise(&self) -> Option<Nanos> {
+        self.rise_word_number().map(|k| self.tick_time(k))
+    }
+
+    /// [`Ssi::next_rise`], remembering the word for the next [`Ssi::advance`].
+    pub(crate) fn arm_next_rise(&mut self) -> Option<Nanos> {
+        let k = self.rise_word_number()?;
+        let at = self.tick_time(k);
+        self.rise_word = k.checked_mul(self.num).map(|p| (k, at, p % self.den));
+        Some(at)
+    }
+
+    /// The number of the codec word the line next rises at (see [`Ssi::next_rise`]).
+    fn rise_word_number(&self) -> Option<u64> {
         if !self.running || !self.requests_enabled || self.request_level() {
             return None;
         }
@@ -567,7 +595,7 @@ impl Ssi {
             Direction::Receive => self.cfg.watermark - self.fifo.len(),
             Direction::Transmit => self.fifo.len() - (self.depth() - self.cfg.watermark),
         } as u64;
-        Some(self.tick_time(self.ticks + words_needed - 1))
+        Some(self.ticks + words_needed - 1)
     }
 
     /// DMA side: reads one word (receive FIFO).
