@@ -128,6 +128,32 @@ impl PatternChecker {
         ok
     }
 
+    /// Checks `values` in order, exactly as [`PatternChecker::check`] on each would
+    /// (the counters kept in registers for the run: a burst's words at once).
+    pub fn check_each(&mut self, values: impl IntoIterator<Item = u32>) {
+        let m = self.mask;
+        let mut st = self.stats;
+        let mut expected = self.expected;
+        for value in values {
+            let v = u64::from(value) & m;
+            let d = expected.map_or(0, |e| v.wrapping_sub(e) & m);
+            st.checked += 1;
+            if d == 0 {
+                st.in_order += 1;
+            } else {
+                st.discontinuities += 1;
+                if d <= m / 2 {
+                    st.lost += d;
+                } else {
+                    st.repeated += m + 1 - d;
+                }
+            }
+            expected = Some((v + 1) & m);
+        }
+        self.stats = st;
+        self.expected = expected;
+    }
+
     /// Checks every sample of `values`; returns the number of unexpected ones.
     pub fn check_all(&mut self, values: impl IntoIterator<Item = u32>) -> u64 {
         values.into_iter().map(|v| u64::from(!self.check(v))).sum()

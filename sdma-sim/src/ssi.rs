@@ -509,9 +509,9 @@ impl Ssi {
     /// empty sends the previous word again.
     fn send_words(&mut self, slot: u64, n: u64) {
         let from_fifo = n.min(self.fifo.len() as u64) as usize;
-        for i in 0..from_fifo {
-            self.checker.check(self.fifo.words[self.fifo.slot(i)].0);
-        }
+        let fifo = &self.fifo;
+        self.checker
+            .check_each((0..from_fifo).map(|i| fifo.words[fifo.slot(i)].0));
         if let Some(log) = &mut self.played_log {
             for i in 0..from_fifo {
                 let (value, tag) = self.fifo.words[self.fifo.slot(i)];
