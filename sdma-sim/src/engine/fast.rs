@@ -53,6 +53,9 @@ impl BurstPlan {
     }
 }
 
+/// No step end or wake-up is pending (in [`Sim::next_internal`]).
+const NONE: usize = usize::MAX - 1;
+
 /// The next event inside a run.
 enum Next {
     StepEnd,
@@ -119,15 +122,23 @@ impl Sim {
 
     /// The earliest step end or FIFO wake-up.
     fn next_internal(&self) -> Option<(Nanos, u64, Next)> {
-        let mut best = self.step_end.map(|(t, n, _)| (t, n, Next::StepEnd));
+        // Plain integers: this runs twice per burst.
+        let (mut t, mut n, mut which) = match self.step_end {
+            Some((t, n, _)) => (t, n, usize::MAX),
+            None => (Nanos::MAX, u64::MAX, NONE),
+        };
         for (dev, w) in self.wakes.iter().enumerate() {
-            if let Some((t, n, _)) = *w {
-                if best.as_ref().is_none_or(|&(bt, bn, _)| (t, n) < (bt, bn)) {
-                    best = Some((t, n, Next::Wake(dev)));
+            if let &Some((wt, wn, _)) = w {
+                if wt < t || (wt == t && wn < n) {
+                    (t, n, which) = (wt, wn, dev);
                 }
             }
         }
-        best
+        match which {
+            NONE => None,
+            usize::MAX => Some((t, n, Next::StepEnd)),
+            dev => Some((t, n, Next::Wake(dev))),
+        }
     }
 
     /// The scheduler after an event: a planned burst starts on the fast path, anything
