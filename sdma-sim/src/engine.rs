@@ -1109,8 +1109,21 @@ impl Sim {
         let next = s.arm_next_rise();
         let event = usize::from(s.config().event);
         let new = next.map(|t| (t, self.queue.reserve_seq(), gen));
-        let old = std::mem::replace(&mut self.wakes[dev], new);
-        self.slot_replaced(old, new);
+        if self.in_fast_run {
+            // A plain store, field by field (slot_min is recomputed at the end of the
+            // run; a whole-tuple copy through the stack stalls store forwarding).
+            match (&mut self.wakes[dev], new) {
+                (Some(w), Some((t, n, g))) => {
+                    w.0 = t;
+                    w.1 = n;
+                    w.2 = g;
+                }
+                (w, new) => *w = new,
+            }
+        } else {
+            let old = std::mem::replace(&mut self.wakes[dev], new);
+            self.slot_replaced(old, new);
+        }
         if rising {
             self.event_edge(event);
         }
@@ -1339,7 +1352,8 @@ impl Sim {
     /// Nominal length of a burst of `bytes` in words of `width` bytes.
     fn burst_nominal(&self, bytes: u32, width: u32) -> Nanos {
         let t = &self.timing;
-        t.context_switch_ns + t.burst_setup_ns + u64::from(bytes / width) * t.per_word_ns
+        let words = crate::ssi::words_of(bytes as usize, width as usize) as u64;
+        t.context_switch_ns + t.burst_setup_ns + words * t.per_word_ns
     }
 
     /// The PC in channel `c`'s context and the script it starts, if known.

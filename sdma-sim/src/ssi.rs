@@ -581,8 +581,17 @@ impl Ssi {
     /// [`Ssi::next_rise`], remembering the word for the next [`Ssi::advance`].
     pub(crate) fn arm_next_rise(&mut self) -> Option<Nanos> {
         let k = self.rise_word_number()?;
-        let at = self.tick_time(k);
-        self.rise_word = k.checked_mul(self.num).map(|p| (k, at, p % self.den));
+        // From the next word's time, a few periods on by additions (no division): the
+        // rise is at most a FIFO's depth of words away.
+        let (mut at, mut r) = (self.next_at, self.next_rem);
+        for _ in self.ticks..k {
+            r += self.period_rem;
+            let carry = r >= self.den;
+            r -= if carry { self.den } else { 0 };
+            at = at.saturating_add(self.period_whole + u64::from(carry));
+        }
+        debug_assert_eq!(at, self.tick_time(k));
+        self.rise_word = Some((k, at, r));
         Some(at)
     }
 
@@ -615,7 +624,7 @@ impl Ssi {
     /// it little-endian, as `out.len() / width` calls of [`Ssi::dma_read`] would.
     pub(crate) fn dma_read_into(&mut self, out: &mut [u8], width: usize) {
         let width = width.max(1);
-        let words = out.len() / width;
+        let words = words_of(out.len(), width);
         let from_fifo = words.min(self.fifo.len());
         let mut chunks = out.chunks_exact_mut(width);
         let fifo = &self.fifo;
@@ -657,7 +666,7 @@ impl Ssi {
     /// FIFO), as `src.len() / width` calls of [`Ssi::dma_write`] would.
     pub(crate) fn dma_write_from(&mut self, src: &[u8], width: usize) {
         let width = width.max(1);
-        let words = src.len() / width;
+        let words = words_of(src.len(), width);
         let kept = words.min(self.depth().saturating_sub(self.fifo.len()));
         let tag = self.write_tag;
         let at = self.fifo.len;
@@ -777,6 +786,18 @@ impl Ssi {
     /// Transmit: restart the played-stream check at the next word (after an XRUN).
     pub fn resync_checker(&mut self) {
         self.checker.resync();
+    }
+}
+
+/// `len / width` for a width of at least 1, without a division for the usual widths (a
+/// 64-bit division costs tens of cycles on every burst).
+#[inline]
+pub(crate) fn words_of(len: usize, width: usize) -> usize {
+    match width {
+        1 => len,
+        2 => len >> 1,
+        4 => len >> 2,
+        w => len / w.max(1),
     }
 }
 
