@@ -246,6 +246,26 @@ impl SimMemory {
         (off < self.size as usize).then(|| self.base + off as u32)
     }
 
+    /// The bytes at `[addr, addr + len)`, borrowed: a burst's words go straight from
+    /// memory to a FIFO without a copy.
+    #[inline]
+    pub(crate) fn bytes(&self, addr: u32, len: u32) -> Result<&[u8], MemError> {
+        let off = self.offset(addr, len)?;
+        // SAFETY: the range is inside the allocation (checked by `offset`) and the slice
+        // borrows `self`: no `&mut` to the window can exist meanwhile, and the host's raw
+        // pointers are not used while the model runs (the host is not running then).
+        Ok(unsafe { std::slice::from_raw_parts(self.ptr.as_ptr().add(off), len as usize) })
+    }
+
+    /// The bytes at `[addr, addr + len)`, mutably borrowed: a burst's words go straight
+    /// from a FIFO to memory without a copy.
+    #[inline]
+    pub(crate) fn bytes_mut(&mut self, addr: u32, len: u32) -> Result<&mut [u8], MemError> {
+        let off = self.offset(addr, len)?;
+        // SAFETY: as in `bytes`; the borrow of `self` is exclusive.
+        Ok(unsafe { std::slice::from_raw_parts_mut(self.ptr.as_ptr().add(off), len as usize) })
+    }
+
     /// Copies bytes at `addr` into `out`.
     #[inline]
     pub fn read(&self, addr: u32, out: &mut [u8]) -> Result<(), MemError> {
