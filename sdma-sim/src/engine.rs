@@ -422,6 +422,8 @@ pub struct Sim {
     /// The fast-path run the plans belong to: bumped at the start of every run, so a
     /// plan never outlives the run it was made in.
     plan_epoch: u64,
+    /// Events handled on the fast path (a figure for tests: the path really ran).
+    fast_events: u64,
     /// A fast-path run is in progress: `slot_min` is recomputed at its end, not kept
     /// up to date slot by slot (nothing in a run reads it).
     in_fast_run: bool,
@@ -468,6 +470,7 @@ impl Sim {
             plans: [None; CHANNELS],
             plan_epoch: 0,
             in_fast_run: false,
+            fast_events: 0,
         };
         s.trace_all();
         Ok(s)
@@ -478,6 +481,18 @@ impl Sim {
     /// Current virtual time in ns.
     pub fn now(&self) -> Nanos {
         self.now
+    }
+
+    /// Turns the fast path on or off ([`SimConfig::fast_path`]); either way the model
+    /// gives the same results.
+    pub fn set_fast_path(&mut self, on: bool) {
+        self.fast_path = on;
+    }
+
+    /// Events the fast path handled so far (step ends and FIFO wake-ups; the rest went
+    /// through the general loop).
+    pub fn fast_path_events(&self) -> u64 {
+        self.fast_events
     }
 
     /// The timing model.

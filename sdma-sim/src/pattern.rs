@@ -170,6 +170,40 @@ mod tests {
     use super::*;
 
     #[test]
+    fn check_each_counts_as_check_on_every_word() {
+        // In order, jumps both ways, a wrap at the width, resyncs: word by word and at
+        // once must agree, whatever the chunking.
+        let mut x = 0x1234_5678u32;
+        let mut values = Vec::new();
+        for i in 0..4_000u32 {
+            x ^= x << 13;
+            x ^= x >> 17;
+            x ^= x << 5;
+            values.push(match x % 7 {
+                0 => x,
+                1 => i.wrapping_sub(3),
+                _ => i,
+            });
+        }
+        for bits in [8, 16, 24, 32] {
+            let mut one = PatternChecker::new(bits);
+            let mut many = PatternChecker::new(bits);
+            for (n, chunk) in values.chunks(1 + bits as usize % 9).enumerate() {
+                if n % 50 == 49 {
+                    one.resync();
+                    many.resync();
+                }
+                chunk.iter().for_each(|&v| {
+                    one.check(v);
+                });
+                many.check_each(chunk.iter().copied());
+            }
+            assert_eq!(one.stats(), many.stats(), "{bits} bits");
+            assert!(one.stats().discontinuities > 100 && one.stats().in_order > 100);
+        }
+    }
+
+    #[test]
     fn classifies_lost_repeated_and_reordered() {
         let mut c = PatternChecker::from_start(16);
         assert_eq!(c.check_all([0, 1, 2, 3]), 0);

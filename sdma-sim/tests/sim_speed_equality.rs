@@ -15,45 +15,10 @@
 
 mod common;
 
-use common::{Rig, AP_2_AP, MCU_2_SHP, SHP_2_MCU};
+use common::{Fnv, Lcg, Rig, AP_2_AP, MCU_2_SHP, SHP_2_MCU};
 use sdma_sim::layout::{BD_CONT, BD_DONE, BD_EXTD, BD_INTR, BD_WRAP};
 use sdma_sim::regs::*;
 use sdma_sim::{Callback, FifoKind, Sim, SimConfig, SsiConfig, SsiId, MS, US};
-
-/// FNV-1a, 64 bit: a digest that does not depend on the standard library's hasher.
-struct Fnv(u64);
-
-impl Fnv {
-    fn new() -> Self {
-        Fnv(0xcbf2_9ce4_8422_2325)
-    }
-    fn bytes(&mut self, b: &[u8]) {
-        for &x in b {
-            self.0 ^= u64::from(x);
-            self.0 = self.0.wrapping_mul(0x0100_0000_01b3);
-        }
-    }
-    fn str(&mut self, s: &str) {
-        self.bytes(s.as_bytes());
-        self.bytes(&[0xff]);
-    }
-}
-
-/// The test's own choices (stop instants, which channel), independent of the model's RNG.
-struct Lcg(u64);
-
-impl Lcg {
-    fn next(&mut self) -> u64 {
-        self.0 = self
-            .0
-            .wrapping_mul(6_364_136_223_846_793_005)
-            .wrapping_add(1_442_695_040_888_963_407);
-        self.0 >> 33
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-}
 
 const PERIOD: u32 = 1024;
 const PERIODS: u32 = 4;

@@ -89,6 +89,9 @@ pub struct ScriptEngine {
     /// Load this project's open scripts (`ScriptSet::Open`, by SETPM) instead of using the
     /// ROM scripts.
     pub open_scripts: bool,
+    /// Run every event through the simulator's general loop (`SimConfig::fast_path`
+    /// off): the reference the fast path is checked against, same results, slower.
+    pub general_loop: bool,
 }
 
 impl ScriptEngine {
@@ -100,6 +103,9 @@ impl ScriptEngine {
         sdma: &'static Sdma<DemoPlatform>,
     ) -> Result<(), BringUpError> {
         use sdma_core::sdma::script::OPEN_SCRIPTS;
+        if self.general_loop {
+            board.with_sim(|s| s.set_fast_path(false));
+        }
         if self.isa {
             board
                 .with_sim(|s| s.use_isa_engine(OPEN_SCRIPTS))

@@ -400,3 +400,18 @@ fn multi_channel_storm_is_clean_in_the_silicon_configuration() {
     }
     assert_eq!(load["memcpy_bad"], 0);
 }
+
+#[test]
+fn the_simulator_fast_path_gives_the_general_loops_json() {
+    // The demo's load (the multi-channel engine with cancelled and reused copies), both
+    // recovery modes: the fast path changes the simulator's speed, never a figure.
+    for application in [false, true] {
+        let mut a = args(Policy::PendingList, 150, 5);
+        a.load = Load::STORM;
+        a.application = application;
+        let fast = run(&a).unwrap().to_string();
+        a.engine.general_loop = true;
+        let general = run(&a).unwrap().to_string();
+        assert_eq!(fast, general, "application {application}");
+    }
+}

@@ -103,6 +103,7 @@ impl Sim {
                     self.fast_end();
                 }
             }
+            self.fast_events += 1;
             // A completed BD may have raised the interrupt: its delivery is a host event.
             host = self.host_key();
         }

@@ -386,6 +386,7 @@ fn sim_speed(isa: bool) -> Result<serde_json::Value, String> {
         ScriptEngine {
             isa: true,
             open_scripts: true,
+            ..ScriptEngine::default()
         }
         .apply(s.board, s.sdma)
         .map_err(|e| e.to_string())?;
