@@ -6,7 +6,8 @@
 //!
 //! The variations aim at what the fast path takes for granted within a run: word widths
 //! of 1, 2, 3 and 4 bytes, watermarks of 1-15 words, periods that are no multiple of a
-//! burst, one-BD rings (a completed BD is the next one), a capture buffer laid over
+//! burst, one-BD rings (a completed BD is the next one), rings without interrupts (a
+//! completed BD does not end a run), a capture buffer laid over
 //! another channel's BD ring (a plan must refuse it), a memory copy above or below the
 //! audio priority, stops and restarts, context reloads that change the watermark,
 //! requests switched off, FIFOs flushed, CPU claims, three FIFO rates.
@@ -29,13 +30,17 @@ struct Ring {
     n: u32,
     period: u32,
     width_code: u32,
+    /// No BD interrupts (the application polls and re-arms): a completed BD does not
+    /// end the fast path's run.
+    quiet: bool,
     next: u32,
 }
 
 impl Ring {
     fn mode(&self, i: u32) -> u32 {
         let wrap = if i == self.n - 1 { BD_WRAP } else { 0 };
-        BD_DONE | BD_EXTD | BD_CONT | BD_INTR | (self.width_code << 24) | self.period | wrap
+        let intr = if self.quiet { 0 } else { BD_INTR };
+        BD_DONE | BD_EXTD | BD_CONT | intr | (self.width_code << 24) | self.period | wrap
     }
 }
 
@@ -47,6 +52,8 @@ struct Case {
     overlay: bool,
     /// The memory copy's priority (audio runs at 3).
     memcpy_priority: u32,
+    /// Rings whose BDs raise no interrupt.
+    quiet: bool,
 }
 
 impl Case {
@@ -65,6 +72,7 @@ impl Case {
             shapes,
             overlay: n % 5 == 3,
             memcpy_priority: [5, 1, 3][(n % 3) as usize],
+            quiet: n % 2 == 0,
         }
     }
 }
@@ -78,7 +86,8 @@ struct Streams {
     copy_len: u32,
 }
 
-fn ring(rig: &mut Rig, ch: usize, (code, _, period, n): (u32, u32, u32, u32)) -> Ring {
+fn ring(rig: &mut Rig, ch: usize, shape: (u32, u32, u32, u32), quiet: bool) -> Ring {
+    let (code, _, period, n) = shape;
     let ring = rig.sim.memory_mut().alloc(12 * n, 4).unwrap();
     let buf = rig.sim.memory_mut().alloc(n * period, 4).unwrap();
     let mut r = Ring {
@@ -88,6 +97,7 @@ fn ring(rig: &mut Rig, ch: usize, (code, _, period, n): (u32, u32, u32, u32)) ->
         n,
         period,
         width_code: code,
+        quiet,
         next: 0,
     };
     for i in 0..n {
@@ -119,7 +129,8 @@ fn setup(rig: &mut Rig, case: &Case) -> Streams {
     rig.load_context(1, SHP_2_MCU, 0x0202_8008, watermark_bytes(a));
     rig.load_context(2, MCU_2_SHP, 0x0202_8000, watermark_bytes(b));
     rig.load_context(4, SHP_2_MCU, 0x0202_C0A0, watermark_bytes(c));
-    let mut rings = vec![ring(rig, 1, a), ring(rig, 2, b), ring(rig, 4, c)];
+    let q = case.quiet;
+    let mut rings = vec![ring(rig, 1, a, q), ring(rig, 2, b, q), ring(rig, 4, c, q)];
     let tx_buf = rings[1].buf;
     let bytes: Vec<u8> = (0..b.3 * b.2).map(|i| (i * 5 + 1) as u8).collect();
     rig.sim.memory_mut().write(tx_buf, &bytes).unwrap();
@@ -343,4 +354,96 @@ fn varied_workloads_give_the_same_digest_with_and_without_the_fast_path() {
         fast_total > 10_000,
         "{fast_total} fast events over all cases"
     );
+}
+
+/// Channel 2 plays a long one-BD ring while channel 1 captures into a buffer whose third
+/// burst lands on channel 2's BD. No interrupt and no host event end the fast path's
+/// run, so a plan kept across the rewrite would start the next playback burst on the
+/// old BD.
+fn capture_over_a_bd(fast_path: bool) -> (u64, u64, usize) {
+    let mut cfg = SimConfig::with_seed(9);
+    cfg.fast_path = fast_path;
+    let mut rig = Rig::with_config(cfg);
+    let rx = rig.sim.add_ssi(SsiConfig::ssi1_rx());
+    let tx = rig.sim.add_ssi(SsiConfig::ssi1_tx());
+    rig.load_context(1, SHP_2_MCU, 0x0202_8008, 16);
+    rig.load_context(2, MCU_2_SHP, 0x0202_8000, 16);
+    // One allocation holds the capture buffer and, in its third burst's bytes, the
+    // playback BD: both channels' accesses are to live memory and both are planned by
+    // then (a script's first step reads its CCB on the general path).
+    let mem = rig.sim.memory_mut();
+    let (block, tx_buf, rx_ring) = (
+        mem.alloc(64, 4).unwrap(),
+        mem.alloc(4096, 4).unwrap(),
+        mem.alloc(12, 4).unwrap(),
+    );
+    let tx_ring = block + 32;
+    let mode = |count: u32| BD_DONE | BD_EXTD | BD_CONT | BD_WRAP | (2 << 24) | count;
+    rig.write_bd(tx_ring, mode(4096), tx_buf, 0);
+    rig.write_bd(rx_ring, mode(64), block, 0);
+    rig.set_ccb(2, tx_ring);
+    rig.set_ccb(1, rx_ring);
+    let sim = &mut rig.sim;
+    sim.write_reg(CHNENBL0 + 4 * 37, 1 << 1);
+    sim.write_reg(CHNENBL0 + 4 * 38, 1 << 2);
+    sim.write_reg(CHNPRI0 + 4, 3);
+    sim.write_reg(CHNPRI0 + 8, 3);
+    sim.write_reg(HSTART, (1 << 1) | (1 << 2));
+    sim.start_ssi(rx);
+    sim.start_ssi(tx);
+    sim.run_until(5 * MS);
+    let mut h = Fnv::new();
+    h.str(&format!(
+        "{} {:?} {:?} {:?}",
+        sim.now(),
+        sim.stats(),
+        sim.hazards(),
+        sim.errors()
+    ));
+    for id in [rx, tx] {
+        let s = sim.ssi(id).unwrap();
+        h.str(&format!("{:?} {:?} {}", s.stats(), s.played(), s.level()));
+    }
+    let mut mem = vec![0u8; 64];
+    sim.memory().read(block, &mut mem).unwrap();
+    h.bytes(&mem);
+    (h.0, sim.fast_path_events(), sim.hazards().len())
+}
+
+#[test]
+fn a_capture_over_another_channels_bd_reaches_that_channels_next_burst() {
+    let (general, _, hazards) = capture_over_a_bd(false);
+    let (fast, events, _) = capture_over_a_bd(true);
+    assert!(hazards > 0, "the capture really rewrites the playback BD");
+    assert!(events > 0, "the fast path ran");
+    assert_eq!(fast, general);
+}
+
+#[test]
+fn a_host_event_due_with_a_fifo_wake_up_keeps_its_insertion_order() {
+    // The deadline is armed before the capture FIFO starts, for the very instant its
+    // request rises (word 8 at 96 000 words/s: 8 * 31 250 / 3 ns after the start), so
+    // it was inserted first and runs first: the host sees the engine before the burst.
+    for fast_path in [false, true] {
+        let mut cfg = SimConfig::with_seed(3);
+        cfg.fast_path = fast_path;
+        let mut rig = Rig::with_config(cfg);
+        let rx = rig.sim.add_ssi(SsiConfig::ssi1_rx());
+        rig.load_context(1, SHP_2_MCU, 0x0202_8008, 16);
+        rig.cyclic_ring(1, 2, 256);
+        rig.sim.write_reg(CHNENBL0 + 4 * 37, 1 << 1);
+        rig.sim.write_reg(CHNPRI0 + 4, 3);
+        rig.sim.write_reg(HSTART, 1 << 1);
+        let rise = rig.sim.now() + 8 * 31_250 / 3;
+        rig.sim.set_deadline(rise);
+        rig.sim.start_ssi(rx);
+        let cb = rig.sim.advance_to(rise + US);
+        assert_eq!(cb, Some(Callback::Timer), "fast path {fast_path}");
+        assert_eq!(rig.sim.now(), rise);
+        assert_eq!(
+            rig.sim.step_channel(),
+            None,
+            "fast path {fast_path}: the burst starts after the host event"
+        );
+    }
 }
