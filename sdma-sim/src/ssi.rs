@@ -940,6 +940,29 @@ mod tests {
     }
 
     #[test]
+    fn dma_moves_take_whole_words_of_every_width() {
+        // 24-bit words are 3 bytes on the bus: 9 bytes are 3 words, stored
+        // little-endian, the FIFO's fourth word stays.
+        for (width, bytes, words) in [(1usize, 5usize, 5u64), (2, 10, 5), (3, 9, 3), (4, 12, 3)] {
+            assert_eq!(words_of(bytes, width) as u64, words);
+            let mut rx = Ssi::new(SsiConfig::ssi1_rx());
+            rx.set_receive_source(|k| 0x0A0B_0C00 | k as u32);
+            rx.start(0);
+            rx.advance(rx.tick_time(4));
+            let mut out = vec![0u8; bytes];
+            rx.dma_read_into(&mut out, width);
+            assert_eq!(rx.stats().dma_words, words, "width {width}");
+            assert_eq!(rx.level() as u64, 4 - words.min(4), "width {width}");
+            if width == 3 {
+                assert_eq!(out, [0x00, 0x0C, 0x0B, 0x01, 0x0C, 0x0B, 0x02, 0x0C, 0x0B]);
+            }
+            let mut tx = Ssi::new(SsiConfig::ssi1_tx());
+            tx.dma_write_from(&out, width);
+            assert_eq!((tx.level() as u64, tx.stats().dma_words), (words, words));
+        }
+    }
+
+    #[test]
     fn transmit_fifo_requests_drains_and_underruns() {
         let mut s = Ssi::new(SsiConfig::ssi1_tx());
         s.start(0);

@@ -447,3 +447,44 @@ fn a_host_event_due_with_a_fifo_wake_up_keeps_its_insertion_order() {
         );
     }
 }
+
+#[test]
+fn a_bd_rewritten_by_the_host_during_a_burst_is_seen_at_its_end() {
+    // The host runs in the middle of a burst (a deadline 100 ns into it) and rewrites
+    // the BD under the script: the end of that burst re-reads the BD and reports the
+    // rewrite, whether the burst began on the fast path or not.
+    let run = |fast_path: bool| {
+        let mut cfg = SimConfig::with_seed(4);
+        cfg.fast_path = fast_path;
+        let mut rig = Rig::with_config(cfg);
+        let rx = rig.sim.add_ssi(SsiConfig::ssi1_rx());
+        rig.load_context(1, SHP_2_MCU, 0x0202_8008, 16);
+        let (ring, _) = rig.cyclic_ring(1, 2, 256);
+        rig.sim.write_reg(CHNENBL0 + 4 * 37, 1 << 1);
+        rig.sim.write_reg(CHNPRI0 + 4, 3);
+        rig.sim.write_reg(HSTART, 1 << 1);
+        let start = rig.sim.now();
+        rig.sim.start_ssi(rx);
+        // The third request: the script has started and its channel is planned.
+        let rise = start + 24 * 31_250 / 3;
+        rig.sim.set_deadline(rise + 100);
+        assert_eq!(rig.sim.advance_to(rise + US), Some(Callback::Timer));
+        assert_eq!(
+            rig.sim.step_channel(),
+            Some(1),
+            "the deadline falls in the burst"
+        );
+        let mode = rig.bd_mode(ring);
+        rig.sim.memory_mut().write_u32(ring, mode ^ 0x10).unwrap();
+        rig.sim.run_until(rise + 50 * US);
+        (
+            format!("{:?} {:?}", rig.sim.hazards(), rig.sim.stats()),
+            rig.sim.fast_path_events(),
+        )
+    };
+    let (general, _) = run(false);
+    let (fast, events) = run(true);
+    assert!(general.contains("BdRewrittenWhileLive"), "{general}");
+    assert!(events > 0);
+    assert_eq!(fast, general);
+}

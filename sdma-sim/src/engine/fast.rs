@@ -182,25 +182,18 @@ impl Sim {
         true
     }
 
-    /// True when the step in progress is a burst its channel's plan covers.
+    /// True when the step in progress is a burst begun in this run with its channel's
+    /// plan (one begun in an earlier run ends on the general path: the host may have
+    /// acted since).
     fn fast_end_ready(&self) -> bool {
-        let Some((_, _, id)) = self.step_end else {
+        let (Some((_, _, id)), Some(step)) = (self.step_end, self.step) else {
             return false;
         };
-        let Some(Step {
-            id: step_id,
-            ch,
-            kind: StepKind::Burst {
-                dir, bd_addr, bd, ..
-            },
-        }) = self.step
-        else {
-            return false;
-        };
-        step_id == id
-            && self.plans[ch].is_some_and(|p| {
-                p.epoch == self.plan_epoch && p.bd_addr == bd_addr && p.bd == bd && p.dir == dir
-            })
+        // A plan of this run for the stepping channel was made at its begin, from the
+        // BD the step runs on: a completed BD drops the plan before the next begin.
+        step.id == id
+            && matches!(step.kind, StepKind::Burst { .. })
+            && self.plans[step.ch].is_some_and(|p| p.epoch == self.plan_epoch)
     }
 
     /// `end_step` for a planned burst (after [`Sim::fast_end_ready`]): the BD re-read,
