@@ -1123,19 +1123,16 @@ impl Sim {
         let gen = s.generation;
         let next = s.arm_next_rise();
         let event = usize::from(s.config().event);
-        let new = next.map(|t| (t, self.queue.reserve_seq(), gen));
         if self.in_fast_run {
-            // A plain store, field by field (slot_min is recomputed at the end of the
-            // run; a whole-tuple copy through the stack stalls store forwarding).
-            match (&mut self.wakes[dev], new) {
-                (Some(w), Some((t, n, g))) => {
-                    w.0 = t;
-                    w.1 = n;
-                    w.2 = g;
-                }
-                (w, new) => *w = new,
+            // Stored in place (slot_min is recomputed at the end of the run; building
+            // the slot on the stack and copying it stalls store forwarding).
+            let slot = &mut self.wakes[dev];
+            match next {
+                Some(t) => *slot = Some((t, self.queue.reserve_seq(), gen)),
+                None => *slot = None,
             }
         } else {
+            let new = next.map(|t| (t, self.queue.reserve_seq(), gen));
             let old = std::mem::replace(&mut self.wakes[dev], new);
             self.slot_replaced(old, new);
         }
