@@ -1,6 +1,6 @@
 //! `xrun-storm --policy NAME [--xruns N] [--seed S] [--stop-bound-us N] [--trace DIR]
-//! [--no-application] [--board sabrelite|imx6ull-evk] [--engine behavioural|isa]
-//! [--scripts rom|open] [--load storm|none|PARTS] [--mutant NAME]`: the XRUN storm of
+//! [--no-application] [--board sabrelite|imx6ull-evk]
+//! [--engine behavioural|behavioural-general|isa] [--scripts rom|open] [--load storm|none|PARTS] [--mutant NAME]`: the XRUN storm of
 //! `docs/scenarios.md#xrun-storm` for one terminate policy
 //! on the simulated board, the harness of `cargo xtask demo`.
 //!
@@ -86,8 +86,18 @@ fn parse() -> Result<(DemoArgs, Option<String>), String> {
             "--no-application" => a.application = false,
             "--engine" => match val()?.as_str() {
                 "behavioural" => a.engine.isa = false,
+                // The behavioural engine with its fast path off: the same JSON, slower
+                // (the reference the fast path is checked against).
+                "behavioural-general" => {
+                    a.engine.isa = false;
+                    a.engine.general_loop = true;
+                }
                 "isa" => a.engine.isa = true,
-                v => return Err(format!("unknown engine `{v}` (behavioural, isa)")),
+                v => {
+                    return Err(format!(
+                        "unknown engine `{v}` (behavioural, behavioural-general, isa)"
+                    ))
+                }
             },
             "--scripts" => match val()?.as_str() {
                 "rom" => a.engine.open_scripts = false,
@@ -111,7 +121,7 @@ fn parse() -> Result<(DemoArgs, Option<String>), String> {
             "-h" | "--help" => {
                 return Err("usage: xrun-storm --policy pending-list|linux-5.8|linux-5.15-6.9|linux-6.10 [--xruns N] [--seed S] \
                             [--stop-bound-us N] [--trace DIR] [--no-application] [--board sabrelite|imx6ull-evk] \
-                            [--engine behavioural|isa] [--scripts rom|open] \
+                            [--engine behavioural|behavioural-general|isa] [--scripts rom|open] \
                             [--load storm|none|PARTS] [--mutant NAME]"
                     .into())
             }
