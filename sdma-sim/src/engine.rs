@@ -422,6 +422,8 @@ pub struct Sim {
     /// The fast-path run the plans belong to: bumped at the start of every run, so a
     /// plan never outlives the run it was made in.
     plan_epoch: u64,
+    /// The channels that got a plan in this run (a superset of the current plans).
+    planned: u32,
     /// Events handled on the fast path (a figure for tests: the path really ran).
     fast_events: u64,
     /// A fast-path run is in progress: `slot_min` is recomputed at its end, not kept
@@ -469,6 +471,7 @@ impl Sim {
             fast_path: cfg.fast_path,
             plans: [None; CHANNELS],
             plan_epoch: 0,
+            planned: 0,
             in_fast_run: false,
             fast_events: 0,
         };
