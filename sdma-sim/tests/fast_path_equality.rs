@@ -17,10 +17,13 @@
 
 mod common;
 
-use common::{Fnv, Lcg, Rig, AP_2_AP, MCU_2_SHP, SHP_2_MCU};
+use common::{
+    add_audio_fifos, ramp_memcpy, restart_memcpy, route_and_start_audio, Fnv, Lcg, Rig, MCU_2_SHP,
+    SHP_2_MCU,
+};
 use sdma_sim::layout::{BD_CONT, BD_DONE, BD_EXTD, BD_INTR, BD_WRAP};
 use sdma_sim::regs::*;
-use sdma_sim::{Callback, FifoKind, Sim, SimConfig, SsiConfig, SsiId, MS, US};
+use sdma_sim::{Callback, Sim, SimConfig, SsiConfig, SsiId, MS, US};
 
 /// One audio channel's ring.
 struct Ring {
@@ -113,18 +116,7 @@ fn watermark_bytes(shape: (u32, u32, u32, u32)) -> u32 {
 }
 
 fn setup(rig: &mut Rig, case: &Case) -> Streams {
-    let sim = &mut rig.sim;
-    let rx = sim.add_ssi(SsiConfig::ssi1_rx());
-    let tx = sim.add_ssi(SsiConfig::ssi1_tx());
-    let sai = sim.add_ssi(SsiConfig {
-        fifo_addr: 0x0202_C0A0,
-        event: 35,
-        words_per_second: 88_200,
-        watermark: 6,
-        kind: FifoKind::Sai,
-        ..SsiConfig::ssi1_rx()
-    });
-    sim.ssi_mut(tx).unwrap().record_played(true);
+    let [rx, tx, sai] = add_audio_fifos(&mut rig.sim);
     let [a, b, c] = case.shapes;
     rig.load_context(1, SHP_2_MCU, 0x0202_8008, watermark_bytes(a));
     rig.load_context(2, MCU_2_SHP, 0x0202_8000, watermark_bytes(b));
@@ -136,11 +128,7 @@ fn setup(rig: &mut Rig, case: &Case) -> Streams {
     rig.sim.memory_mut().write(tx_buf, &bytes).unwrap();
     // The memory copy: 3 BDs of 6 KiB.
     let copy_len = 3 * 6 * 1024;
-    let src = rig.sim.memory_mut().alloc(copy_len, 64).unwrap();
-    let dst = rig.sim.memory_mut().alloc(copy_len, 64).unwrap();
-    let fill: Vec<u8> = (0..copy_len).map(|i| (i * 7 + 3) as u8).collect();
-    rig.sim.memory_mut().write(src, &fill).unwrap();
-    let memcpy_bds = rig.memcpy(3, src, dst, copy_len, 6 * 1024);
+    let (_, dst, memcpy_bds, memcpy_modes) = ramp_memcpy(rig, copy_len, 6 * 1024);
     if case.overlay {
         // Misconfiguration on purpose: the capture channel's buffer is the playback
         // channel's BD ring (or the copy's), so its bursts rewrite BDs another channel
@@ -157,16 +145,8 @@ fn setup(rig: &mut Rig, case: &Case) -> Streams {
             rig.write_bd(bd, r.mode(i), r.buf + (i * r.period) % 12, 0);
         }
     }
-    let memcpy_modes = memcpy_bds.iter().map(|&b| rig.bd_mode(b)).collect();
     let sim = &mut rig.sim;
-    sim.write_reg(CHNPRI0 + 4 * 3, case.memcpy_priority);
-    sim.write_reg(CHNENBL0 + 4 * 37, 1 << 1);
-    sim.write_reg(CHNENBL0 + 4 * 38, 1 << 2);
-    sim.write_reg(CHNENBL0 + 4 * 35, 1 << 4);
-    for c in [1usize, 2, 4] {
-        sim.write_reg(CHNPRI0 + 4 * c, 3);
-    }
-    sim.write_reg(HSTART, (1 << 1) | (1 << 2) | (1 << 4));
+    route_and_start_audio(sim, case.memcpy_priority);
     sim.start_ssi(rx);
     sim.start_ssi_when_filled(tx, 1 + (b.1 as usize % 9));
     sim.start_ssi(sai);
@@ -251,15 +231,7 @@ fn act(
             let at = rig.sim.now() + lcg.below(300) * US;
             rig.sim.set_deadline(at);
         }
-        2 => {
-            if !rig.sim.script_may_run(3) {
-                for (&bd, &m) in st.memcpy_bds.iter().zip(&st.memcpy_modes) {
-                    rig.sim.memory_mut().write_u32(bd, m).unwrap();
-                }
-                rig.load_context(3, AP_2_AP, 0, 0);
-                rig.sim.write_reg(HSTART, 1 << 3);
-            }
-        }
+        2 => restart_memcpy(rig, &st.memcpy_bds, &st.memcpy_modes),
         3 => {
             // Reload the playback context with another watermark while it may run
             // (a hazard, and the next bursts change size).

@@ -15,10 +15,13 @@
 
 mod common;
 
-use common::{Fnv, Lcg, Rig, AP_2_AP, MCU_2_SHP, SHP_2_MCU};
+use common::{
+    add_audio_fifos, ramp_memcpy, restart_memcpy, route_and_start_audio, Fnv, Lcg, Rig, MCU_2_SHP,
+    SHP_2_MCU,
+};
 use sdma_sim::layout::{BD_CONT, BD_DONE, BD_EXTD, BD_INTR, BD_WRAP};
 use sdma_sim::regs::*;
-use sdma_sim::{Callback, FifoKind, Sim, SimConfig, SsiConfig, SsiId, MS, US};
+use sdma_sim::{Callback, Sim, SimConfig, SsiId, MS, US};
 
 const PERIOD: u32 = 1024;
 const PERIODS: u32 = 4;
@@ -52,20 +55,7 @@ fn ring(rig: &mut Rig, ch: usize) -> Ring {
 }
 
 fn setup(rig: &mut Rig) -> Streams {
-    let sim = &mut rig.sim;
-    let rx = sim.add_ssi(SsiConfig::ssi1_rx());
-    let tx = sim.add_ssi(SsiConfig::ssi1_tx());
-    // A SAI capture at 44.1 kHz on its own FIFO address and event: a word period that
-    // is not a whole number of nanoseconds.
-    let sai = sim.add_ssi(SsiConfig {
-        fifo_addr: 0x0202_C0A0,
-        event: 35,
-        words_per_second: 88_200,
-        watermark: 6,
-        kind: FifoKind::Sai,
-        ..SsiConfig::ssi1_rx()
-    });
-    sim.ssi_mut(tx).unwrap().record_played(true);
+    let [rx, tx, sai] = add_audio_fifos(&mut rig.sim);
     rig.load_context(1, SHP_2_MCU, 0x0202_8008, 16);
     rig.load_context(2, MCU_2_SHP, 0x0202_8000, 16);
     rig.load_context(4, SHP_2_MCU, 0x0202_C0A0, 12);
@@ -77,25 +67,9 @@ fn setup(rig: &mut Rig) -> Streams {
         .collect();
     rig.sim.memory_mut().write(tx_buf, &bytes).unwrap();
     // The memory copy: 4 BDs of 24 KiB at a higher priority than the audio channels.
-    let len = 4 * 24 * 1024;
-    let src = rig.sim.memory_mut().alloc(len, 64).unwrap();
-    let dst = rig.sim.memory_mut().alloc(len, 64).unwrap();
-    let fill: Vec<u8> = (0..len).map(|i| (i * 7 + 3) as u8).collect();
-    rig.sim.memory_mut().write(src, &fill).unwrap();
-    let memcpy_bds = rig.memcpy(3, src, dst, len, 24 * 1024);
-    let memcpy_modes = memcpy_bds
-        .iter()
-        .map(|&b| rig.bd_mode(b))
-        .collect::<Vec<_>>();
+    let (src, dst, memcpy_bds, memcpy_modes) = ramp_memcpy(rig, 4 * 24 * 1024, 24 * 1024);
     let sim = &mut rig.sim;
-    sim.write_reg(CHNPRI0 + 4 * 3, 5);
-    sim.write_reg(CHNENBL0 + 4 * 37, 1 << 1);
-    sim.write_reg(CHNENBL0 + 4 * 38, 1 << 2);
-    sim.write_reg(CHNENBL0 + 4 * 35, 1 << 4);
-    for c in [1usize, 2, 4] {
-        sim.write_reg(CHNPRI0 + 4 * c, 3);
-    }
-    sim.write_reg(HSTART, (1 << 1) | (1 << 2) | (1 << 4));
+    route_and_start_audio(sim, 5);
     sim.start_ssi(rx);
     sim.start_ssi_when_filled(tx, 8);
     sim.start_ssi(sai);
@@ -174,13 +148,7 @@ fn run(seed: u64, trace: bool, fast_path: bool) -> u64 {
                 }
                 2 => {
                     // Start the memory copy again (fresh context) once it has finished.
-                    if !rig.sim.script_may_run(3) {
-                        for (&bd, &m) in st.memcpy_bds.iter().zip(&st.memcpy_modes) {
-                            rig.sim.memory_mut().write_u32(bd, m).unwrap();
-                        }
-                        rig.load_context(3, AP_2_AP, 0, 0);
-                        rig.sim.write_reg(HSTART, 1 << 3);
-                    }
+                    restart_memcpy(&mut rig, &st.memcpy_bds, &st.memcpy_modes);
                 }
                 3 => {
                     // Read back some state the driver would read.

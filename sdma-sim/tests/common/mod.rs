@@ -4,7 +4,7 @@
 
 use sdma_sim::layout::{BD_CONT, BD_DONE, BD_EXTD, BD_INTR, BD_LAST, BD_WRAP};
 use sdma_sim::regs::*;
-use sdma_sim::{Callback, Nanos, PatternChecker, Sim, SimConfig, SsiConfig, SsiId, US};
+use sdma_sim::{Callback, FifoKind, Nanos, PatternChecker, Sim, SimConfig, SsiConfig, SsiId, US};
 
 /// i.MX6Q ROM script addresses.
 pub const AP_2_AP: u32 = 642;
@@ -250,4 +250,60 @@ impl Lcg {
     pub fn below(&mut self, n: u64) -> u64 {
         self.next() % n
     }
+}
+
+/// The FIFOs of the equality workloads: SSI1 capture, SSI1 playback (every slot
+/// recorded) and a SAI capture at 44.1 kHz on its own FIFO address and event 35 (a word
+/// period that is not a whole number of nanoseconds). Clocks stopped.
+pub fn add_audio_fifos(sim: &mut Sim) -> [SsiId; 3] {
+    let rx = sim.add_ssi(SsiConfig::ssi1_rx());
+    let tx = sim.add_ssi(SsiConfig::ssi1_tx());
+    let sai = sim.add_ssi(SsiConfig {
+        fifo_addr: 0x0202_C0A0,
+        event: 35,
+        words_per_second: 88_200,
+        watermark: 6,
+        kind: FifoKind::Sai,
+        ..SsiConfig::ssi1_rx()
+    });
+    sim.ssi_mut(tx).unwrap().record_played(true);
+    [rx, tx, sai]
+}
+
+/// A memory copy on channel 3 of `len` bytes in BDs of `chunk` (see [`Rig::memcpy`]),
+/// its source a recognisable ramp: (source, destination, BDs, their modes as written).
+pub fn ramp_memcpy(rig: &mut Rig, len: u32, chunk: u32) -> (u32, u32, Vec<u32>, Vec<u32>) {
+    let src = rig.sim.memory_mut().alloc(len, 64).unwrap();
+    let dst = rig.sim.memory_mut().alloc(len, 64).unwrap();
+    let fill: Vec<u8> = (0..len).map(|i| (i * 7 + 3) as u8).collect();
+    rig.sim.memory_mut().write(src, &fill).unwrap();
+    let bds = rig.memcpy(3, src, dst, len, chunk);
+    let modes = bds.iter().map(|&b| rig.bd_mode(b)).collect();
+    (src, dst, bds, modes)
+}
+
+/// Starts the memory copy of [`ramp_memcpy`] again (fresh BDs and context) once its
+/// script has stopped.
+pub fn restart_memcpy(rig: &mut Rig, bds: &[u32], modes: &[u32]) {
+    if rig.sim.script_may_run(3) {
+        return;
+    }
+    for (&bd, &m) in bds.iter().zip(modes) {
+        rig.sim.memory_mut().write_u32(bd, m).unwrap();
+    }
+    rig.load_context(3, AP_2_AP, 0, 0);
+    rig.sim.write_reg(HSTART, 1 << 3);
+}
+
+/// Routes the FIFOs of [`add_audio_fifos`] to channels 1, 2 and 4 (events 37, 38, 35)
+/// at priority 3, sets the copy's channel 3 to `memcpy_priority` and starts 1, 2 and 4.
+pub fn route_and_start_audio(sim: &mut Sim, memcpy_priority: u32) {
+    sim.write_reg(CHNPRI0 + 4 * 3, memcpy_priority);
+    sim.write_reg(CHNENBL0 + 4 * 37, 1 << 1);
+    sim.write_reg(CHNENBL0 + 4 * 38, 1 << 2);
+    sim.write_reg(CHNENBL0 + 4 * 35, 1 << 4);
+    for c in [1usize, 2, 4] {
+        sim.write_reg(CHNPRI0 + 4 * c, 3);
+    }
+    sim.write_reg(HSTART, (1 << 1) | (1 << 2) | (1 << 4));
 }
