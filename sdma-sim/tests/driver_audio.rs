@@ -157,8 +157,7 @@ fn sixty_seconds_capture_and_playback_every_sample_checked() {
 fn pause_and_resume_keep_the_ring_position() {
     let rig = rig(21);
     let rx_cfg = SsiConfig::ssi1_rx();
-    let ssi = rig.board.with_sim(|s| s.add_ssi(rx_cfg));
-    let mut rx = rig.audio_channel(1, &rx_cfg, Direction::DevToMem);
+    let (ssi, mut rx) = rig.audio_port(1, &rx_cfg, Direction::DevToMem);
     let hw = rx.controller().number() as usize;
     let buf = rig.buffer(PERIOD * PERIODS);
     let cookie = start_cyclic(&mut rx, Buffers::FromDevice(buf), PERIOD);
@@ -208,8 +207,7 @@ fn pause_and_resume_keep_the_ring_position() {
 fn scatter_gather_playback_completes_in_order() {
     let rig = rig(31);
     let tx_cfg = SsiConfig::ssi1_tx();
-    let ssi = rig.board.with_sim(|s| s.add_ssi(tx_cfg));
-    let mut tx = rig.audio_channel(1, &tx_cfg, Direction::MemToDev);
+    let (ssi, mut tx) = rig.audio_port(1, &tx_cfg, Direction::MemToDev);
     let buf = rig.buffer(3 * 4096);
     let mut next = 0;
     // Segments out of buffer order: samples are laid out so that the played order is
@@ -351,8 +349,7 @@ impl Client for Continuity {
 fn reconfigure_while_running_does_not_disturb_the_running_transfer() {
     let rig = rig(51);
     let rx_cfg = SsiConfig::ssi1_rx();
-    let ssi = rig.board.with_sim(|s| s.add_ssi(rx_cfg));
-    let mut rx = rig.audio_channel(1, &rx_cfg, Direction::DevToMem);
+    let (ssi, mut rx) = rig.audio_port(1, &rx_cfg, Direction::DevToMem);
     let hw = usize::from(rx.controller().number());
     // Context word 2 + 7 of channel `hw` (32-word contexts at 0x800): gReg7, the
     // watermark in bytes the script moves per request.
@@ -433,8 +430,7 @@ fn a_capture_ring_that_ran_dry_is_restarted_where_it_stopped() {
     for_seeds(&seeds(&[41, 42]), |seed| {
         let rig = rig(seed);
         let rx_cfg = SsiConfig::ssi1_rx();
-        let ssi = rig.board.with_sim(|s| s.add_ssi(rx_cfg));
-        let mut rx = rig.audio_channel(1, &rx_cfg, Direction::DevToMem);
+        let (ssi, mut rx) = rig.audio_port(1, &rx_cfg, Direction::DevToMem);
         let hw = usize::from(rx.controller().number());
         let cookie = start_cyclic(
             &mut rx,

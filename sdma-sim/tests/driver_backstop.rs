@@ -66,8 +66,7 @@ impl Stream {
 fn capture_running(seed: u64) -> (Rig, Driver<Stream>, u8, Cookie) {
     let rig = rig(seed);
     let cfg = SsiConfig::ssi1_rx();
-    let ssi = rig.board.with_sim(|s| s.add_ssi(cfg));
-    let rx = rig.audio_channel(1, &cfg, Direction::DevToMem);
+    let (ssi, rx) = rig.audio_port(1, &cfg, Direction::DevToMem);
     let hw = rx.controller().number();
     let mut drv = Driver {
         sdma: rig.sdma,

@@ -154,8 +154,7 @@ fn cyclic(dir: Direction, seed: u64) {
         Direction::DevToMem => SsiConfig::ssi1_rx(),
         _ => SsiConfig::ssi1_tx(),
     };
-    let ssi = rig.board.with_sim(|s| s.add_ssi(cfg));
-    let ch = rig.audio_channel(1, &cfg, dir);
+    let (ssi, ch) = rig.audio_port(1, &cfg, dir);
     let hw = ch.controller().number();
     let buf = rig.buffer(PERIOD * PERIODS);
     let base = buf.as_ptr() as usize;

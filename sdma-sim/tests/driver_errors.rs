@@ -261,8 +261,7 @@ fn channel0_hang_fails_the_start_and_other_channels_keep_running() {
 fn evterr_is_reported_as_an_error_and_the_channel_restarts() {
     let rig = rig(5);
     let cfg = SsiConfig::ssi1_rx();
-    let ssi = rig.board.with_sim(|s| s.add_ssi(cfg));
-    let mut rx = rig.audio_channel(1, &cfg, Direction::DevToMem);
+    let (ssi, mut rx) = rig.audio_port(1, &cfg, Direction::DevToMem);
     let c1 = cyclic(&mut rx, rig.buffer(4096), Direction::DevToMem);
     rig.board.with_sim(|s| s.start_ssi(ssi));
     let mut drv = Driver {
@@ -523,8 +522,7 @@ fn an_evterr_raised_while_the_channel_is_idle_fails_no_later_transfer() {
     for_seeds(&seeds(&[5, 6]), |seed| {
         let rig = rig(seed);
         let cfg = SsiConfig::ssi1_rx();
-        let ssi = rig.board.with_sim(|s| s.add_ssi(cfg));
-        let rx = rig.audio_channel(1, &cfg, Direction::DevToMem);
+        let (ssi, rx) = rig.audio_port(1, &cfg, Direction::DevToMem);
         let mut drv = Driver {
             sdma: rig.sdma,
             chans: vec![rx],
@@ -611,8 +609,7 @@ fn a_bd_returned_with_its_error_bit_fails_the_transfer_after_its_stop() {
     for_seeds(&seeds(&[8, 9]), |seed| {
         let rig = rig(seed);
         let cfg = SsiConfig::ssi1_rx();
-        let ssi = rig.board.with_sim(|s| s.add_ssi(cfg));
-        let mut rx = rig.audio_channel(1, &cfg, Direction::DevToMem);
+        let (ssi, mut rx) = rig.audio_port(1, &cfg, Direction::DevToMem);
         let hw = rx.controller().number();
         let c = cyclic(&mut rx, rig.buffer(4096), Direction::DevToMem);
         rig.board.with_sim(|s| s.start_ssi(ssi));

@@ -17,7 +17,7 @@ use sdma_core::sdma::{
 use sdma_core::vchan::VirtualChannel;
 use sdma_sim::pattern::pattern_value;
 use sdma_sim::platform::{alloc_area, alloc_buffer, leak_board, SimPlatform};
-use sdma_sim::{Board, Engine, SimConfig, SimHandler, SsiConfig};
+use sdma_sim::{Board, Engine, SimConfig, SimHandler, SsiConfig, SsiId};
 
 /// DMA buffers are leaked slices of the board's DMA window.
 pub type Buf = &'static mut [u8];
@@ -102,6 +102,14 @@ impl<P: Platform + 'static> Rig<P> {
         let mut ch: Ch<P> = VirtualChannel::new(id, ctl);
         ch.configure(audio_config(ssi, dir)).expect("configure");
         ch
+    }
+
+    /// A FIFO added to the board for `ssi` (clock stopped) and its
+    /// [`Rig::audio_channel`].
+    pub fn audio_port(&self, id: u16, ssi: &SsiConfig, dir: Direction) -> (SsiId, Ch<P>) {
+        let cfg = *ssi;
+        let fifo = self.board.with_sim(|s| s.add_ssi(cfg));
+        (fifo, self.audio_channel(id, ssi, dir))
     }
 
     /// A memory-to-memory channel (priority 2) configured for byte copies.
