@@ -59,6 +59,7 @@ use crate::time::{EventQueue, Nanos};
 use crate::vcd::{SignalId, Vcd};
 
 mod fast;
+mod lean;
 mod isa_step;
 pub use isa_step::{Engine, IsaCounters};
 
@@ -417,6 +418,8 @@ pub struct Sim {
     isa: Option<Box<isa_step::IsaState>>,
     /// [`SimConfig::fast_path`].
     fast_path: bool,
+    /// The fast path's lean tier (the `lean` module) is on.
+    lean: bool,
     /// Per channel, what its bursts on its current BD need (see the `fast` module).
     plans: [Option<fast::BurstPlan>; CHANNELS],
     /// The fast-path run the plans belong to: bumped at the start of every run, so a
@@ -426,9 +429,14 @@ pub struct Sim {
     planned: u32,
     /// Events handled on the fast path (a figure for tests: the path really ran).
     fast_events: u64,
+    /// Of those, the ones handled on its lean tier.
+    lean_events: u64,
     /// A fast-path run is in progress: `slot_min` is recomputed at its end, not kept
     /// up to date slot by slot (nothing in a run reads it).
     in_fast_run: bool,
+    /// The FIFO data operations a fast-path run deferred, in order (see the `fast`
+    /// module): replayed before anything else reads FIFO words or burst memory.
+    deferred_ops: Vec<fast::DataOp>,
 }
 
 fn bit(ch: usize) -> u32 {
@@ -474,6 +482,9 @@ impl Sim {
             planned: 0,
             in_fast_run: false,
             fast_events: 0,
+            lean_events: 0,
+            deferred_ops: Vec::new(),
+            lean: true,
         };
         s.trace_all();
         Ok(s)
@@ -496,6 +507,19 @@ impl Sim {
     /// through the general loop).
     pub fn fast_path_events(&self) -> u64 {
         self.fast_events
+    }
+
+    /// Turns the fast path's lean tier (cyclic peripheral channels alone on the
+    /// engine, their FIFO words moved at the end of a run) on or off; on by default. The
+    /// results are the same either way (the equality tests compare them).
+    pub fn set_lean_path(&mut self, on: bool) {
+        self.lean = on;
+    }
+
+    /// Events handled on the lean tier of the fast path (part of
+    /// [`Sim::fast_path_events`]).
+    pub fn lean_path_events(&self) -> u64 {
+        self.lean_events
     }
 
     /// The timing model.
@@ -1120,7 +1144,13 @@ impl Sim {
         let Some(s) = self.ssi.get_mut(dev) else {
             return;
         };
-        s.advance(now);
+        if self.in_fast_run {
+            if let Some((slot, n)) = s.defer_codec(now) {
+                self.deferred_ops.push(fast::DataOp::Codec { dev, slot, n });
+            }
+        } else {
+            s.advance(now);
+        }
         let rising = s.update_line();
         s.generation += 1;
         let gen = s.generation;

@@ -201,6 +201,9 @@ pub struct Ssi {
     line: bool,
     /// Bumped whenever a scheduled wake-up becomes stale.
     pub(crate) generation: u64,
+    /// The fast path deferred data operations ([`Ssi::defer_codec`]) starting at this
+    /// level: `fifo.len` is the level now, the ring's words are not yet moved.
+    deferred_from: Option<usize>,
     /// The word period `SECOND / words_per_second` as a reduced fraction `num / den`
     /// (word `k` moves at `start + k * num / den`, rounded down).
     num: u64,
@@ -315,6 +318,7 @@ impl Ssi {
             requests_enabled: true,
             line: false,
             generation: 0,
+            deferred_from: None,
             stats: SsiStats::default(),
         }
     }
@@ -444,6 +448,19 @@ impl Ssi {
 
     /// [`Ssi::advance`] when at least one word is due.
     fn advance_due(&mut self, now: Nanos) {
+        debug_assert!(self.deferred_from.is_none(), "deferred FIFO data not replayed");
+        let first = self.clock_to(now);
+        let n = self.ticks - first;
+        self.stats.codec_words += n;
+        match self.cfg.direction {
+            Direction::Receive => self.receive_words(n),
+            Direction::Transmit => self.send_words(first - 1, n),
+        }
+    }
+
+    /// Moves the clock past every codec word due at or before `now` (at least one is);
+    /// returns the number of the first word that moved.
+    fn clock_to(&mut self, now: Nanos) -> u64 {
         // A burst's worth of words is usually due: step the clock word by word (a few
         // additions each); after a long pause, jump.
         const STEPS: u64 = 64;
@@ -473,12 +490,189 @@ impl Ssi {
         }
         debug_assert_eq!(self.ticks, self.last_due(now) + 1);
         debug_assert_eq!(self.next_at, self.tick_time(self.ticks));
+        first
+    }
+
+    /// The fast path's deferred mode: [`Ssi::advance`] for the clock and the FIFO's
+    /// level only. The words themselves (the ring, the pattern, the checker and the
+    /// data counters) are left for [`Ssi::replay_codec`], which the engine calls later
+    /// with what this returns, (first slot, words), in the same order relative to this
+    /// FIFO's other data operations. Returns `None` when no word is due.
+    #[inline]
+    pub(crate) fn defer_codec(&mut self, now: Nanos) -> Option<(u64, u64)> {
+        if !(self.running && self.next_at <= now) {
+            return None;
+        }
+        self.note_deferred();
+        let first = self.clock_to(now);
         let n = self.ticks - first;
+        let len = self.fifo.len as u64;
+        self.fifo.len = match self.cfg.direction {
+            // What `receive_words` keeps and `send_words` takes.
+            Direction::Receive => (len + n).min(self.depth() as u64),
+            Direction::Transmit => len.saturating_sub(n),
+        } as usize;
+        Some((first - 1, n))
+    }
+
+    /// The deferred mode's DMA access of `words` words: the level only, as
+    /// [`Ssi::dma_read_into`] / [`Ssi::dma_write_from`] will leave it when replayed.
+    #[inline]
+    pub(crate) fn defer_dma(&mut self, words: usize) {
+        self.note_deferred();
+        let len = self.fifo.len;
+        self.fifo.len = match self.cfg.direction {
+            Direction::Receive => len - words.min(len),
+            Direction::Transmit => (len + words).min(self.depth().max(len)),
+        };
+    }
+
+    /// Remembers the level the deferred operations start from.
+    #[inline]
+    fn note_deferred(&mut self) {
+        if self.deferred_from.is_none() {
+            self.deferred_from = Some(self.fifo.len);
+        }
+    }
+
+    /// Before the deferred operations are replayed: the level goes back to where they
+    /// started; returns the level they reached (for the replay to end at), or `None`
+    /// if nothing was deferred.
+    pub(crate) fn begin_replay(&mut self) -> Option<usize> {
+        let from = self.deferred_from.take()?;
+        let reached = self.fifo.len;
+        self.fifo.len = from;
+        Some(reached)
+    }
+
+    /// Replays what [`Ssi::defer_codec`] returned: `n` codec words from slot `slot`.
+    pub(crate) fn replay_codec(&mut self, slot: u64, n: u64) {
         self.stats.codec_words += n;
         match self.cfg.direction {
             Direction::Receive => self.receive_words(n),
-            Direction::Transmit => self.send_words(first - 1, n),
+            Direction::Transmit => self.send_words(slot, n),
         }
+    }
+
+    /// The lean tier of the fast path can run this FIFO in direction `dir`: running,
+    /// its request enabled, no start armed, nothing recorded, the built-in
+    /// receive pattern (see [`Ssi::lean_codec`] and [`Ssi::lean_finish`]).
+    pub(crate) fn lean_ok(&self, dir: Direction) -> bool {
+        self.running
+            && self.requests_enabled
+            && self.armed.is_none()
+            && self.played_log.is_none()
+            && self.source.is_none()
+            && self.cfg.direction == dir
+            && self.fifo.len <= self.depth()
+    }
+
+    /// The lean tier's codec side: moves the clock past the words due at `now` and the
+    /// level with them, the words themselves left for [`Ssi::lean_finish`]. Then, if
+    /// `dma_words` is given, a DMA burst of that many words (level only). Refuses
+    /// (changes nothing, returns `None`) if a word would be dropped, or a slot or a DMA
+    /// access would find the FIFO empty or full: the general functions handle those.
+    /// Returns the codec words moved.
+    #[inline]
+    pub(crate) fn lean_codec(&mut self, now: Nanos, dma_words: Option<usize>) -> Option<u64> {
+        let depth = self.depth();
+        let len = self.fifo.len;
+        let saved = (self.ticks, self.next_at, self.next_rem, self.rise_word);
+        let n = if self.next_at <= now {
+            let first = self.clock_to(now);
+            self.ticks - first
+        } else {
+            0
+        };
+        let after = match self.cfg.direction {
+            Direction::Receive => {
+                let l = len as u64 + n;
+                let dma = dma_words.unwrap_or(0) as u64;
+                (l <= depth as u64 && l >= dma).then(|| l - dma)
+            }
+            Direction::Transmit => {
+                let dma = dma_words.unwrap_or(0) as u64;
+                (n <= len as u64 && len as u64 - n + dma <= depth as u64)
+                    .then(|| len as u64 - n + dma)
+            }
+        };
+        match after {
+            Some(l) => {
+                self.fifo.len = l as usize;
+                Some(n)
+            }
+            None => {
+                (self.ticks, self.next_at, self.next_rem, self.rise_word) = saved;
+                None
+            }
+        }
+    }
+
+    /// The lean tier's words, at its end: the FIFO held `len0` words when it began,
+    /// `codec` codec words and `dma` DMA words have moved since (the level is already
+    /// right), none dropped or missing ([`Ssi::lean_codec`] refused those). `mem` is the
+    /// memory the DMA words went to (receive) or came from (transmit), contiguous, in
+    /// words of `width` bytes, written under `tag`. Leaves the ring, the pattern, the
+    /// checker, the last word sent and the counters as the word-by-word functions would.
+    pub(crate) fn lean_finish(
+        &mut self,
+        len0: usize,
+        codec: u64,
+        dma: usize,
+        mem: LeanMemory<'_>,
+        width: usize,
+        tag: u64,
+    ) {
+        let h0 = self.fifo.head;
+        let at = |s: usize| (h0 + s) & (FIFO_CAPACITY - 1);
+        let len_end = self.fifo.len;
+        let w = width.max(1);
+        match (self.cfg.direction, mem) {
+            (Direction::Receive, LeanMemory::Receive(out)) => {
+                // The stream: the FIFO's words, then the pattern from `gen_next` on.
+                let (bits, gen) = (self.cfg.sample_bits, self.gen_next);
+                let fifo = &self.fifo;
+                let word =
+                    |s: usize| match s.checked_sub(len0) {
+                        None => fifo.words[at(s)].0,
+                        Some(k) => pattern_value(gen + k as u64, bits),
+                    };
+                let chunks = out.chunks_exact_mut(w).take(dma);
+                match w {
+                    2 => chunks.enumerate().for_each(|(s, c)| {
+                        c.copy_from_slice(&(word(s) as u16).to_le_bytes())
+                    }),
+                    _ => chunks.enumerate().for_each(|(s, c)| put_word(c, word(s))),
+                }
+                for s in dma.max(len0)..dma + len_end {
+                    self.fifo.words[at(s)] = (pattern_value(gen + (s - len0) as u64, bits), 0);
+                }
+                self.fifo.head = at(dma);
+                self.gen_next += codec;
+            }
+            (Direction::Transmit, LeanMemory::Transmit(src)) => {
+                // The stream: the FIFO's words, then the burst words from memory.
+                let played = codec as usize;
+                let fifo = &self.fifo;
+                let from_mem = |s: usize| get_word(&src[(s - len0) * w..(s - len0 + 1) * w]);
+                let word = |s: usize| if s < len0 { fifo.words[at(s)] } else { (from_mem(s), tag) };
+                self.checker.check_each((0..played).map(|s| word(s).0));
+                if played > 0 {
+                    self.last_sent = word(played - 1);
+                }
+                for s in played.max(len0)..played + len_end {
+                    self.fifo.words[at(s)] = (from_mem(s), tag);
+                }
+                self.fifo.head = at(played);
+                if dma > 0 {
+                    self.write_tag = tag;
+                }
+            }
+            // Not reached: the engine passes the memory of the FIFO's direction.
+            _ => {}
+        }
+        self.stats.codec_words += codec;
+        self.stats.dma_words += dma as u64;
     }
 
     /// Receive: `n` codec words arrive. Words that find the FIFO full are dropped (the
@@ -623,6 +817,7 @@ impl Ssi {
     /// DMA side: reads one word per `width`-byte chunk of `out` (receive FIFO) and stores
     /// it little-endian, as `out.len() / width` calls of [`Ssi::dma_read`] would.
     pub(crate) fn dma_read_into(&mut self, out: &mut [u8], width: usize) {
+        debug_assert!(self.deferred_from.is_none(), "deferred FIFO data not replayed");
         let width = width.max(1);
         let words = words_of(out.len(), width);
         let from_fifo = words.min(self.fifo.len());
@@ -665,6 +860,7 @@ impl Ssi {
     /// DMA side: writes one little-endian word per `width`-byte chunk of `src` (transmit
     /// FIFO), as `src.len() / width` calls of [`Ssi::dma_write`] would.
     pub(crate) fn dma_write_from(&mut self, src: &[u8], width: usize) {
+        debug_assert!(self.deferred_from.is_none(), "deferred FIFO data not replayed");
         let width = width.max(1);
         let words = words_of(src.len(), width);
         let kept = words.min(self.depth().saturating_sub(self.fifo.len()));
@@ -787,6 +983,14 @@ impl Ssi {
     pub fn resync_checker(&mut self) {
         self.checker.resync();
     }
+}
+
+/// The memory of a lean run's bursts ([`Ssi::lean_finish`]).
+pub(crate) enum LeanMemory<'a> {
+    /// Where a receive FIFO's DMA words went.
+    Receive(&'a mut [u8]),
+    /// Where a transmit FIFO's DMA words came from.
+    Transmit(&'a [u8]),
 }
 
 /// `len / width` for a width of at least 1, without a division for the usual widths (a
