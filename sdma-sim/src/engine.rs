@@ -1418,15 +1418,13 @@ impl Sim {
     /// Bytes and word width of the next burst of a peripheral script on `bd`.
     fn burst_size(&self, c: usize, bd: &Bd) -> (u32, u32) {
         let width = bd.width_bytes();
-        let wm = self.data[self.context_addr(c) + greg(7)] & 0xFFF;
         let left = bd.count().saturating_sub(self.ch[c].pos.offset);
-        // Whole words: the width is 1, 2 or 4 bytes, so a mask rounds down as `/ w * w`.
-        let bytes = if width.is_power_of_two() {
-            wm.min(left) & !(width - 1)
-        } else {
-            wm.min(left) / width * width
-        };
-        (bytes.max(width.min(left)), width)
+        (burst_bytes(self.watermark_bytes(c), left, width), width)
+    }
+
+    /// The watermark in channel `c`'s context (r7 bits 11:0, bytes per burst).
+    fn watermark_bytes(&self, c: usize) -> u32 {
+        self.data[self.context_addr(c) + greg(7)] & 0xFFF
     }
 
     fn check_bd_unchanged(&mut self, c: usize, addr: u32, now_bd: &Bd) {
@@ -1872,6 +1870,18 @@ impl Sim {
 }
 
 /// The direction of a peripheral script's bursts (any kind but a memory copy).
+/// Bytes of a burst of a script with watermark `wm` bytes, `left` bytes before the end of
+/// its BD, in words of `width` bytes: whole words, at least one word (or what is left).
+fn burst_bytes(wm: u32, left: u32, width: u32) -> u32 {
+    // The width is 1, 2 or 4 bytes, so a mask rounds down as `/ w * w`.
+    let bytes = if width.is_power_of_two() {
+        wm.min(left) & !(width - 1)
+    } else {
+        wm.min(left) / width * width
+    };
+    bytes.max(width.min(left))
+}
+
 fn burst_direction(kind: ScriptKind) -> Direction {
     if kind == ScriptKind::PeripheralToMemory {
         Direction::Receive

@@ -608,6 +608,34 @@ impl Ssi {
         }
     }
 
+    /// The lean tier's [`Ssi::update_line`], generation bump and [`Ssi::arm_next_rise`]
+    /// at once, for a FIFO that runs with its request enabled ([`Ssi::lean_ok`]):
+    /// returns (rising edge, generation, next rise).
+    #[inline]
+    pub(crate) fn lean_line(&mut self) -> (bool, u64, Option<Nanos>) {
+        let (len, wm, depth) = (self.fifo.len, self.cfg.watermark, self.depth());
+        // The level, and if low the words until it rises (`rise_word_number`).
+        let (level, needed) = match self.cfg.direction {
+            Direction::Receive => (len >= wm, wm.saturating_sub(len)),
+            Direction::Transmit => (depth - len >= wm, len.saturating_sub(depth - wm)),
+        };
+        let rising = level && !self.line;
+        self.line = level;
+        self.stats.requests += u64::from(rising);
+        self.generation += 1;
+        if level {
+            return (rising, self.generation, None);
+        }
+        // `arm_next_rise`'s steps at once: `m` word periods on from the next word.
+        let m = needed as u64 - 1;
+        let total = self.next_rem + m * self.period_rem;
+        let at = self.next_at + m * self.period_whole + total / self.den;
+        let k = self.ticks + m;
+        debug_assert_eq!(at, self.tick_time(k));
+        self.rise_word = Some((k, at, total % self.den));
+        (rising, self.generation, Some(at))
+    }
+
     /// The lean tier's words, at its end: the FIFO held `len0` words when it began,
     /// `codec` codec words and `dma` DMA words have moved since (the level is already
     /// right), none dropped or missing ([`Ssi::lean_codec`] refused those). `mem` is the
@@ -631,18 +659,16 @@ impl Ssi {
             (Direction::Receive, LeanMemory::Receive(out)) => {
                 // The stream: the FIFO's words, then the pattern from `gen_next` on.
                 let (bits, gen) = (self.cfg.sample_bits, self.gen_next);
+                let from_ring = len0.min(dma);
                 let fifo = &self.fifo;
-                let word =
-                    |s: usize| match s.checked_sub(len0) {
-                        None => fifo.words[at(s)].0,
-                        Some(k) => pattern_value(gen + k as u64, bits),
-                    };
-                let chunks = out.chunks_exact_mut(w).take(dma);
+                let ring = (0..from_ring).map(|s| fifo.words[at(s)].0);
+                let pattern = (from_ring..dma).map(|s| pattern_value(gen + (s - len0) as u64, bits));
+                let chunks = out.chunks_exact_mut(w);
                 match w {
-                    2 => chunks.enumerate().for_each(|(s, c)| {
-                        c.copy_from_slice(&(word(s) as u16).to_le_bytes())
+                    2 => chunks.zip(ring.chain(pattern)).for_each(|(c, v)| {
+                        c.copy_from_slice(&(v as u16).to_le_bytes())
                     }),
-                    _ => chunks.enumerate().for_each(|(s, c)| put_word(c, word(s))),
+                    _ => chunks.zip(ring.chain(pattern)).for_each(|(c, v)| put_word(c, v)),
                 }
                 for s in dma.max(len0)..dma + len_end {
                     self.fifo.words[at(s)] = (pattern_value(gen + (s - len0) as u64, bits), 0);
@@ -653,15 +679,24 @@ impl Ssi {
             (Direction::Transmit, LeanMemory::Transmit(src)) => {
                 // The stream: the FIFO's words, then the burst words from memory.
                 let played = codec as usize;
+                let from_ring = len0.min(played);
                 let fifo = &self.fifo;
-                let from_mem = |s: usize| get_word(&src[(s - len0) * w..(s - len0 + 1) * w]);
-                let word = |s: usize| if s < len0 { fifo.words[at(s)] } else { (from_mem(s), tag) };
-                self.checker.check_each((0..played).map(|s| word(s).0));
+                self.checker
+                    .check_each((0..from_ring).map(|s| fifo.words[at(s)].0));
+                let words = src.chunks_exact(w).take(played - from_ring);
+                match w {
+                    2 => self
+                        .checker
+                        .check_each(words.map(|c| u32::from(u16::from_le_bytes([c[0], c[1]])))),
+                    _ => self.checker.check_each(words.map(get_word)),
+                }
+                let from_mem = |s: usize| (get_word(&src[(s - len0) * w..(s - len0 + 1) * w]), tag);
                 if played > 0 {
-                    self.last_sent = word(played - 1);
+                    let s = played - 1;
+                    self.last_sent = if s < len0 { fifo.words[at(s)] } else { from_mem(s) };
                 }
                 for s in played.max(len0)..played + len_end {
-                    self.fifo.words[at(s)] = (from_mem(s), tag);
+                    self.fifo.words[at(s)] = from_mem(s);
                 }
                 self.fifo.head = at(played);
                 if dma > 0 {

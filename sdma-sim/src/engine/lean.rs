@@ -51,6 +51,11 @@ struct Lane {
     /// Words its lean bursts moved.
     dma: usize,
     width: u32,
+    /// The watermark in its context (bytes per burst).
+    wm: u32,
+    /// Another FIFO whose event this channel also listens to has its line high
+    /// (constant in a run: only the lanes' FIFOs change).
+    other_high: bool,
 }
 
 impl Sim {
@@ -95,7 +100,8 @@ impl Sim {
                 l.codec += moved;
                 self.wakes[l.dev] = None;
                 self.now = now;
-                self.lean_line(l.dev);
+                let l = *l;
+                self.lean_line(&l);
             }
             events += 1;
             if !self.lean_schedule(lanes) {
@@ -154,6 +160,16 @@ impl Sim {
                 codec: 0,
                 dma: 0,
                 width: plan.bd.width_bytes(),
+                wm: self.watermark_bytes(c),
+                other_high: self.ssi.iter().enumerate().any(|(d, o)| {
+                    d != plan.dev
+                        && o.line()
+                        && self
+                            .regs
+                            .chnenbl
+                            .get(usize::from(o.config().event))
+                            .is_some_and(|m| m & bit(c) != 0)
+                }),
             });
             count += 1;
             mask |= bit(c);
@@ -224,27 +240,36 @@ impl Sim {
         l.dma += words;
         l.moved += bytes;
         self.stats.bursts += 1;
-        self.lean_line(l.dev);
+        let l = *l;
+        self.lean_line(&l);
         self.ch[c].pos.offset = offset;
-        self.step_done(c, true);
+        // `step_done`: the request is consumed, a line still high re-arms it; the
+        // channel's HE is set (no stop to confirm).
+        let b = bit(c);
+        self.regs.evtpend &= !b;
+        if self.ssi[l.dev].line() || l.other_high {
+            self.regs.evtpend |= b;
+        }
         true
     }
 
     /// [`Sim::ssi_changed`] after the lane's level moved: the request line, the
     /// generation, the next wake-up and the event edge.
-    fn lean_line(&mut self, dev: usize) {
-        let s = &mut self.ssi[dev];
-        let rising = s.update_line();
-        s.generation += 1;
-        let gen = s.generation;
-        let next = s.arm_next_rise();
-        let event = usize::from(s.config().event);
-        self.wakes[dev] = match next {
+    fn lean_line(&mut self, l: &Lane) {
+        let (rising, gen, next) = self.ssi[l.dev].lean_line();
+        self.wakes[l.dev] = match next {
             Some(t) => Some((t, self.queue.reserve_seq(), gen)),
             None => None,
         };
         if rising {
-            self.event_edge(event);
+            // `event_edge` for an event that only the lane's channel listens to.
+            let b = bit(l.c);
+            let busy = self.step.is_some_and(|s| s.ch == l.c);
+            if self.regs.evtpend & b != 0 || busy {
+                self.regs.evterr |= b;
+                self.stats.event_errors += 1;
+            }
+            self.regs.evtpend |= b;
         }
     }
 
@@ -265,7 +290,8 @@ impl Sim {
         self.ch[c].committed = false;
         self.committed_mask &= !bit(c);
         self.note_bd_seen(c, l.kind, l.bd);
-        let (bytes, width) = self.burst_size(c, &l.bd);
+        let left = l.bd.count().saturating_sub(self.ch[c].pos.offset);
+        let (bytes, width) = (super::burst_bytes(l.wm, left, l.width), l.width);
         let nominal = self.burst_nominal(bytes, width);
         let kind = StepKind::Burst {
             dir: l.dir,
@@ -300,8 +326,14 @@ impl Sim {
                     s.lean_finish(l.len0, l.codec, l.dma, LeanMemory::Receive(out), w, tag);
                 }
                 Direction::Transmit => {
-                    let spare = vec![0; l.moved as usize];
-                    let src = self.mem.bytes(l.start, l.moved).unwrap_or(&spare);
+                    let spare;
+                    let src = match self.mem.bytes(l.start, l.moved) {
+                        Ok(b) => b,
+                        Err(_) => {
+                            spare = vec![0; l.moved as usize];
+                            &spare[..]
+                        }
+                    };
                     s.lean_finish(l.len0, l.codec, l.dma, LeanMemory::Transmit(src), w, tag);
                 }
             }
