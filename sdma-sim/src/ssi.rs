@@ -660,15 +660,17 @@ impl Ssi {
                 // The stream: the FIFO's words, then the pattern from `gen_next` on.
                 let (bits, gen) = (self.cfg.sample_bits, self.gen_next);
                 let from_ring = len0.min(dma);
-                let fifo = &self.fifo;
-                let ring = (0..from_ring).map(|s| fifo.words[at(s)].0);
-                let pattern = (from_ring..dma).map(|s| pattern_value(gen + (s - len0) as u64, bits));
-                let chunks = out.chunks_exact_mut(w);
+                let (head, tail) = out.split_at_mut((from_ring * w).min(out.len()));
+                for (s, c) in head.chunks_exact_mut(w).enumerate() {
+                    put_word(c, self.fifo.words[at(s)].0);
+                }
+                // Then the pattern from `gen` on (only when every FIFO word went out).
+                let words = tail.chunks_exact_mut(w).take(dma - from_ring).zip(gen..);
                 match w {
-                    2 => chunks.zip(ring.chain(pattern)).for_each(|(c, v)| {
-                        c.copy_from_slice(&(v as u16).to_le_bytes())
+                    2 => words.for_each(|(c, k)| {
+                        c.copy_from_slice(&(pattern_value(k, bits) as u16).to_le_bytes())
                     }),
-                    _ => chunks.zip(ring.chain(pattern)).for_each(|(c, v)| put_word(c, v)),
+                    _ => words.for_each(|(c, k)| put_word(c, pattern_value(k, bits))),
                 }
                 for s in dma.max(len0)..dma + len_end {
                     self.fifo.words[at(s)] = (pattern_value(gen + (s - len0) as u64, bits), 0);
