@@ -70,47 +70,77 @@ impl Sim {
         // real words when the run begins.
         self.replay_deferred();
         let lanes = &mut lanes[..count];
+        // The slots the run changes, kept here and stored back when it ends (nothing
+        // the run calls reads them).
+        let mut wakes = [None; LANES];
+        for (w, l) in wakes.iter_mut().zip(lanes.iter()) {
+            *w = self.wakes[l.dev];
+        }
+        let mut end = self.step_end;
         let mut events = 0u64;
-        loop {
+        let scheduled = loop {
             // The earliest of the step end and the lanes' wake-ups (no other FIFO has one).
-            let (mut t, mut n, mut which) = match self.step_end {
+            let (mut t, mut n, mut which) = match end {
                 Some((t, n, _)) => (t, n, usize::MAX),
                 None => (Nanos::MAX, u64::MAX, usize::MAX - 1),
             };
-            for (i, l) in lanes.iter().enumerate() {
-                if let Some((wt, wn, _)) = self.wakes[l.dev] {
+            for (i, w) in wakes[..lanes.len()].iter().enumerate() {
+                if let &Some((wt, wn, _)) = w {
                     if wt < t || (wt == t && wn < n) {
                         (t, n, which) = (wt, wn, i);
                     }
                 }
             }
             if which == usize::MAX - 1 || t > limit || host.is_some_and(|h| (t, n) >= h) {
-                break;
+                break true;
             }
             let now = self.now.max(t);
-            if which == usize::MAX {
-                if !self.lean_step_end(lanes, now) {
-                    break;
+            let step_end = which == usize::MAX;
+            let i = if step_end {
+                match self.lean_step_end(lanes, now) {
+                    Some(i) => {
+                        end = None;
+                        i
+                    }
+                    None => break true,
                 }
             } else {
                 let l = &mut lanes[which];
                 let Some(moved) = self.ssi[l.dev].lean_codec(now, None) else {
-                    break;
+                    break true;
                 };
                 l.codec += moved;
-                self.wakes[l.dev] = None;
                 self.now = now;
-                let l = *l;
-                self.lean_line(&l);
+                which
+            };
+            let l = lanes[i];
+            wakes[i] = self.lean_line(&l);
+            if step_end {
+                // `step_done`: the request is consumed, a line still high re-arms it;
+                // HE is set (no stop to confirm).
+                let b = bit(l.c);
+                self.regs.evtpend &= !b;
+                if self.ssi[l.dev].line() || l.other_high {
+                    self.regs.evtpend |= b;
+                }
             }
             events += 1;
-            if !self.lean_schedule(lanes) {
-                self.lean_finish(lanes);
-                self.fast_schedule();
-                return events;
+            if self.step.is_none() {
+                match self.lean_begin(lanes) {
+                    Ok(e) => end = e.or(end),
+                    Err(()) => break false,
+                }
             }
+        };
+        for (w, l) in wakes.iter().zip(lanes.iter()) {
+            self.wakes[l.dev] = *w;
         }
+        self.step_end = end;
         self.lean_finish(lanes);
+        if !scheduled {
+            // Not reached (only lanes are runnable): the fast path's scheduler decides.
+            self.fast_schedule();
+        }
         events
     }
 
@@ -213,57 +243,44 @@ impl Sim {
     /// The end of the lane's burst in progress at `now`, as [`Sim::fast_end`] with
     /// [`Sim::fast_move_burst`]; false (nothing done) if it completes its BD or a word
     /// would be dropped or missing.
-    fn lean_step_end(&mut self, lanes: &mut [Lane], now: Nanos) -> bool {
+    fn lean_step_end(&mut self, lanes: &mut [Lane], now: Nanos) -> Option<usize> {
         let Some(Step {
             ch: c,
             kind: StepKind::Burst { bytes, width, .. },
             ..
         }) = self.step
         else {
-            return false;
+            return None;
         };
-        let Some(l) = lanes.iter_mut().find(|l| l.c == c) else {
-            return false;
-        };
+        let i = lanes.iter().position(|l| l.c == c)?;
+        let l = &mut lanes[i];
         let offset = self.ch[c].pos.offset + bytes;
         if offset >= l.bd.count() {
-            return false;
+            return None;
         }
         let words = crate::ssi::words_of(bytes as usize, width as usize);
-        let Some(moved) = self.ssi[l.dev].lean_codec(now, Some(words)) else {
-            return false;
-        };
-        self.step_end = None;
+        let moved = self.ssi[l.dev].lean_codec(now, Some(words))?;
         self.step = None;
         self.now = now;
         l.codec += moved;
         l.dma += words;
         l.moved += bytes;
         self.stats.bursts += 1;
-        let l = *l;
-        self.lean_line(&l);
         self.ch[c].pos.offset = offset;
-        // `step_done`: the request is consumed, a line still high re-arms it; the
-        // channel's HE is set (no stop to confirm).
-        let b = bit(c);
-        self.regs.evtpend &= !b;
-        if self.ssi[l.dev].line() || l.other_high {
-            self.regs.evtpend |= b;
-        }
-        true
+        Some(i)
     }
 
     /// [`Sim::ssi_changed`] after the lane's level moved: the request line, the
     /// generation, the next wake-up and the event edge.
-    fn lean_line(&mut self, l: &Lane) {
+    fn lean_line(&mut self, l: &Lane) -> Option<(Nanos, u64, u64)> {
         let (rising, gen, next) = self.ssi[l.dev].lean_line();
-        self.wakes[l.dev] = match next {
+        let wake = match next {
             Some(t) => Some((t, self.queue.reserve_seq(), gen)),
             None => None,
         };
+        let b = bit(l.c);
         if rising {
             // `event_edge` for an event that only the lane's channel listens to.
-            let b = bit(l.c);
             let busy = self.step.is_some_and(|s| s.ch == l.c);
             if self.regs.evtpend & b != 0 || busy {
                 self.regs.evterr |= b;
@@ -271,28 +288,27 @@ impl Sim {
             }
             self.regs.evtpend |= b;
         }
+        wake
     }
 
-    /// The scheduler: only a lane can be picked; its burst starts as in
-    /// [`Sim::fast_begin`] (its plan holds: the run does not complete its BD).
-    fn lean_schedule(&mut self, lanes: &[Lane]) -> bool {
-        if self.step.is_some() {
-            return true;
-        }
+    /// The scheduler with no step in progress: only a lane can be picked; its burst
+    /// starts as in [`Sim::fast_begin`] and [`Sim::start_step`] (its plan holds: the
+    /// run does not complete its BD). Returns the step end's slot if a burst started,
+    /// an error if the pick is not a lane (not reached).
+    fn lean_begin(&mut self, lanes: &[Lane]) -> Result<Option<(Nanos, u64, u64)>, ()> {
         let Some(c) = self.pick(None) else {
-            return true;
+            return Ok(None);
         };
-        let Some(l) = lanes.iter().find(|l| l.c == c) else {
-            // Not reached (only lanes are runnable): the run ends, the fast path's
-            // scheduler decides.
-            return false;
-        };
+        let l = lanes.iter().find(|l| l.c == c).ok_or(())?;
         self.ch[c].committed = false;
         self.committed_mask &= !bit(c);
         self.note_bd_seen(c, l.kind, l.bd);
         let left = l.bd.count().saturating_sub(self.ch[c].pos.offset);
         let (bytes, width) = (super::burst_bytes(l.wm, left, l.width), l.width);
         let nominal = self.burst_nominal(bytes, width);
+        let dur = self.jitter(nominal);
+        self.step_seq += 1;
+        let id = self.step_seq;
         let kind = StepKind::Burst {
             dir: l.dir,
             bd_addr: l.bd_addr,
@@ -300,8 +316,10 @@ impl Sim {
             bytes,
             width,
         };
-        self.start_step(c, kind, nominal);
-        true
+        self.step = Some(Step { id, ch: c, kind });
+        self.stats.steps += 1;
+        let n = self.queue.reserve_seq();
+        Ok(Some((self.now + dur, n, id)))
     }
 
     /// The words of the run, at its end ([`crate::ssi::Ssi::lean_finish`]).
