@@ -555,13 +555,12 @@ impl Ssi {
     }
 
     /// The lean tier of the fast path can run this FIFO in direction `dir`: running,
-    /// its request enabled, no start armed, nothing recorded, the built-in
+    /// its request enabled, no start armed, the built-in
     /// receive pattern (see [`Ssi::lean_codec`] and [`Ssi::lean_finish`]).
     pub(crate) fn lean_ok(&self, dir: Direction) -> bool {
         self.running
             && self.requests_enabled
             && self.armed.is_none()
-            && self.played_log.is_none()
             && self.source.is_none()
             && self.cfg.direction == dir
             && self.fifo.len <= self.depth()
@@ -683,6 +682,25 @@ impl Ssi {
                 let played = codec as usize;
                 let from_ring = len0.min(played);
                 let fifo = &self.fifo;
+                if let Some(log) = &mut self.played_log {
+                    // The slots are consecutive (no restart in a lean run): the clock has
+                    // moved `codec` words since the first.
+                    let slot0 = self.ticks - codec - 1;
+                    let from_mem = |s: usize| get_word(&src[(s - len0) * w..(s - len0 + 1) * w]);
+                    log.extend((0..played).map(|s| {
+                        let (value, tag) = if s < len0 {
+                            fifo.words[at(s)]
+                        } else {
+                            (from_mem(s), tag)
+                        };
+                        PlayedSlot {
+                            slot: slot0 + s as u64,
+                            value,
+                            underrun: false,
+                            tag,
+                        }
+                    }));
+                }
                 self.checker
                     .check_each((0..from_ring).map(|s| fifo.words[at(s)].0));
                 let words = src.chunks_exact(w).take(played - from_ring);

@@ -172,12 +172,14 @@ fn rearm(sim: &mut Sim, r: &mut Ring) {
     }
 }
 
-/// Runs case `n` and returns (digest, events on the fast path).
-fn run(n: u64, fast_path: bool) -> (u64, u64) {
+/// Runs case `n` with the fast path off, on without its lean tier, or on with it (the
+/// default); returns (digest, events on the fast path, of those on the lean tier).
+fn run_with(n: u64, fast_path: bool, lean: bool) -> (u64, u64, u64) {
     let case = Case::new(n);
     let mut cfg = SimConfig::with_seed(n);
     cfg.fast_path = fast_path;
     let mut rig = Rig::with_config(cfg);
+    rig.sim.set_lean_path(lean);
     let mut st = setup(&mut rig, &case);
     let mut lcg = Lcg(n ^ 0x5eed);
     let end = 120 * MS;
@@ -212,7 +214,17 @@ fn run(n: u64, fast_path: bool) -> (u64, u64) {
             Callback::App(_) => act(&mut rig, &mut st, &mut lcg, &mut stopped, &mut claims),
         }
     }
-    (digest(&mut rig, &st), rig.sim.fast_path_events())
+    (
+        digest(&mut rig, &st),
+        rig.sim.fast_path_events(),
+        rig.sim.lean_path_events(),
+    )
+}
+
+/// Runs case `n` and returns (digest, events on the fast path).
+fn run(n: u64, fast_path: bool) -> (u64, u64) {
+    let (digest, fast, _) = run_with(n, fast_path, true);
+    (digest, fast)
 }
 
 /// One application action at a random instant.
@@ -326,6 +338,24 @@ fn varied_workloads_give_the_same_digest_with_and_without_the_fast_path() {
         fast_total > 10_000,
         "{fast_total} fast events over all cases"
     );
+}
+
+#[test]
+fn the_lean_tier_gives_the_same_digest_as_the_fast_path_without_it() {
+    let mut lean_total = 0;
+    for n in 1..=24u64 {
+        let (fast, _, none) = run_with(n, true, false);
+        let (lean, _, events) = run_with(n, true, true);
+        assert_eq!(none, 0, "case {n}: the lean tier ran while off");
+        assert_eq!(
+            lean, fast,
+            "case {n}: the lean tier changed a result (replay: run_with({n}, true, true) vs \
+             run_with({n}, true, false))"
+        );
+        lean_total += events;
+    }
+    eprintln!("lean events over all cases: {lean_total}");
+    assert!(lean_total > 10_000, "{lean_total} lean events over all cases");
 }
 
 /// Channel 2 plays a long one-BD ring while channel 1 captures into a buffer whose third

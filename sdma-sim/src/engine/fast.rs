@@ -359,7 +359,7 @@ impl Sim {
     }
 
     /// The plan of channel `c` for this run, made now if it has none.
-    fn plan_for(&mut self, c: usize) -> Option<BurstPlan> {
+    pub(super) fn plan_for(&mut self, c: usize) -> Option<BurstPlan> {
         if let Some(p) = self.plans[c].filter(|p| p.epoch == self.plan_epoch) {
             return Some(p);
         }

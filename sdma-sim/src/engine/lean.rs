@@ -29,8 +29,8 @@ use crate::script::ScriptKind;
 use crate::ssi::{Direction, LeanMemory};
 use crate::time::Nanos;
 
-/// At most this many channels in a lean run (capture and playback).
-const LANES: usize = 2;
+/// At most this many channels in a lean run (capture and playback on two interfaces).
+const LANES: usize = 4;
 
 /// One channel of a lean run.
 #[derive(Clone, Copy, Debug)]
@@ -150,6 +150,21 @@ impl Sim {
         if self.step.is_some() && !self.fast_end_ready() {
             return None;
         }
+        // A FIFO with a wake-up whose only listener has no plan yet in this run (every
+        // run starts without plans): plan it now, as its first burst would.
+        for dev in 0..self.wakes.len() {
+            if self.wakes[dev].is_none() {
+                continue;
+            }
+            let event = usize::from(self.ssi[dev].config().event);
+            let listeners = self.regs.chnenbl.get(event).copied().unwrap_or(0);
+            if listeners.count_ones() == 1 {
+                let c = listeners.trailing_zeros() as usize;
+                if !self.plans[c].is_some_and(|p| p.epoch == self.plan_epoch) {
+                    self.plan_for(c);
+                }
+            }
+        }
         let mut lanes = [None::<Lane>; LANES];
         let mut count = 0;
         let mut mask = 0u32;
@@ -230,11 +245,12 @@ impl Sim {
         for (i, l) in lanes[..count].iter().enumerate() {
             out[i] = (*l)?;
         }
-        // The buffers must not overlap: the words of one wait while the other's move.
-        if count == 2 {
-            let (a, b) = (out[0].bd, out[1].bd);
-            if super::overlaps(a.buffer, a.count(), b.buffer, b.count()) {
-                return None;
+        // The buffers must not overlap: the words of one wait while another's move.
+        for (i, a) in out[..count].iter().enumerate() {
+            for b in &out[i + 1..count] {
+                if super::overlaps(a.bd.buffer, a.bd.count(), b.bd.buffer, b.bd.count()) {
+                    return None;
+                }
             }
         }
         Some((out, count))
