@@ -574,30 +574,43 @@ impl Ssi {
     /// Returns the codec words moved.
     #[inline]
     pub(crate) fn lean_codec(&mut self, now: Nanos, dma_words: Option<usize>) -> Option<u64> {
-        let depth = self.depth();
-        let len = self.fifo.len;
-        let saved = (self.ticks, self.next_at, self.next_rem, self.rise_word);
-        let n = if self.next_at <= now {
-            let first = self.clock_to(now);
-            self.ticks - first
+        // The clock after the words due: none due, or the usual wake-up at the word the
+        // line rises at (`clock_to`'s shortcut), worked out before anything changes.
+        let (n, clock) = if self.next_at > now {
+            (0, None)
         } else {
-            0
-        };
-        let after = match self.cfg.direction {
-            Direction::Receive => {
-                let l = len as u64 + n;
-                let dma = dma_words.unwrap_or(0) as u64;
-                (l <= depth as u64 && l >= dma).then(|| l - dma)
+            match self.rise_word {
+                Some((rk, rt, rr)) if rk >= self.ticks && rt <= now => {
+                    let r1 = rr + self.period_rem;
+                    let carry = r1 >= self.den;
+                    let t1 = rt.saturating_add(self.period_whole + u64::from(carry));
+                    if t1 <= now {
+                        return self.lean_codec_stepped(now, dma_words);
+                    }
+                    let r1 = r1 - if carry { self.den } else { 0 };
+                    (rk + 1 - self.ticks, Some((rk + 1, t1, r1)))
+                }
+                _ => return self.lean_codec_stepped(now, dma_words),
             }
-            Direction::Transmit => {
-                let dma = dma_words.unwrap_or(0) as u64;
-                (n <= len as u64 && len as u64 - n + dma <= depth as u64)
-                    .then(|| len as u64 - n + dma)
-            }
         };
-        match after {
+        let after = self.level_after(n, dma_words)?;
+        if let Some((k, at, r)) = clock {
+            (self.ticks, self.next_at, self.next_rem, self.rise_word) = (k, at, r, None);
+            debug_assert_eq!(self.ticks, self.last_due(now) + 1);
+            debug_assert_eq!(self.next_at, self.tick_time(self.ticks));
+        }
+        self.fifo.len = after;
+        Some(n)
+    }
+
+    /// [`Ssi::lean_codec`] through `clock_to`, undone if refused.
+    fn lean_codec_stepped(&mut self, now: Nanos, dma_words: Option<usize>) -> Option<u64> {
+        let saved = (self.ticks, self.next_at, self.next_rem, self.rise_word);
+        let first = self.clock_to(now);
+        let n = self.ticks - first;
+        match self.level_after(n, dma_words) {
             Some(l) => {
-                self.fifo.len = l as usize;
+                self.fifo.len = l;
                 Some(n)
             }
             None => {
@@ -605,6 +618,19 @@ impl Ssi {
                 None
             }
         }
+    }
+
+    /// The level after `n` codec words and a DMA access of `dma_words`, or `None` if a
+    /// word would be dropped or a slot or an access would find the FIFO empty or full.
+    #[inline]
+    fn level_after(&self, n: u64, dma_words: Option<usize>) -> Option<usize> {
+        let (len, depth) = (self.fifo.len as u64, self.depth() as u64);
+        let dma = dma_words.unwrap_or(0) as u64;
+        let after = match self.cfg.direction {
+            Direction::Receive => (len + n <= depth && len + n >= dma).then(|| len + n - dma),
+            Direction::Transmit => (n <= len && len - n + dma <= depth).then(|| len - n + dma),
+        };
+        after.map(|l| l as usize)
     }
 
     /// The lean tier's [`Ssi::update_line`], generation bump and [`Ssi::arm_next_rise`]
@@ -703,12 +729,14 @@ impl Ssi {
                 }
                 self.checker
                     .check_each((0..from_ring).map(|s| fifo.words[at(s)].0));
-                let words = src.chunks_exact(w).take(played - from_ring);
+                let words = &src[..(played - from_ring) * w];
                 match w {
-                    2 => self
-                        .checker
-                        .check_each(words.map(|c| u32::from(u16::from_le_bytes([c[0], c[1]])))),
-                    _ => self.checker.check_each(words.map(get_word)),
+                    2 => self.checker.check_each(
+                        words
+                            .chunks_exact(2)
+                            .map(|c| u32::from(u16::from_le_bytes([c[0], c[1]]))),
+                    ),
+                    _ => self.checker.check_each(words.chunks_exact(w).map(get_word)),
                 }
                 let from_mem = |s: usize| (get_word(&src[(s - len0) * w..(s - len0 + 1) * w]), tag);
                 if played > 0 {
