@@ -211,6 +211,9 @@ pub struct Ssi {
     /// `num / den` and `num % den`: one word period, whole and remainder.
     period_whole: u64,
     period_rem: u64,
+    /// `m` word periods as whole ns and a remainder below `den`, for `m` up to the
+    /// ring's capacity (the lean tier's next rise without a division).
+    spans: [(u64, u64); FIFO_CAPACITY + 1],
     stats: SsiStats,
 }
 
@@ -293,11 +296,17 @@ impl Ssi {
         cfg.words_per_second = cfg.words_per_second.max(1);
         let g = gcd(SECOND, cfg.words_per_second);
         let (num, den) = (SECOND / g, cfg.words_per_second / g);
+        let mut spans = [(0, 0); FIFO_CAPACITY + 1];
+        for (m, span) in spans.iter_mut().enumerate() {
+            let m = m as u64;
+            *span = (m * (num / den) + m * (num % den) / den, m * (num % den) % den);
+        }
         Self {
             num,
             den,
             period_whole: num / den,
             period_rem: num % den,
+            spans,
             next_rem: 0,
             rise_word: None,
             checker: PatternChecker::new(cfg.sample_bits),
@@ -651,13 +660,16 @@ impl Ssi {
         if level {
             return (rising, self.generation, None);
         }
-        // `arm_next_rise`'s steps at once: `m` word periods on from the next word.
-        let m = needed as u64 - 1;
-        let total = self.next_rem + m * self.period_rem;
-        let at = self.next_at + m * self.period_whole + total / self.den;
-        let k = self.ticks + m;
+        // `arm_next_rise`'s steps at once: `m` word periods on from the next word (`m`
+        // is below the depth: the rise is at most a FIFO's depth of words away).
+        let m = needed - 1;
+        let (whole, rem) = self.spans[m.min(FIFO_CAPACITY)];
+        let total = self.next_rem + rem;
+        let carry = total >= self.den;
+        let at = self.next_at.saturating_add(whole + u64::from(carry));
+        let k = self.ticks + m as u64;
         debug_assert_eq!(at, self.tick_time(k));
-        self.rise_word = Some((k, at, total % self.den));
+        self.rise_word = Some((k, at, total - if carry { self.den } else { 0 }));
         (rising, self.generation, Some(at))
     }
 

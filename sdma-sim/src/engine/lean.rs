@@ -113,14 +113,14 @@ impl Sim {
                 self.now = now;
                 which
             };
-            let l = lanes[i];
-            wakes[i] = self.lean_line(&l);
+            let (c, dev, other_high) = (lanes[i].c, lanes[i].dev, lanes[i].other_high);
+            let line = self.lean_line(c, dev, &mut wakes[i]);
             if step_end {
                 // `step_done`: the request is consumed, a line still high re-arms it;
                 // HE is set (no stop to confirm).
-                let b = bit(l.c);
+                let b = bit(c);
                 self.regs.evtpend &= !b;
-                if self.ssi[l.dev].line() || l.other_high {
+                if line || other_high {
                     self.regs.evtpend |= b;
                 }
             }
@@ -288,23 +288,27 @@ impl Sim {
 
     /// [`Sim::ssi_changed`] after the lane's level moved: the request line, the
     /// generation, the next wake-up and the event edge.
-    fn lean_line(&mut self, l: &Lane) -> Option<(Nanos, u64, u64)> {
-        let (rising, gen, next) = self.ssi[l.dev].lean_line();
-        let wake = match next {
+    /// Returns the line's new level; stores the FIFO's next wake-up in `wake`.
+    #[inline]
+    fn lean_line(&mut self, c: usize, dev: usize, wake: &mut Option<(Nanos, u64, u64)>) -> bool {
+        let s = &mut self.ssi[dev];
+        let (rising, gen, next) = s.lean_line();
+        let line = s.line();
+        *wake = match next {
             Some(t) => Some((t, self.queue.reserve_seq(), gen)),
             None => None,
         };
-        let b = bit(l.c);
         if rising {
             // `event_edge` for an event that only the lane's channel listens to.
-            let busy = self.step.is_some_and(|s| s.ch == l.c);
+            let b = bit(c);
+            let busy = self.step.is_some_and(|s| s.ch == c);
             if self.regs.evtpend & b != 0 || busy {
                 self.regs.evterr |= b;
                 self.stats.event_errors += 1;
             }
             self.regs.evtpend |= b;
         }
-        wake
+        line
     }
 
     /// The scheduler with no step in progress: only a lane can be picked; its burst
