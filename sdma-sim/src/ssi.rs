@@ -575,102 +575,39 @@ impl Ssi {
             && self.fifo.len <= self.depth()
     }
 
-    /// The lean tier's codec side: moves the clock past the words due at `now` and the
-    /// level with them, the words themselves left for [`Ssi::lean_finish`]. Then, if
-    /// `dma_words` is given, a DMA burst of that many words (level only). Refuses
-    /// (changes nothing, returns `None`) if a word would be dropped, or a slot or a DMA
-    /// access would find the FIFO empty or full: the general functions handle those.
-    /// Returns the codec words moved.
-    #[inline]
-    pub(crate) fn lean_codec(&mut self, now: Nanos, dma_words: Option<usize>) -> Option<u64> {
-        // The clock after the words due: none due, or the usual wake-up at the word the
-        // line rises at (`clock_to`'s shortcut), worked out before anything changes.
-        let (n, clock) = if self.next_at > now {
-            (0, None)
-        } else {
-            match self.rise_word {
-                Some((rk, rt, rr)) if rk >= self.ticks && rt <= now => {
-                    let r1 = rr + self.period_rem;
-                    let carry = r1 >= self.den;
-                    let t1 = rt.saturating_add(self.period_whole + u64::from(carry));
-                    if t1 <= now {
-                        return self.lean_codec_stepped(now, dma_words);
-                    }
-                    let r1 = r1 - if carry { self.den } else { 0 };
-                    (rk + 1 - self.ticks, Some((rk + 1, t1, r1)))
-                }
-                _ => return self.lean_codec_stepped(now, dma_words),
-            }
-        };
-        let after = self.level_after(n, dma_words)?;
-        if let Some((k, at, r)) = clock {
-            (self.ticks, self.next_at, self.next_rem, self.rise_word) = (k, at, r, None);
-            debug_assert_eq!(self.ticks, self.last_due(now) + 1);
-            debug_assert_eq!(self.next_at, self.tick_time(self.ticks));
-        }
-        self.fifo.len = after;
-        Some(n)
-    }
-
-    /// [`Ssi::lean_codec`] through `clock_to`, undone if refused.
-    fn lean_codec_stepped(&mut self, now: Nanos, dma_words: Option<usize>) -> Option<u64> {
-        let saved = (self.ticks, self.next_at, self.next_rem, self.rise_word);
-        let first = self.clock_to(now);
-        let n = self.ticks - first;
-        match self.level_after(n, dma_words) {
-            Some(l) => {
-                self.fifo.len = l;
-                Some(n)
-            }
-            None => {
-                (self.ticks, self.next_at, self.next_rem, self.rise_word) = saved;
-                None
-            }
+    /// The lean tier's working copy of this FIFO's level, line and clock
+    /// ([`LeanFifo`]); `None` unless [`Ssi::lean_ok`].
+    pub(crate) fn lean_fifo(&self) -> LeanFifo {
+        LeanFifo {
+            dir: self.cfg.direction,
+            depth: self.depth(),
+            watermark: self.cfg.watermark,
+            len: self.fifo.len,
+            line: self.line,
+            generation: self.generation,
+            requests: 0,
+            ticks: self.ticks,
+            next_at: self.next_at,
+            next_rem: self.next_rem,
+            rise_word: self.rise_word,
+            period_whole: self.period_whole,
+            period_rem: self.period_rem,
+            den: self.den,
+            spans: self.spans,
         }
     }
 
-    /// The level after `n` codec words and a DMA access of `dma_words`, or `None` if a
-    /// word would be dropped or a slot or an access would find the FIFO empty or full.
-    #[inline]
-    fn level_after(&self, n: u64, dma_words: Option<usize>) -> Option<usize> {
-        let (len, depth) = (self.fifo.len as u64, self.depth() as u64);
-        let dma = dma_words.unwrap_or(0) as u64;
-        let after = match self.cfg.direction {
-            Direction::Receive => (len + n <= depth && len + n >= dma).then(|| len + n - dma),
-            Direction::Transmit => (n <= len && len - n + dma <= depth).then(|| len - n + dma),
-        };
-        after.map(|l| l as usize)
-    }
-
-    /// The lean tier's [`Ssi::update_line`], generation bump and [`Ssi::arm_next_rise`]
-    /// at once, for a FIFO that runs with its request enabled ([`Ssi::lean_ok`]):
-    /// returns (rising edge, generation, next rise).
-    #[inline]
-    pub(crate) fn lean_line(&mut self) -> (bool, u64, Option<Nanos>) {
-        let (len, wm, depth) = (self.fifo.len, self.cfg.watermark, self.depth());
-        // The level, and if low the words until it rises (`rise_word_number`).
-        let (level, needed) = match self.cfg.direction {
-            Direction::Receive => (len >= wm, wm.saturating_sub(len)),
-            Direction::Transmit => (depth - len >= wm, len.saturating_sub(depth - wm)),
-        };
-        let rising = level && !self.line;
-        self.line = level;
-        self.stats.requests += u64::from(rising);
-        self.generation += 1;
-        if level {
-            return (rising, self.generation, None);
-        }
-        // `arm_next_rise`'s steps at once: `m` word periods on from the next word (`m`
-        // is below the depth: the rise is at most a FIFO's depth of words away).
-        let m = needed - 1;
-        let (whole, rem) = self.spans[m.min(FIFO_CAPACITY)];
-        let total = self.next_rem + rem;
-        let carry = total >= self.den;
-        let at = self.next_at.saturating_add(whole + u64::from(carry));
-        let k = self.ticks + m as u64;
-        debug_assert_eq!(at, self.tick_time(k));
-        self.rise_word = Some((k, at, total - if carry { self.den } else { 0 }));
-        (rising, self.generation, Some(at))
+    /// Stores back what a lean run did to [`Ssi::lean_fifo`]'s copy (the words follow
+    /// with [`Ssi::lean_finish`]).
+    pub(crate) fn lean_store(&mut self, f: &LeanFifo) {
+        self.fifo.len = f.len;
+        self.line = f.line;
+        self.generation = f.generation;
+        self.stats.requests += f.requests;
+        self.ticks = f.ticks;
+        self.next_at = f.next_at;
+        self.next_rem = f.next_rem;
+        self.rise_word = f.rise_word;
     }
 
     /// The lean tier's words, at its end: the FIFO held `len0` words when it began,
@@ -1077,6 +1014,104 @@ impl Ssi {
     /// Transmit: restart the played-stream check at the next word (after an XRUN).
     pub fn resync_checker(&mut self) {
         self.checker.resync();
+    }
+}
+
+/// The lean tier's copy of a running FIFO's level, request line and codec clock
+/// ([`Ssi::lean_fifo`], [`Ssi::lean_store`]): the state the engine's events depend on,
+/// in a value the run keeps in registers. Its methods do what [`Ssi::advance`],
+/// [`Ssi::update_line`] and [`Ssi::arm_next_rise`] do to those fields, for a FIFO that
+/// runs with its request enabled and no start armed; the words wait for
+/// [`Ssi::lean_finish`].
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct LeanFifo {
+    dir: Direction,
+    depth: usize,
+    watermark: usize,
+    len: usize,
+    line: bool,
+    generation: u64,
+    /// Rising edges since the copy was made.
+    requests: u64,
+    ticks: u64,
+    next_at: Nanos,
+    next_rem: u64,
+    rise_word: Option<(u64, Nanos, u64)>,
+    period_whole: u64,
+    period_rem: u64,
+    den: u64,
+    spans: [(u64, u64); FIFO_CAPACITY + 1],
+}
+
+impl LeanFifo {
+    /// The codec words due at `now`, then a DMA access of `dma` words: the clock and
+    /// the level move, the number of codec words is returned. Refuses (changes nothing,
+    /// `None`) if a word would be dropped or a slot or an access would find the FIFO
+    /// empty or full (the general functions count those), or if the words due are not
+    /// the usual wake-up's (none, or up to the word the line rises at).
+    #[inline]
+    pub(crate) fn codec_and_dma(&mut self, now: Nanos, dma: usize) -> Option<u64> {
+        // `clock_to`'s shortcut, worked out before anything changes.
+        let (n, clock) = if self.next_at > now {
+            (0, None)
+        } else {
+            let (rk, rt, rr) = self.rise_word?;
+            let r1 = rr + self.period_rem;
+            let carry = r1 >= self.den;
+            let t1 = rt.saturating_add(self.period_whole + u64::from(carry));
+            if rk < self.ticks || rt > now || t1 <= now {
+                return None;
+            }
+            let r1 = r1 - if carry { self.den } else { 0 };
+            (rk + 1 - self.ticks, Some((rk + 1, t1, r1)))
+        };
+        let (len, depth, d) = (self.len as u64, self.depth as u64, dma as u64);
+        let after = match self.dir {
+            Direction::Receive => (len + n <= depth && len + n >= d).then(|| len + n - d),
+            Direction::Transmit => (n <= len && len - n + d <= depth).then(|| len - n + d),
+        }?;
+        if let Some((k, at, r)) = clock {
+            (self.ticks, self.next_at, self.next_rem, self.rise_word) = (k, at, r, None);
+        }
+        self.len = after as usize;
+        Some(n)
+    }
+
+    /// [`Ssi::update_line`], the generation bump and [`Ssi::arm_next_rise`]: returns
+    /// (rising edge, next rise).
+    #[inline]
+    pub(crate) fn line(&mut self) -> (bool, Option<Nanos>) {
+        let (len, wm, depth) = (self.len, self.watermark, self.depth);
+        let (level, needed) = match self.dir {
+            Direction::Receive => (len >= wm, wm.saturating_sub(len)),
+            Direction::Transmit => (depth - len >= wm, len.saturating_sub(depth - wm)),
+        };
+        let rising = level && !self.line;
+        self.line = level;
+        self.requests += u64::from(rising);
+        self.generation += 1;
+        if level {
+            return (rising, None);
+        }
+        // `m` word periods on from the next word, without a division (`m` is below the
+        // depth: the rise is at most a FIFO's depth of words away).
+        let m = needed - 1;
+        let (whole, rem) = self.spans[m.min(FIFO_CAPACITY)];
+        let total = self.next_rem + rem;
+        let carry = total >= self.den;
+        let at = self.next_at.saturating_add(whole + u64::from(carry));
+        self.rise_word = Some((self.ticks + m as u64, at, total - if carry { self.den } else { 0 }));
+        (rising, Some(at))
+    }
+
+    /// The line as last evaluated.
+    pub(crate) fn line_high(&self) -> bool {
+        self.line
+    }
+
+    /// The generation (bumped by every [`LeanFifo::line`]).
+    pub(crate) fn generation(&self) -> u64 {
+        self.generation
     }
 }
 

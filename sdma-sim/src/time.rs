@@ -75,6 +75,18 @@ impl<E> EventQueue<E> {
         self.seq
     }
 
+    /// The last insertion number handed out (a run that reserves numbers itself
+    /// continues from here and stores its last back with [`EventQueue::set_last_seq`]).
+    pub(crate) fn last_seq(&self) -> u64 {
+        self.seq
+    }
+
+    /// See [`EventQueue::last_seq`]: `seq` is at least the last number handed out.
+    pub(crate) fn set_last_seq(&mut self, seq: u64) {
+        debug_assert!(seq >= self.seq);
+        self.seq = seq;
+    }
+
     /// (time, insertion number) of the earliest event, if any.
     pub fn peek_key(&self) -> Option<(Nanos, u64)> {
         self.heap.peek().map(|Reverse((t, n, _))| (*t, *n))

@@ -26,7 +26,7 @@
 use super::{bit, Sim, Step, StepKind};
 use crate::layout::{Bd, BD_DONE};
 use crate::script::ScriptKind;
-use crate::ssi::{Direction, LeanMemory};
+use crate::ssi::{words_of, Direction, LeanFifo, LeanMemory};
 use crate::time::Nanos;
 
 /// At most this many channels in a lean run (capture and playback on two interfaces).
@@ -56,6 +56,26 @@ struct Lane {
     /// Another FIFO whose event this channel also listens to has its line high
     /// (constant in a run: only the lanes' FIFOs change).
     other_high: bool,
+    /// The FIFO's level, line and clock for the run.
+    fifo: LeanFifo,
+    /// The FIFO's wake-up: (time, insertion number); its generation is the FIFO's.
+    wake: Option<(Nanos, u64)>,
+    /// The script's offset in its BD.
+    offset: u32,
+    /// A burst started in the run (the script has seen the BD).
+    begun: bool,
+}
+
+/// The step in progress in a lean run: a lane's burst.
+#[derive(Clone, Copy, Debug)]
+struct Flight {
+    lane: usize,
+    lane_channel: usize,
+    id: u64,
+    bytes: u32,
+    width: u32,
+    /// When it ends and its insertion number.
+    end: (Nanos, u64),
 }
 
 impl Sim {
@@ -70,78 +90,143 @@ impl Sim {
         // real words when the run begins.
         self.replay_deferred();
         let lanes = &mut lanes[..count];
-        // The slots the run changes, kept here and stored back when it ends (nothing
-        // the run calls reads them).
-        let mut wakes = [None; LANES];
-        for (w, l) in wakes.iter_mut().zip(lanes.iter()) {
-            *w = self.wakes[l.dev];
-        }
-        let mut end = self.step_end;
+        let Some(mut run) = self.lean_state(lanes) else {
+            return 0;
+        };
         let mut events = 0u64;
-        let scheduled = loop {
+        loop {
             // The earliest of the step end and the lanes' wake-ups (no other FIFO has one).
-            let (mut t, mut n, mut which) = match end {
-                Some((t, n, _)) => (t, n, usize::MAX),
-                None => (Nanos::MAX, u64::MAX, usize::MAX - 1),
+            let (mut key, mut which) = match run.flight {
+                Some(f) => (f.end, usize::MAX),
+                None => ((Nanos::MAX, u64::MAX), usize::MAX - 1),
             };
-            for (i, w) in wakes[..lanes.len()].iter().enumerate() {
-                if let &Some((wt, wn, _)) = w {
-                    if wt < t || (wt == t && wn < n) {
-                        (t, n, which) = (wt, wn, i);
+            for (i, l) in lanes.iter().enumerate() {
+                if let Some(w) = l.wake {
+                    if w < key {
+                        (key, which) = (w, i);
                     }
                 }
             }
-            if which == usize::MAX - 1 || t > limit || host.is_some_and(|h| (t, n) >= h) {
-                break true;
+            if which == usize::MAX - 1 || key.0 > limit || host.is_some_and(|h| key >= h) {
+                break;
             }
-            let now = self.now.max(t);
-            let step_end = which == usize::MAX;
-            let i = if step_end {
-                match self.lean_step_end(lanes, now) {
-                    Some(i) => {
-                        end = None;
-                        i
-                    }
-                    None => break true,
+            let now = run.now.max(key.0);
+            if which == usize::MAX {
+                if !run.step_end(lanes, now) {
+                    break;
                 }
             } else {
                 let l = &mut lanes[which];
-                let Some(moved) = self.ssi[l.dev].lean_codec(now, None) else {
-                    break true;
+                let Some(moved) = l.fifo.codec_and_dma(now, 0) else {
+                    break;
                 };
                 l.codec += moved;
-                self.now = now;
-                which
-            };
-            let (c, dev, other_high) = (lanes[i].c, lanes[i].dev, lanes[i].other_high);
-            let line = self.lean_line(c, dev, &mut wakes[i]);
-            if step_end {
-                // `step_done`: the request is consumed, a line still high re-arms it;
-                // HE is set (no stop to confirm).
-                let b = bit(c);
-                self.regs.evtpend &= !b;
-                if line || other_high {
-                    self.regs.evtpend |= b;
-                }
+                l.wake = None;
+                run.now = now;
+                run.line(l);
             }
             events += 1;
-            if self.step.is_none() {
-                match self.lean_begin(lanes) {
-                    Ok(e) => end = e.or(end),
-                    Err(()) => break false,
-                }
+            if run.flight.is_none() {
+                run.begin(lanes);
             }
-        };
-        for (w, l) in wakes.iter().zip(lanes.iter()) {
-            self.wakes[l.dev] = *w;
         }
-        self.step_end = end;
+        self.lean_store(lanes, &run);
         self.lean_finish(lanes);
-        if !scheduled {
-            // Not reached (only lanes are runnable): the fast path's scheduler decides.
-            self.fast_schedule();
-        }
         events
+    }
+
+    /// The engine's state a lean run changes, copied out ([`Sim::lean_store`] puts it
+    /// back); `None` if the step in progress is not a lane's.
+    fn lean_state(&self, lanes: &[Lane]) -> Option<LeanRun> {
+        let flight = match (self.step, self.step_end) {
+            (None, _) => None,
+            (
+                Some(Step {
+                    id,
+                    ch,
+                    kind: StepKind::Burst { bytes, width, .. },
+                }),
+                Some((t, n, end_id)),
+            ) if end_id == id => Some(Flight {
+                lane: lanes.iter().position(|l| l.c == ch)?,
+                lane_channel: ch,
+                id,
+                bytes,
+                width,
+                end: (t, n),
+            }),
+            _ => return None,
+        };
+        // The pick among lanes: highest priority first, the lowest channel among equals.
+        let mut order = [0usize; LANES];
+        for (i, o) in order.iter_mut().enumerate().take(lanes.len()) {
+            *o = i;
+        }
+        let pri = |i: usize| self.regs.chnpri[lanes[i].c];
+        order[..lanes.len()].sort_by_key(|&i| (core::cmp::Reverse(pri(i)), lanes[i].c));
+        let t = &self.timing;
+        Some(LeanRun {
+            now: self.now,
+            seq: self.queue.last_seq(),
+            step_seq: self.step_seq,
+            steps: 0,
+            bursts: 0,
+            event_errors: 0,
+            evtpend: self.regs.evtpend,
+            evterr: self.regs.evterr,
+            rng: self.rng.clone(),
+            flight,
+            order,
+            lanes: lanes.len(),
+            burst_fixed: t.context_switch_ns + t.burst_setup_ns,
+            per_word: t.per_word_ns,
+            jitter_percent: t.step_jitter_percent,
+        })
+    }
+
+    /// Puts back what the run changed ([`Sim::lean_state`], the lanes' FIFOs, slots
+    /// and scripts).
+    fn lean_store(&mut self, lanes: &[Lane], run: &LeanRun) {
+        for l in lanes.iter() {
+            self.ssi[l.dev].lean_store(&l.fifo);
+            let gen = l.fifo.generation();
+            self.wakes[l.dev] = l.wake.map(|(t, n)| (t, n, gen));
+            self.ch[l.c].pos.offset = l.offset;
+            if l.begun {
+                self.note_bd_seen(l.c, l.kind, l.bd);
+            }
+        }
+        self.now = run.now;
+        self.queue.set_last_seq(run.seq);
+        self.step_seq = run.step_seq;
+        self.stats.steps += run.steps;
+        self.stats.bursts += run.bursts;
+        self.stats.event_errors += run.event_errors;
+        self.regs.evtpend = run.evtpend;
+        self.regs.evterr = run.evterr;
+        self.rng = run.rng.clone();
+        match run.flight {
+            Some(f) => {
+                let l = &lanes[f.lane];
+                let kind = StepKind::Burst {
+                    dir: l.dir,
+                    bd_addr: l.bd_addr,
+                    bd: l.bd,
+                    bytes: f.bytes,
+                    width: f.width,
+                };
+                self.step = Some(Step {
+                    id: f.id,
+                    ch: l.c,
+                    kind,
+                });
+                self.step_end = Some((f.end.0, f.end.1, f.id));
+            }
+            None => {
+                self.step = None;
+                self.step_end = None;
+            }
+        }
     }
 
     /// The lanes of a lean run if its conditions hold now (module docs).
@@ -188,6 +273,7 @@ impl Sim {
                 || !lone
                 || !s.lean_ok(plan.dir)
                 || self.ch[c].committed
+                || self.regs.chnpri[c] == 0
                 || lanes[..count].iter().flatten().any(|l| l.dev == plan.dev)
             {
                 return None;
@@ -215,6 +301,10 @@ impl Sim {
                             .get(usize::from(o.config().event))
                             .is_some_and(|m| m & bit(c) != 0)
                 }),
+                fifo: s.lean_fifo(),
+                wake: self.wakes[plan.dev].map(|(t, n, _)| (t, n)),
+                offset: pos.offset,
+                begun: false,
             });
             count += 1;
             mask |= bit(c);
@@ -256,92 +346,6 @@ impl Sim {
         Some((out, count))
     }
 
-    /// The end of the lane's burst in progress at `now`, as [`Sim::fast_end`] with
-    /// [`Sim::fast_move_burst`]; false (nothing done) if it completes its BD or a word
-    /// would be dropped or missing.
-    fn lean_step_end(&mut self, lanes: &mut [Lane], now: Nanos) -> Option<usize> {
-        let Some(Step {
-            ch: c,
-            kind: StepKind::Burst { bytes, width, .. },
-            ..
-        }) = self.step
-        else {
-            return None;
-        };
-        let i = lanes.iter().position(|l| l.c == c)?;
-        let l = &mut lanes[i];
-        let offset = self.ch[c].pos.offset + bytes;
-        if offset >= l.bd.count() {
-            return None;
-        }
-        let words = crate::ssi::words_of(bytes as usize, width as usize);
-        let moved = self.ssi[l.dev].lean_codec(now, Some(words))?;
-        self.step = None;
-        self.now = now;
-        l.codec += moved;
-        l.dma += words;
-        l.moved += bytes;
-        self.stats.bursts += 1;
-        self.ch[c].pos.offset = offset;
-        Some(i)
-    }
-
-    /// [`Sim::ssi_changed`] after the lane's level moved: the request line, the
-    /// generation, the next wake-up and the event edge.
-    /// Returns the line's new level; stores the FIFO's next wake-up in `wake`.
-    #[inline]
-    fn lean_line(&mut self, c: usize, dev: usize, wake: &mut Option<(Nanos, u64, u64)>) -> bool {
-        let s = &mut self.ssi[dev];
-        let (rising, gen, next) = s.lean_line();
-        let line = s.line();
-        *wake = match next {
-            Some(t) => Some((t, self.queue.reserve_seq(), gen)),
-            None => None,
-        };
-        if rising {
-            // `event_edge` for an event that only the lane's channel listens to.
-            let b = bit(c);
-            let busy = self.step.is_some_and(|s| s.ch == c);
-            if self.regs.evtpend & b != 0 || busy {
-                self.regs.evterr |= b;
-                self.stats.event_errors += 1;
-            }
-            self.regs.evtpend |= b;
-        }
-        line
-    }
-
-    /// The scheduler with no step in progress: only a lane can be picked; its burst
-    /// starts as in [`Sim::fast_begin`] and [`Sim::start_step`] (its plan holds: the
-    /// run does not complete its BD). Returns the step end's slot if a burst started,
-    /// an error if the pick is not a lane (not reached).
-    fn lean_begin(&mut self, lanes: &[Lane]) -> Result<Option<(Nanos, u64, u64)>, ()> {
-        let Some(c) = self.pick(None) else {
-            return Ok(None);
-        };
-        let l = lanes.iter().find(|l| l.c == c).ok_or(())?;
-        self.ch[c].committed = false;
-        self.committed_mask &= !bit(c);
-        self.note_bd_seen(c, l.kind, l.bd);
-        let left = l.bd.count().saturating_sub(self.ch[c].pos.offset);
-        let (bytes, width) = (super::burst_bytes(l.wm, left, l.width), l.width);
-        let nominal = self.burst_nominal(bytes, width);
-        let dur = self.jitter(nominal);
-        self.step_seq += 1;
-        let id = self.step_seq;
-        let kind = StepKind::Burst {
-            dir: l.dir,
-            bd_addr: l.bd_addr,
-            bd: l.bd,
-            bytes,
-            width,
-        };
-        self.step = Some(Step { id, ch: c, kind });
-        self.stats.steps += 1;
-        let n = self.queue.reserve_seq();
-        Ok(Some((self.now + dur, n, id)))
-    }
-
     /// The words of the run, at its end ([`crate::ssi::Ssi::lean_finish`]).
     fn lean_finish(&mut self, lanes: &[Lane]) {
         for l in lanes {
@@ -376,5 +380,115 @@ impl Sim {
                 }
             }
         }
+    }
+}
+
+/// The engine's state a lean run changes, kept in locals ([`Sim::lean_state`]).
+struct LeanRun {
+    now: Nanos,
+    /// The last insertion number handed out.
+    seq: u64,
+    step_seq: u64,
+    steps: u64,
+    bursts: u64,
+    event_errors: u64,
+    evtpend: u32,
+    evterr: u32,
+    rng: crate::rng::SimRng,
+    flight: Option<Flight>,
+    /// Lane indices in the scheduler's order (priority, then channel).
+    order: [usize; LANES],
+    lanes: usize,
+    /// [`Timing`](super::Timing) of a burst: fixed part, per word, jitter.
+    burst_fixed: Nanos,
+    per_word: Nanos,
+    jitter_percent: u64,
+}
+
+impl LeanRun {
+    /// [`Sim::ssi_changed`] after lane `l`'s level moved: the line, the generation, the
+    /// next wake-up and the event edge (only the lane's channel listens).
+    #[inline]
+    fn line(&mut self, l: &mut Lane) {
+        let (rising, next) = l.fifo.line();
+        l.wake = next.map(|t| {
+            self.seq += 1;
+            (t, self.seq)
+        });
+        if rising {
+            let b = bit(l.c);
+            let busy = self.flight.is_some_and(|f| f.lane_channel == l.c);
+            if self.evtpend & b != 0 || busy {
+                self.evterr |= b;
+                self.event_errors += 1;
+            }
+            self.evtpend |= b;
+        }
+    }
+
+    /// The end of the burst in flight at `now` ([`Sim::fast_end`]); false (nothing
+    /// done) if it completes its BD or a word would be dropped or missing.
+    #[inline]
+    fn step_end(&mut self, lanes: &mut [Lane], now: Nanos) -> bool {
+        let Some(f) = self.flight else {
+            return false;
+        };
+        let l = &mut lanes[f.lane];
+        let offset = l.offset + f.bytes;
+        if offset >= l.bd.count() {
+            return false;
+        }
+        let words = words_of(f.bytes as usize, f.width as usize);
+        let Some(moved) = l.fifo.codec_and_dma(now, words) else {
+            return false;
+        };
+        self.flight = None;
+        self.now = now;
+        l.codec += moved;
+        l.dma += words;
+        l.moved += f.bytes;
+        self.bursts += 1;
+        self.line(l);
+        l.offset = offset;
+        // `step_done`: the request is consumed, a line still high re-arms it; HE is set
+        // (no stop to confirm).
+        let b = bit(l.c);
+        self.evtpend &= !b;
+        if l.fifo.line_high() || l.other_high {
+            self.evtpend |= b;
+        }
+        true
+    }
+
+    /// The scheduler with no step in progress: the first lane in the scheduler's order
+    /// with its event pending starts a burst ([`Sim::fast_begin`], [`Sim::start_step`]).
+    #[inline]
+    fn begin(&mut self, lanes: &mut [Lane]) {
+        let Some(i) = self.order[..self.lanes]
+            .iter()
+            .copied()
+            .find(|&i| self.evtpend & bit(lanes[i].c) != 0)
+        else {
+            return;
+        };
+        let l = &mut lanes[i];
+        l.begun = true;
+        let left = l.bd.count().saturating_sub(l.offset);
+        let bytes = super::burst_bytes(l.wm, left, l.width);
+        let words = words_of(bytes as usize, l.width as usize) as u64;
+        let nominal = self.burst_fixed + words * self.per_word;
+        let extra = nominal * self.jitter_percent / 100;
+        let dur = nominal + self.rng.range_inclusive(0, extra);
+        self.step_seq += 1;
+        self.steps += 1;
+        self.seq += 1;
+        self.flight = Some(Flight {
+            lane: i,
+            lane_channel: l.c,
+            id: self.step_seq,
+            bytes,
+            width: l.width,
+            end: (self.now + dur, self.seq),
+        });
     }
 }
