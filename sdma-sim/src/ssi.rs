@@ -211,9 +211,6 @@ pub struct Ssi {
     /// `num / den` and `num % den`: one word period, whole and remainder.
     period_whole: u64,
     period_rem: u64,
-    /// `m` word periods as whole ns and a remainder below `den`, for `m` up to the
-    /// ring's capacity (the lean tier's next rise without a division).
-    spans: [(u64, u64); FIFO_CAPACITY + 1],
     stats: SsiStats,
 }
 
@@ -296,17 +293,11 @@ impl Ssi {
         cfg.words_per_second = cfg.words_per_second.max(1);
         let g = gcd(SECOND, cfg.words_per_second);
         let (num, den) = (SECOND / g, cfg.words_per_second / g);
-        let mut spans = [(0, 0); FIFO_CAPACITY + 1];
-        for (m, span) in spans.iter_mut().enumerate() {
-            let m = m as u64;
-            *span = (m * (num / den) + m * (num % den) / den, m * (num % den) % den);
-        }
         Self {
             num,
             den,
             period_whole: num / den,
             period_rem: num % den,
-            spans,
             next_rem: 0,
             rise_word: None,
             checker: PatternChecker::new(cfg.sample_bits),
@@ -593,7 +584,7 @@ impl Ssi {
             period_whole: self.period_whole,
             period_rem: self.period_rem,
             den: self.den,
-            spans: self.spans,
+            span: (0, 0, 0),
         }
     }
 
@@ -1040,7 +1031,9 @@ pub(crate) struct LeanFifo {
     period_whole: u64,
     period_rem: u64,
     den: u64,
-    spans: [(u64, u64); FIFO_CAPACITY + 1],
+    /// The last span used by [`LeanFifo::line`]: `m` word periods as whole ns and a
+    /// remainder below `den` (a run mostly needs one).
+    span: (usize, u64, u64),
 }
 
 impl LeanFifo {
@@ -1096,7 +1089,12 @@ impl LeanFifo {
         // `m` word periods on from the next word, without a division (`m` is below the
         // depth: the rise is at most a FIFO's depth of words away).
         let m = needed - 1;
-        let (whole, rem) = self.spans[m.min(FIFO_CAPACITY)];
+        if self.span.0 != m {
+            let mm = m as u64;
+            let rems = mm * self.period_rem;
+            self.span = (m, mm * self.period_whole + rems / self.den, rems % self.den);
+        }
+        let (_, whole, rem) = self.span;
         let total = self.next_rem + rem;
         let carry = total >= self.den;
         let at = self.next_at.saturating_add(whole + u64::from(carry));
