@@ -630,12 +630,22 @@ impl Ssi {
                     put_word(c, self.fifo.words[at(s)].0);
                 }
                 // Then the pattern from `gen` on (only when every FIFO word went out).
-                let words = tail.chunks_exact_mut(w).take(dma - from_ring).zip(gen..);
+                let n = dma - from_ring;
                 match w {
-                    2 => words.for_each(|(c, k)| {
-                        c.copy_from_slice(&(pattern_value(k, bits) as u16).to_le_bytes())
-                    }),
-                    _ => words.for_each(|(c, k)| put_word(c, pattern_value(k, bits))),
+                    2 => {
+                        // The pattern is the word number under the sample mask.
+                        let mask = u64::from(pattern_value(u64::MAX, bits));
+                        let out = &mut tail[..2 * n];
+                        for i in 0..n {
+                            let v = ((gen + i as u64) & mask) as u16;
+                            out[2 * i..2 * i + 2].copy_from_slice(&v.to_le_bytes());
+                        }
+                    }
+                    _ => tail
+                        .chunks_exact_mut(w)
+                        .take(n)
+                        .zip(gen..)
+                        .for_each(|(c, k)| put_word(c, pattern_value(k, bits))),
                 }
                 for s in dma.max(len0)..dma + len_end {
                     self.fifo.words[at(s)] = (pattern_value(gen + (s - len0) as u64, bits), 0);
