@@ -132,26 +132,43 @@ impl PatternChecker {
     /// (the counters kept in registers for the run: a burst's words at once).
     pub fn check_each(&mut self, values: impl IntoIterator<Item = u32>) {
         let m = self.mask;
-        let mut st = self.stats;
-        let mut expected = self.expected;
+        let half = m / 2;
+        let mut values = values.into_iter();
+        // The first word after a resync has nothing to compare with: in order.
+        let mut expected = match self.expected {
+            Some(e) => e,
+            None => match values.next() {
+                Some(value) => {
+                    self.stats.checked += 1;
+                    self.stats.in_order += 1;
+                    (u64::from(value) + 1) & m
+                }
+                None => return,
+            },
+        };
+        // The counters in locals for the loop.
+        let (mut n, mut gaps, mut lost, mut repeated) = (0u64, 0u64, 0u64, 0u64);
         for value in values {
             let v = u64::from(value) & m;
-            let d = expected.map_or(0, |e| v.wrapping_sub(e) & m);
-            st.checked += 1;
-            if d == 0 {
-                st.in_order += 1;
-            } else {
-                st.discontinuities += 1;
-                if d <= m / 2 {
-                    st.lost += d;
+            let d = v.wrapping_sub(expected) & m;
+            n += 1;
+            if d != 0 {
+                gaps += 1;
+                if d <= half {
+                    lost += d;
                 } else {
-                    st.repeated += m + 1 - d;
+                    repeated += m + 1 - d;
                 }
             }
-            expected = Some((v + 1) & m);
+            expected = (v + 1) & m;
         }
-        self.stats = st;
-        self.expected = expected;
+        let st = &mut self.stats;
+        st.checked += n;
+        st.in_order += n - gaps;
+        st.discontinuities += gaps;
+        st.lost += lost;
+        st.repeated += repeated;
+        self.expected = Some(expected);
     }
 
     /// Checks every sample of `values`; returns the number of unexpected ones.
