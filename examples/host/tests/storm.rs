@@ -403,15 +403,23 @@ fn multi_channel_storm_is_clean_in_the_silicon_configuration() {
 
 #[test]
 fn the_simulator_fast_path_gives_the_general_loops_json() {
-    // The demo's load (the multi-channel engine with cancelled and reused copies), both
-    // recovery modes: the fast path changes the simulator's speed, never a figure.
-    for application in [false, true] {
-        let mut a = args(Policy::PendingList, 150, 5);
-        a.load = Load::STORM;
-        a.application = application;
-        let fast = run(&a).unwrap().to_string();
-        a.engine.general_loop = true;
-        let general = run(&a).unwrap().to_string();
-        assert_eq!(fast, general, "application {application}");
+    // The demo's load (the multi-channel engine with cancelled and reused copies), and
+    // four audio streams without the copy (where the fast path's lean tier runs most),
+    // both recovery modes: the fast path changes the simulator's speed, never a figure.
+    let audio_only = Load {
+        memcpy_bytes: None,
+        memcpy_reissue: false,
+        ..Load::STORM
+    };
+    for (name, load) in [("storm", Load::STORM), ("audio only", audio_only)] {
+        for application in [false, true] {
+            let mut a = args(Policy::PendingList, 150, 5);
+            a.load = load;
+            a.application = application;
+            let fast = run(&a).unwrap().to_string();
+            a.engine.general_loop = true;
+            let general = run(&a).unwrap().to_string();
+            assert_eq!(fast, general, "{name}, application {application}");
+        }
     }
 }
