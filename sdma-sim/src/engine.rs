@@ -59,8 +59,8 @@ use crate::time::{EventQueue, Nanos};
 use crate::vcd::{SignalId, Vcd};
 
 mod fast;
-mod lean;
 mod isa_step;
+mod lean;
 pub use isa_step::{Engine, IsaCounters};
 
 /// Words of SDMA data memory modelled.

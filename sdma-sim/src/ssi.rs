@@ -448,7 +448,10 @@ impl Ssi {
 
     /// [`Ssi::advance`] when at least one word is due.
     fn advance_due(&mut self, now: Nanos) {
-        debug_assert!(self.deferred_from.is_none(), "deferred FIFO data not replayed");
+        debug_assert!(
+            self.deferred_from.is_none(),
+            "deferred FIFO data not replayed"
+        );
         let first = self.clock_to(now);
         let n = self.ticks - first;
         self.stats.codec_words += n;
@@ -691,7 +694,11 @@ impl Ssi {
                 let from_mem = |s: usize| (get_word(&src[(s - len0) * w..(s - len0 + 1) * w]), tag);
                 if played > 0 {
                     let s = played - 1;
-                    self.last_sent = if s < len0 { fifo.words[at(s)] } else { from_mem(s) };
+                    self.last_sent = if s < len0 {
+                        fifo.words[at(s)]
+                    } else {
+                        from_mem(s)
+                    };
                 }
                 for s in played.max(len0)..played + len_end {
                     self.fifo.words[at(s)] = from_mem(s);
@@ -850,7 +857,10 @@ impl Ssi {
     /// DMA side: reads one word per `width`-byte chunk of `out` (receive FIFO) and stores
     /// it little-endian, as `out.len() / width` calls of [`Ssi::dma_read`] would.
     pub(crate) fn dma_read_into(&mut self, out: &mut [u8], width: usize) {
-        debug_assert!(self.deferred_from.is_none(), "deferred FIFO data not replayed");
+        debug_assert!(
+            self.deferred_from.is_none(),
+            "deferred FIFO data not replayed"
+        );
         let width = width.max(1);
         let words = words_of(out.len(), width);
         let from_fifo = words.min(self.fifo.len());
@@ -893,7 +903,10 @@ impl Ssi {
     /// DMA side: writes one little-endian word per `width`-byte chunk of `src` (transmit
     /// FIFO), as `src.len() / width` calls of [`Ssi::dma_write`] would.
     pub(crate) fn dma_write_from(&mut self, src: &[u8], width: usize) {
-        debug_assert!(self.deferred_from.is_none(), "deferred FIFO data not replayed");
+        debug_assert!(
+            self.deferred_from.is_none(),
+            "deferred FIFO data not replayed"
+        );
         let width = width.max(1);
         let words = words_of(src.len(), width);
         let kept = words.min(self.depth().saturating_sub(self.fifo.len()));
@@ -1108,7 +1121,11 @@ impl LeanFifo {
         let total = self.next_rem + rem;
         let carry = total >= self.den;
         let at = self.next_at.saturating_add(whole + u64::from(carry));
-        self.rise_word = Some((self.ticks + m as u64, at, total - if carry { self.den } else { 0 }));
+        self.rise_word = Some((
+            self.ticks + m as u64,
+            at,
+            total - if carry { self.den } else { 0 },
+        ));
         (rising, Some(at))
     }
 

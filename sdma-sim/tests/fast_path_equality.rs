@@ -355,7 +355,10 @@ fn the_lean_tier_gives_the_same_digest_as_the_fast_path_without_it() {
         lean_total += events;
     }
     eprintln!("lean events over all cases: {lean_total}");
-    assert!(lean_total > 10_000, "{lean_total} lean events over all cases");
+    assert!(
+        lean_total > 10_000,
+        "{lean_total} lean events over all cases"
+    );
 }
 
 /// Channel 2 plays a long one-BD ring while channel 1 captures into a buffer whose third

@@ -193,7 +193,10 @@ impl Sim {
         self.deferred_ops = ops;
         if !many {
             for (s, r) in self.ssi.iter().zip(reached) {
-                debug_assert!(r.is_none_or(|r| r == s.level()), "replay left another level");
+                debug_assert!(
+                    r.is_none_or(|r| r == s.level()),
+                    "replay left another level"
+                );
             }
         }
     }

@@ -53,9 +53,6 @@ struct Lane {
     width: u32,
     /// The watermark in its context (bytes per burst).
     wm: u32,
-    /// Another FIFO whose event this channel also listens to has its line high
-    /// (constant in a run: only the lanes' FIFOs change).
-    other_high: bool,
     /// The FIFO's level, line and clock for the run.
     fifo: LeanFifo,
     /// The FIFO's wake-up: (time, insertion number); its generation is the FIFO's.
@@ -70,7 +67,6 @@ struct Lane {
 #[derive(Clone, Copy, Debug)]
 struct Flight {
     lane: usize,
-    lane_channel: usize,
     id: u64,
     bytes: u32,
     width: u32,
@@ -116,6 +112,11 @@ impl Sim {
                     break;
                 }
             } else {
+                // A request rising during the lane's own burst (EVTERR on silicon) is
+                // left to the fast path.
+                if run.flight.is_some_and(|f| f.lane == which) {
+                    break;
+                }
                 let l = &mut lanes[which];
                 let Some(moved) = l.fifo.codec_and_dma(now, 0) else {
                     break;
@@ -149,7 +150,6 @@ impl Sim {
                 Some((t, n, end_id)),
             ) if end_id == id => Some(Flight {
                 lane: lanes.iter().position(|l| l.c == ch)?,
-                lane_channel: ch,
                 id,
                 bytes,
                 width,
@@ -265,11 +265,23 @@ impl Sim {
             let event = usize::from(s.config().event);
             let lone = self.regs.chnenbl.get(event) == Some(&bit(c));
             let seen_ok = pos.seen.is_none_or(|b| b == plan.bd);
+            // No other FIFO whose event the channel listens to has its line high (its
+            // request would re-arm the channel after every burst).
+            let other_high = self.ssi.iter().enumerate().any(|(d, o)| {
+                d != plan.dev
+                    && o.line()
+                    && self
+                        .regs
+                        .chnenbl
+                        .get(usize::from(o.config().event))
+                        .is_some_and(|m| m & bit(c) != 0)
+            });
             if count == LANES
                 || !pos.started
                 || pos.bd != plan.bd_addr
                 || !plan.bd.has(BD_DONE)
                 || !seen_ok
+                || other_high
                 || !lone
                 || !s.lean_ok(plan.dir)
                 || self.ch[c].committed
@@ -292,15 +304,6 @@ impl Sim {
                 dma: 0,
                 width: plan.bd.width_bytes(),
                 wm: self.watermark_bytes(c),
-                other_high: self.ssi.iter().enumerate().any(|(d, o)| {
-                    d != plan.dev
-                        && o.line()
-                        && self
-                            .regs
-                            .chnenbl
-                            .get(usize::from(o.config().event))
-                            .is_some_and(|m| m & bit(c) != 0)
-                }),
                 fifo: s.lean_fifo(),
                 wake: self.wakes[plan.dev].map(|(t, n, _)| (t, n)),
                 offset: pos.offset,
@@ -416,9 +419,9 @@ impl LeanRun {
             (t, self.seq)
         });
         if rising {
+            // Not during the lane's own burst (the run ends before such a wake-up).
             let b = bit(l.c);
-            let busy = self.flight.is_some_and(|f| f.lane_channel == l.c);
-            if self.evtpend & b != 0 || busy {
+            if self.evtpend & b != 0 {
                 self.evterr |= b;
                 self.event_errors += 1;
             }
@@ -450,11 +453,12 @@ impl LeanRun {
         self.bursts += 1;
         self.line(l);
         l.offset = offset;
-        // `step_done`: the request is consumed, a line still high re-arms it; HE is set
-        // (no stop to confirm).
+        // `step_done`: the request is consumed, its line still high re-arms it (no other
+        // FIFO the channel listens to is high: the run would not have started); HE is
+        // set (no stop to confirm).
         let b = bit(l.c);
         self.evtpend &= !b;
-        if l.fifo.line_high() || l.other_high {
+        if l.fifo.line_high() {
             self.evtpend |= b;
         }
         true
@@ -484,7 +488,6 @@ impl LeanRun {
         self.seq += 1;
         self.flight = Some(Flight {
             lane: i,
-            lane_channel: l.c,
             id: self.step_seq,
             bytes,
             width: l.width,

@@ -411,7 +411,17 @@ fn sim_speed(isa: bool) -> Result<serde_json::Value, String> {
     let t0 = Instant::now();
     s.board.run_for(virtual_s * 1_000_000_000, &mut h);
     let wall = t0.elapsed().as_secs_f64();
-    s.board.with_sim(|sim| eprintln!("DIAG lean={} fast={} steps={} bursts={} irqs={} now={}", sim.lean_path_events(), sim.fast_path_events(), sim.stats().steps, sim.stats().bursts, sim.stats().irq_deliveries, sim.now()));
+    s.board.with_sim(|sim| {
+        eprintln!(
+            "DIAG lean={} fast={} steps={} bursts={} irqs={} now={}",
+            sim.lean_path_events(),
+            sim.fast_path_events(),
+            sim.stats().steps,
+            sim.stats().bursts,
+            sim.stats().irq_deliveries,
+            sim.now()
+        )
+    });
     let periods = h.seen;
     // 48 kHz, 16-bit stereo: 256 frames per 1024-byte period; both streams must have
     // moved about 60 s each, or the figure would time an idle simulator.
