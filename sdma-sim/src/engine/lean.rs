@@ -55,8 +55,9 @@ struct Lane {
     wm: u32,
     /// The FIFO's level, line and clock for the run.
     fifo: LeanFifo,
-    /// The FIFO's wake-up: (time, insertion number); its generation is the FIFO's.
-    wake: Option<(Nanos, u64)>,
+    /// The FIFO's wake-up as a [`slot_key`] ([`NO_SLOT`]: none); its generation is
+    /// the FIFO's.
+    wake: u128,
     /// The script's offset in its BD.
     offset: u32,
     /// A burst started in the run (the script has seen the BD).
@@ -70,8 +71,19 @@ struct Flight {
     id: u64,
     bytes: u32,
     width: u32,
-    /// When it ends and its insertion number.
-    end: (Nanos, u64),
+}
+
+/// A slot's (time, insertion number) as one number in the same order.
+fn slot_key(t: Nanos, n: u64) -> u128 {
+    u128::from(t) << 64 | u128::from(n)
+}
+
+/// No slot: after every key.
+const NO_SLOT: u128 = u128::MAX;
+
+/// The (time, insertion number) of a [`slot_key`], `None` for [`NO_SLOT`].
+fn slot_of(key: u128) -> Option<(Nanos, u64)> {
+    (key != NO_SLOT).then_some(((key >> 64) as Nanos, key as u64))
 }
 
 impl Sim {
@@ -90,23 +102,27 @@ impl Sim {
             return 0;
         };
         let mut events = 0u64;
+        // Events run while their (time, insertion number) is below this: at or before
+        // `limit`, before the first host event.
+        let mut bound = match limit.checked_add(1) {
+            Some(after) => u128::from(after) << 64,
+            None => u128::MAX,
+        };
+        if let Some((t, n)) = host {
+            bound = bound.min(slot_key(t, n));
+        }
         loop {
             // The earliest of the step end and the lanes' wake-ups (no other FIFO has one).
-            let (mut key, mut which) = match run.flight {
-                Some(f) => (f.end, usize::MAX),
-                None => ((Nanos::MAX, u64::MAX), usize::MAX - 1),
-            };
+            let (mut key, mut which) = (run.flight_key, usize::MAX);
             for (i, l) in lanes.iter().enumerate() {
-                if let Some(w) = l.wake {
-                    if w < key {
-                        (key, which) = (w, i);
-                    }
+                if l.wake < key {
+                    (key, which) = (l.wake, i);
                 }
             }
-            if which == usize::MAX - 1 || key.0 > limit || host.is_some_and(|h| key >= h) {
+            if key >= bound {
                 break;
             }
-            let now = run.now.max(key.0);
+            let now = run.now.max((key >> 64) as Nanos);
             if which == usize::MAX {
                 if !run.step_end(lanes, now) {
                     break;
@@ -122,7 +138,7 @@ impl Sim {
                     break;
                 };
                 l.codec += moved;
-                l.wake = None;
+                l.wake = NO_SLOT;
                 run.now = now;
                 run.line(l);
             }
@@ -148,13 +164,15 @@ impl Sim {
                     kind: StepKind::Burst { bytes, width, .. },
                 }),
                 Some((t, n, end_id)),
-            ) if end_id == id => Some(Flight {
-                lane: lanes.iter().position(|l| l.c == ch)?,
-                id,
-                bytes,
-                width,
-                end: (t, n),
-            }),
+            ) if end_id == id => Some((
+                Flight {
+                    lane: lanes.iter().position(|l| l.c == ch)?,
+                    id,
+                    bytes,
+                    width,
+                },
+                slot_key(t, n),
+            )),
             _ => return None,
         };
         // The pick among lanes: highest priority first, the lowest channel among equals.
@@ -175,7 +193,8 @@ impl Sim {
             evtpend: self.regs.evtpend,
             evterr: self.regs.evterr,
             rng: self.rng.clone(),
-            flight,
+            flight: flight.map(|(f, _)| f),
+            flight_key: flight.map_or(NO_SLOT, |(_, k)| k),
             order,
             lanes: lanes.len(),
             burst_fixed: t.context_switch_ns + t.burst_setup_ns,
@@ -190,7 +209,7 @@ impl Sim {
         for l in lanes.iter() {
             self.ssi[l.dev].lean_store(&l.fifo);
             let gen = l.fifo.generation();
-            self.wakes[l.dev] = l.wake.map(|(t, n)| (t, n, gen));
+            self.wakes[l.dev] = slot_of(l.wake).map(|(t, n)| (t, n, gen));
             self.ch[l.c].pos.offset = l.offset;
             if l.begun {
                 self.note_bd_seen(l.c, l.kind, l.bd);
@@ -220,7 +239,8 @@ impl Sim {
                     ch: l.c,
                     kind,
                 });
-                self.step_end = Some((f.end.0, f.end.1, f.id));
+                let (t, n) = slot_of(run.flight_key).unwrap_or((Nanos::MAX, u64::MAX));
+                self.step_end = Some((t, n, f.id));
             }
             None => {
                 self.step = None;
@@ -305,7 +325,7 @@ impl Sim {
                 width: plan.bd.width_bytes(),
                 wm: self.watermark_bytes(c),
                 fifo: s.lean_fifo(),
-                wake: self.wakes[plan.dev].map(|(t, n, _)| (t, n)),
+                wake: self.wakes[plan.dev].map_or(NO_SLOT, |(t, n, _)| slot_key(t, n)),
                 offset: pos.offset,
                 begun: false,
             });
@@ -399,6 +419,8 @@ struct LeanRun {
     evterr: u32,
     rng: crate::rng::SimRng,
     flight: Option<Flight>,
+    /// When the burst in flight ends, as a [`slot_key`] ([`NO_SLOT`]: none in flight).
+    flight_key: u128,
     /// Lane indices in the scheduler's order (priority, then channel).
     order: [usize; LANES],
     lanes: usize,
@@ -414,10 +436,13 @@ impl LeanRun {
     #[inline]
     fn line(&mut self, l: &mut Lane) {
         let (rising, next) = l.fifo.line();
-        l.wake = next.map(|t| {
-            self.seq += 1;
-            (t, self.seq)
-        });
+        l.wake = match next {
+            Some(t) => {
+                self.seq += 1;
+                slot_key(t, self.seq)
+            }
+            None => NO_SLOT,
+        };
         if rising {
             // Not during the lane's own burst (the run ends before such a wake-up).
             let b = bit(l.c);
@@ -446,6 +471,7 @@ impl LeanRun {
             return false;
         };
         self.flight = None;
+        self.flight_key = NO_SLOT;
         self.now = now;
         l.codec += moved;
         l.dma += words;
@@ -491,7 +517,7 @@ impl LeanRun {
             id: self.step_seq,
             bytes,
             width: l.width,
-            end: (self.now + dur, self.seq),
         });
+        self.flight_key = slot_key(self.now + dur, self.seq);
     }
 }
