@@ -62,6 +62,8 @@ struct Lane {
     offset: u32,
     /// A burst started in the run (the script has seen the BD).
     begun: bool,
+    /// The lane's bit in [`LeanRun::pending`].
+    lane_bit: u8,
 }
 
 /// The step in progress in a lean run: a lane's burst.
@@ -175,13 +177,25 @@ impl Sim {
             )),
             _ => return None,
         };
-        // The pick among lanes: highest priority first, the lowest channel among equals.
+        // The pick among lanes: highest priority first, the lowest channel among equals;
+        // for every set of lanes with their events pending, the one picked.
         let mut order = [0usize; LANES];
         for (i, o) in order.iter_mut().enumerate().take(lanes.len()) {
             *o = i;
         }
         let pri = |i: usize| self.regs.chnpri[lanes[i].c];
         order[..lanes.len()].sort_by_key(|&i| (core::cmp::Reverse(pri(i)), lanes[i].c));
+        let mut pick = [0u8; 1 << LANES];
+        for (set, p) in pick.iter_mut().enumerate() {
+            if let Some(&i) = order[..lanes.len()].iter().find(|&&i| set & 1 << i != 0) {
+                *p = i as u8;
+            }
+        }
+        let pending = lanes
+            .iter()
+            .enumerate()
+            .filter(|(_, l)| self.regs.evtpend & bit(l.c) != 0)
+            .fold(0u8, |m, (i, _)| m | 1 << i);
         let t = &self.timing;
         Some(LeanRun {
             now: self.now,
@@ -195,8 +209,8 @@ impl Sim {
             rng: self.rng.clone(),
             flight: flight.map(|(f, _)| f),
             flight_key: flight.map_or(NO_SLOT, |(_, k)| k),
-            order,
-            lanes: lanes.len(),
+            pick,
+            pending,
             burst_fixed: t.context_switch_ns + t.burst_setup_ns,
             per_word: t.per_word_ns,
             jitter_percent: t.step_jitter_percent,
@@ -328,6 +342,7 @@ impl Sim {
                 wake: self.wakes[plan.dev].map_or(NO_SLOT, |(t, n, _)| slot_key(t, n)),
                 offset: pos.offset,
                 begun: false,
+                lane_bit: 1 << count,
             });
             count += 1;
             mask |= bit(c);
@@ -421,9 +436,11 @@ struct LeanRun {
     flight: Option<Flight>,
     /// When the burst in flight ends, as a [`slot_key`] ([`NO_SLOT`]: none in flight).
     flight_key: u128,
-    /// Lane indices in the scheduler's order (priority, then channel).
-    order: [usize; LANES],
-    lanes: usize,
+    /// For each set of lanes (bit `i`: lane `i`), the lane the scheduler picks among
+    /// them (priority, then channel).
+    pick: [u8; 1 << LANES],
+    /// The lanes whose channel has its event pending (EVTPEND's lane bits).
+    pending: u8,
     /// [`Timing`](super::Timing) of a burst: fixed part, per word, jitter.
     burst_fixed: Nanos,
     per_word: Nanos,
@@ -451,6 +468,7 @@ impl LeanRun {
                 self.event_errors += 1;
             }
             self.evtpend |= b;
+            self.pending |= l.lane_bit;
         }
     }
 
@@ -484,8 +502,10 @@ impl LeanRun {
         // set (no stop to confirm).
         let b = bit(l.c);
         self.evtpend &= !b;
+        self.pending &= !l.lane_bit;
         if l.fifo.line_high() {
             self.evtpend |= b;
+            self.pending |= l.lane_bit;
         }
         true
     }
@@ -494,13 +514,10 @@ impl LeanRun {
     /// with its event pending starts a burst ([`Sim::fast_begin`], [`Sim::start_step`]).
     #[inline]
     fn begin(&mut self, lanes: &mut [Lane]) {
-        let Some(i) = self.order[..self.lanes]
-            .iter()
-            .copied()
-            .find(|&i| self.evtpend & bit(lanes[i].c) != 0)
-        else {
+        if self.pending == 0 {
             return;
-        };
+        }
+        let i = usize::from(self.pick[usize::from(self.pending)]);
         let l = &mut lanes[i];
         l.begun = true;
         let left = l.bd.count().saturating_sub(l.offset);
