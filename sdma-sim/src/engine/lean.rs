@@ -55,8 +55,7 @@ struct Lane {
     wm: u32,
     /// The FIFO's level, line and clock for the run.
     fifo: LeanFifo,
-    /// The FIFO's wake-up as a [`slot_key`] ([`NO_SLOT`]: none); its generation is
-    /// the FIFO's.
+    /// The FIFO's wake-up when the run starts, as a [`slot_key`] ([`NO_SLOT`]: none).
     wake: u128,
     /// The script's offset in its BD.
     offset: u32,
@@ -116,9 +115,9 @@ impl Sim {
         loop {
             // The earliest of the step end and the lanes' wake-ups (no other FIFO has one).
             let (mut key, mut which) = (run.flight_key, usize::MAX);
-            for (i, l) in lanes.iter().enumerate() {
-                if l.wake < key {
-                    (key, which) = (l.wake, i);
+            for (i, &w) in run.wakes.iter().enumerate() {
+                if w < key {
+                    (key, which) = (w, i);
                 }
             }
             if key >= bound {
@@ -140,9 +139,9 @@ impl Sim {
                     break;
                 };
                 l.codec += moved;
-                l.wake = NO_SLOT;
+                run.wakes[which] = NO_SLOT;
                 run.now = now;
-                run.line(l);
+                run.line(l, which);
             }
             events += 1;
             if run.flight.is_none() {
@@ -211,6 +210,13 @@ impl Sim {
             flight_key: flight.map_or(NO_SLOT, |(_, k)| k),
             pick,
             pending,
+            wakes: {
+                let mut w = [NO_SLOT; LANES];
+                for (w, l) in w.iter_mut().zip(lanes) {
+                    *w = l.wake;
+                }
+                w
+            },
             burst_fixed: t.context_switch_ns + t.burst_setup_ns,
             per_word: t.per_word_ns,
             jitter_percent: t.step_jitter_percent,
@@ -220,10 +226,10 @@ impl Sim {
     /// Puts back what the run changed ([`Sim::lean_state`], the lanes' FIFOs, slots
     /// and scripts).
     fn lean_store(&mut self, lanes: &[Lane], run: &LeanRun) {
-        for l in lanes.iter() {
+        for (l, &wake) in lanes.iter().zip(&run.wakes) {
             self.ssi[l.dev].lean_store(&l.fifo);
             let gen = l.fifo.generation();
-            self.wakes[l.dev] = slot_of(l.wake).map(|(t, n)| (t, n, gen));
+            self.wakes[l.dev] = slot_of(wake).map(|(t, n)| (t, n, gen));
             self.ch[l.c].pos.offset = l.offset;
             if l.begun {
                 self.note_bd_seen(l.c, l.kind, l.bd);
@@ -441,6 +447,9 @@ struct LeanRun {
     pick: [u8; 1 << LANES],
     /// The lanes whose channel has its event pending (EVTPEND's lane bits).
     pending: u8,
+    /// Each lane's FIFO wake-up as a [`slot_key`] ([`NO_SLOT`]: none, or no lane); its
+    /// generation is the FIFO's.
+    wakes: [u128; LANES],
     /// [`Timing`](super::Timing) of a burst: fixed part, per word, jitter.
     burst_fixed: Nanos,
     per_word: Nanos,
@@ -451,9 +460,9 @@ impl LeanRun {
     /// [`Sim::ssi_changed`] after lane `l`'s level moved: the line, the generation, the
     /// next wake-up and the event edge (only the lane's channel listens).
     #[inline]
-    fn line(&mut self, l: &mut Lane) {
+    fn line(&mut self, l: &mut Lane, i: usize) {
         let (rising, next) = l.fifo.line();
-        l.wake = match next {
+        self.wakes[i] = match next {
             Some(t) => {
                 self.seq += 1;
                 slot_key(t, self.seq)
@@ -495,7 +504,7 @@ impl LeanRun {
         l.dma += words;
         l.moved += f.bytes;
         self.bursts += 1;
-        self.line(l);
+        self.line(l, f.lane);
         l.offset = offset;
         // `step_done`: the request is consumed, its line still high re-arms it (no other
         // FIFO the channel listens to is high: the run would not have started); HE is
