@@ -115,9 +115,12 @@ impl Sim {
         loop {
             // The earliest of the step end and the lanes' wake-ups (no other FIFO has one).
             let (mut key, mut which) = (run.flight_key, usize::MAX);
-            for (i, &w) in run.wakes.iter().enumerate() {
-                if w < key {
-                    (key, which) = (w, i);
+            // By time first: a tie in time (then by insertion number) is rare.
+            let mut first = (key >> 64) as Nanos;
+            for (i, &w) in run.wakes[..run.lanes].iter().enumerate() {
+                let t = (w >> 64) as Nanos;
+                if t < first || (t == first && w < key) {
+                    (key, which, first) = (w, i, t);
                 }
             }
             if key >= bound {
@@ -210,6 +213,7 @@ impl Sim {
             flight_key: flight.map_or(NO_SLOT, |(_, k)| k),
             pick,
             pending,
+            lanes: lanes.len(),
             wakes: {
                 let mut w = [NO_SLOT; LANES];
                 for (w, l) in w.iter_mut().zip(lanes) {
@@ -447,6 +451,8 @@ struct LeanRun {
     pick: [u8; 1 << LANES],
     /// The lanes whose channel has its event pending (EVTPEND's lane bits).
     pending: u8,
+    /// How many lanes the run has.
+    lanes: usize,
     /// Each lane's FIFO wake-up as a [`slot_key`] ([`NO_SLOT`]: none, or no lane); its
     /// generation is the FIFO's.
     wakes: [u128; LANES],
