@@ -576,7 +576,10 @@ impl Ssi {
             dir: self.cfg.direction,
             depth: self.depth(),
             watermark: self.cfg.watermark,
-            len: self.fifo.len,
+            fill: match self.cfg.direction {
+                Direction::Receive => self.fifo.len,
+                Direction::Transmit => self.depth().saturating_sub(self.fifo.len),
+            },
             line: self.line,
             generation: self.generation,
             requests: 0,
@@ -594,7 +597,10 @@ impl Ssi {
     /// Stores back what a lean run did to [`Ssi::lean_fifo`]'s copy (the words follow
     /// with [`Ssi::lean_finish`]).
     pub(crate) fn lean_store(&mut self, f: &LeanFifo) {
-        self.fifo.len = f.len;
+        self.fifo.len = match f.dir {
+            Direction::Receive => f.fill,
+            Direction::Transmit => f.depth - f.fill,
+        };
         self.line = f.line;
         self.generation = f.generation;
         self.stats.requests += f.requests;
@@ -1042,7 +1048,10 @@ pub(crate) struct LeanFifo {
     dir: Direction,
     depth: usize,
     watermark: usize,
-    len: usize,
+    /// What the request line compares with the watermark: the level (receive) or the
+    /// free slots (transmit). Codec words add to it, DMA words take from it, in either
+    /// direction, and it stays within 0..=depth.
+    fill: usize,
     line: bool,
     generation: u64,
     /// Rising edges since the copy was made.
@@ -1081,15 +1090,15 @@ impl LeanFifo {
             let r1 = r1 - if carry { self.den } else { 0 };
             (rk + 1 - self.ticks, Some((rk + 1, t1, r1)))
         };
-        let (len, depth, d) = (self.len as u64, self.depth as u64, dma as u64);
-        let after = match self.dir {
-            Direction::Receive => (len + n <= depth && len + n >= d).then(|| len + n - d),
-            Direction::Transmit => (n <= len && len - n + d <= depth).then(|| len - n + d),
-        }?;
+        // Codec words fill, DMA words drain, in either direction (see `fill`).
+        let (fill, depth, d) = (self.fill as u64, self.depth as u64, dma as u64);
+        if fill + n > depth || fill + n < d {
+            return None;
+        }
         if let Some((k, at, r)) = clock {
             (self.ticks, self.next_at, self.next_rem, self.rise_word) = (k, at, r, None);
         }
-        self.len = after as usize;
+        self.fill = (fill + n - d) as usize;
         Some(n)
     }
 
@@ -1097,11 +1106,8 @@ impl LeanFifo {
     /// (rising edge, next rise).
     #[inline]
     pub(crate) fn line(&mut self) -> (bool, Option<Nanos>) {
-        let (len, wm, depth) = (self.len, self.watermark, self.depth);
-        let (level, needed) = match self.dir {
-            Direction::Receive => (len >= wm, wm.saturating_sub(len)),
-            Direction::Transmit => (depth - len >= wm, len.saturating_sub(depth - wm)),
-        };
+        let (fill, wm) = (self.fill, self.watermark);
+        let (level, needed) = (fill >= wm, wm.saturating_sub(fill));
         let rising = level && !self.line;
         self.line = level;
         self.requests += u64::from(rising);
