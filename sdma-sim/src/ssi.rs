@@ -642,12 +642,22 @@ impl Ssi {
                 let n = dma - from_ring;
                 match w {
                     2 => {
-                        // The pattern is the word number under the sample mask.
-                        let mask = u64::from(pattern_value(u64::MAX, bits));
-                        let out = &mut tail[..2 * n];
-                        for i in 0..n {
-                            let v = ((gen + i as u64) & mask) as u16;
-                            out[2 * i..2 * i + 2].copy_from_slice(&v.to_le_bytes());
+                        // The pattern is the word number under the sample mask: four
+                        // words per 8-byte store, then the rest one by one.
+                        let mask = u64::from(pattern_value(u64::MAX, bits)) & 0xFFFF;
+                        let mut quads = tail[..2 * n].chunks_exact_mut(8);
+                        let mut k = gen;
+                        for q in &mut quads {
+                            let packed = (k & mask)
+                                | ((k + 1) & mask) << 16
+                                | ((k + 2) & mask) << 32
+                                | ((k + 3) & mask) << 48;
+                            q.copy_from_slice(&packed.to_le_bytes());
+                            k += 4;
+                        }
+                        for c in quads.into_remainder().chunks_exact_mut(2) {
+                            c.copy_from_slice(&((k & mask) as u16).to_le_bytes());
+                            k += 1;
                         }
                     }
                     _ => tail
