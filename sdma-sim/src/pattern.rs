@@ -171,6 +171,51 @@ impl PatternChecker {
         self.expected = Some(expected);
     }
 
+    /// [`PatternChecker::check_each`] on the little-endian 16-bit words of `bytes` (a
+    /// trailing odd byte is ignored), read four at a time.
+    pub fn check_each_le16(&mut self, bytes: &[u8]) {
+        let Some(first) = bytes.get(..2) else {
+            return;
+        };
+        self.check(u32::from(u16::from_le_bytes([first[0], first[1]])));
+        let m = self.mask;
+        let half = m / 2;
+        let mut expected = self.expected.unwrap_or(0);
+        let (mut n, mut gaps, mut lost, mut repeated) = (0u64, 0u64, 0u64, 0u64);
+        let mut word = |v: u64| {
+            let v = v & m;
+            let d = v.wrapping_sub(expected) & m;
+            n += 1;
+            if d != 0 {
+                gaps += 1;
+                if d <= half {
+                    lost += d;
+                } else {
+                    repeated += m + 1 - d;
+                }
+            }
+            expected = (v + 1) & m;
+        };
+        let mut quads = bytes[2..].chunks_exact(8);
+        for q in &mut quads {
+            let v = u64::from_le_bytes([q[0], q[1], q[2], q[3], q[4], q[5], q[6], q[7]]);
+            word(v & 0xFFFF);
+            word((v >> 16) & 0xFFFF);
+            word((v >> 32) & 0xFFFF);
+            word(v >> 48);
+        }
+        for c in quads.remainder().chunks_exact(2) {
+            word(u64::from(u16::from_le_bytes([c[0], c[1]])));
+        }
+        let st = &mut self.stats;
+        st.checked += n;
+        st.in_order += n - gaps;
+        st.discontinuities += gaps;
+        st.lost += lost;
+        st.repeated += repeated;
+        self.expected = Some(expected);
+    }
+
     /// Checks every sample of `values`; returns the number of unexpected ones.
     pub fn check_all(&mut self, values: impl IntoIterator<Item = u32>) -> u64 {
         values.into_iter().map(|v| u64::from(!self.check(v))).sum()
@@ -214,6 +259,49 @@ mod tests {
                     one.check(v);
                 });
                 many.check_each(chunk.iter().copied());
+            }
+            assert_eq!(one.stats(), many.stats(), "{bits} bits");
+            assert!(one.stats().discontinuities > 100 && one.stats().in_order > 100);
+        }
+    }
+
+    #[test]
+    fn check_each_le16_counts_as_check_on_every_word() {
+        // Buffers of every length (odd byte counts, fewer than four words, a remainder
+        // after the quads), runs in order, jumps, resyncs: the same counts and the same
+        // next expected word as word-by-word checks.
+        let mut x = 0x9e37_79b9u32;
+        let mut bytes = Vec::new();
+        for i in 0..3_000u32 {
+            x ^= x << 13;
+            x ^= x >> 17;
+            x ^= x << 5;
+            let v = match x % 5 {
+                0 => x,
+                1 => 0,
+                _ => i,
+            } as u16;
+            bytes.extend_from_slice(&v.to_le_bytes());
+        }
+        for bits in [8, 12, 16, 24] {
+            let mut one = PatternChecker::new(bits);
+            let mut many = PatternChecker::new(bits);
+            let mut at = 0;
+            for len in (0..).map(|n: usize| n * 7 % 37) {
+                if at + len > bytes.len() {
+                    break;
+                }
+                let chunk = &bytes[at..at + len];
+                at += len;
+                if len % 11 == 3 {
+                    one.resync();
+                    many.resync();
+                }
+                for w in chunk.chunks_exact(2) {
+                    one.check(u32::from(u16::from_le_bytes([w[0], w[1]])));
+                }
+                many.check_each_le16(chunk);
+                assert_eq!(one.expected, many.expected, "{bits} bits at {at}");
             }
             assert_eq!(one.stats(), many.stats(), "{bits} bits");
             assert!(one.stats().discontinuities > 100 && one.stats().in_order > 100);

@@ -700,11 +700,7 @@ impl Ssi {
                     .check_each((0..from_ring).map(|s| fifo.words[at(s)].0));
                 let words = &src[..(played - from_ring) * w];
                 match w {
-                    2 => self.checker.check_each(
-                        words
-                            .chunks_exact(2)
-                            .map(|c| u32::from(u16::from_le_bytes([c[0], c[1]]))),
-                    ),
+                    2 => self.checker.check_each_le16(words),
                     _ => self.checker.check_each(words.chunks_exact(w).map(get_word)),
                 }
                 let from_mem = |s: usize| (get_word(&src[(s - len0) * w..(s - len0 + 1) * w]), tag);
