@@ -1141,6 +1141,20 @@ impl LeanFifo {
         (rising, Some(at))
     }
 
+    /// [`LeanFifo::line`] at the usual wake-up, where the level has just reached the
+    /// watermark with the line low: a rising edge and no next rise. Anything else is
+    /// [`LeanFifo::line`] itself.
+    #[inline]
+    pub(crate) fn line_at_wake(&mut self) -> (bool, Option<Nanos>) {
+        if self.fill != self.watermark || self.line {
+            return self.line();
+        }
+        self.line = true;
+        self.requests += 1;
+        self.generation += 1;
+        (true, None)
+    }
+
     /// The line as last evaluated.
     pub(crate) fn line_high(&self) -> bool {
         self.line

@@ -142,9 +142,9 @@ impl Sim {
                     break;
                 };
                 l.codec += moved;
-                run.wakes[which] = NO_SLOT;
                 run.now = now;
-                run.line(l, which);
+                let (rising, next) = l.fifo.line_at_wake();
+                run.edge(l, which, rising, next);
             }
             events += 1;
             if run.flight.is_none() {
@@ -468,6 +468,13 @@ impl LeanRun {
     #[inline]
     fn line(&mut self, l: &mut Lane, i: usize) {
         let (rising, next) = l.fifo.line();
+        self.edge(l, i, rising, next);
+    }
+
+    /// What [`LeanRun::line`] does with the line's evaluation: lane `i`'s next
+    /// wake-up, and the event edge on a rising line.
+    #[inline]
+    fn edge(&mut self, l: &Lane, i: usize, rising: bool, next: Option<Nanos>) {
         self.wakes[i] = match next {
             Some(t) => {
                 self.seq += 1;
