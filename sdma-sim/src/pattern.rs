@@ -179,41 +179,50 @@ impl PatternChecker {
         };
         self.check(u32::from(u16::from_le_bytes([first[0], first[1]])));
         let m = self.mask;
-        let half = m / 2;
-        let mut expected = self.expected.unwrap_or(0);
-        let (mut n, mut gaps, mut lost, mut repeated) = (0u64, 0u64, 0u64, 0u64);
-        let mut word = |v: u64| {
-            let v = v & m;
-            let d = v.wrapping_sub(expected) & m;
-            n += 1;
-            if d != 0 {
-                gaps += 1;
-                if d <= half {
-                    lost += d;
-                } else {
-                    repeated += m + 1 - d;
-                }
-            }
-            expected = (v + 1) & m;
+        let mut t = Tally {
+            mask: m,
+            half: m / 2,
+            expected: self.expected.unwrap_or(0),
+            ..Tally::default()
         };
         let mut quads = bytes[2..].chunks_exact(8);
+        // 16-bit samples: four words in order, or the last word four times again
+        // (silence), are recognised whole.
+        const REPEAT: u64 = 0x0001_0001_0001_0001;
+        let whole = m == 0xFFFF;
         for q in &mut quads {
             let v = u64::from_le_bytes([q[0], q[1], q[2], q[3], q[4], q[5], q[6], q[7]]);
-            word(v & 0xFFFF);
-            word((v >> 16) & 0xFFFF);
-            word((v >> 32) & 0xFFFF);
-            word(v >> 48);
+            if whole {
+                let e = t.expected;
+                let in_order = e | ((e + 1) & m) << 16 | ((e + 2) & m) << 32 | ((e + 3) & m) << 48;
+                if v == in_order {
+                    t.n += 4;
+                    t.expected = (e + 4) & m;
+                    continue;
+                }
+                if v == ((e + m) & m) * REPEAT {
+                    // Each word is the previous again: a gap of one repeated word each.
+                    t.n += 4;
+                    t.gaps += 4;
+                    t.repeated += 4;
+                    continue;
+                }
+            }
+            t.word(v & 0xFFFF);
+            t.word((v >> 16) & 0xFFFF);
+            t.word((v >> 32) & 0xFFFF);
+            t.word(v >> 48);
         }
         for c in quads.remainder().chunks_exact(2) {
-            word(u64::from(u16::from_le_bytes([c[0], c[1]])));
+            t.word(u64::from(u16::from_le_bytes([c[0], c[1]])));
         }
         let st = &mut self.stats;
-        st.checked += n;
-        st.in_order += n - gaps;
-        st.discontinuities += gaps;
-        st.lost += lost;
-        st.repeated += repeated;
-        self.expected = Some(expected);
+        st.checked += t.n;
+        st.in_order += t.n - t.gaps;
+        st.discontinuities += t.gaps;
+        st.lost += t.lost;
+        st.repeated += t.repeated;
+        self.expected = Some(t.expected);
     }
 
     /// Checks every sample of `values`; returns the number of unexpected ones.
@@ -224,6 +233,37 @@ impl PatternChecker {
     /// The counters so far.
     pub fn stats(&self) -> CheckStats {
         self.stats
+    }
+}
+
+/// [`PatternChecker::check_each_le16`]'s counts for a run of words.
+#[derive(Default)]
+struct Tally {
+    mask: u64,
+    half: u64,
+    expected: u64,
+    n: u64,
+    gaps: u64,
+    lost: u64,
+    repeated: u64,
+}
+
+impl Tally {
+    /// One word, as [`PatternChecker::check`] counts it.
+    #[inline]
+    fn word(&mut self, v: u64) {
+        let v = v & self.mask;
+        let d = v.wrapping_sub(self.expected) & self.mask;
+        self.n += 1;
+        if d != 0 {
+            self.gaps += 1;
+            if d <= self.half {
+                self.lost += d;
+            } else {
+                self.repeated += self.mask + 1 - d;
+            }
+        }
+        self.expected = (v + 1) & self.mask;
     }
 }
 
@@ -281,7 +321,16 @@ mod tests {
                 1 => 0,
                 _ => i,
             } as u16;
-            bytes.extend_from_slice(&v.to_le_bytes());
+            // Runs of silence and of ordered words too (the whole-quad cases).
+            let run = match (i / 97) % 3 {
+                0 => 1,
+                1 => 9,
+                _ => 1,
+            };
+            for k in 0..run {
+                let w = if (i / 97) % 3 == 1 { v } else { v.wrapping_add(k as u16) };
+                bytes.extend_from_slice(&w.to_le_bytes());
+            }
         }
         for bits in [8, 12, 16, 24] {
             let mut one = PatternChecker::new(bits);
