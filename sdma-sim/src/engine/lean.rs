@@ -63,6 +63,10 @@ struct Lane {
     begun: bool,
     /// The lane's bit in [`LeanRun::pending`].
     lane_bit: u8,
+    /// The BD's byte count.
+    count: u32,
+    /// A whole watermark's burst: (bytes, words, nominal length, most jitter).
+    full: (u32, usize, Nanos, Nanos),
 }
 
 /// The step in progress in a lean run: a lane's burst.
@@ -71,7 +75,8 @@ struct Flight {
     lane: usize,
     id: u64,
     bytes: u32,
-    width: u32,
+    /// Its words (`bytes` in the lane's width).
+    words: usize,
 }
 
 /// A slot's (time, insertion number) as one number in the same order.
@@ -173,7 +178,7 @@ impl Sim {
                     lane: lanes.iter().position(|l| l.c == ch)?,
                     id,
                     bytes,
-                    width,
+                    words: words_of(bytes as usize, width as usize),
                 },
                 slot_key(t, n),
             )),
@@ -256,7 +261,7 @@ impl Sim {
                     bd_addr: l.bd_addr,
                     bd: l.bd,
                     bytes: f.bytes,
-                    width: f.width,
+                    width: l.width,
                 };
                 self.step = Some(Step {
                     id: f.id,
@@ -353,6 +358,15 @@ impl Sim {
                 offset: pos.offset,
                 begun: false,
                 lane_bit: 1 << count,
+                count: plan.bd.count(),
+                full: {
+                    let (width, wm) = (plan.bd.width_bytes(), self.watermark_bytes(c));
+                    // What `burst_bytes` gives for any `left` of at least this.
+                    let bytes = super::burst_bytes(wm, wm.max(width), width);
+                    let words = words_of(bytes as usize, width as usize);
+                    let nominal = self.burst_nominal(bytes, width);
+                    (bytes, words, nominal, nominal * self.timing.step_jitter_percent / 100)
+                },
             });
             count += 1;
             mask |= bit(c);
@@ -503,10 +517,10 @@ impl LeanRun {
         };
         let l = &mut lanes[f.lane];
         let offset = l.offset + f.bytes;
-        if offset >= l.bd.count() {
+        if offset >= l.count {
             return false;
         }
-        let words = words_of(f.bytes as usize, f.width as usize);
+        let words = f.words;
         let Some(moved) = l.fifo.codec_and_dma(now, words) else {
             return false;
         };
@@ -535,6 +549,16 @@ impl LeanRun {
     /// The scheduler with no step in progress: the first lane in the scheduler's order
     /// with its event pending starts a burst ([`Sim::fast_begin`], [`Sim::start_step`]).
     #[inline]
+    /// A burst of `wm` bytes at most with `left` bytes left in its BD, in words of
+    /// `width`: (bytes, words, nominal length, most jitter), as `burst_size`,
+    /// `burst_nominal` and `jitter` work them out.
+    fn burst(&self, wm: u32, left: u32, width: u32) -> (u32, usize, Nanos, Nanos) {
+        let bytes = super::burst_bytes(wm, left, width);
+        let words = words_of(bytes as usize, width as usize);
+        let nominal = self.burst_fixed + words as u64 * self.per_word;
+        (bytes, words, nominal, nominal * self.jitter_percent / 100)
+    }
+
     fn begin(&mut self, lanes: &mut [Lane]) {
         if self.pending == 0 {
             return;
@@ -542,11 +566,13 @@ impl LeanRun {
         let i = usize::from(self.pick[usize::from(self.pending)]);
         let l = &mut lanes[i];
         l.begun = true;
-        let left = l.bd.count().saturating_sub(l.offset);
-        let bytes = super::burst_bytes(l.wm, left, l.width);
-        let words = words_of(bytes as usize, l.width as usize) as u64;
-        let nominal = self.burst_fixed + words * self.per_word;
-        let extra = nominal * self.jitter_percent / 100;
+        let left = l.count.saturating_sub(l.offset);
+        // A whole watermark's burst (most of them) was worked out when the run began.
+        let (bytes, words, nominal, extra) = if left >= l.wm.max(l.width) {
+            l.full
+        } else {
+            self.burst(l.wm, left, l.width)
+        };
         let dur = nominal + self.rng.range_inclusive(0, extra);
         self.step_seq += 1;
         self.steps += 1;
@@ -555,7 +581,7 @@ impl LeanRun {
             lane: i,
             id: self.step_seq,
             bytes,
-            width: l.width,
+            words,
         });
         self.flight_key = slot_key(self.now + dur, self.seq);
     }
