@@ -420,6 +420,8 @@ pub struct Sim {
     fast_path: bool,
     /// The fast path's lean tier (the `lean` module) is on.
     lean: bool,
+    /// Storage for a lean run's lanes, kept from run to run.
+    lean_lanes: Vec<lean::Lane>,
     /// Per channel, what its bursts on its current BD need (see the `fast` module).
     plans: [Option<fast::BurstPlan>; CHANNELS],
     /// The fast-path run the plans belong to: bumped at the start of every run, so a
@@ -485,6 +487,7 @@ impl Sim {
             lean_events: 0,
             deferred_ops: Vec::new(),
             lean: true,
+            lean_lanes: Vec::new(),
         };
         s.trace_all();
         Ok(s)

@@ -23,6 +23,7 @@
 //! `sim_speed_equality.rs`, the storm's JSON) compare the runs with the lean tier against
 //! the general loop.
 
+use super::fast::BurstPlan;
 use super::{bit, Sim, Step, StepKind};
 use crate::layout::{Bd, BD_DONE};
 use crate::script::ScriptKind;
@@ -34,7 +35,7 @@ const LANES: usize = 4;
 
 /// One channel of a lean run.
 #[derive(Clone, Copy, Debug)]
-struct Lane {
+pub(crate) struct Lane {
     c: usize,
     dev: usize,
     dir: Direction,
@@ -97,13 +98,30 @@ impl Sim {
     /// (module docs) while its conditions hold; returns the events handled (0 if the
     /// conditions did not hold at the start). Leaves every state as the fast path would.
     pub(super) fn lean_run(&mut self, limit: Nanos, host: Option<(Nanos, u64)>) -> u64 {
-        let Some((mut lanes, count)) = self.lean_lanes() else {
+        let Some((plans, count)) = self.lean_lanes() else {
             return 0;
         };
         // The words the fast path deferred land first: the lanes' FIFOs hold their
         // real words when the run begins.
         self.replay_deferred();
-        let lanes = &mut lanes[..count];
+        // The lanes, built in place in storage kept from run to run.
+        let mut storage = std::mem::take(&mut self.lean_lanes);
+        storage.clear();
+        for (i, (c, plan)) in plans[..count].iter().flatten().enumerate() {
+            storage.push(self.lane(*c, plan, i));
+        }
+        let events = self.lean_events_of(&mut storage, limit, host);
+        self.lean_lanes = storage;
+        events
+    }
+
+    /// [`Sim::lean_run`] with its lanes built.
+    fn lean_events_of(
+        &mut self,
+        lanes: &mut [Lane],
+        limit: Nanos,
+        host: Option<(Nanos, u64)>,
+    ) -> u64 {
         let Some(mut run) = self.lean_state(lanes) else {
             return 0;
         };
@@ -278,8 +296,8 @@ impl Sim {
         }
     }
 
-    /// The lanes of a lean run if its conditions hold now (module docs).
-    fn lean_lanes(&mut self) -> Option<([Lane; LANES], usize)> {
+    /// The plans of a lean run's lanes if its conditions hold now (module docs).
+    fn lean_lanes(&mut self) -> Option<([Option<(usize, BurstPlan)>; LANES], usize)> {
         // A step in progress must be a burst of this run with its plan.
         if self.step.is_some() && !self.fast_end_ready() {
             return None;
@@ -299,9 +317,10 @@ impl Sim {
                 }
             }
         }
-        let mut lanes = [None::<Lane>; LANES];
-        let mut count = 0;
-        let mut mask = 0u32;
+        // The candidates: the channels with a plan of this run (checks first, the lanes
+        // are built once they all pass).
+        let mut plans: [Option<(usize, BurstPlan)>; LANES] = [None; LANES];
+        let (mut count, mut mask) = (0, 0u32);
         let mut planned = self.planned;
         while planned != 0 {
             let c = planned.trailing_zeros() as usize;
@@ -309,65 +328,13 @@ impl Sim {
             let Some(plan) = self.plans[c].filter(|p| p.epoch == self.plan_epoch) else {
                 continue;
             };
-            let pos = self.ch[c].pos;
-            let s = self.ssi.get(plan.dev)?;
-            let event = usize::from(s.config().event);
-            let lone = self.regs.chnenbl.get(event) == Some(&bit(c));
-            let seen_ok = pos.seen.is_none_or(|b| b == plan.bd);
-            // No other FIFO whose event the channel listens to has its line high (its
-            // request would re-arm the channel after every burst).
-            let other_high = self.ssi.iter().enumerate().any(|(d, o)| {
-                d != plan.dev
-                    && o.line()
-                    && self
-                        .regs
-                        .chnenbl
-                        .get(usize::from(o.config().event))
-                        .is_some_and(|m| m & bit(c) != 0)
-            });
-            if count == LANES
-                || !pos.started
-                || pos.bd != plan.bd_addr
-                || !plan.bd.has(BD_DONE)
-                || !seen_ok
-                || other_high
-                || !lone
-                || !s.lean_ok(plan.dir)
-                || self.ch[c].committed
-                || self.regs.chnpri[c] == 0
-                || lanes[..count].iter().flatten().any(|l| l.dev == plan.dev)
-            {
+            if count == LANES || !self.lean_channel_ok(c, &plan) {
                 return None;
             }
-            lanes[count] = Some(Lane {
-                c,
-                dev: plan.dev,
-                dir: plan.dir,
-                kind: plan.kind,
-                bd_addr: plan.bd_addr,
-                bd: plan.bd,
-                start: plan.bd.buffer.wrapping_add(pos.offset),
-                moved: 0,
-                len0: s.level(),
-                codec: 0,
-                dma: 0,
-                width: plan.bd.width_bytes(),
-                wm: self.watermark_bytes(c),
-                fifo: s.lean_fifo(),
-                wake: self.wakes[plan.dev].map_or(NO_SLOT, |(t, n, _)| slot_key(t, n)),
-                offset: pos.offset,
-                begun: false,
-                lane_bit: 1 << count,
-                count: plan.bd.count(),
-                full: {
-                    let (width, wm) = (plan.bd.width_bytes(), self.watermark_bytes(c));
-                    // What `burst_bytes` gives for any `left` of at least this.
-                    let bytes = super::burst_bytes(wm, wm.max(width), width);
-                    let words = words_of(bytes as usize, width as usize);
-                    let nominal = self.burst_nominal(bytes, width);
-                    (bytes, words, nominal, nominal * self.timing.step_jitter_percent / 100)
-                },
-            });
+            if plans[..count].iter().flatten().any(|(_, p)| p.dev == plan.dev) {
+                return None;
+            }
+            plans[count] = Some((c, plan));
             count += 1;
             mask |= bit(c);
         }
@@ -385,7 +352,7 @@ impl Sim {
             return None;
         }
         // Every FIFO with a wake-up is a lane's, and the wake-up is current.
-        let lane_of = |dev: usize| lanes[..count].iter().flatten().any(|l| l.dev == dev);
+        let lane_of = |dev: usize| plans[..count].iter().flatten().any(|(_, p)| p.dev == dev);
         for (dev, w) in self.wakes.iter().enumerate() {
             if let Some((_, _, gen)) = w {
                 if !lane_of(dev) || self.ssi[dev].generation != *gen {
@@ -393,19 +360,86 @@ impl Sim {
                 }
             }
         }
-        let mut out = [lanes[0]?; LANES];
-        for (i, l) in lanes[..count].iter().enumerate() {
-            out[i] = (*l)?;
-        }
         // The buffers must not overlap: the words of one wait while another's move.
-        for (i, a) in out[..count].iter().enumerate() {
-            for b in &out[i + 1..count] {
+        for (i, (_, a)) in plans[..count].iter().flatten().enumerate() {
+            for (_, b) in plans[i + 1..count].iter().flatten() {
                 if super::overlaps(a.bd.buffer, a.bd.count(), b.bd.buffer, b.bd.count()) {
                     return None;
                 }
             }
         }
-        Some((out, count))
+        Some((plans, count))
+    }
+
+    /// Channel `c` can be a lane with `plan`: its script is on the plan's BD, the BD
+    /// is the engine's and unchanged since the script saw it, its FIFO runs plainly
+    /// ([`crate::ssi::Ssi::lean_ok`]) and is the only one that requests it, it is not
+    /// committed and has a priority.
+    fn lean_channel_ok(&self, c: usize, plan: &BurstPlan) -> bool {
+        let pos = &self.ch[c].pos;
+        let Some(s) = self.ssi.get(plan.dev) else {
+            return false;
+        };
+        let event = usize::from(s.config().event);
+        let lone = self.regs.chnenbl.get(event) == Some(&bit(c));
+        // No other FIFO whose event the channel listens to has its line high (its
+        // request would re-arm the channel after every burst).
+        let other_high = self.ssi.iter().enumerate().any(|(d, o)| {
+            d != plan.dev
+                && o.line()
+                && self
+                    .regs
+                    .chnenbl
+                    .get(usize::from(o.config().event))
+                    .is_some_and(|m| m & bit(c) != 0)
+        });
+        pos.started
+            && pos.bd == plan.bd_addr
+            && plan.bd.has(BD_DONE)
+            && pos.seen.is_none_or(|b| b == plan.bd)
+            && !other_high
+            && lone
+            && s.lean_ok(plan.dir)
+            && !self.ch[c].committed
+            && self.regs.chnpri[c] != 0
+    }
+
+    /// Lane number `i` of a run for channel `c` with `plan` (checked).
+    fn lane(&self, c: usize, plan: &BurstPlan, i: usize) -> Lane {
+        let pos = &self.ch[c].pos;
+        let s = &self.ssi[plan.dev];
+        let (width, wm) = (plan.bd.width_bytes(), self.watermark_bytes(c));
+        // What `burst_bytes` gives for any `left` of at least this.
+        let bytes = super::burst_bytes(wm, wm.max(width), width);
+        let words = words_of(bytes as usize, width as usize);
+        let nominal = self.burst_nominal(bytes, width);
+        Lane {
+            c,
+            dev: plan.dev,
+            dir: plan.dir,
+            kind: plan.kind,
+            bd_addr: plan.bd_addr,
+            bd: plan.bd,
+            start: plan.bd.buffer.wrapping_add(pos.offset),
+            moved: 0,
+            len0: s.level(),
+            codec: 0,
+            dma: 0,
+            width,
+            wm,
+            fifo: s.lean_fifo(),
+            wake: self.wakes[plan.dev].map_or(NO_SLOT, |(t, n, _)| slot_key(t, n)),
+            offset: pos.offset,
+            begun: false,
+            lane_bit: 1 << i,
+            count: plan.bd.count(),
+            full: (
+                bytes,
+                words,
+                nominal,
+                nominal * self.timing.step_jitter_percent / 100,
+            ),
+        }
     }
 
     /// The words of the run, at its end ([`crate::ssi::Ssi::lean_finish`]).
