@@ -188,13 +188,18 @@ impl PatternChecker {
         let mut quads = bytes[2..].chunks_exact(8);
         // 16-bit samples: four words in order, or the last word four times again
         // (silence), are recognised whole.
-        const REPEAT: u64 = 0x0001_0001_0001_0001;
         let whole = m == 0xFFFF;
         for q in &mut quads {
             let v = u64::from_le_bytes([q[0], q[1], q[2], q[3], q[4], q[5], q[6], q[7]]);
             if whole {
                 let e = t.expected;
-                let in_order = e | ((e + 1) & m) << 16 | ((e + 2) & m) << 32 | ((e + 3) & m) << 48;
+                // `e, e + 1, e + 2, e + 3` in the four words (no wrap unless `e` is one
+                // of the last three values).
+                let in_order = if e + 3 <= m {
+                    e * REPEAT + STEPS
+                } else {
+                    e | ((e + 1) & m) << 16 | ((e + 2) & m) << 32 | ((e + 3) & m) << 48
+                };
                 if v == in_order {
                     t.n += 4;
                     t.expected = (e + 4) & m;
@@ -235,6 +240,11 @@ impl PatternChecker {
         self.stats
     }
 }
+
+/// One 16-bit value in each of four words.
+pub(crate) const REPEAT: u64 = 0x0001_0001_0001_0001;
+/// 0, 1, 2 and 3 in four 16-bit words (added to `v * REPEAT`: four values from `v` on).
+pub(crate) const STEPS: u64 = 0x0003_0002_0001_0000;
 
 /// [`PatternChecker::check_each_le16`]'s counts for a run of words.
 #[derive(Default)]

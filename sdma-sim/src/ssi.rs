@@ -648,10 +648,15 @@ impl Ssi {
                         let mut quads = tail[..2 * n].chunks_exact_mut(8);
                         let mut k = gen;
                         for q in &mut quads {
-                            let packed = (k & mask)
-                                | ((k + 1) & mask) << 16
-                                | ((k + 2) & mask) << 32
-                                | ((k + 3) & mask) << 48;
+                            let first = k & mask;
+                            let packed = if first + 3 <= mask {
+                                first * crate::pattern::REPEAT + crate::pattern::STEPS
+                            } else {
+                                first
+                                    | ((k + 1) & mask) << 16
+                                    | ((k + 2) & mask) << 32
+                                    | ((k + 3) & mask) << 48
+                            };
                             q.copy_from_slice(&packed.to_le_bytes());
                             k += 4;
                         }
