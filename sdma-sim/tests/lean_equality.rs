@@ -87,7 +87,7 @@ fn setup(rig: &mut Rig, n: u64) -> Work {
             direction: dir,
             words_per_second: rate,
             watermark: wm_words as usize,
-            sample_bits: [16, 24][r.below(2) as usize],
+            sample_bits: [16, 24, 8][r.below(3) as usize],
             kind,
         });
         if dir == Direction::Transmit {
