@@ -368,6 +368,21 @@ mod tests {
     }
 
     #[test]
+    fn check_each_le16_takes_an_ordered_run_across_the_wrap_at_any_alignment() {
+        for start in 0xFFF0u16..0xFFF8 {
+            let words: Vec<u16> = (0..40u16).map(|i| start.wrapping_add(i)).collect();
+            let bytes: Vec<u8> = words.iter().flat_map(|w| w.to_le_bytes()).collect();
+            let mut one = PatternChecker::from_start(16);
+            let mut many = PatternChecker::from_start(16);
+            one.check_all(words.iter().map(|&w| u32::from(w)));
+            many.check_each_le16(&bytes);
+            assert_eq!(one.stats(), many.stats(), "from {start:#x}");
+            assert_eq!(one.expected, many.expected, "from {start:#x}");
+            assert_eq!(many.stats().discontinuities, 1, "only the jump to {start:#x}");
+        }
+    }
+
+    #[test]
     fn classifies_lost_repeated_and_reordered() {
         let mut c = PatternChecker::from_start(16);
         assert_eq!(c.check_all([0, 1, 2, 3]), 0);

@@ -1329,6 +1329,56 @@ mod tests {
         );
     }
 
+    /// A receive FIFO's bursts word by word, and the same with only the level moved
+    /// and [`Ssi::lean_finish`] at the end, from every pattern position near the
+    /// sample mask's wrap, every starting level and width: the same buffer, ring,
+    /// pattern position and counters.
+    #[test]
+    fn lean_finish_moves_the_receive_words_as_the_word_functions_do() {
+        for bits in [8u32, 16, 24] {
+            for gen in (0..8).map(|i| (1u64 << bits.min(16)) - 6 + i) {
+                for len0 in [0usize, 1, 2, 3, 7] {
+                    for width in [1usize, 2, 3, 4] {
+                        let cfg = SsiConfig {
+                            sample_bits: bits,
+                            ..SsiConfig::ssi1_rx()
+                        };
+                        let (mut word, mut lean) = (Ssi::new(cfg), Ssi::new(cfg));
+                        for s in [&mut word, &mut lean] {
+                            s.gen_next = gen;
+                            s.receive_words(len0 as u64);
+                        }
+                        // Bursts of 3, 5 and 8 words, codec words in between; the
+                        // level stays within the depth (a lean run ends before an overrun).
+                        let steps = [(3u64, 3usize), (5, 5), (8, 8), (4, 3), (7, 8)];
+                        let total: usize = steps.iter().map(|&(_, d)| d).sum();
+                        let mut by_word = vec![0u8; total * width];
+                        let mut at = 0;
+                        for &(n, d) in &steps {
+                            word.stats.codec_words += n;
+                            word.receive_words(n);
+                            word.dma_read_into(&mut by_word[at..at + d * width], width);
+                            at += d * width;
+                        }
+                        let codec: u64 = steps.iter().map(|&(n, _)| n).sum();
+                        lean.fifo.len = len0 + codec as usize - total;
+                        let mut by_lean = vec![0u8; total * width];
+                        let mem = LeanMemory::Receive(&mut by_lean);
+                        lean.lean_finish(len0, codec, total, mem, width, 0);
+                        let what = format!("bits {bits} gen {gen} len0 {len0} width {width}");
+                        assert_eq!(by_lean, by_word, "{what}");
+                        assert_eq!(lean.gen_next, word.gen_next, "{what}");
+                        assert_eq!(lean.stats(), word.stats(), "{what}");
+                        let (mut rest_w, mut rest_l) = (vec![0u8; 64], vec![0u8; 64]);
+                        word.dma_read_into(&mut rest_w, 4);
+                        lean.dma_read_into(&mut rest_l, 4);
+                        assert_eq!(rest_l, rest_w, "{what}: the words left in the FIFO");
+                    }
+                }
+            }
+        }
+    }
+
     #[test]
     fn dma_moves_take_whole_words_of_every_width() {
         // 24-bit words are 3 bytes on the bus: 9 bytes are 3 words, stored

@@ -6,7 +6,7 @@
 //! run; these workloads put that to work where it could go wrong: four streams at once
 //! (contention, priority ties), word rates fast enough that a FIFO overruns, underruns
 //! or rises again during its own burst, watermarks of 1 to the depth, widths of 1-4
-//! bytes, a capture buffer that is the playback buffer (the words of one wait while the
+//! bytes, context watermarks below one word, BD counts that are no whole number of words, a capture buffer that is the playback buffer (the words of one wait while the
 //! other's move), an event two channels listen to, a channel that also listens to a
 //! FIFO nobody serves (its line stays high), a lower-priority memory copy that is
 //! runnable while the streams run, stops, FIFO flushes and requests switched off.
@@ -97,9 +97,17 @@ fn setup(rig: &mut Rig, n: u64) -> Work {
             Direction::Receive => SHP_2_MCU,
             Direction::Transmit => MCU_2_SHP,
         };
-        rig.load_context(ch, script, addr, wm_words * width);
+        // Sometimes a context watermark below one word (a misconfiguration the
+        // scripts round up to a word).
+        let wm_bytes = if width > 1 && r.below(6) == 0 {
+            width - 1
+        } else {
+            wm_words * width
+        };
+        rig.load_context(ch, script, addr, wm_bytes);
         let bds = 1 + r.below(4) as u32;
-        let period = width * (4 + r.below(120) as u32);
+        // Sometimes a count that is no whole number of words (the last burst is short).
+        let period = width * (4 + r.below(120) as u32) + u32::from(width > 1 && r.below(5) == 0);
         let ring = rig.sim.memory_mut().alloc(12 * bds, 4).unwrap();
         let buf = match (loopback, shared_buf) {
             // Capture into the buffer the first playback stream plays from.
@@ -314,7 +322,7 @@ fn digest(rig: &mut Rig, w: &Work) -> u64 {
 fn the_lean_tier_changes_no_result_where_its_conditions_are_tested() {
     let mut lean_total = 0;
     let mut cases_with_lean = 0;
-    for n in 1..=36u64 {
+    for n in 1..=48u64 {
         let (general, _) = run(n, false, false);
         let (fast, _) = run(n, true, false);
         let (lean, events) = run(n, true, true);
@@ -331,7 +339,7 @@ fn the_lean_tier_changes_no_result_where_its_conditions_are_tested() {
     }
     eprintln!("lean events: {lean_total} in {cases_with_lean} cases");
     assert!(
-        cases_with_lean >= 30,
+        cases_with_lean >= 32,
         "the lean tier ran in {cases_with_lean} cases only"
     );
     assert!(lean_total > 20_000, "{lean_total} lean events");
