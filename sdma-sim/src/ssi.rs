@@ -1379,6 +1379,59 @@ mod tests {
         }
     }
 
+    /// The same for a transmit FIFO: the checker, the played-slot log, the last word
+    /// sent (an underrun slot repeats it) and the words left in the FIFO.
+    #[test]
+    fn lean_finish_moves_the_transmit_words_as_the_word_functions_do() {
+        for len0 in [0usize, 1, 3, 6] {
+            for width in [1usize, 2, 3, 4] {
+                for log in [false, true] {
+                    let cfg = SsiConfig::ssi1_tx();
+                    let (mut word, mut lean) = (Ssi::new(cfg), Ssi::new(cfg));
+                    let first: Vec<u8> = (0..len0 * width).map(|i| (i * 7 + 1) as u8).collect();
+                    for s in [&mut word, &mut lean] {
+                        s.record_played(log);
+                        s.set_write_tag(3);
+                        s.dma_write_from(&first, width);
+                        s.start(0);
+                    }
+                    // DMA bursts and the slots between them, never empty nor full.
+                    let steps = [(4usize, 3u64), (5, 6), (3, 3), (8, 6), (3, 4)];
+                    let total: usize = steps.iter().map(|&(d, _)| d).sum();
+                    let src: Vec<u8> = (0..total * width).map(|i| (i * 13 + 5) as u8).collect();
+                    let (mut at, mut slot) = (0, 0u64);
+                    for &(d, n) in &steps {
+                        word.set_write_tag(9);
+                        word.dma_write_from(&src[at..at + d * width], width);
+                        at += d * width;
+                        word.stats.codec_words += n;
+                        word.send_words(slot, n);
+                        slot += n;
+                    }
+                    let codec = slot;
+                    lean.fifo.len = len0 + total - codec as usize;
+                    lean.ticks += codec;
+                    lean.lean_finish(len0, codec, total, LeanMemory::Transmit(&src), width, 9);
+                    let what = format!("len0 {len0} width {width} log {log}");
+                    assert_eq!(lean.played(), word.played(), "{what}");
+                    assert_eq!(lean.last_sent, word.last_sent, "{what}");
+                    assert_eq!(lean.stats(), word.stats(), "{what}");
+                    assert_eq!(lean.write_tag, word.write_tag, "{what}");
+                    // The rest of the FIFO, then two underrun slots.
+                    for s in [&mut word, &mut lean] {
+                        s.send_words(codec, 15 + 2);
+                    }
+                    assert_eq!(lean.played(), word.played(), "{what}");
+                    assert_eq!(
+                        lean.take_played_slots(),
+                        word.take_played_slots(),
+                        "{what}"
+                    );
+                }
+            }
+        }
+    }
+
     #[test]
     fn dma_moves_take_whole_words_of_every_width() {
         // 24-bit words are 3 bytes on the bus: 9 bytes are 3 words, stored

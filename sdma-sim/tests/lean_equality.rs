@@ -107,7 +107,12 @@ fn setup(rig: &mut Rig, n: u64) -> Work {
         rig.load_context(ch, script, addr, wm_bytes);
         let bds = 1 + r.below(4) as u32;
         // Sometimes a count that is no whole number of words (the last burst is short).
-        let period = width * (4 + r.below(120) as u32) + u32::from(width > 1 && r.below(5) == 0);
+        let short = if width > 1 && r.below(5) == 0 {
+            1 + r.below(u64::from(width) - 1) as u32
+        } else {
+            0
+        };
+        let period = width * (4 + r.below(120) as u32) + short;
         let ring = rig.sim.memory_mut().alloc(12 * bds, 4).unwrap();
         let buf = match (loopback, shared_buf) {
             // Capture into the buffer the first playback stream plays from.
