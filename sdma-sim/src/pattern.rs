@@ -190,7 +190,11 @@ impl PatternChecker {
         // (silence), are recognised whole.
         let whole = m == 0xFFFF;
         for q in &mut quads {
-            let v = u64::from_le_bytes([q[0], q[1], q[2], q[3], q[4], q[5], q[6], q[7]]);
+            // Always eight bytes (`chunks_exact`).
+            let Ok(q) = <[u8; 8]>::try_from(q) else {
+                continue;
+            };
+            let v = u64::from_le_bytes(q);
             if whole {
                 let e = t.expected;
                 // `e, e + 1, e + 2, e + 3` in the four words (no wrap unless `e` is one
