@@ -342,7 +342,11 @@ mod tests {
                 _ => 1,
             };
             for k in 0..run {
-                let w = if (i / 97) % 3 == 1 { v } else { v.wrapping_add(k as u16) };
+                let w = if (i / 97) % 3 == 1 {
+                    v
+                } else {
+                    v.wrapping_add(k as u16)
+                };
                 bytes.extend_from_slice(&w.to_le_bytes());
             }
         }
@@ -382,7 +386,11 @@ mod tests {
             many.check_each_le16(&bytes);
             assert_eq!(one.stats(), many.stats(), "from {start:#x}");
             assert_eq!(one.expected, many.expected, "from {start:#x}");
-            assert_eq!(many.stats().discontinuities, 1, "only the jump to {start:#x}");
+            assert_eq!(
+                many.stats().discontinuities,
+                1,
+                "only the jump to {start:#x}"
+            );
         }
     }
 

@@ -559,7 +559,7 @@ impl Ssi {
 
     /// The lean tier of the fast path can run this FIFO in direction `dir`: running,
     /// its request enabled, no start armed, the built-in
-    /// receive pattern (see [`Ssi::lean_codec`] and [`Ssi::lean_finish`]).
+    /// receive pattern (see [`LeanFifo`] and [`Ssi::lean_finish`]).
     pub(crate) fn lean_ok(&self, dir: Direction) -> bool {
         self.running
             && self.requests_enabled
@@ -612,7 +612,7 @@ impl Ssi {
 
     /// The lean tier's words, at its end: the FIFO held `len0` words when it began,
     /// `codec` codec words and `dma` DMA words have moved since (the level is already
-    /// right), none dropped or missing ([`Ssi::lean_codec`] refused those). `mem` is the
+    /// right), none dropped or missing ([`LeanFifo::codec_and_dma`] refused those). `mem` is the
     /// memory the DMA words went to (receive) or came from (transmit), contiguous, in
     /// words of `width` bytes, written under `tag`. Leaves the ring, the pattern, the
     /// checker, the last word sent and the counters as the word-by-word functions would.
@@ -1422,11 +1422,7 @@ mod tests {
                         s.send_words(codec, 15 + 2);
                     }
                     assert_eq!(lean.played(), word.played(), "{what}");
-                    assert_eq!(
-                        lean.take_played_slots(),
-                        word.take_played_slots(),
-                        "{what}"
-                    );
+                    assert_eq!(lean.take_played_slots(), word.take_played_slots(), "{what}");
                 }
             }
         }

@@ -33,6 +33,9 @@ use crate::time::Nanos;
 /// At most this many channels in a lean run (capture and playback on two interfaces).
 const LANES: usize = 4;
 
+/// The channels and plans of a lean run's lanes, in lane order.
+type LanePlans = [Option<(usize, BurstPlan)>; LANES];
+
 /// One channel of a lean run.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Lane {
@@ -297,7 +300,7 @@ impl Sim {
     }
 
     /// The plans of a lean run's lanes if its conditions hold now (module docs).
-    fn lean_lanes(&mut self) -> Option<([Option<(usize, BurstPlan)>; LANES], usize)> {
+    fn lean_lanes(&mut self) -> Option<(LanePlans, usize)> {
         // A step in progress must be a burst of this run with its plan.
         if self.step.is_some() && !self.fast_end_ready() {
             return None;
@@ -312,14 +315,14 @@ impl Sim {
             let listeners = self.regs.chnenbl.get(event).copied().unwrap_or(0);
             if listeners.count_ones() == 1 {
                 let c = listeners.trailing_zeros() as usize;
-                if !self.plans[c].is_some_and(|p| p.epoch == self.plan_epoch) {
+                if self.plans[c].is_none_or(|p| p.epoch != self.plan_epoch) {
                     self.plan_for(c);
                 }
             }
         }
         // The candidates: the channels with a plan of this run (checks first, the lanes
         // are built once they all pass).
-        let mut plans: [Option<(usize, BurstPlan)>; LANES] = [None; LANES];
+        let mut plans: LanePlans = [None; LANES];
         let (mut count, mut mask) = (0, 0u32);
         let mut planned = self.planned;
         while planned != 0 {
@@ -331,7 +334,11 @@ impl Sim {
             if count == LANES || !self.lean_channel_ok(c, &plan) {
                 return None;
             }
-            if plans[..count].iter().flatten().any(|(_, p)| p.dev == plan.dev) {
+            if plans[..count]
+                .iter()
+                .flatten()
+                .any(|(_, p)| p.dev == plan.dev)
+            {
                 return None;
             }
             plans[count] = Some((c, plan));
