@@ -422,6 +422,9 @@ pub struct Sim {
     lean: bool,
     /// Storage for a lean run's lanes, kept from run to run.
     lean_lanes: Vec<lean::Lane>,
+    /// Fast-path runs left that skip the lean tier, and the last such number (doubled
+    /// after each try that did not pay, reset by one that did).
+    lean_skip: (u32, u32),
     /// Per channel, what its bursts on its current BD need (see the `fast` module).
     plans: [Option<fast::BurstPlan>; CHANNELS],
     /// The fast-path run the plans belong to: bumped at the start of every run, so a
@@ -436,9 +439,6 @@ pub struct Sim {
     /// A fast-path run is in progress: `slot_min` is recomputed at its end, not kept
     /// up to date slot by slot (nothing in a run reads it).
     in_fast_run: bool,
-    /// The FIFO data operations a fast-path run deferred, in order (see the `fast`
-    /// module): replayed before anything else reads FIFO words or burst memory.
-    deferred_ops: Vec<fast::DataOp>,
 }
 
 fn bit(ch: usize) -> u32 {
@@ -485,9 +485,9 @@ impl Sim {
             in_fast_run: false,
             fast_events: 0,
             lean_events: 0,
-            deferred_ops: Vec::new(),
             lean: true,
             lean_lanes: Vec::new(),
+            lean_skip: (0, 0),
         };
         s.trace_all();
         Ok(s)
@@ -1147,13 +1147,7 @@ impl Sim {
         let Some(s) = self.ssi.get_mut(dev) else {
             return;
         };
-        if self.in_fast_run {
-            if let Some((slot, n)) = s.defer_codec(now) {
-                self.deferred_ops.push(fast::DataOp::Codec { dev, slot, n });
-            }
-        } else {
-            s.advance(now);
-        }
+        s.advance(now);
         let rising = s.update_line();
         s.generation += 1;
         let gen = s.generation;

@@ -201,9 +201,6 @@ pub struct Ssi {
     line: bool,
     /// Bumped whenever a scheduled wake-up becomes stale.
     pub(crate) generation: u64,
-    /// The fast path deferred data operations ([`Ssi::defer_codec`]) starting at this
-    /// level: `fifo.len` is the level now, the ring's words are not yet moved.
-    deferred_from: Option<usize>,
     /// The word period `SECOND / words_per_second` as a reduced fraction `num / den`
     /// (word `k` moves at `start + k * num / den`, rounded down).
     num: u64,
@@ -318,7 +315,6 @@ impl Ssi {
             requests_enabled: true,
             line: false,
             generation: 0,
-            deferred_from: None,
             stats: SsiStats::default(),
         }
     }
@@ -448,10 +444,6 @@ impl Ssi {
 
     /// [`Ssi::advance`] when at least one word is due.
     fn advance_due(&mut self, now: Nanos) {
-        debug_assert!(
-            self.deferred_from.is_none(),
-            "deferred FIFO data not replayed"
-        );
         let first = self.clock_to(now);
         let n = self.ticks - first;
         self.stats.codec_words += n;
@@ -496,75 +488,12 @@ impl Ssi {
         first
     }
 
-    /// The fast path's deferred mode: [`Ssi::advance`] for the clock and the FIFO's
-    /// level only. The words themselves (the ring, the pattern, the checker and the
-    /// data counters) are left for [`Ssi::replay_codec`], which the engine calls later
-    /// with what this returns, (first slot, words), in the same order relative to this
-    /// FIFO's other data operations. Returns `None` when no word is due.
-    #[inline]
-    pub(crate) fn defer_codec(&mut self, now: Nanos) -> Option<(u64, u64)> {
-        if !(self.running && self.next_at <= now) {
-            return None;
-        }
-        self.note_deferred();
-        let first = self.clock_to(now);
-        let n = self.ticks - first;
-        let len = self.fifo.len as u64;
-        self.fifo.len = match self.cfg.direction {
-            // What `receive_words` keeps and `send_words` takes.
-            Direction::Receive => (len + n).min(self.depth() as u64),
-            Direction::Transmit => len.saturating_sub(n),
-        } as usize;
-        Some((first - 1, n))
-    }
-
-    /// The deferred mode's DMA access of `words` words: the level only, as
-    /// [`Ssi::dma_read_into`] / [`Ssi::dma_write_from`] will leave it when replayed.
-    #[inline]
-    pub(crate) fn defer_dma(&mut self, words: usize) {
-        self.note_deferred();
-        let len = self.fifo.len;
-        self.fifo.len = match self.cfg.direction {
-            Direction::Receive => len - words.min(len),
-            Direction::Transmit => (len + words).min(self.depth().max(len)),
-        };
-    }
-
-    /// Remembers the level the deferred operations start from.
-    #[inline]
-    fn note_deferred(&mut self) {
-        if self.deferred_from.is_none() {
-            self.deferred_from = Some(self.fifo.len);
-        }
-    }
-
-    /// Before the deferred operations are replayed: the level goes back to where they
-    /// started; returns the level they reached (for the replay to end at), or `None`
-    /// if nothing was deferred.
-    pub(crate) fn begin_replay(&mut self) -> Option<usize> {
-        let from = self.deferred_from.take()?;
-        let reached = self.fifo.len;
-        self.fifo.len = from;
-        Some(reached)
-    }
-
-    /// Replays what [`Ssi::defer_codec`] returned: `n` codec words from slot `slot`.
-    pub(crate) fn replay_codec(&mut self, slot: u64, n: u64) {
-        self.stats.codec_words += n;
-        match self.cfg.direction {
-            Direction::Receive => self.receive_words(n),
-            Direction::Transmit => self.send_words(slot, n),
-        }
-    }
-
     /// The lean tier of the fast path can run this FIFO in direction `dir`: running,
-    /// its request enabled, no start armed, the built-in
-    /// receive pattern (see [`LeanFifo`] and [`Ssi::lean_finish`]).
+    /// its request enabled, no start armed (see [`LeanFifo`] and [`Ssi::lean_finish`]).
     pub(crate) fn lean_ok(&self, dir: Direction) -> bool {
         self.running
             && self.requests_enabled
             && self.armed.is_none()
-            && self.source.is_none()
             && self.cfg.direction == dir
             && self.fifo.len <= self.depth()
     }
@@ -638,10 +567,15 @@ impl Ssi {
                 for (s, c) in head.chunks_exact_mut(w).enumerate() {
                     put_word(c, self.fifo.words[at(s)].0);
                 }
-                // Then the pattern from `gen` on (only when every FIFO word went out).
+                // Then the source from `gen` on (only when every FIFO word went out).
                 let n = dma - from_ring;
-                match w {
-                    2 => {
+                let source = self.source;
+                let value = |k: u64| match source {
+                    Some(f) => f(k),
+                    None => pattern_value(k, bits),
+                };
+                match (w, source) {
+                    (2, None) => {
                         // The pattern is the word number under the sample mask: four
                         // words per 8-byte store, then the rest one by one.
                         let mask = u64::from(pattern_value(u64::MAX, bits)) & 0xFFFF;
@@ -669,10 +603,10 @@ impl Ssi {
                         .chunks_exact_mut(w)
                         .take(n)
                         .zip(gen..)
-                        .for_each(|(c, k)| put_word(c, pattern_value(k, bits))),
+                        .for_each(|(c, k)| put_word(c, value(k))),
                 }
                 for s in dma.max(len0)..dma + len_end {
-                    self.fifo.words[at(s)] = (pattern_value(gen + (s - len0) as u64, bits), 0);
+                    self.fifo.words[at(s)] = (value(gen + (s - len0) as u64), 0);
                 }
                 self.fifo.head = at(dma);
                 self.gen_next += codec;
@@ -874,10 +808,6 @@ impl Ssi {
     /// DMA side: reads one word per `width`-byte chunk of `out` (receive FIFO) and stores
     /// it little-endian, as `out.len() / width` calls of [`Ssi::dma_read`] would.
     pub(crate) fn dma_read_into(&mut self, out: &mut [u8], width: usize) {
-        debug_assert!(
-            self.deferred_from.is_none(),
-            "deferred FIFO data not replayed"
-        );
         let width = width.max(1);
         let words = words_of(out.len(), width);
         let from_fifo = words.min(self.fifo.len());
@@ -920,10 +850,6 @@ impl Ssi {
     /// DMA side: writes one little-endian word per `width`-byte chunk of `src` (transmit
     /// FIFO), as `src.len() / width` calls of [`Ssi::dma_write`] would.
     pub(crate) fn dma_write_from(&mut self, src: &[u8], width: usize) {
-        debug_assert!(
-            self.deferred_from.is_none(),
-            "deferred FIFO data not replayed"
-        );
         let width = width.max(1);
         let words = words_of(src.len(), width);
         let kept = words.min(self.depth().saturating_sub(self.fifo.len()));
@@ -1337,7 +1263,10 @@ mod tests {
     fn lean_finish_moves_the_receive_words_as_the_word_functions_do() {
         for bits in [8u32, 16, 24] {
             for gen in (0..8).map(|i| (1u64 << bits.min(16)) - 6 + i) {
-                for len0 in [0usize, 1, 2, 3, 7] {
+                for (len0, source) in [0usize, 1, 2, 3, 7]
+                    .into_iter()
+                    .zip([false, true].into_iter().cycle())
+                {
                     for width in [1usize, 2, 3, 4] {
                         let cfg = SsiConfig {
                             sample_bits: bits,
@@ -1345,6 +1274,9 @@ mod tests {
                         };
                         let (mut word, mut lean) = (Ssi::new(cfg), Ssi::new(cfg));
                         for s in [&mut word, &mut lean] {
+                            if source {
+                                s.set_receive_source(|k| (k as u32).wrapping_mul(0x9E37_79B9));
+                            }
                             s.gen_next = gen;
                             s.receive_words(len0 as u64);
                         }
@@ -1365,7 +1297,9 @@ mod tests {
                         let mut by_lean = vec![0u8; total * width];
                         let mem = LeanMemory::Receive(&mut by_lean);
                         lean.lean_finish(len0, codec, total, mem, width, 0);
-                        let what = format!("bits {bits} gen {gen} len0 {len0} width {width}");
+                        let what = format!(
+                            "bits {bits} gen {gen} len0 {len0} width {width} source {source}"
+                        );
                         assert_eq!(by_lean, by_word, "{what}");
                         assert_eq!(lean.gen_next, word.gen_next, "{what}");
                         assert_eq!(lean.stats(), word.stats(), "{what}");

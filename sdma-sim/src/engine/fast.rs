@@ -56,23 +56,12 @@ impl BurstPlan {
     }
 }
 
-/// A FIFO data operation of a run, deferred: the run moves the FIFO's level and
-/// clock at once and the words later, in the same order ([`Sim::replay_deferred`]).
-#[derive(Clone, Copy, Debug)]
-pub(crate) enum DataOp {
-    /// Codec words of FIFO `dev` ([`crate::ssi::Ssi::defer_codec`]).
-    Codec { dev: usize, slot: u64, n: u64 },
-    /// A burst's words between FIFO `dev` and `bytes` of memory at `start`, in words of
-    /// `width` bytes; a transmit burst writes them under `tag`.
-    Dma {
-        dev: usize,
-        dir: Direction,
-        start: u32,
-        bytes: u32,
-        width: u32,
-        tag: u64,
-    },
-}
+/// Events a lean run must handle to be worth its cost (entering and leaving it costs
+/// about what this many events save).
+const LEAN_WORTH: u64 = 4;
+
+/// At most this many fast-path runs skip the lean tier after tries that did not pay.
+const LEAN_MAX_SKIP: u32 = 64;
 
 /// No step end or wake-up is pending (in [`Sim::next_internal`]).
 const NONE: usize = usize::MAX - 1;
@@ -103,11 +92,24 @@ impl Sim {
         self.plan_epoch += 1;
         self.planned = 0;
         self.in_fast_run = true;
+        let mut lean = self.lean && self.lean_skip.0 == 0;
+        self.lean_skip.0 = self.lean_skip.0.saturating_sub(1);
         loop {
-            if self.lean {
-                let events = self.lean_run(limit, host);
+            if lean {
+                let (events, to_bound) = self.lean_run(limit, host);
                 self.fast_events += events;
                 self.lean_events += events;
+                // A try costs about what a few events save: after a refused or short
+                // try (one that did not run up to the host), not again in this run, and
+                // the next runs skip more and more tries until one pays (the tier
+                // changes no result either way).
+                lean = to_bound || events >= LEAN_WORTH;
+                self.lean_skip = if lean {
+                    (0, 0)
+                } else {
+                    let next = (self.lean_skip.1 * 2 + 1).min(LEAN_MAX_SKIP);
+                    (next, next)
+                };
             }
             let Some((t, n, next)) = self.next_internal() else {
                 break;
@@ -140,65 +142,7 @@ impl Sim {
             host = self.host_key();
         }
         self.in_fast_run = false;
-        self.replay_deferred();
         self.slots_changed();
-    }
-
-    /// Moves the words of every deferred data operation, in order, as the general
-    /// loop would have at the time: the same FIFO functions on the same memory, so the
-    /// ring, the pattern, the checker and the counters end where they would have. Runs
-    /// before anything that reads FIFO words or a burst's memory.
-    pub(super) fn replay_deferred(&mut self) {
-        if self.deferred_ops.is_empty() {
-            return;
-        }
-        let mut reached = [None; 8];
-        let many = self.ssi.len() > reached.len();
-        for (dev, s) in self.ssi.iter_mut().enumerate() {
-            let r = s.begin_replay();
-            if let Some(slot) = reached.get_mut(dev) {
-                *slot = r;
-            }
-        }
-        let mut ops = std::mem::take(&mut self.deferred_ops);
-        for op in ops.drain(..) {
-            match op {
-                DataOp::Codec { dev, slot, n } => self.ssi[dev].replay_codec(slot, n),
-                DataOp::Dma {
-                    dev,
-                    dir,
-                    start,
-                    bytes,
-                    width,
-                    tag,
-                } => {
-                    let (s, w) = (&mut self.ssi[dev], width as usize);
-                    match dir {
-                        Direction::Receive => match self.mem.bytes_mut(start, bytes) {
-                            Ok(buf) => s.dma_read_into(buf, w),
-                            // The plan checked the range; the words still leave the FIFO.
-                            Err(_) => s.dma_read_into(&mut vec![0; bytes as usize], w),
-                        },
-                        Direction::Transmit => {
-                            s.set_write_tag(tag);
-                            match self.mem.bytes(start, bytes) {
-                                Ok(buf) => s.dma_write_from(buf, w),
-                                Err(_) => s.dma_write_from(&vec![0; bytes as usize], w),
-                            }
-                        }
-                    }
-                }
-            }
-        }
-        self.deferred_ops = ops;
-        if !many {
-            for (s, r) in self.ssi.iter().zip(reached) {
-                debug_assert!(
-                    r.is_none_or(|r| r == s.level()),
-                    "replay left another level"
-                );
-            }
-        }
     }
 
     /// (time, insertion number) of the platform deadline, if armed.
@@ -244,8 +188,6 @@ impl Sim {
         }
         if let Some(c) = self.pick(None) {
             if !self.fast_begin(c) {
-                // The general step may read any memory or FIFO.
-                self.replay_deferred();
                 self.begin_step(c);
             }
         }
@@ -314,7 +256,7 @@ impl Sim {
             return;
         };
         let completed = self.stats.bds_completed[c];
-        self.fast_move_burst(c, plan.dir, plan.dev, bd_addr, &bd, (bytes, width));
+        self.move_burst(c, plan.dir, plan.dev, bd_addr, &bd, (bytes, width));
         if self.stats.bds_completed[c] != completed {
             // The BD completed: its DONE bit and the script's position changed.
             self.plans[c] = None;
@@ -323,51 +265,11 @@ impl Sim {
         self.fast_schedule();
     }
 
-    /// [`Sim::move_burst`] with the words deferred ([`DataOp`]).
-    fn fast_move_burst(
-        &mut self,
-        c: usize,
-        dir: Direction,
-        dev: usize,
-        bd_addr: u32,
-        bd: &Bd,
-        (bytes, width): (u32, u32),
-    ) {
-        let start = bd.buffer.wrapping_add(self.ch[c].pos.offset);
-        let now = self.now;
-        let s = &mut self.ssi[dev];
-        if let Some((slot, n)) = s.defer_codec(now) {
-            self.deferred_ops.push(DataOp::Codec { dev, slot, n });
-        }
-        s.defer_dma(crate::ssi::words_of(bytes as usize, width as usize));
-        let tag = self.ch[c].context_loads;
-        self.deferred_ops.push(DataOp::Dma {
-            dev,
-            dir,
-            start,
-            bytes,
-            width,
-            tag,
-        });
-        if dir == Direction::Transmit {
-            s.start_if_armed(now);
-        }
-        self.stats.bursts += 1;
-        self.ssi_changed(dev);
-        let offset = self.ch[c].pos.offset + bytes;
-        self.ch[c].pos.offset = offset;
-        if offset >= bd.count() {
-            self.complete_bd(c, bd_addr, bd, offset);
-        }
-    }
-
     /// The plan of channel `c` for this run, made now if it has none.
     pub(super) fn plan_for(&mut self, c: usize) -> Option<BurstPlan> {
         if let Some(p) = self.plans[c].filter(|p| p.epoch == self.plan_epoch) {
             return Some(p);
         }
-        // The plan reads its BD from memory: the run's deferred bursts land first.
-        self.replay_deferred();
         let plan = self.make_plan(c);
         self.plans[c] = plan;
         if plan.is_some() {

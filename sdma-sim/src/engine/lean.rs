@@ -99,14 +99,12 @@ fn slot_of(key: u128) -> Option<(Nanos, u64)> {
 impl Sim {
     /// Runs the events before `limit` and the first host event `host` on the lean tier
     /// (module docs) while its conditions hold; returns the events handled (0 if the
-    /// conditions did not hold at the start). Leaves every state as the fast path would.
-    pub(super) fn lean_run(&mut self, limit: Nanos, host: Option<(Nanos, u64)>) -> u64 {
+    /// conditions did not hold at the start) and whether it ran up to `limit` or the
+    /// host event. Leaves every state as the fast path would.
+    pub(super) fn lean_run(&mut self, limit: Nanos, host: Option<(Nanos, u64)>) -> (u64, bool) {
         let Some((plans, count)) = self.lean_lanes() else {
-            return 0;
+            return (0, false);
         };
-        // The words the fast path deferred land first: the lanes' FIFOs hold their
-        // real words when the run begins.
-        self.replay_deferred();
         // The lanes, built in place in storage kept from run to run.
         let mut storage = std::mem::take(&mut self.lean_lanes);
         storage.clear();
@@ -124,11 +122,11 @@ impl Sim {
         lanes: &mut [Lane],
         limit: Nanos,
         host: Option<(Nanos, u64)>,
-    ) -> u64 {
+    ) -> (u64, bool) {
         let Some(mut run) = self.lean_state(lanes) else {
-            return 0;
+            return (0, false);
         };
-        let mut events = 0u64;
+        let (mut events, mut to_bound) = (0u64, false);
         // Events run while their (time, insertion number) is below this: at or before
         // `limit`, before the first host event.
         let mut bound = match limit.checked_add(1) {
@@ -150,6 +148,7 @@ impl Sim {
                 }
             }
             if key >= bound {
+                to_bound = true;
                 break;
             }
             let now = run.now.max((key >> 64) as Nanos);
@@ -179,7 +178,7 @@ impl Sim {
         }
         self.lean_store(lanes, &run);
         self.lean_finish(lanes);
-        events
+        (events, to_bound)
     }
 
     /// The engine's state a lean run changes, copied out ([`Sim::lean_store`] puts it
