@@ -425,6 +425,8 @@ pub struct Sim {
     /// Fast-path runs left that skip the lean tier, and the last such number (doubled
     /// after each try that did not pay, reset by one that did).
     lean_skip: (u32, u32),
+    /// [`Sim::set_lean_eager`].
+    lean_eager: bool,
     /// Per channel, what its bursts on its current BD need (see the `fast` module).
     plans: [Option<fast::BurstPlan>; CHANNELS],
     /// The fast-path run the plans belong to: bumped at the start of every run, so a
@@ -488,6 +490,7 @@ impl Sim {
             lean: true,
             lean_lanes: Vec::new(),
             lean_skip: (0, 0),
+            lean_eager: false,
         };
         s.trace_all();
         Ok(s)
@@ -517,6 +520,13 @@ impl Sim {
     /// results are the same either way (the equality tests compare them).
     pub fn set_lean_path(&mut self, on: bool) {
         self.lean = on;
+    }
+
+    /// Tries the lean tier at every fast-path run, without the back-off after tries
+    /// that did not pay (off by default). The same results either way; for tests that
+    /// want the tier to run wherever it can.
+    pub fn set_lean_eager(&mut self, on: bool) {
+        self.lean_eager = on;
     }
 
     /// Events handled on the lean tier of the fast path (part of

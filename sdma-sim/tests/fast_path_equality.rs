@@ -180,6 +180,7 @@ fn run_with(n: u64, fast_path: bool, lean: bool) -> (u64, u64, u64) {
     cfg.fast_path = fast_path;
     let mut rig = Rig::with_config(cfg);
     rig.sim.set_lean_path(lean);
+    rig.sim.set_lean_eager(lean);
     let mut st = setup(&mut rig, &case);
     let mut lcg = Lcg(n ^ 0x5eed);
     let end = 120 * MS;

@@ -213,12 +213,14 @@ fn rearm(sim: &mut Sim, s: &mut Stream) {
     }
 }
 
-/// Runs case `n` (fast path and lean tier on or off); returns (digest, lean events).
-fn run(n: u64, fast_path: bool, lean: bool) -> (u64, u64) {
+/// Runs case `n` with the fast path and the lean tier on or off, the tier tried at every
+/// fast-path run if `eager`; returns (digest, lean events).
+fn run(n: u64, fast_path: bool, lean: bool, eager: bool) -> (u64, u64) {
     let mut cfg = SimConfig::with_seed(n);
     cfg.fast_path = fast_path;
     let mut rig = Rig::with_config(cfg);
     rig.sim.set_lean_path(lean);
+    rig.sim.set_lean_eager(eager);
     let mut w = setup(&mut rig, n);
     let mut lcg = Lcg(n ^ 0x1ea7_5eed);
     let end = 40 * MS;
@@ -328,16 +330,22 @@ fn the_lean_tier_changes_no_result_where_its_conditions_are_tested() {
     let mut lean_total = 0;
     let mut cases_with_lean = 0;
     for n in 1..=48u64 {
-        let (general, _) = run(n, false, false);
-        let (fast, _) = run(n, true, false);
-        let (lean, events) = run(n, true, true);
+        let (general, _) = run(n, false, false, false);
+        let (fast, _) = run(n, true, false, false);
+        // The tier wherever it can run, and as the product runs it (with its back-off).
+        let (lean, events) = run(n, true, true, true);
+        let (product, _) = run(n, true, true, false);
+        assert_eq!(
+            product, general,
+            "case {n}: the lean tier with its back-off changed a result (replay: run({n}, true, true, false))"
+        );
         assert_eq!(
             fast, general,
-            "case {n}: the fast path changed a result (replay: run({n}, true, false))"
+            "case {n}: the fast path changed a result (replay: run({n}, true, false, false))"
         );
         assert_eq!(
             lean, general,
-            "case {n}: the lean tier changed a result (replay: run({n}, true, true))"
+            "case {n}: the lean tier changed a result (replay: run({n}, true, true, true))"
         );
         lean_total += events;
         cases_with_lean += u64::from(events > 0);

@@ -103,7 +103,7 @@ impl Sim {
                 // try (one that did not run up to the host), not again in this run, and
                 // the next runs skip more and more tries until one pays (the tier
                 // changes no result either way).
-                lean = to_bound || events >= LEAN_WORTH;
+                lean = to_bound || events >= LEAN_WORTH || self.lean_eager;
                 self.lean_skip = if lean {
                     (0, 0)
                 } else {
