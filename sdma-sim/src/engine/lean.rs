@@ -1,27 +1,36 @@
 //! The lean tier of the fast path: cyclic peripheral channels alone on the engine.
 //!
 //! The fast path ([`super::fast`]) handles every event of a plain burst in turn and moves
-//! its words at once. When the only channels that can run are one or two peripheral
-//! channels with plans, each alone on its FIFO's event, the events between two host-visible
-//! instants depend on the FIFO's *level* only, never on its words. A lean run
-//! ([`Sim::lean_run`]) then handles those events with the same state changes in the same
-//! order (the same random draws, insertion numbers, generations, request edges, counters)
-//! but moves only the levels and the clocks; at its end, [`crate::ssi::Ssi::lean_finish`]
-//! moves every word at once: the receive stream (the FIFO's words, then the pattern) into
-//! the channel's buffer, the transmit stream (the FIFO's words, then the buffer) through
-//! the checker.
+//! its words at once. When the only channels that can run are one to four peripheral
+//! channels with plans (the *lanes*), each alone on its FIFO's event, the events between
+//! two host-visible instants depend on the FIFOs' *levels* only, never on their words. A
+//! lean run ([`Sim::lean_run`]) then handles those events with the same state changes in
+//! the same order (the same random draws, insertion numbers, generations, request edges,
+//! counters), with the state they change kept in locals ([`LeanFifo`] per lane,
+//! [`LeanRun`] for the engine) and stored back at its end. Only the levels and the clocks
+//! move; at the end, [`crate::ssi::Ssi::lean_finish`] moves every word at once: the
+//! receive stream (the FIFO's words, then the source) into the channel's buffer, the
+//! transmit stream (the FIFO's words, then the buffer) through the checker and the
+//! played-slot log.
 //!
-//! Why the words can wait: inside a run nothing reads them. The host does not run; the
-//! only other channels cannot run (none is runnable when the run starts and only the run's
-//! own events set EVTPEND); the buffers of the run's channels overlap neither each other
-//! nor any plan's BD; and a burst that would complete its BD (which writes the BD and may
-//! raise the interrupt) ends the run before it ends, as does any codec word or DMA access
-//! that would find its FIFO full or empty (an overrun, an underrun or a DMA error: those
-//! depend on the words, the general functions count them).
+//! Why the words can wait: inside a run nothing reads them. The host does not run; no
+//! other channel can run (none is runnable when the run starts, and only the lanes'
+//! events set EVTPEND, each lane's event having no other listener); the lanes' buffers
+//! overlap neither each other nor any plan's BD. And everything that depends on the words
+//! or changes a plan ends the run before it happens, leaving that event to the fast path:
+//! a burst that would complete its BD (which writes the BD and may raise the interrupt),
+//! a codec word or DMA access that would find its FIFO full or empty (an overrun, an
+//! underrun or a DMA error: the general functions count them), a wake-up other than the
+//! usual one, a request rising during the lane's own burst. A run does not start for a
+//! channel that another high FIFO re-arms after every burst.
 //!
-//! Proof: the same tests as the fast path (`sdma-sim/tests/fast_path_equality.rs`,
-//! `sim_speed_equality.rs`, the storm's JSON) compare the runs with the lean tier against
-//! the general loop.
+//! A try that does not pay (refused, or ended early by one of those) makes the next
+//! fast-path runs skip the tier for a while ([`Sim::set_lean_eager`] turns that off).
+//!
+//! Proof, with the tier on and off and the fast path off: `sdma-sim/tests/lean_equality.rs`
+//! (workloads aimed at each condition above), `fast_path_equality.rs`,
+//! `sim_speed_equality.rs` and the storm's JSON (`examples/host/tests/storm.rs`); unit
+//! tests compare `lean_finish` with the word-by-word FIFO functions.
 
 use super::fast::BurstPlan;
 use super::{bit, Sim, Step, StepKind};
