@@ -129,7 +129,17 @@ impl Timing {
                 }
                 _ => self.burst_setup_ns + u64::from(bytes / width.max(1)) * self.per_word_ns,
             };
-        nominal + nominal * self.step_jitter_percent / 100
+        nominal + self.max_jitter(nominal)
+    }
+
+    /// Nominal length of a peripheral burst of `words` words (context switch included).
+    pub(crate) fn burst_ns(&self, words: u64) -> Nanos {
+        self.context_switch_ns + self.burst_setup_ns + words * self.per_word_ns
+    }
+
+    /// The most jitter a step of `nominal` length gets.
+    pub(crate) fn max_jitter(&self, nominal: Nanos) -> Nanos {
+        nominal * self.step_jitter_percent / 100
     }
 }
 
@@ -1252,7 +1262,7 @@ impl Sim {
     }
 
     fn jitter(&mut self, nominal: Nanos) -> Nanos {
-        let extra = nominal * self.timing.step_jitter_percent / 100;
+        let extra = self.timing.max_jitter(nominal);
         nominal + self.rng.range_inclusive(0, extra)
     }
 
@@ -1403,9 +1413,8 @@ impl Sim {
 
     /// Nominal length of a burst of `bytes` in words of `width` bytes.
     fn burst_nominal(&self, bytes: u32, width: u32) -> Nanos {
-        let t = &self.timing;
         let words = crate::ssi::words_of(bytes as usize, width as usize) as u64;
-        t.context_switch_ns + t.burst_setup_ns + words * t.per_word_ns
+        self.timing.burst_ns(words)
     }
 
     /// The PC in channel `c`'s context and the script it starts, if known.

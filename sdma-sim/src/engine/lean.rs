@@ -92,6 +92,16 @@ struct Flight {
     words: usize,
 }
 
+/// A burst of `wm` bytes at most with `left` bytes left in its BD, in words of `width`:
+/// (bytes, words, nominal length, most jitter), as `burst_size`, `burst_nominal` and
+/// `jitter` work them out.
+fn burst_shape(t: &super::Timing, wm: u32, left: u32, width: u32) -> (u32, usize, Nanos, Nanos) {
+    let bytes = super::burst_bytes(wm, left, width);
+    let words = words_of(bytes as usize, width as usize);
+    let nominal = t.burst_ns(words as u64);
+    (bytes, words, nominal, t.max_jitter(nominal))
+}
+
 /// A slot's (time, insertion number) as one number in the same order.
 fn slot_key(t: Nanos, n: u64) -> u128 {
     u128::from(t) << 64 | u128::from(n)
@@ -232,7 +242,6 @@ impl Sim {
             .enumerate()
             .filter(|(_, l)| self.regs.evtpend & bit(l.c) != 0)
             .fold(0u8, |m, (i, _)| m | 1 << i);
-        let t = &self.timing;
         Some(LeanRun {
             now: self.now,
             seq: self.queue.last_seq(),
@@ -255,9 +264,7 @@ impl Sim {
                 }
                 w
             },
-            burst_fixed: t.context_switch_ns + t.burst_setup_ns,
-            per_word: t.per_word_ns,
-            jitter_percent: t.step_jitter_percent,
+            timing: self.timing,
         })
     }
 
@@ -424,10 +431,6 @@ impl Sim {
         let pos = &self.ch[c].pos;
         let s = &self.ssi[plan.dev];
         let (width, wm) = (plan.bd.width_bytes(), self.watermark_bytes(c));
-        // What `burst_bytes` gives for any `left` of at least this.
-        let bytes = super::burst_bytes(wm, wm.max(width), width);
-        let words = words_of(bytes as usize, width as usize);
-        let nominal = self.burst_nominal(bytes, width);
         Lane {
             c,
             dev: plan.dev,
@@ -448,12 +451,8 @@ impl Sim {
             begun: false,
             lane_bit: 1 << i,
             count: plan.bd.count(),
-            full: (
-                bytes,
-                words,
-                nominal,
-                nominal * self.timing.step_jitter_percent / 100,
-            ),
+            // Any `left` of at least `wm.max(width)` gives the same burst.
+            full: burst_shape(&self.timing, wm, wm.max(width), width),
         }
     }
 
@@ -519,10 +518,7 @@ struct LeanRun {
     /// Each lane's FIFO wake-up as a [`slot_key`] ([`NO_SLOT`]: none, or no lane); its
     /// generation is the FIFO's.
     wakes: [u128; LANES],
-    /// [`Timing`](super::Timing) of a burst: fixed part, per word, jitter.
-    burst_fixed: Nanos,
-    per_word: Nanos,
-    jitter_percent: u64,
+    timing: super::Timing,
 }
 
 impl LeanRun {
@@ -598,16 +594,6 @@ impl LeanRun {
     /// The scheduler with no step in progress: the first lane in the scheduler's order
     /// with its event pending starts a burst ([`Sim::fast_begin`], [`Sim::start_step`]).
     #[inline]
-    /// A burst of `wm` bytes at most with `left` bytes left in its BD, in words of
-    /// `width`: (bytes, words, nominal length, most jitter), as `burst_size`,
-    /// `burst_nominal` and `jitter` work them out.
-    fn burst(&self, wm: u32, left: u32, width: u32) -> (u32, usize, Nanos, Nanos) {
-        let bytes = super::burst_bytes(wm, left, width);
-        let words = words_of(bytes as usize, width as usize);
-        let nominal = self.burst_fixed + words as u64 * self.per_word;
-        (bytes, words, nominal, nominal * self.jitter_percent / 100)
-    }
-
     fn begin(&mut self, lanes: &mut [Lane]) {
         if self.pending == 0 {
             return;
@@ -620,7 +606,7 @@ impl LeanRun {
         let (bytes, words, nominal, extra) = if left >= l.wm.max(l.width) {
             l.full
         } else {
-            self.burst(l.wm, left, l.width)
+            burst_shape(&self.timing, l.wm, left, l.width)
         };
         let dur = nominal + self.rng.range_inclusive(0, extra);
         self.step_seq += 1;
