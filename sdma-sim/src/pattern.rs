@@ -132,10 +132,9 @@ impl PatternChecker {
     /// (the counters kept in registers for the run: a burst's words at once).
     pub fn check_each(&mut self, values: impl IntoIterator<Item = u32>) {
         let m = self.mask;
-        let half = m / 2;
         let mut values = values.into_iter();
         // The first word after a resync has nothing to compare with: in order.
-        let mut expected = match self.expected {
+        let expected = match self.expected {
             Some(e) => e,
             None => match values.next() {
                 Some(value) => {
@@ -147,28 +146,11 @@ impl PatternChecker {
             },
         };
         // The counters in locals for the loop.
-        let (mut n, mut gaps, mut lost, mut repeated) = (0u64, 0u64, 0u64, 0u64);
+        let mut t = Tally::new(m, expected);
         for value in values {
-            let v = u64::from(value) & m;
-            let d = v.wrapping_sub(expected) & m;
-            n += 1;
-            if d != 0 {
-                gaps += 1;
-                if d <= half {
-                    lost += d;
-                } else {
-                    repeated += m + 1 - d;
-                }
-            }
-            expected = (v + 1) & m;
+            t.word(u64::from(value));
         }
-        let st = &mut self.stats;
-        st.checked += n;
-        st.in_order += n - gaps;
-        st.discontinuities += gaps;
-        st.lost += lost;
-        st.repeated += repeated;
-        self.expected = Some(expected);
+        self.add(&t);
     }
 
     /// [`PatternChecker::check_each`] on the little-endian 16-bit words of `bytes` (a
@@ -179,12 +161,7 @@ impl PatternChecker {
         };
         self.check(u32::from(u16::from_le_bytes([first[0], first[1]])));
         let m = self.mask;
-        let mut t = Tally {
-            mask: m,
-            half: m / 2,
-            expected: self.expected.unwrap_or(0),
-            ..Tally::default()
-        };
+        let mut t = Tally::new(m, self.expected.unwrap_or(0));
         let mut quads = bytes[2..].chunks_exact(8);
         // 16-bit samples: four words in order, or the last word four times again
         // (silence), are recognised whole.
@@ -225,6 +202,11 @@ impl PatternChecker {
         for c in quads.remainder().chunks_exact(2) {
             t.word(u64::from(u16::from_le_bytes([c[0], c[1]])));
         }
+        self.add(&t);
+    }
+
+    /// Adds a run's counts and takes its next expected word.
+    fn add(&mut self, t: &Tally) {
         let st = &mut self.stats;
         st.checked += t.n;
         st.in_order += t.n - t.gaps;
@@ -250,7 +232,7 @@ pub(crate) const REPEAT: u64 = 0x0001_0001_0001_0001;
 /// 0, 1, 2 and 3 in four 16-bit words (added to `v * REPEAT`: four values from `v` on).
 pub(crate) const STEPS: u64 = 0x0003_0002_0001_0000;
 
-/// [`PatternChecker::check_each_le16`]'s counts for a run of words.
+/// The counts of a run of words ([`PatternChecker::check_each`], `check_each_le16`).
 #[derive(Default)]
 struct Tally {
     mask: u64,
@@ -263,6 +245,16 @@ struct Tally {
 }
 
 impl Tally {
+    /// No words yet, under `mask`, `expected` next.
+    fn new(mask: u64, expected: u64) -> Self {
+        Tally {
+            mask,
+            half: mask / 2,
+            expected,
+            ..Tally::default()
+        }
+    }
+
     /// One word, as [`PatternChecker::check`] counts it.
     #[inline]
     fn word(&mut self, v: u64) {
