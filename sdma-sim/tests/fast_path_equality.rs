@@ -18,34 +18,12 @@
 mod common;
 
 use common::{
-    add_audio_fifos, ramp_memcpy, restart_memcpy, route_and_start_audio, Fnv, Lcg, Rig, MCU_2_SHP,
-    SHP_2_MCU,
+    ack_and_rearm, add_audio_fifos, ramp_memcpy, restart_memcpy, route_and_start_audio, CyclicRing,
+    Fnv, Lcg, Rig, MCU_2_SHP, SHP_2_MCU,
 };
-use sdma_sim::layout::{BD_CONT, BD_DONE, BD_EXTD, BD_INTR, BD_WRAP};
+use sdma_sim::layout::{BD_CONT, BD_DONE, BD_EXTD, BD_WRAP};
 use sdma_sim::regs::*;
-use sdma_sim::{Callback, Sim, SimConfig, SsiConfig, SsiId, MS, US};
-
-/// One audio channel's ring.
-struct Ring {
-    ch: usize,
-    ring: u32,
-    buf: u32,
-    n: u32,
-    period: u32,
-    width_code: u32,
-    /// No BD interrupts (the application polls and re-arms): a completed BD does not
-    /// end the fast path's run.
-    quiet: bool,
-    next: u32,
-}
-
-impl Ring {
-    fn mode(&self, i: u32) -> u32 {
-        let wrap = if i == self.n - 1 { BD_WRAP } else { 0 };
-        let intr = if self.quiet { 0 } else { BD_INTR };
-        BD_DONE | BD_EXTD | BD_CONT | intr | (self.width_code << 24) | self.period | wrap
-    }
-}
+use sdma_sim::{Callback, SimConfig, SsiConfig, SsiId, MS, US};
 
 /// The workload's choices for one case, all from the case number.
 struct Case {
@@ -81,7 +59,7 @@ impl Case {
 }
 
 struct Streams {
-    rings: Vec<Ring>,
+    rings: Vec<CyclicRing>,
     fifos: [SsiId; 3],
     memcpy_bds: Vec<u32>,
     memcpy_modes: Vec<u32>,
@@ -89,11 +67,11 @@ struct Streams {
     copy_len: u32,
 }
 
-fn ring(rig: &mut Rig, ch: usize, shape: (u32, u32, u32, u32), quiet: bool) -> Ring {
+fn ring(rig: &mut Rig, ch: usize, shape: (u32, u32, u32, u32), quiet: bool) -> CyclicRing {
     let (code, _, period, n) = shape;
     let ring = rig.sim.memory_mut().alloc(12 * n, 4).unwrap();
     let buf = rig.sim.memory_mut().alloc(n * period, 4).unwrap();
-    let mut r = Ring {
+    let mut r = CyclicRing {
         ch,
         ring,
         buf,
@@ -160,18 +138,6 @@ fn setup(rig: &mut Rig, case: &Case) -> Streams {
     }
 }
 
-/// Hands every completed BD of `r` back in ring order.
-fn rearm(sim: &mut Sim, r: &mut Ring) {
-    for _ in 0..r.n {
-        let bd = r.ring + 12 * r.next;
-        if sim.memory().read_u32(bd).unwrap() & BD_DONE != 0 {
-            break;
-        }
-        sim.memory_mut().write_u32(bd, r.mode(r.next)).unwrap();
-        r.next = (r.next + 1) % r.n;
-    }
-}
-
 /// Runs case `n` with the fast path off, on without its lean tier, or on with it (the
 /// default); returns (digest, events on the fast path, of those on the lean tier).
 fn run_with(n: u64, fast_path: bool, lean: bool) -> (u64, u64, u64) {
@@ -195,17 +161,7 @@ fn run_with(n: u64, fast_path: bool, lean: bool) -> (u64, u64, u64) {
     let mut claims: Vec<(u32, u32)> = Vec::new();
     while let Some(cb) = rig.sim.advance_to(end) {
         match cb {
-            Callback::Irq => {
-                let sim = &mut rig.sim;
-                let pending = sim.read_reg(INTR);
-                sim.write_reg(INTR, pending);
-                for r in st.rings.iter_mut() {
-                    if pending & (1 << r.ch) != 0 {
-                        rearm(sim, r);
-                    }
-                }
-                sim.irq_done();
-            }
+            Callback::Irq => ack_and_rearm(&mut rig.sim, &mut st.rings),
             Callback::Timer => {
                 if stopped != 0 {
                     rig.sim.write_reg(HSTART, stopped);
@@ -276,7 +232,7 @@ fn act(
             let _ = rig.sim.read_reg(EVTERR);
             let _ = rig.sim.read_reg(PSW);
             for r in st.rings.iter_mut() {
-                rearm(&mut rig.sim, r);
+                r.rearm(&mut rig.sim);
             }
         }
     }

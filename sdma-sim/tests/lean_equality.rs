@@ -16,31 +16,17 @@
 
 mod common;
 
-use common::{ramp_memcpy, restart_memcpy, Fnv, Lcg, Rig, MCU_2_SHP, SHP_2_MCU};
-use sdma_sim::layout::{BD_CONT, BD_DONE, BD_EXTD, BD_INTR, BD_WRAP};
+use common::{
+    ack_and_rearm, ramp_memcpy, restart_memcpy, CyclicRing, Fnv, Lcg, Rig, MCU_2_SHP, SHP_2_MCU,
+};
 use sdma_sim::regs::*;
 use sdma_sim::ssi::Direction;
-use sdma_sim::{Callback, FifoKind, Sim, SimConfig, SsiConfig, SsiId, MS, US};
+use sdma_sim::{Callback, FifoKind, SimConfig, SsiConfig, SsiId, MS, US};
 
-/// One stream: its channel, FIFO and ring.
+/// One stream: its FIFO and its channel's ring.
 struct Stream {
-    ch: usize,
     fifo: SsiId,
-    ring: u32,
-    buf: u32,
-    n: u32,
-    period: u32,
-    width_code: u32,
-    quiet: bool,
-    next: u32,
-}
-
-impl Stream {
-    fn mode(&self, i: u32) -> u32 {
-        let wrap = if i == self.n - 1 { BD_WRAP } else { 0 };
-        let intr = if self.quiet { 0 } else { BD_INTR };
-        BD_DONE | BD_EXTD | BD_CONT | intr | (self.width_code << 24) | self.period | wrap
-    }
+    ring: CyclicRing,
 }
 
 struct Work {
@@ -125,18 +111,20 @@ fn setup(rig: &mut Rig, n: u64) -> Work {
         let bytes: Vec<u8> = (0..bds * period).map(|i| (i * 3 + 1) as u8).collect();
         rig.sim.memory_mut().write(buf, &bytes).unwrap();
         let s = Stream {
-            ch,
             fifo,
-            ring,
-            buf,
-            n: bds,
-            period,
-            width_code: code,
-            quiet: r.below(3) == 0,
-            next: 0,
+            ring: CyclicRing {
+                ch,
+                ring,
+                buf,
+                n: bds,
+                period,
+                width_code: code,
+                quiet: r.below(3) == 0,
+                next: 0,
+            },
         };
         for b in 0..bds {
-            rig.write_bd(ring + 12 * b, s.mode(b), buf + b * period, 0);
+            rig.write_bd(ring + 12 * b, s.ring.mode(b), buf + b * period, 0);
         }
         rig.set_ccb(ch, ring);
         let sim = &mut rig.sim;
@@ -152,17 +140,19 @@ fn setup(rig: &mut Rig, n: u64) -> Work {
         let ring = rig.sim.memory_mut().alloc(12, 4).unwrap();
         let buf = rig.sim.memory_mut().alloc(64, 4).unwrap();
         let s = Stream {
-            ch: 6,
             fifo: streams[0].fifo,
-            ring,
-            buf,
-            n: 1,
-            period: 64,
-            width_code: 2,
-            quiet: false,
-            next: 0,
+            ring: CyclicRing {
+                ch: 6,
+                ring,
+                buf,
+                n: 1,
+                period: 64,
+                width_code: 2,
+                quiet: false,
+                next: 0,
+            },
         };
-        rig.write_bd(ring, s.mode(0), buf, 0);
+        rig.write_bd(ring, s.ring.mode(0), buf, 0);
         rig.set_ccb(6, ring);
         rig.sim.write_reg(CHNENBL0 + 4 * 37, (1 << 1) | (1 << 6));
         rig.sim.write_reg(CHNPRI0 + 4 * 6, 3);
@@ -184,10 +174,10 @@ fn setup(rig: &mut Rig, n: u64) -> Work {
         rig.sim.write_reg(CHNPRI0 + 4 * 3, 1);
         (bds, modes)
     });
-    let mask = streams.iter().fold(0u32, |m, s| m | 1 << s.ch);
+    let mask = streams.iter().fold(0u32, |m, s| m | 1 << s.ring.ch);
     rig.sim.write_reg(HSTART, mask);
     for s in &streams {
-        if s.ch != 6 {
+        if s.ring.ch != 6 {
             rig.sim.start_ssi(s.fifo);
         }
     }
@@ -198,18 +188,6 @@ fn setup(rig: &mut Rig, n: u64) -> Work {
         streams,
         orphan,
         memcpy,
-    }
-}
-
-/// Hands every completed BD of `s` back in ring order.
-fn rearm(sim: &mut Sim, s: &mut Stream) {
-    for _ in 0..s.n {
-        let bd = s.ring + 12 * s.next;
-        if sim.memory().read_u32(bd).unwrap() & BD_DONE != 0 {
-            return;
-        }
-        sim.memory_mut().write_u32(bd, s.mode(s.next)).unwrap();
-        s.next = (s.next + 1) % s.n;
     }
 }
 
@@ -235,15 +213,7 @@ fn run(n: u64, fast_path: bool, lean: bool, eager: bool) -> (u64, u64) {
     while let Some(cb) = rig.sim.advance_to(end) {
         match cb {
             Callback::Irq => {
-                let sim = &mut rig.sim;
-                let pending = sim.read_reg(INTR);
-                sim.write_reg(INTR, pending);
-                for s in w.streams.iter_mut() {
-                    if pending & (1 << s.ch) != 0 {
-                        rearm(sim, s);
-                    }
-                }
-                sim.irq_done();
+                ack_and_rearm(&mut rig.sim, w.streams.iter_mut().map(|s| &mut s.ring));
             }
             Callback::Timer => {
                 if stopped != 0 {
@@ -261,7 +231,7 @@ fn act(rig: &mut Rig, w: &mut Work, lcg: &mut Lcg, stopped: &mut u32) {
     let pick = lcg.below(w.streams.len() as u64) as usize;
     match lcg.below(12) {
         0 => {
-            let ch = w.streams[pick].ch;
+            let ch = w.streams[pick].ring.ch;
             rig.sim.write_reg(STOP_STAT, 1 << ch);
             *stopped |= 1 << ch;
             let at = rig.sim.now() + lcg.below(200) * US;
@@ -285,7 +255,7 @@ fn act(rig: &mut Rig, w: &mut Work, lcg: &mut Lcg, stopped: &mut u32) {
         }
         _ => {
             for s in w.streams.iter_mut() {
-                rearm(&mut rig.sim, s);
+                s.ring.rearm(&mut rig.sim);
             }
         }
     }
@@ -314,6 +284,7 @@ fn digest(rig: &mut Rig, w: &Work) -> u64 {
         }
     }
     for s in &w.streams {
+        let s = &s.ring;
         let mut mem = vec![0u8; (s.n * s.period) as usize];
         sim.memory().read(s.buf, &mut mem).unwrap();
         h.bytes(&mem);

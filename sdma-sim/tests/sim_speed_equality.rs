@@ -16,25 +16,17 @@
 mod common;
 
 use common::{
-    add_audio_fifos, ramp_memcpy, restart_memcpy, route_and_start_audio, Fnv, Lcg, Rig, MCU_2_SHP,
-    SHP_2_MCU,
+    ack_and_rearm, add_audio_fifos, ramp_memcpy, restart_memcpy, route_and_start_audio, CyclicRing,
+    Fnv, Lcg, Rig, MCU_2_SHP, SHP_2_MCU,
 };
-use sdma_sim::layout::{BD_CONT, BD_DONE, BD_EXTD, BD_INTR, BD_WRAP};
 use sdma_sim::regs::*;
-use sdma_sim::{Callback, Sim, SimConfig, SsiId, MS, US};
+use sdma_sim::{Callback, SimConfig, SsiId, MS, US};
 
 const PERIOD: u32 = 1024;
 const PERIODS: u32 = 4;
 
-struct Ring {
-    ch: usize,
-    ring: u32,
-    buf: u32,
-    next: u32,
-}
-
 struct Streams {
-    rings: Vec<Ring>,
+    rings: Vec<CyclicRing>,
     rx: SsiId,
     tx: SsiId,
     sai: SsiId,
@@ -44,12 +36,17 @@ struct Streams {
     dst: u32,
 }
 
-fn ring(rig: &mut Rig, ch: usize) -> Ring {
+fn ring(rig: &mut Rig, ch: usize) -> CyclicRing {
     let (ring, buf) = rig.cyclic_ring(ch, PERIODS, PERIOD);
-    Ring {
+    // As `Rig::cyclic_ring` wrote it: 16-bit words, an interrupt per BD.
+    CyclicRing {
         ch,
         ring,
         buf,
+        n: PERIODS,
+        period: PERIOD,
+        width_code: 2,
+        quiet: false,
         next: 0,
     }
 }
@@ -85,20 +82,6 @@ fn setup(rig: &mut Rig) -> Streams {
     }
 }
 
-/// Hands every completed BD back (DONE set again) in ring order.
-fn rearm(sim: &mut Sim, r: &mut Ring) {
-    loop {
-        let bd = r.ring + 12 * r.next;
-        let mode = sim.memory().read_u32(bd).unwrap();
-        if mode & BD_DONE != 0 {
-            break;
-        }
-        let fresh = BD_DONE | BD_EXTD | BD_CONT | BD_INTR | (2 << 24) | PERIOD | (mode & BD_WRAP);
-        sim.memory_mut().write_u32(bd, fresh).unwrap();
-        r.next = (r.next + 1) % PERIODS;
-    }
-}
-
 /// Runs the workload for `seed` and returns its digest.
 fn run(seed: u64, trace: bool, fast_path: bool) -> u64 {
     let mut cfg = SimConfig::with_seed(seed);
@@ -120,16 +103,7 @@ fn run(seed: u64, trace: bool, fast_path: bool) -> u64 {
     while let Some(cb) = rig.sim.advance_to(end) {
         let sim = &mut rig.sim;
         match cb {
-            Callback::Irq => {
-                let pending = sim.read_reg(INTR);
-                sim.write_reg(INTR, pending);
-                for r in st.rings.iter_mut() {
-                    if pending & (1 << r.ch) != 0 {
-                        rearm(sim, r);
-                    }
-                }
-                sim.irq_done();
-            }
+            Callback::Irq => ack_and_rearm(sim, &mut st.rings),
             Callback::Timer => {
                 // Restart whatever was stopped.
                 if stopped != 0 {

@@ -307,3 +307,54 @@ pub fn route_and_start_audio(sim: &mut Sim, memcpy_priority: u32) {
     }
     sim.write_reg(HSTART, (1 << 1) | (1 << 2) | (1 << 4));
 }
+
+/// A channel's cyclic ring as a test application keeps it: `n` BDs of `period` bytes
+/// over `buf`, in words of width code `width_code`, with or without BD interrupts, and
+/// the next BD to hand back.
+pub struct CyclicRing {
+    pub ch: usize,
+    pub ring: u32,
+    pub buf: u32,
+    pub n: u32,
+    pub period: u32,
+    pub width_code: u32,
+    /// No BD interrupts (the application polls and re-arms).
+    pub quiet: bool,
+    pub next: u32,
+}
+
+impl CyclicRing {
+    /// The mode word of BD `i` handed to the engine.
+    pub fn mode(&self, i: u32) -> u32 {
+        let wrap = if i == self.n - 1 { BD_WRAP } else { 0 };
+        let intr = if self.quiet { 0 } else { BD_INTR };
+        BD_DONE | BD_EXTD | BD_CONT | intr | (self.width_code << 24) | self.period | wrap
+    }
+
+    /// Hands every completed BD back in ring order.
+    pub fn rearm(&mut self, sim: &mut Sim) {
+        for _ in 0..self.n {
+            let bd = self.ring + 12 * self.next;
+            if sim.memory().read_u32(bd).unwrap() & BD_DONE != 0 {
+                return;
+            }
+            sim.memory_mut()
+                .write_u32(bd, self.mode(self.next))
+                .unwrap();
+            self.next = (self.next + 1) % self.n;
+        }
+    }
+}
+
+/// The interrupt handler of the test applications: acknowledges INTR and hands back the
+/// completed BDs of every ring whose channel interrupted.
+pub fn ack_and_rearm<'a>(sim: &mut Sim, rings: impl IntoIterator<Item = &'a mut CyclicRing>) {
+    let pending = sim.read_reg(INTR);
+    sim.write_reg(INTR, pending);
+    for r in rings {
+        if pending & (1 << r.ch) != 0 {
+            r.rearm(sim);
+        }
+    }
+    sim.irq_done();
+}
